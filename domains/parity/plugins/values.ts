@@ -1,0 +1,56 @@
+// The parity endpoints, native hosting: the same calls, with the same values, as
+// sidecars/parity-go and wasm-plugins/parity-rust, so a test can compare what
+// each hosting sends and gets back. The twins' /denied endpoint has no native
+// counterpart: a native plugin holds only the tools it destructured, and reading
+// any other from its tools object throws MC_ERR_CAP_DENIED (kernel tests).
+import type { Tools } from '../../../kernel/index.ts';
+
+const HOSTING = 'ts';
+export const PARITY_TEXT = 'héllo wörld ✓ 日本語 🚀';
+export const PARITY_BIG = 9007199254740993n;
+export const PARITY_BYTES = new Uint8Array([0x00, 0xff, 0x10, 0x80]);
+
+export class ParityValuesPlugin {
+  #http: Tools['http'];
+  #db: Tools['db'];
+  #logger: Tools['logger'];
+
+  constructor({ http, db, logger }: Tools) {
+    this.#http = http;
+    this.#db = db;
+    this.#logger = logger;
+  }
+
+  async onBoot(): Promise<void> {
+    const base = `/parity/${HOSTING}`;
+    await this.#http.addEndpoint({ method: 'POST', path: `${base}/values`, handler: () => this.values() });
+    await this.#http.addEndpoint({ method: 'POST', path: `${base}/tx-fail`, handler: () => this.txFail() });
+    await this.#http.addEndpoint({ method: 'GET', path: `${base}/bad-sql`, handler: () => this.#db.query({ sql: 'SELEC 1' }) });
+    await this.#http.addEndpoint({ method: 'GET', path: `${base}/count`, handler: () => this.count() });
+  }
+
+  async values() {
+    const { results } = await this.#db.transaction({
+      statements: [
+        { sql: 'INSERT INTO parity_items (hosting, big, blob, absent, text) VALUES (?, ?, ?, ?, ?)', params: [HOSTING, PARITY_BIG, PARITY_BYTES, null, PARITY_TEXT] },
+        { sql: 'SELECT hosting, big, blob, absent, text FROM parity_items WHERE id = last_insert_rowid()' },
+      ],
+    });
+    await this.#logger.log({ message: 'parity values written', fields: { hosting: HOSTING } });
+    return results[1]!.rows[0]!;
+  }
+
+  async txFail() {
+    return this.#db.transaction({
+      statements: [
+        { sql: "INSERT INTO parity_items (hosting, text) VALUES (?, 'tx-fail')", params: [HOSTING] },
+        { sql: 'INSERT INTO parity_missing_table (x) VALUES (1)' },
+      ],
+    });
+  }
+
+  async count() {
+    const { row } = await this.#db.queryOne({ sql: 'SELECT COUNT(*) AS n FROM parity_items WHERE hosting = ?', params: [HOSTING] });
+    return { n: row?.n ?? 0n };
+  }
+}

@@ -1,0 +1,28 @@
+// DELETE /users/:id: removes a user; 404 when absent.
+import { mcError, type Tools } from '../../../kernel/index.ts';
+
+export class DeleteUserPlugin {
+  #http: Tools['http'];
+  #db: Tools['db'];
+
+  constructor({ http, db }: Tools) {
+    this.#http = http;
+    this.#db = db;
+  }
+
+  async onBoot(): Promise<void> {
+    await this.#http.addEndpoint({
+      method: 'DELETE',
+      path: '/users/:id',
+      summary: 'Delete a user',
+      responseSchemaJson: JSON.stringify({ type: 'object', properties: { deleted: { type: 'integer' } } }),
+      handler: (req) => this.execute(req.params.id!),
+    });
+  }
+
+  async execute(id: string) {
+    const { changes } = await this.#db.execute({ sql: 'DELETE FROM users WHERE id = ?', params: [id] });
+    if (changes === 0n) throw mcError('MC_ERR_NOT_FOUND', `no user with id ${id}`, { id });
+    return { deleted: BigInt(id) };
+  }
+}

@@ -1,0 +1,34 @@
+// PUT /users/:id: changes a user's name and/or email; 404 when absent, 409 when
+// the email is taken.
+import { mcError, type Tools } from '../../../kernel/index.ts';
+import { USER_COLUMNS, USER_FIELDS, USER_SCHEMA } from '../schema.ts';
+
+export class UpdateUserPlugin {
+  #http: Tools['http'];
+  #db: Tools['db'];
+
+  constructor({ http, db }: Tools) {
+    this.#http = http;
+    this.#db = db;
+  }
+
+  async onBoot(): Promise<void> {
+    await this.#http.addEndpoint({
+      method: 'PUT',
+      path: '/users/:id',
+      summary: 'Update a user',
+      bodySchemaJson: JSON.stringify({ type: 'object', properties: USER_FIELDS, minProperties: 1, additionalProperties: false }),
+      responseSchemaJson: JSON.stringify(USER_SCHEMA),
+      handler: (req) => this.execute(req.params.id!, req.body as { name?: string; email?: string }),
+    });
+  }
+
+  async execute(id: string, body: { name?: string; email?: string }) {
+    const { rows } = await this.#db.query({
+      sql: `UPDATE users SET name = coalesce(?, name), email = coalesce(?, email) WHERE id = ? RETURNING ${USER_COLUMNS}`,
+      params: [body.name ?? null, body.email ?? null, id],
+    });
+    if (rows.length === 0) throw mcError('MC_ERR_NOT_FOUND', `no user with id ${id}`, { id });
+    return rows[0]!;
+  }
+}

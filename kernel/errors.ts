@@ -1,0 +1,132 @@
+// The kernel's error registry: every error MicroCore raises is an McError with a
+// code from proto/microcore/v1/error.proto (ErrorCode), built by mcError(). The
+// registry adds what the code alone cannot say: the HTTP status it maps to, the
+// gRPC status code, and the fix a reader should try. A test keeps this table and
+// the proto enum identical.
+
+export const ERROR_CODES = [
+  'MC_ERR_PLUGIN_MISSING_TOOL',
+  'MC_ERR_PLUGIN_BOOT',
+  'MC_ERR_LIFECYCLE_TIMEOUT',
+  'MC_ERR_MANIFEST_INVALID',
+  'MC_ERR_TOOL_DUPLICATE',
+  'MC_ERR_TOOL_SETUP',
+  'MC_ERR_CAP_DENIED',
+  'MC_ERR_GATEWAY_UNKNOWN_METHOD',
+  'MC_ERR_GATEWAY_BAD_MESSAGE',
+  'MC_ERR_GATEWAY_UNAUTHENTICATED',
+  'MC_ERR_SIDECAR_HANDSHAKE',
+  'MC_ERR_SIDECAR_DOWN',
+  'MC_ERR_WASM_LOAD',
+  'MC_ERR_WASM_TRAP',
+  'MC_ERR_WASM_TIMEOUT',
+  'MC_ERR_HANDLER_FAILED',
+  'MC_ERR_HANDLER_UNKNOWN',
+  'MC_ERR_DB_QUERY',
+  'MC_ERR_DB_MIGRATION',
+  'MC_ERR_HTTP_VALIDATION',
+  'MC_ERR_HTTP_MALFORMED',
+  'MC_ERR_HTTP_NOT_FOUND',
+  'MC_ERR_HTTP_ROUTE',
+  'MC_ERR_HTTP_LATE_ROUTE',
+  'MC_ERR_CONFIG_MISSING',
+  'MC_ERR_INTERNAL',
+  'MC_ERR_VALUE_UNSUPPORTED',
+  'MC_ERR_INVALID_ARGUMENT',
+  'MC_ERR_NOT_FOUND',
+  'MC_ERR_CONFLICT',
+  'MC_ERR_BUS_TIMEOUT',
+  'MC_ERR_TOOL_UNAVAILABLE',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+// gRPC status codes used on the sidecar wire (docs/protocol.md, "Errors").
+const GRPC = { UNKNOWN: 2, INVALID_ARGUMENT: 3, NOT_FOUND: 5, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
+
+interface ErrorEntry {
+  /** HTTP status when this error answers a request. */
+  http: number;
+  /** gRPC status code when this error answers a sidecar's tool call. */
+  grpc: number;
+  /** What to do about it; appended to every message. Never empty. */
+  fix: string;
+}
+
+export const ERRORS: Record<ErrorCode, ErrorEntry> = {
+  MC_ERR_PLUGIN_MISSING_TOOL: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Add the tool under tools/, or remove it from the constructor (a default value makes it optional) or from the manifest\'s "needs".' },
+  MC_ERR_PLUGIN_BOOT: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the error in the plugin\'s constructor or onBoot; the cause is attached.' },
+  MC_ERR_LIFECYCLE_TIMEOUT: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Make the step finish sooner (an await that never resolves is the usual cause), or raise its timeout.' },
+  MC_ERR_MANIFEST_INVALID: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Correct the manifest field named; docs/protocol.md lists every field with its default.' },
+  MC_ERR_TOOL_DUPLICATE: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Keep one of the two tool folders, or change the contract name one of them declares.' },
+  MC_ERR_TOOL_SETUP: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the tool\'s setup (its configuration is the usual cause); plugins that need it stay down until then.' },
+  MC_ERR_CAP_DENIED: { http: 403, grpc: GRPC.PERMISSION_DENIED, fix: 'Declare the tool: a constructor parameter for a native plugin, "needs" in sidecar.json or plugin.json.' },
+  MC_ERR_GATEWAY_UNKNOWN_METHOD: { http: 500, grpc: GRPC.UNIMPLEMENTED, fix: 'Call a tool and method that proto/microcore/v1 defines (AI_CONTEXT.md lists them).' },
+  MC_ERR_GATEWAY_BAD_MESSAGE: { http: 400, grpc: GRPC.INVALID_ARGUMENT, fix: 'Send the request message the method declares, encoded with the generated code of proto/microcore/v1.' },
+  MC_ERR_GATEWAY_UNAUTHENTICATED: { http: 401, grpc: GRPC.UNAUTHENTICATED, fix: 'Send MICROCORE_TOKEN as the mc-token metadata; the SDKs do this for you.' },
+  MC_ERR_SIDECAR_HANDSHAKE: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Build the sidecar (npm run build) and check it prints the handshake line described in docs/protocol.md.' },
+  MC_ERR_SIDECAR_DOWN: { http: 503, grpc: GRPC.UNAVAILABLE, fix: 'Look at the sidecar\'s last log lines and its status in the boot report.' },
+  MC_ERR_WASM_LOAD: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Build the module (npm run build) and check the manifest\'s "module" path and "sha256".' },
+  MC_ERR_WASM_TRAP: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the wasm plugin; the trap message is attached.' },
+  MC_ERR_WASM_TIMEOUT: { http: 504, grpc: GRPC.UNKNOWN, fix: 'Make the call faster, or raise "limits.timeoutMs" in plugin.json.' },
+  MC_ERR_HANDLER_FAILED: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the handler; its error is attached as the cause.' },
+  MC_ERR_HANDLER_UNKNOWN: { http: 500, grpc: GRPC.NOT_FOUND, fix: 'Register the handler in onBoot before the kernel invokes it.' },
+  MC_ERR_DB_QUERY: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the SQL or its parameters; the database\'s message is attached.' },
+  MC_ERR_DB_MIGRATION: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the migration file named; nothing of it was applied.' },
+  MC_ERR_HTTP_VALIDATION: { http: 422, grpc: GRPC.INVALID_ARGUMENT, fix: 'Send a body that matches the endpoint\'s schema (see /docs).' },
+  MC_ERR_HTTP_MALFORMED: { http: 400, grpc: GRPC.INVALID_ARGUMENT, fix: 'Send a well-formed JSON body with Content-Type: application/json.' },
+  MC_ERR_HTTP_NOT_FOUND: { http: 404, grpc: GRPC.NOT_FOUND, fix: 'Check the method and path; /docs lists every endpoint.' },
+  MC_ERR_HTTP_ROUTE: { http: 500, grpc: GRPC.INVALID_ARGUMENT, fix: 'Use a method of GET, POST, PUT, PATCH, DELETE and a path no other plugin has taken.' },
+  MC_ERR_HTTP_LATE_ROUTE: { http: 500, grpc: GRPC.INVALID_ARGUMENT, fix: 'Add endpoints in onBoot, before the server listens.' },
+  MC_ERR_CONFIG_MISSING: { http: 500, grpc: GRPC.NOT_FOUND, fix: 'Set the key in .env or the environment (.env.example lists them).' },
+  MC_ERR_INTERNAL: { http: 500, grpc: GRPC.UNKNOWN, fix: 'This is a MicroCore bug: report it with the message and the cause.' },
+  MC_ERR_VALUE_UNSUPPORTED: { http: 500, grpc: GRPC.INVALID_ARGUMENT, fix: 'Pass null, a boolean, a number, a bigint, a string, bytes, an array or a plain object.' },
+  MC_ERR_INVALID_ARGUMENT: { http: 400, grpc: GRPC.INVALID_ARGUMENT, fix: 'Correct the argument named; the contract in proto/microcore/v1 documents each field.' },
+  MC_ERR_NOT_FOUND: { http: 404, grpc: GRPC.NOT_FOUND, fix: 'Check the id or key you asked for.' },
+  MC_ERR_CONFLICT: { http: 409, grpc: GRPC.UNKNOWN, fix: 'Change the request so it does not clash with existing data.' },
+  MC_ERR_BUS_TIMEOUT: { http: 504, grpc: GRPC.UNKNOWN, fix: 'Check that a plugin answers the topic and does so within the timeout.' },
+  MC_ERR_TOOL_UNAVAILABLE: { http: 503, grpc: GRPC.UNAVAILABLE, fix: 'Look at the tool\'s status in the boot report (/system/status) for the reason.' },
+};
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code);
+}
+
+/** A MicroCore error. `message` already ends with the fix. */
+export class McError extends Error {
+  readonly code: string;
+  readonly details: Record<string, string>;
+
+  constructor(code: string, message: string, details: Record<string, string> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'McError';
+    this.code = code;
+    this.details = details;
+  }
+
+  /** The HTTP status this error answers with; unknown codes are 500. */
+  get httpStatus(): number {
+    return isErrorCode(this.code) ? ERRORS[this.code].http : 500;
+  }
+}
+
+/**
+ * The one factory for kernel and tool errors: `what` says what is wrong and where
+ * (the file or plugin identity, the tool.method or manifest field, the value
+ * received); the registry's fix is appended, or `fix` when the caller can be
+ * more specific.
+ */
+export function mcError(code: ErrorCode, what: string, details: Record<string, string> = {}, cause?: unknown, fix: string = ERRORS[code].fix): McError {
+  const text = `${code}: ${what.trimEnd().replace(/\.$/, '')}. ${fix}`;
+  return new McError(code, text, details, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Any thrown thing as an McError: McErrors pass unchanged; anything else is
+ * wrapped in `code`, keeping the original as `cause`.
+ */
+export function toMcError(err: unknown, code: ErrorCode, where: string): McError {
+  if (err instanceof McError) return err;
+  const text = err instanceof Error ? err.message : String(err);
+  return mcError(code, `${where}: ${text}`, {}, err);
+}

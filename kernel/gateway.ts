@@ -1,0 +1,50 @@
+// The gateway: (caller, tool, method, message bytes) -> a call on the caller's
+// tool, through the same ToolCaller native proxies use. The sidecar gRPC server
+// and the wasm host function both come through here, so a capability check, a
+// trace or a metric is the same in every hosting.
+import { fromBinary, toBinary, type DescMethod } from '@bufbuild/protobuf';
+import { methodOf, serviceOf } from './contract.ts';
+import { mcError } from './errors.ts';
+import { toPlain } from './plain.ts';
+import type { ToolCaller, ToolSlot } from './tool-call.ts';
+
+export interface GatewayCaller {
+  identity: string;
+  needs: readonly string[];
+}
+
+export class Gateway {
+  #tools: ReadonlyMap<string, ToolSlot>;
+  #toolCaller: ToolCaller;
+
+  constructor(tools: ReadonlyMap<string, ToolSlot>, toolCaller: ToolCaller) {
+    this.#tools = tools;
+    this.#toolCaller = toolCaller;
+  }
+
+  /** Resolves a tool and method name, or throws the error the caller should get. */
+  resolve(caller: GatewayCaller, toolName: string, methodName: string): { tool: ToolSlot; method: DescMethod } {
+    const service = serviceOf(toolName);
+    const method = service && methodOf(service, methodName);
+    if (!method) throw mcError('MC_ERR_GATEWAY_UNKNOWN_METHOD', `${caller.identity} called ${toolName}.${methodName}, which proto/microcore/v1 does not define`, { tool: toolName, method: methodName });
+    if (!caller.needs.includes(toolName)) {
+      throw mcError('MC_ERR_CAP_DENIED', `${caller.identity} called ${toolName}.${method.name} but did not declare '${toolName}' (needs: ${caller.needs.join(', ') || 'none'})`, { plugin: caller.identity, tool: toolName, method: method.name });
+    }
+    const tool = this.#tools.get(toolName);
+    if (!tool) throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${caller.identity} called ${toolName}.${method.name}, but no tool serving '${toolName}' is loaded`, { tool: toolName });
+    return { tool, method };
+  }
+
+  /** Decodes the request, calls the tool, encodes the response. */
+  async call(caller: GatewayCaller, toolName: string, methodName: string, request: Uint8Array): Promise<Uint8Array> {
+    const { tool, method } = this.resolve(caller, toolName, methodName);
+    let message;
+    try {
+      message = fromBinary(method.input, request);
+    } catch (err) {
+      throw mcError('MC_ERR_GATEWAY_BAD_MESSAGE', `${caller.identity} sent ${toolName}.${method.name} bytes that are not a ${method.input.typeName}`, { tool: toolName, method: method.name }, err);
+    }
+    const output = await this.#toolCaller.call(caller.identity, tool, method, toPlain(method.input, message as never));
+    return toBinary(method.output, output as never);
+  }
+}

@@ -1,0 +1,13 @@
+// MicroCore's public surface: what plugins, tools and the CLI may import.
+// Anything not exported here is internal.
+export { Kernel, readEnv, type KernelOptions } from './kernel.ts';
+export { CONTRACT, CONTRACT_NAMES, type CallContext, type ContractName, type EventHandler, type HttpHandler, type InvokeInput, type InvokeOutput, type NativeTool, type Plain, type PlainInit, type ToolMethods, type Tools } from './contract.ts';
+export { ERRORS, ERROR_CODES, McError, mcError, toMcError, type ErrorCode } from './errors.ts';
+export type { KernelLog } from './log.ts';
+export type { CallRecord, CallTotals } from './metrics.ts';
+export { ITEM_KINDS, ITEM_STATES, type ItemKind, type ItemState, type ReportItem } from './registry.ts';
+export { HTTP_METHODS, type HttpMethod, type Route, type RouteTable } from './route-table.ts';
+export type { Tool, ToolContext } from './tool.ts';
+export { currentTrace, formatTraceparent, newTrace, parseTraceparent, runInTrace, type TraceContext } from './trace.ts';
+export { jsToValue, valueToJs, type JsRecord, type JsValue } from './values.ts';
+export { LogLevel } from '../proto/gen/microcore/v1/logger_pb.js';

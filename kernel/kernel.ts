@@ -1,0 +1,261 @@
+// The microkernel: discovery, DI, lifecycle. It knows no business rule and no
+// engine; tools do the work, plugins hold the features, hosts speak each
+// hosting's language. Boot order:
+//   1. tools load; the logger sets up first (the kernel logs through it), then
+//      the rest in parallel
+//   2. plugins resolve their needs and are constructed / started (sidecars
+//      spawned, wasm modules instantiated) in parallel
+//   3. every plugin's onBoot, concurrently
+//   4. tools' onBootComplete one at a time, by name, http last (listening opens
+//      the door to requests, so everything else must be ready)
+// Shutdown reverses it: http stops taking requests, plugins stop (reverse
+// order), then the other tools (reverse set-up order, logger last). Every step
+// runs under a time limit; a failure marks one item failed, never the kernel.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { CONTRACT, isContractName, type InvokeInput, type InvokeOutput } from './contract.ts';
+import { discover } from './discovery.ts';
+import { mcError, toMcError } from './errors.ts';
+import { Gateway } from './gateway.ts';
+import { stderrLog, type KernelLog, type LogSource } from './log.ts';
+import { CallMetrics } from './metrics.ts';
+import { loadPlugin, type LoaderDeps } from './plugin-loader.ts';
+import type { PluginHost } from './plugin-host.ts';
+import { Registry, type ReportItem } from './registry.ts';
+import { RouteTable } from './route-table.ts';
+import { withTimeout } from './timeout.ts';
+import { ToolCaller, type ToolSlot } from './tool-call.ts';
+import { loadTools, toolMethods, type LoadedTool } from './tool-loader.ts';
+import { ToolServer } from './tool-server.ts';
+import type { ToolContext } from './tool.ts';
+import { newTrace, runInTrace } from './trace.ts';
+
+export interface KernelOptions {
+  /** The project root; default the working directory. */
+  root?: string;
+  /** Settings; default the project's .env under the process environment. */
+  env?: Record<string, string | undefined>;
+}
+
+const LAST_TO_COMPLETE = 'http';
+
+export class Kernel {
+  readonly root: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly registry = new Registry();
+  readonly metrics = new CallMetrics();
+  readonly routes = new RouteTable();
+  readonly #stepMs: number;
+  readonly #shutdownMs: number;
+  #log: KernelLog = stderrLog('kernel');
+  #logSource?: LogSource;
+  #tools: LoadedTool[] = [];
+  #slots = new Map<string, ToolSlot>();
+  #hosts = new Map<string, PluginHost>();
+  #toolCaller = new ToolCaller(this.metrics, this.registry);
+  #gateway = new Gateway(this.#slots, this.#toolCaller);
+  #toolServer?: Promise<ToolServer>;
+  #socketDir?: string;
+  #stopped?: Promise<void>;
+
+  constructor(options: KernelOptions = {}) {
+    this.root = resolve(options.root ?? process.cwd());
+    this.env = options.env ?? readEnv(this.root);
+    this.#stepMs = Number(this.env.MC_STEP_TIMEOUT_MS ?? 10_000);
+    this.#shutdownMs = Number(this.env.MC_SHUTDOWN_TIMEOUT_MS ?? 15_000);
+  }
+
+  get gateway(): Gateway {
+    return this.#gateway;
+  }
+
+  /** A tool's own instance, bypassing proxies: for the CLI, tests and kernel-facing plugins. */
+  getTool(contract: string): unknown {
+    return this.#tools.find((t) => t.contract === contract)?.instance;
+  }
+
+  /** Boots everything it can; returns the boot report. Throws only for a broken tree (two tools serving one name). */
+  async boot(): Promise<ReportItem[]> {
+    const found = discover(this.root);
+    const { tools, failures } = await loadTools(this.root, found.tools);
+    for (const f of failures) this.registry.add({ kind: 'tool', name: f.folder, source: f.file, status: 'failed', reason: f.reason, code: f.code, needs: [] });
+    this.#tools = tools;
+    for (const t of tools) this.registry.add({ kind: 'tool', name: t.contract, source: t.folder, status: 'pending', needs: [] });
+
+    const logger = tools.find((t) => t.contract === 'logger');
+    if (logger && (await this.#setUpTool(logger, found.migrations))) {
+      this.#logSource = logger.instance as unknown as LogSource;
+      if (typeof this.#logSource.child === 'function') this.#log = this.#logSource.child('kernel');
+    }
+    await Promise.all(tools.filter((t) => t !== logger).map((t) => this.#setUpTool(t, found.migrations)));
+
+    const loaded = await Promise.all(
+      found.plugins.map(async (p) => {
+        this.registry.add({ kind: p.kind, name: p.identity, source: p.file, status: 'pending', needs: [] });
+        const t0 = performance.now();
+        try {
+          const { host, needs } = await loadPlugin(p, this.#loaderDeps(tools));
+          this.registry.set(p.kind, p.identity, { needs });
+          await withTimeout(this.#stepMs + (p.kind === 'sidecar' ? 15_000 : 0), `starting ${p.identity} (${p.file})`, () => host.start());
+          return host;
+        } catch (err) {
+          this.#fail(p.kind, p.identity, err, 'MC_ERR_PLUGIN_BOOT', t0);
+          return undefined;
+        }
+      }),
+    );
+    // Discovery order, not start-up order: shutdown reverses it, so it must not depend on timing.
+    const started = loaded.filter((h): h is PluginHost => h !== undefined);
+    for (const host of started) this.#hosts.set(host.identity, host);
+
+    await Promise.all(
+      started.map(async (host) => {
+        const t0 = performance.now();
+        try {
+          await runInTrace(newTrace(), () => withTimeout(this.#stepMs, `${host.identity} onBoot`, () => host.boot()));
+          this.registry.set(host.hosting, host.identity, { status: 'ready', ms: ms(t0) });
+        } catch (err) {
+          this.#fail(host.hosting, host.identity, err, 'MC_ERR_PLUGIN_BOOT', t0);
+          this.routes.removeOwner(host.identity);
+          this.#hosts.delete(host.identity);
+          await host.shutdown();
+        }
+      }),
+    );
+
+    for (const tool of this.#completionOrder()) {
+      try {
+        await withTimeout(this.#stepMs, `${tool.folder} onBootComplete`, () => tool.instance.onBootComplete?.());
+      } catch (err) {
+        this.#fail('tool', tool.contract, err, 'MC_ERR_TOOL_SETUP');
+      }
+    }
+    const report = this.registry.list();
+    const failed = report.filter((i) => i.status === 'failed');
+    this.#log.info(`booted: ${report.length - failed.length} ready, ${failed.length} failed`, { failed: failed.map((i) => i.name) });
+    return report;
+  }
+
+  #loaderDeps(tools: LoadedTool[]): LoaderDeps {
+    return {
+      root: this.root,
+      tools: this.#slots,
+      declared: new Set(tools.map((t) => t.contract)),
+      toolCaller: this.#toolCaller,
+      gateway: this.#gateway,
+      toolServer: () => this.#startToolServer(),
+      socketDir: () => this.#privateDir(),
+      log: (identity: string) => this.#logFor(identity),
+      onSidecarExit: (identity: string, reason: string) => {
+        this.registry.set('sidecar', identity, { status: 'dead', reason: mcError('MC_ERR_SIDECAR_DOWN', reason).message, code: 'MC_ERR_SIDECAR_DOWN' });
+        this.#log.error(reason, { plugin: identity });
+      },
+    };
+  }
+
+  /** Runs a plugin's handler (tools call this through their context). */
+  invoke(identity: string, handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
+    const host = this.#hosts.get(identity);
+    if (!host) return Promise.reject(mcError('MC_ERR_HANDLER_UNKNOWN', `no running plugin '${identity}' for handler '${handlerId}'`, { plugin: identity }));
+    return host.invoke(handlerId, input);
+  }
+
+  /** Stops everything in reverse order, within MC_SHUTDOWN_TIMEOUT_MS. Safe to call twice. */
+  shutdown(): Promise<void> {
+    this.#stopped ??= withTimeout(this.#shutdownMs, 'shutdown', () => this.#stopAll()).catch((err) => {
+      this.#log.error((err as Error).message);
+      throw err;
+    });
+    return this.#stopped;
+  }
+
+  async #stopAll(): Promise<void> {
+    const http = this.#tools.find((t) => t.contract === LAST_TO_COMPLETE);
+    if (http) await this.#stopTool(http);
+    for (const host of [...this.#hosts.values()].reverse()) {
+      await withTimeout(this.#stepMs, `${host.identity} shutdown`, () => host.shutdown()).catch((err) => this.#log.error((err as Error).message));
+      this.registry.set(host.hosting, host.identity, { status: 'stopped' });
+    }
+    this.#hosts.clear();
+    if (this.#toolServer) await (await this.#toolServer).close();
+    // Reverse set-up order: the logger set up first, so it stops last.
+    const rest = this.#tools.filter((t) => t !== http).reverse();
+    for (const tool of rest.sort((a, b) => Number(a.contract === 'logger') - Number(b.contract === 'logger'))) await this.#stopTool(tool);
+    if (this.#socketDir) rmSync(this.#socketDir, { recursive: true, force: true });
+  }
+
+  async #stopTool(tool: LoadedTool): Promise<void> {
+    await withTimeout(this.#stepMs, `${tool.folder} shutdown`, () => tool.instance.shutdown?.()).catch((err) => this.#log.error((err as Error).message));
+    if (this.registry.get('tool', tool.contract)?.status !== 'failed') this.registry.set('tool', tool.contract, { status: 'stopped' });
+  }
+
+  async #setUpTool(tool: LoadedTool, migrations: ToolContext['migrations']): Promise<boolean> {
+    const t0 = performance.now();
+    try {
+      const service = isContractName(tool.contract) ? CONTRACT[tool.contract] : undefined;
+      const names = service?.methods.map((m) => m.localName) ?? [];
+      const methods = toolMethods(tool.instance, names);
+      const missing = names.filter((n) => !methods[n]);
+      if (missing.length) throw mcError('MC_ERR_TOOL_SETUP', `${tool.file} serves '${tool.contract}' but lacks ${missing.map((n) => `${tool.contract}.${n}`).join(', ')}`, { tool: tool.contract });
+      const ctx: ToolContext = {
+        root: this.root,
+        env: this.env,
+        log: this.#logFor(`tool/${tool.contract}`),
+        routes: this.routes,
+        migrations,
+        invoke: (identity, handlerId, input) => this.invoke(identity, handlerId, input),
+        report: () => this.registry.list(),
+      };
+      await withTimeout(this.#stepMs, `${tool.folder} setup`, () => tool.instance.setup?.(ctx));
+      if (service) this.#slots.set(tool.contract, { name: tool.contract, methods });
+      this.registry.set('tool', tool.contract, { status: 'ready', ms: ms(t0) });
+      return true;
+    } catch (err) {
+      this.#fail('tool', tool.contract, err, 'MC_ERR_TOOL_SETUP', t0);
+      return false;
+    }
+  }
+
+  #completionOrder(): LoadedTool[] {
+    const ready = this.#tools.filter((t) => this.registry.get('tool', t.contract)?.status !== 'failed');
+    return ready.sort((a, b) => Number(a.contract === LAST_TO_COMPLETE) - Number(b.contract === LAST_TO_COMPLETE) || a.contract.localeCompare(b.contract));
+  }
+
+  #fail(kind: ReportItem['kind'], name: string, err: unknown, code: 'MC_ERR_PLUGIN_BOOT' | 'MC_ERR_TOOL_SETUP', t0?: number): void {
+    const e = toMcError(err, code, name);
+    this.registry.set(kind, name, { status: 'failed', reason: e.message, code: e.code, ...(t0 === undefined ? {} : { ms: ms(t0) }) });
+    this.#log.error(e.message, { item: name, code: e.code });
+  }
+
+  #logFor(identity: string): KernelLog {
+    return this.#logSource?.child?.(identity) ?? stderrLog(identity);
+  }
+
+  #privateDir(): string {
+    // Short, private (0700) and ours alone: Unix socket paths must stay under 107 bytes.
+    this.#socketDir ??= mkdtempSync(join(tmpdir().length < 40 ? tmpdir() : '/tmp', 'mc-'));
+    return this.#socketDir;
+  }
+
+  #startToolServer(): Promise<ToolServer> {
+    this.#toolServer ??= (async () => {
+      const server = new ToolServer(join(this.#privateDir(), 'kernel.sock'), this.#gateway);
+      await server.listen();
+      return server;
+    })();
+    return this.#toolServer;
+  }
+}
+
+function ms(t0: number): number {
+  return Math.round(performance.now() - t0);
+}
+
+/** The project's .env under the process environment (the environment wins). */
+export function readEnv(root: string): Record<string, string | undefined> {
+  const file = join(root, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}

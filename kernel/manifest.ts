@@ -1,0 +1,169 @@
+// Reads and checks sidecar.json and plugin.json. Every field has a default (or is
+// required) and a type; an unknown or wrong field fails that plugin alone with
+// MC_ERR_MANIFEST_INVALID naming the file and the field. docs/manifests.md
+// documents each field.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mcError } from './errors.ts';
+
+export interface SidecarManifest {
+  name: string;
+  description: string;
+  /** Program to run, relative to the sidecar's folder (or a name on PATH). */
+  command: string;
+  args: string[];
+  /** Command (run in the folder) that builds the program; `npm run build` runs it. */
+  build: string[];
+  needs: string[];
+  env: Record<string, string>;
+  config: Record<string, string>;
+  startTimeoutMs: number;
+  stopTimeoutMs: number;
+}
+
+export const WASM_MODES = ['worker', 'main'] as const;
+
+export interface WasmManifest {
+  name: string;
+  description: string;
+  /** The .wasm file, relative to the plugin's folder. */
+  module: string;
+  /** Hex sha256 of the module; checked at load when set. */
+  sha256: string;
+  build: string[];
+  needs: string[];
+  limits: { timeoutMs: number; memoryMaxPages: number };
+  config: Record<string, string>;
+  mode: (typeof WASM_MODES)[number];
+  /** Hosts Extism's own http_request may reach; empty turns it off. */
+  allowedHosts: string[];
+  /** Give the module WASI preview 1 (Go's wasip1 modules need it). */
+  wasi: boolean;
+}
+
+type Raw = Record<string, unknown>;
+
+export function readSidecarManifest(root: string, file: string, folderName: string): SidecarManifest {
+  const raw = readJson(root, file);
+  const f = new Fields(raw, file);
+  const m: SidecarManifest = {
+    name: f.string('name'),
+    description: f.string('description', ''),
+    command: f.string('command'),
+    args: f.strings('args', []),
+    build: f.strings('build', []),
+    needs: f.strings('needs', []),
+    env: f.stringMap('env', {}),
+    config: f.stringMap('config', {}),
+    startTimeoutMs: f.number('startTimeoutMs', 10_000),
+    stopTimeoutMs: f.number('stopTimeoutMs', 5_000),
+  };
+  f.done();
+  checkName(file, m.name, folderName);
+  return m;
+}
+
+export function readWasmManifest(root: string, file: string, folderName: string): WasmManifest {
+  const raw = readJson(root, file);
+  const f = new Fields(raw, file);
+  const limits = new Fields(f.object('limits', {}), `${file} limits`);
+  const m: WasmManifest = {
+    name: f.string('name'),
+    description: f.string('description', ''),
+    module: f.string('module'),
+    sha256: f.string('sha256', ''),
+    build: f.strings('build', []),
+    needs: f.strings('needs', []),
+    limits: { timeoutMs: limits.number('timeoutMs', 5_000), memoryMaxPages: limits.number('memoryMaxPages', 0) },
+    config: f.stringMap('config', {}),
+    mode: f.oneOf('mode', WASM_MODES, 'worker'),
+    allowedHosts: f.strings('allowedHosts', []),
+    wasi: f.boolean('wasi', false),
+  };
+  limits.done();
+  f.done();
+  checkName(file, m.name, folderName);
+  return m;
+}
+
+function readJson(root: string, file: string): Raw {
+  let text: string;
+  try {
+    text = readFileSync(join(root, file), 'utf8');
+  } catch (err) {
+    throw mcError('MC_ERR_MANIFEST_INVALID', `${file} cannot be read`, { file }, err);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw mcError('MC_ERR_MANIFEST_INVALID', `${file} is not valid JSON (${(err as Error).message})`, { file }, err);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw mcError('MC_ERR_MANIFEST_INVALID', `${file} must hold a JSON object`, { file });
+  return raw as Raw;
+}
+
+function checkName(file: string, name: string, folder: string): void {
+  if (name !== folder) throw mcError('MC_ERR_MANIFEST_INVALID', `${file} field 'name' is '${name}' but its folder is '${folder}'; they must match`, { file, field: 'name' });
+}
+
+/** Typed reads of a manifest object that remember which keys were read. */
+class Fields {
+  #raw: Raw;
+  #file: string;
+  #seen = new Set<string>();
+
+  constructor(raw: Raw, file: string) {
+    this.#raw = raw;
+    this.#file = file;
+  }
+
+  #get(key: string, fallback: unknown, ok: (v: unknown) => boolean, expected: string): unknown {
+    this.#seen.add(key);
+    const v = this.#raw[key];
+    if (v === undefined) {
+      if (fallback === undefined) throw mcError('MC_ERR_MANIFEST_INVALID', `${this.#file} lacks the required field '${key}' (${expected})`, { file: this.#file, field: key });
+      return fallback;
+    }
+    if (!ok(v)) throw mcError('MC_ERR_MANIFEST_INVALID', `${this.#file} field '${key}' must be ${expected}, got ${JSON.stringify(v)}`, { file: this.#file, field: key });
+    return v;
+  }
+
+  string(key: string, fallback?: string): string {
+    return this.#get(key, fallback, (v) => typeof v === 'string' && (fallback !== undefined || v.length > 0), 'a non-empty string') as string;
+  }
+
+  number(key: string, fallback: number): number {
+    return this.#get(key, fallback, (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a number ≥ 0') as number;
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    return this.#get(key, fallback, (v) => typeof v === 'boolean', 'true or false') as boolean;
+  }
+
+  strings(key: string, fallback: string[]): string[] {
+    return [...(this.#get(key, fallback, (v) => Array.isArray(v) && v.every((s) => typeof s === 'string'), 'an array of strings') as string[])];
+  }
+
+  stringMap(key: string, fallback: Record<string, string>): Record<string, string> {
+    return { ...(this.#get(key, fallback, (v) => isObject(v) && Object.values(v).every((s) => typeof s === 'string'), 'an object of strings') as Record<string, string>) };
+  }
+
+  object(key: string, fallback: Raw): Raw {
+    return this.#get(key, fallback, isObject, 'an object') as Raw;
+  }
+
+  oneOf<T extends string>(key: string, options: readonly T[], fallback: T): T {
+    return this.#get(key, fallback, (v) => options.includes(v as T), `one of ${options.map((o) => `"${o}"`).join(', ')}`) as T;
+  }
+
+  /** Fails on any key no read asked for: a typo must not pass silently. */
+  done(): void {
+    const unknown = Object.keys(this.#raw).filter((k) => !this.#seen.has(k));
+    if (unknown.length) throw mcError('MC_ERR_MANIFEST_INVALID', `${this.#file} has unknown field '${unknown[0]}' (known: ${[...this.#seen].join(', ')})`, { file: this.#file, field: unknown[0]! });
+  }
+}
+
+function isObject(v: unknown): v is Raw {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

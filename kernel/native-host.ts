@@ -1,0 +1,70 @@
+// Native TypeScript plugins: constructed in the kernel's process with their tool
+// proxies; their handler functions live in a table keyed by the ids the proxies
+// hand out.
+import type { InvokeInput, InvokeOutput } from './contract.ts';
+import { mcError, toMcError } from './errors.ts';
+import type { KernelLog } from './log.ts';
+import type { PluginHost } from './plugin-host.ts';
+import type { HandlerTable } from './tool-proxy.ts';
+import type { JsValue } from './values.ts';
+
+export interface NativePlugin {
+  onBoot?(): unknown;
+  onShutdown?(): unknown;
+}
+
+export class NativeHandlers implements HandlerTable {
+  #handlers = new Map<string, (input: unknown) => unknown>();
+
+  addHandler(fn: (input: never) => unknown): string {
+    const id = `n${this.#handlers.size + 1}`;
+    this.#handlers.set(id, fn as (input: unknown) => unknown);
+    return id;
+  }
+
+  get(id: string): ((input: unknown) => unknown) | undefined {
+    return this.#handlers.get(id);
+  }
+}
+
+export class NativeHost implements PluginHost {
+  readonly hosting = 'native';
+  readonly identity: string;
+  readonly needs: readonly string[];
+  #plugin: NativePlugin;
+  #handlers: NativeHandlers;
+  #log: KernelLog;
+
+  constructor(identity: string, needs: readonly string[], plugin: NativePlugin, handlers: NativeHandlers, log: KernelLog) {
+    this.identity = identity;
+    this.needs = needs;
+    this.#plugin = plugin;
+    this.#handlers = handlers;
+    this.#log = log;
+  }
+
+  async start(): Promise<void> {}
+
+  async boot(): Promise<void> {
+    await this.#plugin.onBoot?.();
+  }
+
+  async invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
+    const handler = this.#handlers.get(handlerId);
+    if (!handler) throw mcError('MC_ERR_HANDLER_UNKNOWN', `${this.identity} has no handler '${handlerId}'`, { plugin: this.identity, handler: handlerId });
+    try {
+      const result = (await handler(input.value)) as JsValue;
+      return input.case === 'http' ? { case: 'http', value: { body: result ?? null } } : { case: 'value', value: result ?? null };
+    } catch (err) {
+      throw toMcError(err, 'MC_ERR_HANDLER_FAILED', `handler of ${this.identity}`);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    try {
+      await this.#plugin.onShutdown?.();
+    } catch (err) {
+      this.#log.error(`${this.identity} onShutdown failed: ${(err as Error).message}`, { plugin: this.identity });
+    }
+  }
+}

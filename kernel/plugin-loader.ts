@@ -1,0 +1,112 @@
+// Turns a discovered plugin into a host: reads what it needs (the constructor
+// pattern of a native class, the manifest's `needs` otherwise), checks each need
+// against the loaded tools, and builds the host. Any problem fails that plugin
+// alone, with a message naming its file.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CONTRACT, isContractName } from './contract.ts';
+import { readConstructorNeeds, type Need } from './constructor-needs.ts';
+import type { DiscoveredPlugin } from './discovery.ts';
+import { mcError, toMcError } from './errors.ts';
+import type { Gateway } from './gateway.ts';
+import type { KernelLog } from './log.ts';
+import { readSidecarManifest, readWasmManifest } from './manifest.ts';
+import { NativeHandlers, NativeHost, type NativePlugin } from './native-host.ts';
+import type { PluginHost } from './plugin-host.ts';
+import { SidecarHost } from './sidecar-host.ts';
+import type { ToolCaller, ToolSlot } from './tool-call.ts';
+import { createToolProxy } from './tool-proxy.ts';
+import type { ToolServer } from './tool-server.ts';
+import { WasmHost } from './wasm-host.ts';
+
+export interface LoaderDeps {
+  root: string;
+  /** Tools that set up, by contract name. */
+  tools: ReadonlyMap<string, ToolSlot>;
+  /** Every contract name a tool folder declared, set up or not (for messages). */
+  declared: ReadonlySet<string>;
+  toolCaller: ToolCaller;
+  gateway: Gateway;
+  toolServer(): Promise<ToolServer>;
+  socketDir(): string;
+  log(identity: string): KernelLog;
+  onSidecarExit(identity: string, reason: string): void;
+}
+
+export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host: PluginHost; needs: string[] }> {
+  const folderName = p.dir.split('/').pop()!;
+  if (p.kind === 'native') return loadNative(p, deps);
+  if (p.kind === 'sidecar') {
+    const manifest = readSidecarManifest(deps.root, p.file, folderName);
+    const needs = checkNeeds(p, manifest.needs.map((tool) => ({ tool, optional: false })), deps, 'remove it from "needs"');
+    const host = new SidecarHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, socketDir: deps.socketDir(), toolServer: await deps.toolServer(), log: deps.log(p.identity), onExit: (reason) => deps.onSidecarExit(p.identity, reason) });
+    return { host, needs };
+  }
+  const manifest = readWasmManifest(deps.root, p.file, folderName);
+  const needs = checkNeeds(p, manifest.needs.map((tool) => ({ tool, optional: false })), deps, 'remove it from "needs"');
+  return { host: new WasmHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, gateway: deps.gateway, log: deps.log(p.identity) }), needs };
+}
+
+async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host: PluginHost; needs: string[] }> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(join(deps.root, p.file)).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw toMcError(err, 'MC_ERR_PLUGIN_BOOT', `${p.file} failed to import`);
+  }
+  const cls = pluginClass(p, mod);
+  const read = readConstructorNeeds(cls);
+  if (typeof read === 'string') throw mcError('MC_ERR_PLUGIN_BOOT', `${p.file}: ${read}`, { plugin: p.identity, file: p.file });
+  const needs = checkNeeds(p, read, deps, 'remove it from the constructor');
+  const handlers = new NativeHandlers();
+  const tools: Record<string, unknown> = {};
+  for (const name of needs) tools[name] = createToolProxy(p.identity, CONTRACT[name as keyof typeof CONTRACT], deps.tools.get(name)!, deps.toolCaller, handlers);
+  let plugin: NativePlugin;
+  try {
+    plugin = new (cls as new (tools: unknown) => NativePlugin)(capabilityGuard(p, tools, read.map((n) => n.tool)));
+  } catch (err) {
+    throw toMcError(err, 'MC_ERR_PLUGIN_BOOT', `${p.file} constructor threw`);
+  }
+  return { host: new NativeHost(p.identity, needs, plugin, handlers, deps.log(p.identity)), needs };
+}
+
+/** The tools object a constructor gets: reading an undeclared tool is a capability error, as for a sidecar. */
+function capabilityGuard(p: DiscoveredPlugin, tools: Record<string, unknown>, declared: string[]): Record<string, unknown> {
+  return new Proxy(tools, {
+    get(target, name) {
+      if (typeof name === 'string' && isContractName(name) && !declared.includes(name)) {
+        throw mcError('MC_ERR_CAP_DENIED', `${p.identity} (${p.file}) used tool '${name}' but did not declare it (declared: ${declared.join(', ') || 'none'})`, { plugin: p.identity, tool: name });
+      }
+      return Reflect.get(target, name);
+    },
+  });
+}
+
+/** The default export if it is a class, else the one exported class. */
+function pluginClass(p: DiscoveredPlugin, mod: Record<string, unknown>): Function {
+  const isClass = (v: unknown): v is Function => typeof v === 'function' && /^class\b/.test(Function.prototype.toString.call(v));
+  if (isClass(mod.default)) return mod.default;
+  const classes = Object.values(mod).filter(isClass);
+  if (classes.length === 1) return classes[0]!;
+  throw mcError('MC_ERR_PLUGIN_BOOT', `${p.file} must export one plugin class (found ${classes.length})`, { plugin: p.identity, file: p.file });
+}
+
+/** The needs that are available; throws for a required one that is not. */
+function checkNeeds(p: DiscoveredPlugin, needs: Need[], deps: LoaderDeps, removeHint: string): string[] {
+  const got: string[] = [];
+  for (const need of needs) {
+    if (deps.tools.has(need.tool) && isContractName(need.tool)) {
+      got.push(need.tool);
+      continue;
+    }
+    if (need.optional) continue;
+    const loaded = [...deps.tools.keys()].filter(isContractName).sort().join(', ') || 'none';
+    const why = !isContractName(need.tool) && deps.declared.has(need.tool)
+      ? `is kernel-facing and cannot be injected`
+      : deps.declared.has(need.tool)
+        ? `failed to set up (see its status)`
+        : `is not loaded`;
+    throw mcError('MC_ERR_PLUGIN_MISSING_TOOL', `${p.file} needs tool '${need.tool}', which ${why} (loaded: ${loaded})`, { plugin: p.identity, file: p.file, tool: need.tool }, undefined, `Add tools/${need.tool}, or ${removeHint.replace('it', `'${need.tool}'`)}.`);
+  }
+  return got;
+}

@@ -1,0 +1,56 @@
+// The kernel route table. Plugins of every hosting add endpoints here (through
+// the http tool); the HTTP server looks each request's handler up here, so a
+// restarted sidecar or a reloaded plugin swaps its handlers without the server
+// knowing.
+import { mcError } from './errors.ts';
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export interface Route {
+  method: HttpMethod;
+  /** The path pattern, `:name` for a parameter. */
+  path: string;
+  /** The identity of the plugin that added it. */
+  owner: string;
+  handlerId: string;
+  bodySchema?: object;
+  responseSchema?: object;
+  successStatus: number;
+  summary: string;
+  tags: string[];
+}
+
+const PATH = /^(\/(:?[A-Za-z0-9_.~-]+))+$|^\/$/;
+
+export class RouteTable {
+  #routes = new Map<string, Route>();
+
+  add(route: Route): void {
+    if (!HTTP_METHODS.includes(route.method)) throw mcError('MC_ERR_HTTP_ROUTE', `${route.owner} added an endpoint with method '${route.method}'`, { plugin: route.owner, method: route.method });
+    if (!PATH.test(route.path)) throw mcError('MC_ERR_HTTP_ROUTE', `${route.owner} added an endpoint with path '${route.path}', which is not /segment/:param/...`, { plugin: route.owner, path: route.path });
+    const existing = this.#routes.get(key(route.method, route.path));
+    if (existing && existing.owner !== route.owner) {
+      throw mcError('MC_ERR_HTTP_ROUTE', `${route.owner} added ${route.method} ${route.path}, which ${existing.owner} already serves`, { plugin: route.owner, owner: existing.owner, path: route.path });
+    }
+    // The same owner adding it again (a restarted sidecar) replaces its handler.
+    this.#routes.set(key(route.method, route.path), { ...route });
+  }
+
+  get(method: string, path: string): Route | undefined {
+    return this.#routes.get(key(method, path));
+  }
+
+  /** Removes every route a plugin added (it failed, or is being replaced). */
+  removeOwner(owner: string): void {
+    for (const [k, r] of this.#routes) if (r.owner === owner) this.#routes.delete(k);
+  }
+
+  list(): Route[] {
+    return [...this.#routes.values()].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+  }
+}
+
+function key(method: string, path: string): string {
+  return `${method} ${path}`;
+}

@@ -1,0 +1,206 @@
+// Sidecars: a child process per manifest, started with a go-plugin-style
+// handshake (cookie and versions in env, one stdout line back), checked with
+// gRPC health, then driven through microcore.v1.Plugin. Its tool calls come back
+// through the ToolServer, authenticated by the token we gave it.
+import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join, isAbsolute } from 'node:path';
+import { createInterface } from 'node:readline';
+import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus, Health } from '../proto/gen/grpc/health/v1/health_pb.js';
+import { OnBootRequestSchema, OnShutdownRequestSchema, Plugin, type InvokeResponse, type OnBootResponse } from '../proto/gen/microcore/v1/plugin_pb.js';
+import type { InvokeInput, InvokeOutput } from './contract.ts';
+import { McError, mcError } from './errors.ts';
+import { invokeOutput, invokeRequest } from './invoke-codec.ts';
+import type { KernelLog } from './log.ts';
+import type { SidecarManifest } from './manifest.ts';
+import type { PluginHost } from './plugin-host.ts';
+import { diagnoseCommand } from './sidecar-diagnosis.ts';
+import { typedDefinition } from './grpc-service.ts';
+import type { ToolServer } from './tool-server.ts';
+import { currentTrace, formatTraceparent, newSpanId } from './trace.ts';
+
+export const SIDECAR_COOKIE = 'microcore-sidecar-v1';
+export const PROTOCOL_VERSIONS = [1] as const;
+const HANDSHAKE = /^1\|(\d+)\|unix\|([^|]+)\|grpc$/;
+const INVOKE_TIMEOUT_MS = 30_000;
+const STDERR_KEPT = 20;
+
+const PluginClient = grpc.makeGenericClientConstructor(typedDefinition(Plugin), 'Plugin');
+const HealthClient = grpc.makeGenericClientConstructor(typedDefinition(Health), 'Health');
+
+export interface SidecarOptions {
+  identity: string;
+  /** The sidecar's folder, absolute. */
+  dir: string;
+  manifestFile: string;
+  manifest: SidecarManifest;
+  needs: readonly string[];
+  socketDir: string;
+  toolServer: ToolServer;
+  log: KernelLog;
+  /** Told when the process exits while it should be running. */
+  onExit(reason: string): void;
+}
+
+export class SidecarHost implements PluginHost {
+  readonly hosting = 'sidecar';
+  readonly identity: string;
+  readonly needs: readonly string[];
+  #o: SidecarOptions;
+  #child?: ChildProcess;
+  #plugin?: grpc.Client;
+  #token = randomBytes(24).toString('hex');
+  #stderr: string[] = [];
+  #running = false;
+  #stopping = false;
+
+  constructor(o: SidecarOptions) {
+    this.#o = o;
+    this.identity = o.identity;
+    this.needs = o.needs;
+  }
+
+  async start(): Promise<void> {
+    const m = this.#o.manifest;
+    const command = m.command.includes('/') && !isAbsolute(m.command) ? join(this.#o.dir, m.command) : m.command;
+    this.#o.toolServer.addCaller(this.#token, { identity: this.identity, needs: this.needs });
+    const child = spawn(command, m.args, {
+      cwd: this.#o.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ...m.env,
+        MICROCORE_PLUGIN_COOKIE: SIDECAR_COOKIE,
+        MICROCORE_PROTOCOL_VERSIONS: PROTOCOL_VERSIONS.join(','),
+        MICROCORE_KERNEL_ADDRESS: `unix://${this.#o.toolServer.socketPath}`,
+        MICROCORE_TOKEN: this.#token,
+        MICROCORE_IDENTITY: this.identity,
+        MICROCORE_SOCKET_DIR: this.#o.socketDir,
+      },
+    });
+    this.#child = child;
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      this.#stderr.push(line);
+      if (this.#stderr.length > STDERR_KEPT) this.#stderr.shift();
+      this.#logLine(line, 'warn');
+    });
+    const address = await this.#handshake(child, command);
+    this.#plugin = new PluginClient(`unix://${address}`, grpc.credentials.createInsecure());
+    await this.#checkHealth(address);
+    this.#running = true;
+    child.on('exit', (code, signal) => {
+      const wasRunning = this.#running;
+      this.#running = false;
+      if (wasRunning && !this.#stopping) this.#o.onExit(`${this.identity} exited (code ${code}, signal ${signal}); last stderr: ${this.#stderr.slice(-3).join(' | ') || 'none'}`);
+    });
+  }
+
+  #handshake(child: ChildProcess, command: string): Promise<string> {
+    const timeoutMs = this.#o.manifest.startTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout! });
+      let first: string | undefined;
+      const fail = (why: string, err?: unknown) => {
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        reject(mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} (${this.#o.manifestFile}) ${why}; printed: ${JSON.stringify(first ?? '')}; command: ${diagnoseCommand(command)}; last stderr: ${this.#stderr.join(' | ') || 'none'}`, { plugin: this.identity }, err));
+      };
+      const timer = setTimeout(() => fail(`did not print its handshake line within ${timeoutMs} ms (startTimeoutMs)`), timeoutMs);
+      child.once('error', (err) => fail(`could not be started (${err.message})`, err));
+      child.once('exit', (code) => {
+        if (first === undefined || !HANDSHAKE.test(first)) setTimeout(() => fail(`exited with code ${code} before the handshake`), 50);
+      });
+      lines.on('line', (line) => {
+        if (first !== undefined) return this.#logLine(line, 'info');
+        first = line;
+        const m = HANDSHAKE.exec(line.trim());
+        if (!m) return fail('printed a first line that is not the handshake 1|<version>|unix|<socket>|grpc');
+        if (!PROTOCOL_VERSIONS.includes(Number(m[1]) as 1)) return fail(`speaks protocol version ${m[1]}; the kernel speaks ${PROTOCOL_VERSIONS.join(', ')}`);
+        clearTimeout(timer);
+        resolve(m[2]!);
+      });
+    });
+  }
+
+  async #checkHealth(address: string): Promise<void> {
+    const health = new HealthClient(`unix://${address}`, grpc.credentials.createInsecure());
+    try {
+      const res = await unary<{ status: number }>(health, 'check', create(HealthCheckRequestSchema, { service: 'plugin' }), new grpc.Metadata(), this.#o.manifest.startTimeoutMs);
+      if (res.status !== HealthCheckResponse_ServingStatus.SERVING) throw new Error(`health status ${HealthCheckResponse_ServingStatus[res.status]}`);
+    } catch (err) {
+      this.#child?.kill('SIGKILL');
+      throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} printed its handshake but its gRPC health service 'plugin' is not SERVING (${(err as Error).message})`, { plugin: this.identity }, err);
+    } finally {
+      health.close();
+    }
+  }
+
+  /** A line the sidecar printed: JSON lines keep their level, others get `fallback`. */
+  #logLine(line: string, fallback: 'info' | 'warn'): void {
+    if (!line.trim()) return;
+    let level: string = fallback;
+    let message = line;
+    let fields: Record<string, unknown> = {};
+    if (line.startsWith('{')) {
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        const { level: l, msg, message: text, ...rest } = parsed;
+        if (typeof l === 'string' && ['debug', 'info', 'warn', 'error'].includes(l.toLowerCase())) level = l.toLowerCase();
+        message = String(msg ?? text ?? line);
+        fields = rest;
+      } catch {
+        // Not JSON after all: log the line as it is.
+      }
+    }
+    this.#o.log[level as 'info']!(message, { ...fields, plugin: this.identity });
+  }
+
+  async boot(): Promise<void> {
+    const res = await this.#call<OnBootResponse>('onBoot', create(OnBootRequestSchema, { identity: this.identity, config: this.#o.manifest.config }), this.#o.manifest.startTimeoutMs);
+    if (res.error) throw new McError(res.error.code || 'MC_ERR_PLUGIN_BOOT', res.error.message, { plugin: this.identity, ...res.error.details });
+  }
+
+  async invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
+    const res = await this.#call<InvokeResponse>('invoke', invokeRequest(handlerId, input), INVOKE_TIMEOUT_MS);
+    return invokeOutput(this.identity, res);
+  }
+
+  async #call<T>(method: string, request: unknown, timeoutMs: number): Promise<T> {
+    if (!this.#running || !this.#plugin) throw mcError('MC_ERR_SIDECAR_DOWN', `${this.identity} is not running, so Plugin.${method} was not sent`, { plugin: this.identity });
+    const metadata = new grpc.Metadata();
+    const trace = currentTrace();
+    if (trace) metadata.set('traceparent', formatTraceparent({ traceId: trace.traceId, spanId: newSpanId() }));
+    try {
+      return await unary<T>(this.#plugin, method, request, metadata, timeoutMs);
+    } catch (err) {
+      const code = (err as grpc.ServiceError).code;
+      if (code === grpc.status.UNAVAILABLE) throw mcError('MC_ERR_SIDECAR_DOWN', `${this.identity} did not answer Plugin.${method}`, { plugin: this.identity }, err);
+      throw mcError('MC_ERR_HANDLER_FAILED', `${this.identity} failed Plugin.${method}: ${(err as Error).message}`, { plugin: this.identity }, err);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    this.#stopping = true;
+    const child = this.#child;
+    this.#o.toolServer.removeCaller(this.#token);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return this.#plugin?.close();
+    const stopMs = this.#o.manifest.stopTimeoutMs;
+    if (this.#running) await this.#call('onShutdown', create(OnShutdownRequestSchema), stopMs).catch(() => undefined);
+    this.#running = false;
+    this.#plugin?.close();
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), stopMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+function unary<T>(client: grpc.Client, method: string, request: unknown, metadata: grpc.Metadata, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const fn = (client as unknown as Record<string, Function>)[method]!;
+    fn.call(client, request, metadata, { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res)));
+  });
+}

@@ -1,0 +1,67 @@
+// The one path every tool call takes, whatever the caller's hosting: health
+// check, trace context, the call, output normalized against the contract,
+// metrics, health update. Native proxies and the gateway both end here.
+import type { DescMethod, Message } from '@bufbuild/protobuf';
+import type { CallContext } from './contract.ts';
+import { McError, mcError, toMcError } from './errors.ts';
+import type { CallMetrics } from './metrics.ts';
+import { fromPlain } from './plain.ts';
+import type { Registry } from './registry.ts';
+import { currentTrace, newTrace } from './trace.ts';
+
+/** A loaded tool: its contract name and its method implementations. */
+export interface ToolSlot {
+  name: string;
+  methods: Record<string, (input: unknown, call: CallContext) => unknown>;
+}
+
+// Codes that say the tool itself is failing, not the caller's input: five in a
+// row mark it dead; MC_ERR_TOOL_UNAVAILABLE marks it dead at once. Any success
+// brings it back (MicroCoreOS's hybrid policy).
+const INFRA_CODES = new Set(['MC_ERR_INTERNAL', 'MC_ERR_TOOL_UNAVAILABLE']);
+const DEAD_STREAK = 5;
+
+export class ToolCaller {
+  #metrics: CallMetrics;
+  #registry: Registry;
+  #streaks = new Map<string, number>();
+
+  constructor(metrics: CallMetrics, registry: Registry) {
+    this.#metrics = metrics;
+    this.#registry = registry;
+  }
+
+  /** Calls the tool; returns the output as a message of the method's output type. */
+  async call(caller: string, tool: ToolSlot, method: DescMethod, input: Record<string, unknown>): Promise<Message> {
+    const trace = currentTrace() ?? newTrace();
+    const where = `${tool.name}.${method.localName}`;
+    const started = performance.now();
+    try {
+      const status = this.#registry.get('tool', tool.name)?.status;
+      // A dead tool still gets calls: the next success is how it recovers.
+      if (status !== 'ready' && status !== 'dead') throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${caller} called ${where}, but tool '${tool.name}' is ${status ?? 'not loaded'}`, { tool: tool.name });
+      const out = await tool.methods[method.localName]!(input, { caller, traceId: trace.traceId });
+      const output = fromPlain(method.output, out ?? {}, `${where} result`);
+      this.#finish(caller, tool.name, method.localName, started, trace.traceId);
+      return output;
+    } catch (err) {
+      const error = toMcError(err, 'MC_ERR_INTERNAL', `${where} called by ${caller}`);
+      this.#finish(caller, tool.name, method.localName, started, trace.traceId, error);
+      throw error;
+    }
+  }
+
+  #finish(caller: string, tool: string, method: string, started: number, traceId: string, error?: McError): void {
+    this.#metrics.record({ caller, tool, method, ms: performance.now() - started, ok: !error, code: error?.code, traceId, at: Date.now() });
+    if (!error) {
+      if (this.#registry.get('tool', tool)?.status === 'dead') this.#registry.set('tool', tool, { status: 'ready', reason: undefined, code: undefined });
+      this.#streaks.set(tool, 0);
+      return;
+    }
+    if (!INFRA_CODES.has(error.code)) return;
+    const streak = (this.#streaks.get(tool) ?? 0) + 1;
+    this.#streaks.set(tool, streak);
+    const dead = error.code === 'MC_ERR_TOOL_UNAVAILABLE' || streak >= DEAD_STREAK;
+    if (dead && this.#registry.get('tool', tool)?.status === 'ready') this.#registry.set('tool', tool, { status: 'dead', reason: error.message, code: error.code });
+  }
+}

@@ -1,0 +1,70 @@
+// The kernel's tool services for sidecars: every contract service on a Unix
+// socket in a private directory (mode 0600). The mc-token metadata names the
+// caller; the traceparent metadata continues the caller's trace. Every call goes
+// through the gateway.
+import { create, toBinary } from '@bufbuild/protobuf';
+import { anyPack } from '@bufbuild/protobuf/wkt';
+import * as grpc from '@grpc/grpc-js';
+import { chmodSync } from 'node:fs';
+import { ErrorSchema, RpcStatusSchema } from '../proto/gen/microcore/v1/error_pb.js';
+import { CONTRACT } from './contract.ts';
+import { ERRORS, isErrorCode, mcError, toMcError } from './errors.ts';
+import type { Gateway, GatewayCaller } from './gateway.ts';
+import { rawDefinition } from './grpc-service.ts';
+import { newTrace, parseTraceparent, runInTrace } from './trace.ts';
+
+export class ToolServer {
+  #server = new grpc.Server();
+  #callers = new Map<string, GatewayCaller>();
+  readonly socketPath: string;
+
+  constructor(socketPath: string, gateway: Gateway) {
+    this.socketPath = socketPath;
+    for (const [toolName, service] of Object.entries(CONTRACT)) {
+      const handlers: grpc.UntypedServiceImplementation = {};
+      for (const method of service.methods) {
+        handlers[method.localName] = (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) => {
+          const caller = this.#callers.get(String(call.metadata.get('mc-token')[0] ?? ''));
+          const trace = parseTraceparent(String(call.metadata.get('traceparent')[0] ?? '')) ?? newTrace();
+          const work = caller
+            ? runInTrace(trace, () => gateway.call(caller, toolName, method.name, call.request))
+            : Promise.reject(mcError('MC_ERR_GATEWAY_UNAUTHENTICATED', `a call to ${toolName}.${method.name} came with no valid mc-token`, { tool: toolName }));
+          work.then(
+            (bytes) => callback(null, bytes),
+            (err) => callback(grpcError(toMcError(err, 'MC_ERR_INTERNAL', `${toolName}.${method.name}`))),
+          );
+        };
+      }
+      this.#server.addService(rawDefinition(service), handlers);
+    }
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.bindAsync(`unix://${this.socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
+    });
+    chmodSync(this.socketPath, 0o600);
+  }
+
+  /** Lets the holder of `token` call tools as `caller`. */
+  addCaller(token: string, caller: GatewayCaller): void {
+    this.#callers.set(token, caller);
+  }
+
+  removeCaller(token: string): void {
+    this.#callers.delete(token);
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
+  }
+}
+
+function grpcError(error: { code: string; message: string; details: Record<string, string> }): Partial<grpc.StatusObject> {
+  const grpcCode = isErrorCode(error.code) ? ERRORS[error.code].grpc : grpc.status.UNKNOWN;
+  const detail = create(ErrorSchema, { code: error.code, message: error.message, details: error.details });
+  const status = create(RpcStatusSchema, { code: grpcCode, message: error.message, details: [anyPack(ErrorSchema, detail)] });
+  const metadata = new grpc.Metadata();
+  metadata.set('grpc-status-details-bin', Buffer.from(toBinary(RpcStatusSchema, status)));
+  return { code: grpcCode, details: error.message, metadata };
+}

@@ -1,0 +1,39 @@
+// What a tool folder provides, and what the kernel gives a tool. A tool is a
+// class exported from tools/<folder>/tool.ts with a static `contract` naming
+// what it serves (a name from kernel/contract.ts, or a kernel-facing name that
+// plugins cannot inject). Tools are stateless drivers: they never import
+// domains, and never call other tools.
+import type { InvokeInput, InvokeOutput } from './contract.ts';
+import type { KernelLog } from './log.ts';
+import type { ReportItem } from './registry.ts';
+import type { RouteTable } from './route-table.ts';
+
+export interface ToolContext {
+  /** The project root (the working directory). */
+  root: string;
+  /** The process environment merged over the project's .env. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The tool's own log (identity `tool/<name>`). */
+  log: KernelLog;
+  /** The kernel route table: endpoints by method and path. */
+  routes: RouteTable;
+  /** Folders whose *.sql files the db tool applies: one per domain or plugin folder. */
+  migrations: readonly { owner: string; dir: string }[];
+  /** Runs a plugin's handler, whatever its hosting. */
+  invoke(identity: string, handlerId: string, input: InvokeInput): Promise<InvokeOutput>;
+  /** The boot report so far (copies). */
+  report(): ReportItem[];
+}
+
+export interface Tool {
+  setup?(ctx: ToolContext): void | Promise<void>;
+  /** After every plugin's onBoot, one tool at a time; http goes last. */
+  onBootComplete?(): void | Promise<void>;
+  shutdown?(): void | Promise<void>;
+}
+
+export interface ToolClass {
+  new (): Tool;
+  /** The contract name this tool serves: 'db', 'http' ... */
+  readonly contract: string;
+}

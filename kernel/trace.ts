@@ -1,0 +1,41 @@
+// Trace context: which trace (and which caller) the code running now belongs to.
+// In-process it rides AsyncLocalStorage; across gRPC it is the W3C `traceparent`
+// metadata; into wasm it is the host context of the Extism call.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+
+export interface TraceContext {
+  traceId: string;
+  spanId: string;
+}
+
+const storage = new AsyncLocalStorage<TraceContext>();
+
+export function currentTrace(): TraceContext | undefined {
+  return storage.getStore();
+}
+
+export function runInTrace<T>(trace: TraceContext, fn: () => T): T {
+  return storage.run(trace, fn);
+}
+
+export function newTrace(): TraceContext {
+  return { traceId: randomBytes(16).toString('hex'), spanId: newSpanId() };
+}
+
+export function newSpanId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+/** A trace from a `traceparent` header, or undefined when absent or malformed. */
+export function parseTraceparent(header: string | undefined): TraceContext | undefined {
+  const m = header ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;
+  if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return undefined;
+  return { traceId: m[1]!, spanId: m[2]! };
+}
+
+export function formatTraceparent(trace: TraceContext): string {
+  return `00-${trace.traceId}-${trace.spanId}-01`;
+}

@@ -1,0 +1,80 @@
+// microcore.v1.Value <-> plain JavaScript. The mapping is exact both ways:
+// int64 is bigint (never a lossy number), bytes are Uint8Array, null is null.
+import { create } from '@bufbuild/protobuf';
+import { ValueSchema, ValueMapSchema, NullValue, type Value, type ValueMap } from '../proto/gen/microcore/v1/value_pb.js';
+import { mcError } from './errors.ts';
+
+/** What a Value holds, as plain JavaScript. Integers are always bigint. */
+export type JsValue = null | boolean | bigint | number | string | Uint8Array | JsValue[] | JsRecord;
+export interface JsRecord {
+  [key: string]: JsValue;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+export function jsToValue(js: unknown, where = 'value'): Value {
+  return create(ValueSchema, { kind: jsToKind(js, where) });
+}
+
+function jsToKind(js: unknown, where: string): Value['kind'] {
+  if (js === null || js === undefined) return { case: 'nullValue', value: NullValue.UNSPECIFIED };
+  switch (typeof js) {
+    case 'boolean':
+      return { case: 'boolValue', value: js };
+    case 'string':
+      return { case: 'stringValue', value: js };
+    case 'bigint':
+      if (js < INT64_MIN || js > INT64_MAX) throw unsupported(where, `${js}n is outside int64`);
+      return { case: 'intValue', value: js };
+    case 'number':
+      // A whole number that is exact as a double travels as int64, so Go and Rust
+      // read the integer they expect; anything else stays a double.
+      return Number.isSafeInteger(js) ? { case: 'intValue', value: BigInt(js) } : { case: 'doubleValue', value: js };
+  }
+  if (js instanceof Uint8Array) return { case: 'bytesValue', value: js };
+  if (Array.isArray(js)) return { case: 'listValue', value: { $typeName: 'microcore.v1.ValueList', values: js.map((v, i) => jsToValue(v, `${where}[${i}]`)) } };
+  if (isPlainObject(js)) return { case: 'mapValue', value: jsToValueMap(js, where) };
+  throw unsupported(where, `a ${describe(js)}`);
+}
+
+export function jsToValueMap(record: object, where = 'value'): ValueMap {
+  const fields: Record<string, Value> = {};
+  for (const [key, v] of Object.entries(record)) fields[key] = jsToValue(v, `${where}.${key}`);
+  return create(ValueMapSchema, { fields });
+}
+
+export function valueToJs(value: Value | undefined): JsValue {
+  const kind = value?.kind;
+  switch (kind?.case) {
+    case undefined:
+    case 'nullValue':
+      return null;
+    case 'listValue':
+      return kind.value.values.map(valueToJs);
+    case 'mapValue':
+      return valueMapToJs(kind.value);
+    default:
+      return kind!.value;
+  }
+}
+
+export function valueMapToJs(map: ValueMap | undefined): JsRecord {
+  const out: JsRecord = {};
+  for (const [key, v] of Object.entries(map?.fields ?? {})) out[key] = valueToJs(v);
+  return out;
+}
+
+function isPlainObject(x: object): x is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+function describe(x: unknown): string {
+  if (typeof x !== 'object' || x === null) return typeof x;
+  return x.constructor?.name ?? 'object';
+}
+
+function unsupported(where: string, what: string) {
+  return mcError('MC_ERR_VALUE_UNSUPPORTED', `${where} is ${what}, which microcore.v1.Value cannot hold`, { field: where });
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Sets up everything MicroCore needs on a fresh machine, then builds the
+# sidecars and wasm modules: Node 24, the npm packages, the Go code generators,
+# and the Rust-to-wasm toolchain. Safe to run again: it only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/node-env.sh
+
+need() { # need <command> <what it is for> <how to get it>
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "MicroCore needs '$1' ($2) and it is not on PATH. $3" >&2
+  exit 1
+}
+
+echo "→ node $(node --version), npm $(npm --version)"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+need go "the Go SDK and sidecars" "Install Go 1.24 or newer (https://go.dev/dl) and retry."
+mkdir -p .tools/bin
+# Pinned: the generated Go files record these versions in their headers.
+[ -x .tools/bin/protoc-gen-go ] || GOBIN="$PWD/.tools/bin" go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+[ -x .tools/bin/protoc-gen-go-grpc ] || GOBIN="$PWD/.tools/bin" go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
+
+need cargo "the Rust SDK and wasm modules" "Install Rust with rustup (https://rustup.rs) and retry."
+# Rust to wasm32: a rustup wasm32 target when there is one; otherwise Debian's
+# rustc-web toolchain with -Zbuild-std (scripts/build-rust-wasm.sh picks), and
+# protoc for prost. Install the Debian pieces when we can (root with apt).
+debian_pkgs=()
+rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' || {
+  [ -x /usr/bin/cargo ] && [ -d /usr/lib/rustlib/src ] || debian_pkgs+=(rustc-web cargo-web rust-web-src lld-22)
+}
+command -v protoc >/dev/null 2>&1 || debian_pkgs+=(protobuf-compiler)
+if [ ${#debian_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "→ apt-get install ${debian_pkgs[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debian_pkgs[@]}" >/dev/null
+  else
+    echo "MicroCore needs these Debian packages to build wasm modules: ${debian_pkgs[*]}." >&2
+    echo "Install them (sudo apt-get install ${debian_pkgs[*]}), or add the rustup target (rustup target add wasm32-unknown-unknown) and protoc, then retry." >&2
+    exit 1
+  fi
+fi
+
+echo "→ building sidecars and wasm modules"
+node kernel/cli.ts build

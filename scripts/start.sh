@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets up (if needed) and runs the kernel with the example domains, the Go
+# sidecar and the Rust wasm module. HTTP on $HTTP_PORT (default 5000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/node-env.sh
+exec node kernel/cli.ts start

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Sets up (if needed) and runs every test: generated code is current and buf
+# lint passes, the TypeScript type-checks, vitest (kernel, tools, domains, and
+# the cross-hosting tests against the real sidecar and wasm module), go test for
+# the Go SDK and sidecar, cargo test for the Rust SDK.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/node-env.sh
+
+echo "→ generated code is current (buf generate) and buf lint passes"
+bash scripts/check-gen.sh
+echo "→ tsc --noEmit"
+npx tsc --noEmit
+echo "→ vitest"
+npx vitest run
+echo "→ go test (sdk/go, sidecars)"
+(cd sdk/go && go vet ./... && go test ./...)
+for d in sidecars/*/; do [ -f "$d/go.mod" ] && (cd "$d" && go vet ./... && go test ./...); done
+echo "→ cargo test (sdk/rust)"
+(cd sdk/rust && cargo test --quiet)
+echo "all tests passed"

@@ -1,0 +1,72 @@
+package microcore
+
+// The MicroCore error codes, one per value of the ErrorCode enum in
+// proto/microcore/v1/error.proto, with ERROR_CODE_ replaced by MC_ERR_. They are
+// written out (not built from microcorev1.ErrorCode_name) so they are constants an
+// author can switch on; codes_test.go fails when the enum and this list differ.
+const (
+	// A plugin needs a tool no loaded tool serves.
+	CodePluginMissingTool = "MC_ERR_PLUGIN_MISSING_TOOL"
+	// A plugin threw while being constructed or in onBoot.
+	CodePluginBoot = "MC_ERR_PLUGIN_BOOT"
+	// A lifecycle step did not finish within its time limit.
+	CodeLifecycleTimeout = "MC_ERR_LIFECYCLE_TIMEOUT"
+	// A sidecar.json or plugin.json is missing a field or has a wrong one.
+	CodeManifestInvalid = "MC_ERR_MANIFEST_INVALID"
+	// Two tool folders serve the same contract name.
+	CodeToolDuplicate = "MC_ERR_TOOL_DUPLICATE"
+	// A tool failed to set up.
+	CodeToolSetup = "MC_ERR_TOOL_SETUP"
+	// A plugin called a tool it did not declare.
+	CodeCapDenied = "MC_ERR_CAP_DENIED"
+	// A call named a tool or method the contract does not have.
+	CodeGatewayUnknownMethod = "MC_ERR_GATEWAY_UNKNOWN_METHOD"
+	// A call's message could not be decoded or converted.
+	CodeGatewayBadMessage = "MC_ERR_GATEWAY_BAD_MESSAGE"
+	// The caller's token is missing or unknown.
+	CodeGatewayUnauthenticated = "MC_ERR_GATEWAY_UNAUTHENTICATED"
+	// A sidecar did not complete the handshake.
+	CodeSidecarHandshake = "MC_ERR_SIDECAR_HANDSHAKE"
+	// A sidecar is not running, so a call to it cannot be made.
+	CodeSidecarDown = "MC_ERR_SIDECAR_DOWN"
+	// A wasm module could not be loaded (file, sha256, instantiation).
+	CodeWasmLoad = "MC_ERR_WASM_LOAD"
+	// A wasm call trapped or returned a malformed result.
+	CodeWasmTrap = "MC_ERR_WASM_TRAP"
+	// A wasm call ran past its time limit.
+	CodeWasmTimeout = "MC_ERR_WASM_TIMEOUT"
+	// A plugin's handler threw or returned an error.
+	CodeHandlerFailed = "MC_ERR_HANDLER_FAILED"
+	// No handler with that id is registered for the plugin.
+	CodeHandlerUnknown = "MC_ERR_HANDLER_UNKNOWN"
+	// The database rejected a statement (syntax, constraint, type).
+	CodeDbQuery = "MC_ERR_DB_QUERY"
+	// A migration file failed to apply.
+	CodeDbMigration = "MC_ERR_DB_MIGRATION"
+	// An HTTP request body failed the endpoint's JSON schema.
+	CodeHttpValidation = "MC_ERR_HTTP_VALIDATION"
+	// An HTTP request body is not valid JSON.
+	CodeHttpMalformed = "MC_ERR_HTTP_MALFORMED"
+	// No endpoint matches the method and path.
+	CodeHttpNotFound = "MC_ERR_HTTP_NOT_FOUND"
+	// An endpoint was added twice, or with a bad method or path.
+	CodeHttpRoute = "MC_ERR_HTTP_ROUTE"
+	// Endpoints were added after the server started listening.
+	CodeHttpLateRoute = "MC_ERR_HTTP_LATE_ROUTE"
+	// A required configuration key is not set.
+	CodeConfigMissing = "MC_ERR_CONFIG_MISSING"
+	// An internal failure; the message says where. Report it.
+	CodeInternal = "MC_ERR_INTERNAL"
+	// A value cannot be represented in the contract's Value type.
+	CodeValueUnsupported = "MC_ERR_VALUE_UNSUPPORTED"
+	// The request was invalid (a wrong argument to a tool method).
+	CodeInvalidArgument = "MC_ERR_INVALID_ARGUMENT"
+	// What a handler looked for does not exist (HTTP 404).
+	CodeNotFound = "MC_ERR_NOT_FOUND"
+	// The request conflicts with existing data (HTTP 409).
+	CodeConflict = "MC_ERR_CONFLICT"
+	// A bus request got no answer within its timeout.
+	CodeBusTimeout = "MC_ERR_BUS_TIMEOUT"
+	// A tool is not in a state to serve calls (not set up, shut down, dead).
+	CodeToolUnavailable = "MC_ERR_TOOL_UNAVAILABLE"
+)

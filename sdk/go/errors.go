@@ -1,0 +1,138 @@
+package microcore
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"microcore.dev/sdk/go/gen/microcorev1"
+)
+
+// Error is the one MicroCore error, the Go face of microcore.v1.Error. Tool calls
+// return it, and a handler returns it to answer with a specific code. Plugins
+// branch on Code (see CodeOf), never on Message.
+type Error struct {
+	// Code is one of the Code* constants, or a newer code the kernel sent.
+	Code string
+	// Message says what is wrong, where, and what to do.
+	Message string
+	// Details holds structured facts: the plugin, the tool, the value seen.
+	Details map[string]string
+
+	// cause is the library error this one was translated from, kept for Unwrap;
+	// it never crosses the wire.
+	cause error
+}
+
+// Errorf is the factory for every error the SDK raises, and the way a handler
+// answers with a specific code: Errorf(CodeNotFound, "no user %d", id).
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Unwrap returns the gRPC or Go error this one was translated from, if any.
+func (e *Error) Unwrap() error { return e.cause }
+
+// GRPCStatus lets grpc-go send an *Error as the protocol's status: the gRPC code
+// docs/protocol.md assigns, with the microcore.v1.Error packed in the details.
+func (e *Error) GRPCStatus() *status.Status {
+	st := status.New(grpcCode(e.Code), e.Message)
+	withDetails, err := st.WithDetails(e.wire())
+	if err != nil {
+		// Packing a generated message cannot fail; keep the code if it ever does.
+		return st
+	}
+	return withDetails
+}
+
+// CodeOf returns the MicroCore code of err (searching its wrap chain), or "" when
+// err is nil or not a MicroCore error.
+func CodeOf(err error) string {
+	var mc *Error
+	if errors.As(err, &mc) {
+		return mc.Code
+	}
+	return ""
+}
+
+func (e *Error) withDetails(d map[string]string) *Error {
+	if len(d) == 0 {
+		return e
+	}
+	if e.Details == nil {
+		e.Details = map[string]string{}
+	}
+	maps.Copy(e.Details, d)
+	return e
+}
+
+func (e *Error) wire() *microcorev1.Error {
+	return &microcorev1.Error{Code: e.Code, Message: e.Message, Details: e.Details}
+}
+
+func fromWire(w *microcorev1.Error) *Error {
+	return &Error{Code: w.GetCode(), Message: w.GetMessage(), Details: w.GetDetails()}
+}
+
+// toWire turns what a handler returned into the InvokeResponse error: a MicroCore
+// error travels unchanged (so a kernel error a handler passes on keeps its code),
+// anything else gets the fallback code, its text, and the given details.
+func toWire(err error, fallbackCode string, details map[string]string) *microcorev1.Error {
+	var mc *Error
+	if errors.As(err, &mc) {
+		return mc.wire()
+	}
+	return (&Error{Code: fallbackCode, Message: err.Error()}).withDetails(details).wire()
+}
+
+// fromGRPC translates a failed tool call into *Error where it enters the SDK. The
+// kernel packs a microcore.v1.Error in the status details; a status without one
+// (the kernel is unreachable, the deadline passed) becomes MC_ERR_INTERNAL.
+func fromGRPC(method string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var mc *Error
+	if errors.As(err, &mc) {
+		return err
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		e := Errorf(CodeInternal, "%s failed: %v", method, err)
+		e.cause = err
+		return e
+	}
+	for _, d := range st.Details() {
+		if w, isMC := d.(*microcorev1.Error); isMC {
+			e := fromWire(w)
+			e.cause = err
+			return e
+		}
+	}
+	e := Errorf(CodeInternal, "%s failed with gRPC status %s: %s", method, st.Code(), st.Message())
+	e.cause = err
+	return e.withDetails(map[string]string{"method": method, "grpcCode": st.Code().String()})
+}
+
+// grpcCode is the table in docs/protocol.md "Errors".
+func grpcCode(code string) codes.Code {
+	switch code {
+	case CodeCapDenied:
+		return codes.PermissionDenied
+	case CodeGatewayUnauthenticated:
+		return codes.Unauthenticated
+	case CodeInvalidArgument, CodeGatewayBadMessage:
+		return codes.InvalidArgument
+	case CodeNotFound:
+		return codes.NotFound
+	case CodeGatewayUnknownMethod:
+		return codes.Unimplemented
+	default:
+		return codes.Unknown
+	}
+}

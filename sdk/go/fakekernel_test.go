@@ -1,0 +1,149 @@
+package microcore
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+
+	"microcore.dev/sdk/go/gen/microcorev1"
+)
+
+// call is one tool call the fake kernel received, with the metadata that matters.
+type call struct {
+	method      string
+	token       string
+	traceparent string
+	req         proto.Message
+}
+
+type recorder struct {
+	mu    sync.Mutex
+	calls []call
+}
+
+func (r *recorder) record(ctx context.Context, method string, req proto.Message) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	first := func(k string) string {
+		if v := md.Get(k); len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, call{method, first(mdToken), first(mdTraceparent), req})
+}
+
+func (r *recorder) find(method string) []call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []call
+	for _, c := range r.calls {
+		if c.method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// fakeKernel serves the tool services on a Unix socket, the way the kernel does.
+type fakeKernel struct {
+	addr string
+	*recorder
+}
+
+// shortDir is a temporary directory whose socket paths stay under the limit
+// (t.TempDir can be too deep for sun_path).
+func shortDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "mc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func startFakeKernel(t *testing.T) *fakeKernel {
+	t.Helper()
+	path := filepath.Join(shortDir(t), "kernel.sock")
+	lis, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	srv := grpc.NewServer()
+	microcorev1.RegisterDbServer(srv, &fakeDb{recorder: rec})
+	microcorev1.RegisterHttpServer(srv, &fakeHttp{recorder: rec})
+	microcorev1.RegisterLoggerServer(srv, &fakeLogger{recorder: rec})
+	microcorev1.RegisterStateServer(srv, &fakeState{recorder: rec})
+	go srv.Serve(lis) //nolint:errcheck // ends with Stop below
+	t.Cleanup(srv.Stop)
+	return &fakeKernel{addr: "unix://" + path, recorder: rec}
+}
+
+type fakeDb struct {
+	microcorev1.UnimplementedDbServer
+	*recorder
+}
+
+// Query answers one row echoing the parameters as p0, p1, ...; "SELEC" fails the
+// way SQLite would.
+func (f *fakeDb) Query(ctx context.Context, req *microcorev1.QueryRequest) (*microcorev1.QueryResponse, error) {
+	f.record(ctx, "Db.Query", req)
+	if strings.HasPrefix(req.GetSql(), "SELEC ") {
+		return nil, kernelStatus(codes.Unknown, &microcorev1.Error{Code: CodeDbQuery,
+			Message: `near "SELEC": syntax error`, Details: map[string]string{"sql": req.GetSql()}})
+	}
+	row := &microcorev1.ValueMap{Fields: map[string]*microcorev1.Value{}}
+	resp := &microcorev1.QueryResponse{Rows: []*microcorev1.ValueMap{row}}
+	for i, p := range req.GetParams() {
+		name := "p" + string(rune('0'+i))
+		resp.Columns = append(resp.Columns, name)
+		row.Fields[name] = p
+	}
+	return resp, nil
+}
+
+type fakeHttp struct {
+	microcorev1.UnimplementedHttpServer
+	*recorder
+}
+
+func (f *fakeHttp) AddEndpoint(ctx context.Context, req *microcorev1.AddEndpointRequest) (*microcorev1.AddEndpointResponse, error) {
+	f.record(ctx, "Http.AddEndpoint", req)
+	return &microcorev1.AddEndpointResponse{}, nil
+}
+
+type fakeLogger struct {
+	microcorev1.UnimplementedLoggerServer
+	*recorder
+}
+
+func (f *fakeLogger) Log(ctx context.Context, req *microcorev1.LogRequest) (*microcorev1.LogResponse, error) {
+	f.record(ctx, "Logger.Log", req)
+	return &microcorev1.LogResponse{}, nil
+}
+
+// fakeState denies every call, as the kernel does for a plugin without "state"
+// in its needs.
+type fakeState struct {
+	microcorev1.UnimplementedStateServer
+	*recorder
+}
+
+func (f *fakeState) Get(ctx context.Context, req *microcorev1.StateGetRequest) (*microcorev1.StateGetResponse, error) {
+	f.record(ctx, "State.Get", req)
+	return nil, kernelStatus(codes.PermissionDenied, &microcorev1.Error{Code: CodeCapDenied,
+		Message: "sidecar/sdk-test called state.Get but its needs do not list 'state'",
+		Details: map[string]string{"tool": "state", "method": "Get"}})
+}

@@ -1,0 +1,120 @@
+package microcore
+
+import (
+	"fmt"
+	"hash/fnv"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// The environment the kernel sets when it starts a sidecar (docs/protocol.md,
+// "Start and handshake").
+const (
+	envCookie     = "MICROCORE_PLUGIN_COOKIE"
+	envVersions   = "MICROCORE_PROTOCOL_VERSIONS"
+	envKernelAddr = "MICROCORE_KERNEL_ADDRESS"
+	envToken      = "MICROCORE_TOKEN"
+	envIdentity   = "MICROCORE_IDENTITY"
+	envSocketDir  = "MICROCORE_SOCKET_DIR"
+	cookieValue   = "microcore-sidecar-v1"
+	coreProtocol  = 1
+	appProtocol   = "1"
+	healthService = "plugin"
+	// sun_path holds 108 bytes on Linux and 104 on macOS, NUL included; the
+	// protocol promises the kernel paths under 107 bytes.
+	maxSocketPath = 106
+)
+
+// sidecarEnv is what Serve reads from the environment; tests build it directly.
+type sidecarEnv struct {
+	KernelAddress string
+	Token         string
+	Identity      string
+	SocketDir     string
+	Version       string
+}
+
+// notStartedByKernel is the one sentence a sidecar run by hand prints.
+func notStartedByKernel(program string) string {
+	name := filepath.Base(program)
+	return fmt.Sprintf("%s is a MicroCore sidecar that the kernel starts, not a program to run by hand (%s is missing): "+
+		"run `microcore start` in the project, which starts every sidecar listed in sidecars/<name>/sidecar.json.",
+		name, envCookie)
+}
+
+// readEnv checks the handshake variables (the cookie aside) and picks the version.
+func readEnv(getenv func(string) string) (sidecarEnv, error) {
+	version, err := pickVersion(getenv(envVersions))
+	if err != nil {
+		return sidecarEnv{}, err
+	}
+	e := sidecarEnv{
+		KernelAddress: getenv(envKernelAddr),
+		Token:         getenv(envToken),
+		Identity:      getenv(envIdentity),
+		SocketDir:     getenv(envSocketDir),
+		Version:       version,
+	}
+	for _, v := range []struct{ name, value string }{
+		{envKernelAddr, e.KernelAddress}, {envToken, e.Token}, {envIdentity, e.Identity}, {envSocketDir, e.SocketDir},
+	} {
+		if v.value == "" {
+			return sidecarEnv{}, Errorf(CodeSidecarHandshake,
+				"%s is not set, though %s is: the kernel sets both when it starts a sidecar; "+
+					"start the sidecar with `microcore start`, or set every variable docs/protocol.md lists", v.name, envCookie)
+		}
+	}
+	return e, nil
+}
+
+func pickVersion(offered string) (string, error) {
+	if strings.TrimSpace(offered) == "" {
+		return "", Errorf(CodeSidecarHandshake,
+			"%s is not set, so no protocol version can be agreed: this SDK speaks version %s; "+
+				"start the sidecar with `microcore start`", envVersions, appProtocol)
+	}
+	versions := strings.Split(offered, ",")
+	for i := range versions {
+		versions[i] = strings.TrimSpace(versions[i])
+	}
+	if !slices.Contains(versions, appProtocol) {
+		return "", Errorf(CodeSidecarHandshake,
+			"the kernel speaks protocol versions %q (%s) and this SDK speaks only %s: "+
+				"upgrade microcore.dev/sdk/go or the kernel so they share a version", offered, envVersions, appProtocol)
+	}
+	return appProtocol, nil
+}
+
+// socketPath names the socket after the identity (sidecar/parity-go →
+// parity-go.sock) so a listing of the directory says whose it is. The kernel
+// gives every sidecar the same directory, so the fallback for a deep directory
+// is still per identity: a hash, s-1a2b3c4d.sock.
+func socketPath(dir, identity string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", Errorf(CodeSidecarHandshake, "%s %q cannot be made absolute: %v", envSocketDir, dir, err)
+	}
+	name := identity[strings.LastIndex(identity, "/")+1:]
+	path := filepath.Join(abs, name+".sock")
+	if name == "" || strings.ContainsAny(name, `\`) || len(path) > maxSocketPath {
+		path = filepath.Join(abs, fallbackSocketName(identity))
+	}
+	if len(path) > maxSocketPath {
+		return "", Errorf(CodeSidecarHandshake,
+			"%s %q is too long for a Unix socket path (%d bytes, at most %d): use a shorter directory",
+			envSocketDir, abs, len(path), maxSocketPath)
+	}
+	return path, nil
+}
+
+// handshakeLine is the one line the kernel reads on stdout.
+func handshakeLine(version, path string) string {
+	return fmt.Sprintf("%d|%s|unix|%s|grpc\n", coreProtocol, version, path)
+}
+
+func fallbackSocketName(identity string) string {
+	h := fnv.New32a()
+	h.Write([]byte(identity))
+	return fmt.Sprintf("s-%08x.sock", h.Sum32())
+}

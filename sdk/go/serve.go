@@ -1,0 +1,92 @@
+package microcore
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"microcore.dev/sdk/go/gen/microcorev1"
+)
+
+// Serve runs p as a sidecar: it does the handshake of docs/protocol.md, serves
+// the kernel's calls until SIGTERM, SIGINT or the kernel's exit, and then exits
+// the process. It never returns. Run by hand (without the kernel's environment),
+// it prints one sentence saying so and exits 1.
+func Serve(p Plugin) {
+	if os.Getenv(envCookie) != cookieValue {
+		fmt.Fprintln(os.Stderr, notStartedByKernel(os.Args[0]))
+		os.Exit(1)
+	}
+	env, err := readEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ctx, stop := lifetimeContext()
+	err = run(ctx, env, p, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// run is Serve without the process around it: tests call it with an explicit
+// environment and stdout. It returns nil once ctx ends and calls have drained.
+func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error {
+	conn, err := grpc.NewClient(env.KernelAddress,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithUnaryInterceptor(kernelCall(env.Token)))
+	if err != nil {
+		return Errorf(CodeSidecarHandshake, "%s %q is not a gRPC target (want unix:///abs/path/kernel.sock): %v",
+			envKernelAddr, env.KernelAddress, err)
+	}
+	defer conn.Close()
+
+	path, err := socketPath(env.SocketDir, env.Identity)
+	if err != nil {
+		return err
+	}
+	// A socket left by an earlier run of this sidecar would make Listen fail.
+	_ = os.Remove(path)
+	lis, err := net.Listen("unix", path)
+	if err != nil {
+		return Errorf(CodeSidecarHandshake, "cannot listen on %s: %v; check that %s is writable", path, err, envSocketDir)
+	}
+
+	handlers := newHandlerTable()
+	srv := grpc.NewServer(grpc.UnaryInterceptor(keepTraceparent))
+	microcorev1.RegisterPluginServer(srv, &pluginServer{
+		plugin: p, kernel: newKernel(conn, env.Identity, handlers), handlers: handlers,
+	})
+	hs := health.NewServer()
+	hs.SetServingStatus(healthService, healthpb.HealthCheckResponse_SERVING)
+	healthpb.RegisterHealthServer(srv, hs)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	// The listener exists before the line is printed, so the kernel can dial
+	// as soon as it reads it.
+	if _, err := io.WriteString(stdout, handshakeLine(env.Version, path)); err != nil {
+		srv.Stop()
+		return Errorf(CodeSidecarHandshake, "cannot print the handshake line on stdout: %v", err)
+	}
+
+	select {
+	case <-ctx.Done():
+		hs.Shutdown()
+		stopGracefully(srv, gracePeriod)
+		<-served
+		return nil
+	case err := <-served:
+		return Errorf(CodeInternal, "the Plugin server on %s stopped: %v", path, err)
+	}
+}

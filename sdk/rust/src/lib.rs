@@ -1,0 +1,59 @@
+//! MicroCore SDK for Rust wasm plugins (Extism).
+//!
+//! A plugin is a `cdylib` that calls [`plugin!`] with its `on_boot` function. In
+//! `on_boot` it adds endpoints with [`http::add_endpoint`]; each handler is a plain
+//! `fn(HttpRequest) -> Result<HttpResponse, Error>` (or a closure). The SDK encodes
+//! every message, keeps the handler ids, and turns an `Err` into the wire error.
+//!
+//! ```
+//! use microcore::{db, http, Error, OnBootRequest};
+//!
+//! microcore::plugin!(on_boot);
+//!
+//! fn on_boot(_: OnBootRequest) -> Result<(), Error> {
+//!     http::add_endpoint(http::Endpoint::new("GET", "/hello"), |_| {
+//!         let one = db::query_one("SELECT 'hello' AS greeting", [])?;
+//!         Ok(http::response(one.row.unwrap_or_default()))
+//!     })
+//! }
+//! ```
+//!
+//! Tool wrappers are named as in the proto services (`Db.QueryOne` is
+//! [`db::query_one`]). They return the method's response message, or `()` where
+//! that message is empty.
+//!
+//! The wire protocol is docs/protocol.md, section "Wasm modules (Extism)".
+
+mod call;
+mod error;
+mod export;
+mod registry;
+mod transport;
+mod value;
+
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod logger;
+pub mod state;
+
+/// The generated contract: every message of proto/microcore/v1, by its proto name.
+#[allow(clippy::all, missing_docs)]
+pub mod pb {
+    include!(concat!(env!("OUT_DIR"), "/microcore.v1.rs"));
+}
+
+/// A harness for host-target tests: a fake kernel and direct boot/invoke calls.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+
+pub use error::{codes, Error};
+pub use pb::{OnBootRequest, Value, ValueMap};
+
+/// Used by the code [`plugin!`] expands to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::export::{invoke, on_boot, on_shutdown};
+    #[cfg(target_arch = "wasm32")]
+    pub use crate::transport::export;
+}

@@ -1,0 +1,128 @@
+// Command parity-go serves the parity endpoints from a Go sidecar. Its twins,
+// domains/parity (TypeScript) and wasm-plugins/parity-rust, make the same calls
+// under /parity/ts and /parity/rust; a test compares the three hostings' answers,
+// so the SQL, the values and the errors here must stay exactly theirs.
+package main
+
+import (
+	"context"
+
+	microcore "microcore.dev/sdk/go"
+	"microcore.dev/sdk/go/gen/microcorev1"
+)
+
+// hosting names this twin in paths, rows and log fields.
+const hosting = "go"
+
+// The values every twin writes: an int64 past 2^53, a blob with 0x00 and 0xff,
+// SQL NULL, and text beyond the BMP.
+var (
+	bigValue  = int64(9007199254740993)
+	blobValue = []byte{0x00, 0xff, 0x10, 0x80}
+	textValue = "héllo wörld ✓ 日本語 🚀"
+)
+
+type parity struct {
+	k *microcore.Kernel
+}
+
+func main() {
+	microcore.Serve(&parity{})
+}
+
+func (p *parity) OnBoot(ctx context.Context, k *microcore.Kernel) error {
+	p.k = k
+	base := "/parity/" + hosting
+	endpoints := []struct {
+		method, path, summary string
+		handler               microcore.HttpHandler
+	}{
+		{"POST", base + "/values", "Writes and reads back one row of edge-case values.", p.values},
+		{"POST", base + "/tx-fail", "Runs a transaction whose second statement fails.", p.txFail},
+		{"GET", base + "/denied", "Calls the state tool, which this sidecar does not need.", p.denied},
+		{"GET", base + "/bad-sql", "Runs invalid SQL.", p.badSQL},
+		{"GET", base + "/count", "Counts this hosting's rows.", p.count},
+	}
+	for _, e := range endpoints {
+		err := k.Http.AddEndpoint(ctx, microcore.Endpoint{Method: e.method, Path: e.path, Summary: e.summary}, e.handler)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// values answers with the row exactly as the db tool returned it, so any change
+// a hosting makes to a value on the way shows up in the comparison.
+func (p *parity) values(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
+	tx, err := p.k.Db.Transaction(ctx,
+		microcore.Statement{
+			SQL:    "INSERT INTO parity_items (hosting, big, blob, absent, text) VALUES (?, ?, ?, ?, ?)",
+			Params: []any{hosting, bigValue, blobValue, nil, textValue},
+		},
+		microcore.Statement{
+			SQL: "SELECT hosting, big, blob, absent, text FROM parity_items WHERE id = last_insert_rowid()",
+		},
+	)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*microcorev1.ValueMap
+	if results := tx.GetResults(); len(results) == 2 {
+		rows = results[1].GetRows()
+	}
+	if len(rows) != 1 {
+		e := microcore.Errorf(microcore.CodeInternal,
+			"sidecar/parity-go: the SELECT after the INSERT returned %d rows, want 1", len(rows))
+		e.Details = map[string]string{"hosting": hosting}
+		return nil, e
+	}
+	if err := p.k.Logger.Info(ctx, "parity values written", map[string]any{"hosting": hosting}); err != nil {
+		return nil, err
+	}
+	return microcore.Respond(0, rows[0])
+}
+
+// txFail passes on the error of a transaction whose second statement fails; the
+// first statement's row must not be committed (count shows it).
+func (p *parity) txFail(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
+	_, err := p.k.Db.Transaction(ctx,
+		microcore.Statement{SQL: "INSERT INTO parity_items (hosting, text) VALUES (?, 'tx-fail')", Params: []any{hosting}},
+		microcore.Statement{SQL: "INSERT INTO parity_missing_table (x) VALUES (1)"},
+	)
+	return nil, unexpectedSuccess(err, "POST /parity/go/tx-fail", "the transaction")
+}
+
+// denied passes on the MC_ERR_CAP_DENIED the kernel answers: "state" is not in
+// sidecar.json's needs.
+func (p *parity) denied(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
+	_, err := p.k.State.Get(ctx, "anything")
+	return nil, unexpectedSuccess(err, "GET /parity/go/denied", "State.Get")
+}
+
+// badSQL passes on the db tool's error for invalid SQL.
+func (p *parity) badSQL(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
+	_, err := p.k.Db.Query(ctx, "SELEC 1")
+	return nil, unexpectedSuccess(err, "GET /parity/go/bad-sql", "Db.Query")
+}
+
+func (p *parity) count(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
+	one, err := p.k.Db.QueryOne(ctx, "SELECT COUNT(*) AS n FROM parity_items WHERE hosting = ?", hosting)
+	if err != nil {
+		return nil, err
+	}
+	return microcore.Respond(0, map[string]any{"n": one.GetRow().GetFields()["n"]})
+}
+
+// unexpectedSuccess returns err unchanged; these endpoints exist to show the
+// error, so a call that succeeded is itself the failure to report.
+func unexpectedSuccess(err error, endpoint, call string) error {
+	if err != nil {
+		return err
+	}
+	e := microcore.Errorf(microcore.CodeInternal,
+		"sidecar/parity-go %s: %s succeeded but must fail. The kernel or its db tool changed; compare with domains/parity.",
+		endpoint, call)
+	e.Details = map[string]string{"hosting": hosting}
+	return e
+}

@@ -1,0 +1,61 @@
+// Test harness: a throwaway MicroCore project in a temp folder, booted by a real
+// kernel. Tools are the repository's own (re-exported by absolute path), so a
+// test exercises the real drivers; plugins are whatever the test writes.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Kernel, type ReportItem } from '../kernel/index.ts';
+
+export const REPO = resolve(import.meta.dirname, '..');
+
+/** The repository's tool folders, by folder name. */
+export const REAL_TOOLS = ['config', 'db-sqlite', 'http', 'logger', 'state'] as const;
+
+export interface TestProject {
+  root: string;
+  kernel: Kernel;
+  report: ReportItem[];
+  /** Base URL of the HTTP server (HTTP_PORT=0 picked a free port). */
+  url: string;
+  item(name: string): ReportItem | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Writes `files` (path -> content) into a new project with the given real
+ * tools, boots it, and returns it. The caller must stop() it.
+ */
+export async function bootProject(files: Record<string, string>, options: { tools?: readonly string[]; env?: Record<string, string> } = {}): Promise<TestProject> {
+  const root = writeProject(files, options.tools ?? REAL_TOOLS);
+  const kernel = new Kernel({ root, env: { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(root, 'data/test.db'), ...options.env } });
+  const report = await kernel.boot();
+  const http = kernel.getTool('http') as { port?: number } | undefined;
+  return {
+    root,
+    kernel,
+    report,
+    url: `http://127.0.0.1:${http?.port ?? 0}`,
+    item: (name) => kernel.registry.list().find((i) => i.name === name),
+    stop: async () => {
+      await kernel.shutdown();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export function writeProject(files: Record<string, string>, tools: readonly string[] = REAL_TOOLS): string {
+  const root = mkdtempSync(join(tmpdir(), 'mc-test-'));
+  for (const folder of tools) writeFile(root, `tools/${folder}/tool.ts`, `export { default } from '${REPO}/tools/${folder}/tool.ts';\n`);
+  for (const [path, content] of Object.entries(files)) writeFile(root, path, content);
+  return root;
+}
+
+function writeFile(root: string, path: string, content: string): void {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  writeFileSync(join(root, path), content);
+}
+
+/** A one-file native plugin importing the kernel by absolute path. */
+export function plugin(body: string): string {
+  return `import { mcError } from '${REPO}/kernel/index.ts';\nvoid mcError;\n${body}\n`;
+}

@@ -1,0 +1,109 @@
+// The db tool on SQLite (better-sqlite3): WAL, foreign keys on, integers as
+// bigint (safeIntegers) so an int64 comes back exact, blobs as bytes.
+// better-sqlite3 is synchronous, so a transaction runs start to commit without
+// yielding: no other caller can observe its uncommitted rows.
+import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { mcError, type CallContext, type JsRecord, type JsValue, type Plain, type ToolContext } from '../../kernel/index.ts';
+import type { ExecuteRequest, QueryOneRequest, QueryRequest, TransactionRequest } from '../../proto/gen/microcore/v1/db_pb.js';
+import { applyMigrations } from './migrations.ts';
+
+type Params = JsValue[];
+
+export default class SqliteDb {
+  static readonly contract = 'db';
+  #db?: Db;
+
+  setup(ctx: ToolContext): void {
+    const configured = ctx.env.DATABASE_PATH || 'data/microcore.db';
+    const path = configured === ':memory:' || isAbsolute(configured) ? configured : join(ctx.root, configured);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    db.defaultSafeIntegers(true);
+    this.#db = db;
+    applyMigrations(db, ctx.root, ctx.migrations, ctx.log);
+  }
+
+  query(input: Plain<QueryRequest>, call: CallContext): object {
+    return this.#run(call, 'query', input.sql, () => {
+      const stmt = this.#prepare(input.sql);
+      return { columns: columns(stmt), rows: stmt.all(...bind(input.params)) as JsRecord[] };
+    });
+  }
+
+  queryOne(input: Plain<QueryOneRequest>, call: CallContext): object {
+    return this.#run(call, 'queryOne', input.sql, () => {
+      const row = this.#prepare(input.sql).get(...bind(input.params)) as JsRecord | undefined;
+      return row ? { found: true, row } : { found: false, row: {} };
+    });
+  }
+
+  execute(input: Plain<ExecuteRequest>, call: CallContext): object {
+    return this.#run(call, 'execute', input.sql, () => this.#execute(input.sql, input.params));
+  }
+
+  transaction(input: Plain<TransactionRequest>, call: CallContext): object {
+    let index = 0;
+    return this.#run(call, 'transaction', () => input.statements[index]?.sql ?? '', () => {
+      const results = this.#db!.transaction(() =>
+        input.statements.map((s, i) => {
+          index = i;
+          const stmt = this.#prepare(s.sql);
+          if (stmt.reader) return { columns: columns(stmt), rows: stmt.all(...bind(s.params)) as JsRecord[] };
+          return this.#execute(s.sql, s.params);
+        }),
+      )();
+      return { results };
+    }, () => String(index));
+  }
+
+  shutdown(): void {
+    this.#db?.close();
+    this.#db = undefined;
+  }
+
+  #prepare(sql: string): Statement {
+    if (!this.#db) throw mcError('MC_ERR_TOOL_UNAVAILABLE', 'the db tool is not open');
+    return this.#db.prepare(sql);
+  }
+
+  #execute(sql: string, params: Params): { changes: bigint; lastInsertId: bigint } {
+    const result = this.#prepare(sql).run(...bind(params));
+    // SQLite keeps the last rowid of any earlier INSERT; report it only for an insert.
+    const inserted = result.changes > 0 && /^\s*(insert|replace)\b/i.test(sql);
+    return { changes: BigInt(result.changes), lastInsertId: inserted ? BigInt(result.lastInsertRowid) : 0n };
+  }
+
+  /** Runs one call, turning SQLite's errors into coded ones that name the caller and the SQL. */
+  #run<T>(call: CallContext, method: string, sql: string | (() => string), work: () => T, statementIndex?: () => string): T {
+    try {
+      return work();
+    } catch (err) {
+      if (!(err instanceof Database.SqliteError)) throw err;
+      const text = typeof sql === 'function' ? sql() : sql;
+      const conflict = err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+      const details: Record<string, string> = { sqliteCode: err.code, sql: text };
+      if (statementIndex) details.statement = statementIndex();
+      const where = statementIndex ? ` (statement ${statementIndex()}, rolled back)` : '';
+      throw mcError(conflict ? 'MC_ERR_CONFLICT' : 'MC_ERR_DB_QUERY', `db.${method} by ${call.caller} failed${where}: ${err.message} in ${JSON.stringify(text)}`, details, err);
+    }
+  }
+}
+
+function columns(stmt: Statement): string[] {
+  return stmt.reader ? stmt.columns().map((c) => c.name) : [];
+}
+
+/** Values as better-sqlite3 binds them: bytes as Buffer, booleans as 0/1. */
+function bind(params: Params): unknown[] {
+  return params.map((p, i) => {
+    if (p instanceof Uint8Array) return Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+    if (typeof p === 'boolean') return p ? 1n : 0n;
+    if (p !== null && typeof p === 'object') throw mcError('MC_ERR_INVALID_ARGUMENT', `params[${i}] is a ${Array.isArray(p) ? 'list' : 'map'}, which SQL cannot bind`, { field: `params[${i}]` }, undefined, 'Bind null, booleans, numbers, bigints, strings or bytes; store lists and maps as JSON text.');
+    return p;
+  });
+}

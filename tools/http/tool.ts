@@ -1,0 +1,174 @@
+// The http tool (fastify 5). Plugins add endpoints during onBoot; at
+// onBootComplete (last of all tools) each route goes to fastify once, with its
+// JSON schema, and every request is dispatched through the kernel route table to
+// the owning plugin's handler, whatever its hosting. Errors always answer
+// { "error": { code, message, details } }.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import {
+  McError,
+  mcError,
+  newTrace,
+  parseTraceparent,
+  runInTrace,
+  type CallContext,
+  type HttpMethod,
+  type JsValue,
+  type Plain,
+  type Route,
+  type ToolContext,
+} from '../../kernel/index.ts';
+import type { AddEndpointRequest } from '../../proto/gen/microcore/v1/http_pb.js';
+import { parseExactJson, renderJson } from './json.ts';
+import { docsPage, openApiDocument } from './openapi.ts';
+
+const TITLE = 'MicroCore';
+
+export default class FastifyHttp {
+  static readonly contract = 'http';
+  #ctx?: ToolContext;
+  #app?: FastifyInstance;
+  #listening = false;
+  #exactBodies = new WeakMap<object, JsValue>();
+
+  setup(ctx: ToolContext): void {
+    this.#ctx = ctx;
+    const app = Fastify({ logger: false, bodyLimit: Number(ctx.env.HTTP_BODY_LIMIT || 1_048_576) });
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, text, done) => {
+      if (text === '' || text === undefined) return done(null, undefined);
+      try {
+        // The numeric parse is what the schema validates; the exact one is what the handler gets.
+        const numeric = JSON.parse(text as string);
+        this.#exactBodies.set(req, parseExactJson(text as string));
+        done(null, numeric);
+      } catch (err) {
+        done(mcError('MC_ERR_HTTP_MALFORMED', `the body of ${req.method} ${req.url} is not valid JSON (${(err as Error).message})`, {}, err), undefined);
+      }
+    });
+    app.setErrorHandler((err, req, reply) => this.#sendError(req, reply, err));
+    app.setNotFoundHandler((req, reply) => this.#sendError(req, reply, mcError('MC_ERR_HTTP_NOT_FOUND', `no endpoint ${req.method} ${req.url.split('?')[0]}`, { method: req.method, path: req.url })));
+    this.#app = app;
+  }
+
+  addEndpoint(input: Plain<AddEndpointRequest>, call: CallContext): object {
+    const routes = this.#ctx!.routes;
+    const method = input.method.toUpperCase() as HttpMethod;
+    const exists = routes.get(method, input.path);
+    // After listen, only a handler swap of a route fastify already serves is possible.
+    if (this.#listening && exists?.owner !== call.caller) {
+      throw mcError('MC_ERR_HTTP_LATE_ROUTE', `${call.caller} added ${method} ${input.path} after the server started listening`, { plugin: call.caller, path: input.path });
+    }
+    routes.add({
+      method,
+      path: input.path,
+      owner: call.caller,
+      handlerId: input.handlerId,
+      bodySchema: parseSchema(input.bodySchemaJson, 'bodySchemaJson', call.caller),
+      responseSchema: parseSchema(input.responseSchemaJson, 'responseSchemaJson', call.caller),
+      successStatus: input.successStatus || 200,
+      summary: input.summary,
+      // Default tag: the domain of a native plugin, the identity of any other.
+      tags: input.tags.length ? input.tags : [/^(sidecar|wasm)\//.test(call.caller) ? call.caller : call.caller.split('/')[0]!],
+    });
+    return {};
+  }
+
+  async onBootComplete(): Promise<void> {
+    const app = this.#app!;
+    const ctx = this.#ctx!;
+    for (const route of ctx.routes.list()) {
+      app.route({
+        method: route.method,
+        url: route.path,
+        schema: route.bodySchema ? { body: route.bodySchema } : undefined,
+        handler: (req, reply) => this.#dispatch(route.method, route.path, req, reply),
+      });
+    }
+    app.get('/docs/json', async (_req, reply) => reply.type('application/json').send(renderJson(openApiDocument(ctx.routes.list(), TITLE))));
+    app.get('/docs', async (_req, reply) => reply.type('text/html').send(docsPage(TITLE)));
+    const port = Number(ctx.env.HTTP_PORT ?? 5000);
+    const address = await app.listen({ port, host: ctx.env.HTTP_HOST || '0.0.0.0' });
+    this.#listening = true;
+    ctx.log.info(`listening on ${address}`, { port: this.port });
+  }
+
+  /** The bound port (HTTP_PORT=0 picks a free one). */
+  get port(): number {
+    const address = this.#app?.server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  async shutdown(): Promise<void> {
+    // close() stops accepting connections and waits for requests in flight.
+    await this.#app?.close();
+  }
+
+  async #dispatch(method: HttpMethod, path: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const route = this.#ctx!.routes.get(method, path);
+    if (!route) return this.#sendError(req, reply, mcError('MC_ERR_HTTP_NOT_FOUND', `${method} ${path} is no longer served (its plugin stopped)`, { path }));
+    const requestId = headerOf(req, 'x-request-id') || randomUUID();
+    reply.header('x-request-id', requestId);
+    const trace = parseTraceparent(headerOf(req, 'traceparent')) ?? newTrace();
+    const request = {
+      method,
+      route: path,
+      url: req.url,
+      params: stringMap(req.params),
+      query: stringMap(req.query),
+      headers: stringMap(req.headers),
+      body: this.#exactBodies.get(req) ?? null,
+      requestId,
+    };
+    try {
+      const out = await runInTrace(trace, () => this.#ctx!.invoke(route.owner, route.handlerId, { case: 'http', value: request }));
+      const response = out.case === 'http' ? out.value : { body: out.value };
+      for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);
+      await reply.code(response.status || route.successStatus).type('application/json').send(renderJson(response.body ?? null));
+    } catch (err) {
+      await this.#sendError(req, reply, err);
+    }
+  }
+
+  #sendError(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+    const error = asHttpError(err, req);
+    if (error.httpStatus >= 500) this.#ctx?.log.error(error.message, { code: error.code, method: req.method, url: req.url, requestId: reply.getHeader('x-request-id') });
+    return reply.code(error.httpStatus).type('application/json').send(renderJson({ error: { code: error.code, message: error.message, details: error.details } }));
+  }
+}
+
+function asHttpError(err: unknown, req: FastifyRequest): McError {
+  if (err instanceof McError) return err;
+  const e = err as { validation?: { instancePath: string; message?: string }[]; statusCode?: number; code?: string; message?: string };
+  if (e.validation) {
+    const problems = e.validation.map((v) => `${v.instancePath || 'body'} ${v.message ?? 'is invalid'}`);
+    return mcError('MC_ERR_HTTP_VALIDATION', `${req.method} ${req.url}: ${problems.join('; ')}`, { problems: problems.join('; ') });
+  }
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (e.statusCode && e.statusCode < 500)) {
+    return new McError(e.statusCode === 413 ? 'MC_ERR_INVALID_ARGUMENT' : 'MC_ERR_HTTP_MALFORMED', `${e.code ?? 'MC_ERR_HTTP_MALFORMED'}: ${e.message}`, {}, { cause: err });
+  }
+  // Internals stay in the log, not in the response.
+  return mcError('MC_ERR_INTERNAL', `${req.method} ${req.url} failed`, {}, err);
+}
+
+function parseSchema(json: string, field: string, caller: string): object | undefined {
+  if (!json) return undefined;
+  try {
+    return JSON.parse(json) as object;
+  } catch (err) {
+    throw mcError('MC_ERR_INVALID_ARGUMENT', `${caller} gave http.addEndpoint a ${field} that is not JSON`, { field }, err);
+  }
+}
+
+function headerOf(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function stringMap(source: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((source ?? {}) as Record<string, unknown>)) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? String(v[v.length - 1]) : String(v);
+  }
+  return out;
+}

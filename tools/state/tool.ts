@@ -1,0 +1,57 @@
+// The state tool: an in-memory key/value store with optional expiry. Each
+// caller has its own namespace, so plugins cannot read each other's keys.
+// Expired entries are dropped when read and by a sweep once a minute.
+import type { CallContext, JsValue, Plain } from '../../kernel/index.ts';
+import type { StateDeleteRequest, StateGetRequest, StateSetRequest } from '../../proto/gen/microcore/v1/state_pb.js';
+
+interface Entry {
+  value: JsValue;
+  /** Milliseconds since the epoch, or Infinity. */
+  expires: number;
+}
+
+const SWEEP_MS = 60_000;
+
+export default class MemoryState {
+  static readonly contract = 'state';
+  #entries = new Map<string, Entry>();
+  #sweep?: NodeJS.Timeout;
+
+  setup(): void {
+    this.#sweep = setInterval(() => this.#dropExpired(), SWEEP_MS).unref();
+  }
+
+  get(input: Plain<StateGetRequest>, call: CallContext): object {
+    const k = key(call, input.key);
+    const entry = this.#entries.get(k);
+    if (!entry || entry.expires <= Date.now()) {
+      this.#entries.delete(k);
+      return { found: false, value: null };
+    }
+    return { found: true, value: entry.value };
+  }
+
+  set(input: Plain<StateSetRequest>, call: CallContext): object {
+    const ttl = Number(input.ttlMs);
+    this.#entries.set(key(call, input.key), { value: input.value ?? null, expires: ttl > 0 ? Date.now() + ttl : Infinity });
+    return {};
+  }
+
+  delete(input: Plain<StateDeleteRequest>, call: CallContext): object {
+    return { deleted: this.#entries.delete(key(call, input.key)) };
+  }
+
+  shutdown(): void {
+    clearInterval(this.#sweep);
+    this.#entries.clear();
+  }
+
+  #dropExpired(): void {
+    const now = Date.now();
+    for (const [k, e] of this.#entries) if (e.expires <= now) this.#entries.delete(k);
+  }
+}
+
+function key(call: CallContext, k: string): string {
+  return `${call.caller}\u0000${k}`;
+}
