@@ -29,7 +29,8 @@ need cargo "the Rust SDK and wasm modules" "Install Rust with rustup (https://ru
 # protoc for prost. Install the Debian pieces when we can (root with apt).
 debian_pkgs=()
 rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' || {
-  [ -x /usr/bin/cargo ] && [ -d /usr/lib/rustlib/src ] || debian_pkgs+=(rustc-web cargo-web rust-web-src lld-22)
+  [ -x /usr/bin/cargo ] && [ -d "$(/usr/bin/rustc --print sysroot 2>/dev/null)/lib/rustlib/src/rust/library/std" ] && command -v rust-lld >/dev/null 2>&1 ||
+    debian_pkgs+=(rustc-web cargo-web rust-web-src lld-22)
 }
 command -v protoc >/dev/null 2>&1 || debian_pkgs+=(protobuf-compiler)
 if [ ${#debian_pkgs[@]} -gt 0 ]; then

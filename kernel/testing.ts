@@ -1,0 +1,80 @@
+// Test-only export: real tools behind real proxies, without booting a kernel,
+// for unit-testing a native plugin by passing tools to its constructor.
+//
+//   const t = await testTools({ migrations: ['domains/users/migrations'] });
+//   const plugin = new CreateUserPlugin(t.tools);
+//   await plugin.onBoot();
+//   const user = await t.request('POST', '/users', { body: { name: 'Ann', email: 'a@x.io' } });
+//
+// db is SQLite in memory with the given migrations; http records endpoints so a
+// test can call them; logger is silent; state and config are the real tools.
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CONTRACT, type ContractName, type Plain, type Tools } from './contract.ts';
+import { stderrLog } from './log.ts';
+import { CallMetrics } from './metrics.ts';
+import { NativeHandlers } from './native-host.ts';
+import { Registry } from './registry.ts';
+import { RouteTable } from './route-table.ts';
+import { ToolCaller } from './tool-call.ts';
+import { toolMethods } from './tool-loader.ts';
+import { createToolProxy } from './tool-proxy.ts';
+import type { Tool, ToolClass, ToolContext } from './tool.ts';
+import type { HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
+
+const REPO = resolve(import.meta.dirname, '..');
+const TOOL_FOLDERS: Record<ContractName, string | undefined> = { bus: undefined, config: 'config', db: 'db-sqlite', http: 'http', logger: 'logger', state: 'state' };
+
+export interface TestTools {
+  tools: Tools;
+  metrics: CallMetrics;
+  routes: RouteTable;
+  /** Calls the handler of an endpoint a plugin added, as the http tool would. */
+  request(method: string, path: string, init?: { params?: Record<string, string>; body?: unknown }): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export async function testTools(options: { identity?: string; migrations?: string[]; env?: Record<string, string> } = {}): Promise<TestTools> {
+  const identity = options.identity ?? 'test/plugin';
+  const registry = new Registry();
+  const metrics = new CallMetrics();
+  const routes = new RouteTable();
+  const handlers = new NativeHandlers();
+  const caller = new ToolCaller(metrics, registry);
+  const instances: Tool[] = [];
+  const tools: Record<string, unknown> = {};
+  const ctx: ToolContext = {
+    root: REPO,
+    env: { DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', ...options.env },
+    log: stderrLog('test'),
+    routes,
+    migrations: (options.migrations ?? []).map((dir) => ({ owner: dir.split('/')[1] ?? dir, dir })),
+    invoke: () => Promise.reject(new Error('testTools does not invoke plugins over HTTP; use request()')),
+    report: () => registry.list(),
+  };
+  for (const [name, folder] of Object.entries(TOOL_FOLDERS)) {
+    if (!folder) continue;
+    const cls = ((await import(pathToFileURL(join(REPO, 'tools', folder, 'tool.ts')).href)) as { default: ToolClass }).default;
+    const instance = new cls();
+    await instance.setup?.(ctx);
+    instances.push(instance);
+    registry.add({ kind: 'tool', name, source: `tools/${folder}`, status: 'ready', needs: [] });
+    const service = CONTRACT[name as ContractName];
+    const slot = { name, methods: toolMethods(instance, service.methods.map((m) => m.localName)) };
+    tools[name] = createToolProxy(identity, service, slot, caller, handlers);
+  }
+  return {
+    tools: tools as Tools,
+    metrics,
+    routes,
+    async request(method, path, init = {}) {
+      const route = routes.get(method, path);
+      if (!route) throw new Error(`no endpoint ${method} ${path} (added: ${routes.list().map((r) => `${r.method} ${r.path}`).join(', ') || 'none'})`);
+      const request: Plain<HttpRequest> = { method, route: path, url: path, params: init.params ?? {}, query: {}, headers: {}, body: (init.body ?? null) as never, requestId: 'test' };
+      return handlers.get(route.handlerId)!(request);
+    },
+    async close() {
+      for (const t of instances.reverse()) await t.shutdown?.();
+    },
+  };
+}

@@ -1,0 +1,138 @@
+// One contract, three hostings: the real kernel with the repository's own
+// domains, the real Go sidecar process (sidecars/parity-go) and the real Rust
+// wasm module (wasm-plugins/parity-rust), built by scripts/setup.sh. Each
+// hosting's parity endpoints make the same tool calls; the results must match.
+import Database from 'better-sqlite3';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kernel } from '../kernel/index.ts';
+import { REPO } from './project.ts';
+
+const HOSTINGS = [
+  { name: 'ts', identity: 'parity/values' },
+  { name: 'go', identity: 'sidecar/parity-go' },
+  { name: 'rust', identity: 'wasm/parity-rust' },
+] as const;
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+let kernel: Kernel;
+let url: string;
+let dataDir: string;
+let dbPath: string;
+
+beforeAll(async () => {
+  for (const built of ['sidecars/parity-go/bin/parity-go', 'wasm-plugins/parity-rust/parity_rust.wasm']) {
+    if (!existsSync(join(REPO, built))) throw new Error(`${built} is not built: run bash scripts/setup.sh (it builds every sidecar and wasm module)`);
+  }
+  dataDir = mkdtempSync(join(tmpdir(), 'mc-parity-'));
+  dbPath = join(dataDir, 'parity.db');
+  kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath } });
+  const report = await kernel.boot();
+  const notReady = report.filter((i) => i.status !== 'ready');
+  expect(notReady, JSON.stringify(notReady, null, 2)).toEqual([]);
+  url = `http://127.0.0.1:${(kernel.getTool('http') as { port: number }).port}`;
+});
+
+afterAll(async () => {
+  await kernel?.shutdown();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function call(method: string, path: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url + path, { method, headers });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+describe('one contract, three hostings', () => {
+  it('writes and reads an int64 past 2^53, bytes, null and unicode text identically, in one transaction', async () => {
+    const bodies: Record<string, unknown> = {};
+    for (const h of HOSTINGS) {
+      const res = await call('POST', `/parity/${h.name}/values`);
+      expect(res.status, `${h.name}: ${res.text}`).toBe(200);
+      // The exact digits: a lossy double would print 9007199254740992.
+      expect(res.text, h.name).toContain('"big":9007199254740993');
+      const body = JSON.parse(res.text);
+      expect(body, h.name).toEqual({ hosting: h.name, big: 9007199254740992, blob: 'AP8QgA==', absent: null, text: 'héllo wörld ✓ 日本語 🚀' });
+      delete body.hosting;
+      bodies[h.name] = body;
+    }
+    expect(bodies.go).toEqual(bodies.ts);
+    expect(bodies.rust).toEqual(bodies.ts);
+
+    // What each hosting stored, read back by SQLite itself, type by type.
+    const db = new Database(dbPath, { readonly: true });
+    db.defaultSafeIntegers(true);
+    const rows = db.prepare("SELECT hosting, big, typeof(big) AS bigType, blob, typeof(blob) AS blobType, absent, typeof(absent) AS absentType, text FROM parity_items WHERE text != 'tx-fail' ORDER BY id").all() as Record<string, unknown>[];
+    db.close();
+    expect(rows.map((r) => r.hosting)).toEqual(['ts', 'go', 'rust']);
+    for (const r of rows) {
+      expect(r.big, String(r.hosting)).toBe(9007199254740993n);
+      expect(r.bigType).toBe('integer');
+      expect(new Uint8Array(r.blob as Buffer)).toEqual(new Uint8Array([0x00, 0xff, 0x10, 0x80]));
+      expect(r.blobType).toBe('blob');
+      expect(r.absent).toBe(null);
+      expect(r.absentType).toBe('null');
+      expect(r.text).toBe('héllo wörld ✓ 日本語 🚀');
+    }
+  });
+
+  it('rolls a failed transaction back and returns the same error code', async () => {
+    for (const h of HOSTINGS) {
+      const before = JSON.parse((await call('GET', `/parity/${h.name}/count`)).text).n;
+      const res = await call('POST', `/parity/${h.name}/tx-fail`);
+      expect(res.status, h.name).toBe(500);
+      const { error } = JSON.parse(res.text);
+      expect(error.code, h.name).toBe('MC_ERR_DB_QUERY');
+      expect(error.message, h.name).toContain('no such table: parity_missing_table');
+      expect(error.details.statement, h.name).toBe('1');
+      expect(JSON.parse((await call('GET', `/parity/${h.name}/count`)).text).n, `${h.name} kept a rolled-back row`).toBe(before);
+    }
+  });
+
+  it('returns the same tool error for bad SQL', async () => {
+    for (const h of HOSTINGS) {
+      const res = await call('GET', `/parity/${h.name}/bad-sql`);
+      const { error } = JSON.parse(res.text);
+      expect(error.code, h.name).toBe('MC_ERR_DB_QUERY');
+      expect(error.message, h.name).toContain('near "SELEC": syntax error');
+      expect(res.status, h.name).toBe(500);
+    }
+  });
+
+  it('denies an undeclared tool with the same capability error (sidecar and wasm; native cannot reach it at all)', async () => {
+    for (const h of HOSTINGS.filter((x) => x.name !== 'ts')) {
+      const res = await call('GET', `/parity/${h.name}/denied`);
+      expect(res.status, `${h.name}: ${res.text}`).toBe(403);
+      const { error } = JSON.parse(res.text);
+      expect(error.code, h.name).toBe('MC_ERR_CAP_DENIED');
+      expect(error.message, h.name).toContain(`${h.identity} called state.Get but did not declare 'state' (needs: http, db, logger)`);
+    }
+  });
+
+  it('carries the HTTP request trace id into each hosting tool calls, under its own identity', async () => {
+    for (const h of HOSTINGS) {
+      const res = await call('POST', `/parity/${h.name}/values`, { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` });
+      expect(res.status, h.name).toBe(200);
+      const calls = kernel.metrics.recent().filter((r) => r.traceId === TRACE_ID && r.caller === h.identity);
+      expect(calls.map((c) => `${c.tool}.${c.method}`).sort(), h.name).toEqual(['db.transaction', 'logger.log']);
+      expect(calls.every((c) => c.ok)).toBe(true);
+    }
+  });
+
+  it('keeps per-plugin metrics for every hosting, errors counted', () => {
+    const totals = kernel.metrics.totals();
+    for (const h of HOSTINGS) {
+      const tx = totals.find((t) => t.caller === h.identity && t.tool === 'db' && t.method === 'transaction');
+      expect(tx, h.name).toBeDefined();
+      expect(tx!.count, h.name).toBeGreaterThanOrEqual(3);
+      expect(tx!.errors, h.name).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('makes sidecar and wasm writes visible to the native plugins', async () => {
+    const counts = await Promise.all(HOSTINGS.map(async (h) => JSON.parse((await call('GET', `/parity/${h.name}/count`)).text).n));
+    expect(counts).toEqual([2, 2, 2]);
+  });
+});
