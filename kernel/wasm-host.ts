@@ -78,11 +78,13 @@ export class WasmHost implements PluginHost {
     }
   }
 
+  // Must never throw: a host function that throws leaves the Extism instance
+  // unable to finish its next call. Every failure goes back as a ToolResult error.
   async #mcCall(cc: CallContext, offset: bigint): Promise<bigint> {
-    const { trace } = cc.hostContext<HostContext>();
     const caller = { identity: this.identity, needs: this.needs };
     let result;
     try {
+      const trace = cc.hostContext<HostContext | undefined>()?.trace ?? newTrace();
       const call = fromBinary(ToolCallSchema, cc.read(offset)?.bytes() ?? new Uint8Array());
       const response = await runInTrace(trace, () => this.#o.gateway.call(caller, call.tool, call.method, call.request));
       result = create(ToolResultSchema, { outcome: { case: 'response', value: response } });

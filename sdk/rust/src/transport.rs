@@ -41,7 +41,7 @@ mod wasm {
 
     /// Runs one Extism export: input bytes in, output bytes out. Always returns
     /// 0: failures travel inside the output message. A panic aborts the module
-    /// (a trap for the kernel) after setting its text as the Extism error.
+    /// (a trap for the kernel), after logging its text at error level.
     pub fn export(run: impl FnOnce(&[u8]) -> Vec<u8>) -> i32 {
         set_panic_hook();
         let output = run(&extism_pdk::input_bytes());
@@ -61,10 +61,12 @@ mod wasm {
     fn set_panic_hook() {
         static ONCE: std::sync::Once = std::sync::Once::new();
         ONCE.call_once(|| {
+            // Extism JS reports a trap as just "unreachable" and drops any
+            // error_set text, so the panic's text goes out as a log line.
             std::panic::set_hook(Box::new(|info| {
                 let text = format!("the wasm module panicked: {info}");
                 let block = to_memory(text.as_bytes());
-                unsafe { extism::error_set(block.offset()) };
+                unsafe { extism::log_error(block.offset()) };
             }))
         });
     }

@@ -1,0 +1,172 @@
+// The http tool over real HTTP: a real kernel boots a temp project whose
+// plugins are written inline, and requests go through fetch.
+import { afterEach, describe, expect, it } from 'vitest';
+import { bootProject, plugin, type TestProject } from '../../test/project.ts';
+
+let project: TestProject | undefined;
+afterEach(async () => {
+  await project?.stop();
+  project = undefined;
+});
+
+/** A native plugin adding each endpoint given (JS object literals) in onBoot. */
+function endpoints(...list: string[]): string {
+  return plugin(`
+    export class ApiPlugin {
+      constructor({ http }) { this.http = http; }
+      async onBoot() {
+        ${list.map((e) => `await this.http.addEndpoint(${e});`).join('\n        ')}
+      }
+    }`);
+}
+
+async function api(...list: string[]): Promise<TestProject> {
+  project = await bootProject({ 'domains/t/plugins/api.ts': endpoints(...list) });
+  expect(project.item('t/api')).toMatchObject({ status: 'ready' });
+  return project;
+}
+
+interface Answer {
+  status: number;
+  text: string;
+  json: any;
+  headers: Headers;
+}
+
+async function send(path: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(project!.url + path, init);
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, text, json, headers: res.headers };
+}
+
+const post = (path: string, body: string, headers: Record<string, string> = {}) => send(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+
+const ECHO = `{ method: 'POST', path: '/echo', handler: (req) => ({ body: req.body }) }`;
+const NAMED = `{ method: 'POST', path: '/named', bodySchemaJson: JSON.stringify({ type: 'object', properties: { name: { type: 'string' } }, required: ['name'] }), handler: (req) => ({ hello: req.body.name }) }`;
+
+describe('http tool error shapes', () => {
+  it('answers malformed JSON with 400 MC_ERR_HTTP_MALFORMED', async () => {
+    await api(ECHO);
+    const res = await post('/echo', '{"a": ');
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('MC_ERR_HTTP_MALFORMED');
+    expect(res.json.error.message).toContain('POST /echo');
+    expect(res.json.error.details).toEqual({});
+  });
+
+  it('answers a body failing the schema with 422 MC_ERR_HTTP_VALIDATION naming the missing property', async () => {
+    await api(NAMED);
+    const res = await post('/named', '{"nom": "Ann"}');
+    expect(res.status).toBe(422);
+    expect(res.json.error.code).toBe('MC_ERR_HTTP_VALIDATION');
+    expect(res.json.error.message).toContain("'name'");
+    expect(res.json.error.details.problems).toContain('name');
+    const ok = await post('/named', '{"name": "Ann"}');
+    expect(ok).toMatchObject({ status: 200, json: { hello: 'Ann' } });
+  });
+
+  it('answers an unknown route with 404 MC_ERR_HTTP_NOT_FOUND', async () => {
+    await api(ECHO);
+    const res = await send('/nowhere?x=1');
+    expect(res.status).toBe(404);
+    expect(res.json.error).toMatchObject({ code: 'MC_ERR_HTTP_NOT_FOUND', details: { method: 'GET' } });
+    expect(res.json.error.message).toContain('no endpoint GET /nowhere');
+    expect((await send('/echo')).status).toBe(404);
+  });
+
+  it('answers a thrown mcError with its own status, code and details', async () => {
+    await api(`{ method: 'GET', path: '/things/:id', handler: (req) => { throw mcError('MC_ERR_NOT_FOUND', 'no thing ' + req.params.id, { id: req.params.id }); } }`);
+    const res = await send('/things/42');
+    expect(res.status).toBe(404);
+    expect(res.json.error.code).toBe('MC_ERR_NOT_FOUND');
+    expect(res.json.error.message).toContain('no thing 42');
+    expect(res.json.error.details).toEqual({ id: '42' });
+  });
+});
+
+describe('http tool requests and responses', () => {
+  it('honours successStatus', async () => {
+    await api(`{ method: 'POST', path: '/made', successStatus: 201, handler: () => ({ made: true }) }`, `{ method: 'GET', path: '/plain', handler: () => ({ ok: true }) }`);
+    expect(await post('/made', '{}')).toMatchObject({ status: 201, json: { made: true } });
+    expect(await send('/plain')).toMatchObject({ status: 200, json: { ok: true } });
+  });
+
+  it('passes path params and query to the handler', async () => {
+    await api(`{ method: 'GET', path: '/shops/:shop/items/:item', handler: (req) => ({ params: req.params, query: req.query, route: req.route, method: req.method }) }`);
+    const res = await send('/shops/s1/items/i%202?sort=asc&tag=a&tag=b');
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ params: { shop: 's1', item: 'i 2' }, query: { sort: 'asc', tag: 'b' }, route: '/shops/:shop/items/:item', method: 'GET' });
+  });
+
+  it('keeps an integer past 2^53 exact: bigint in the handler, exact digits in the response', async () => {
+    await api(`{ method: 'POST', path: '/big', handler: (req) => ({ n: req.body.n, type: typeof req.body.n, next: req.body.n + 1n }) }`);
+    const res = await post('/big', '{"n": 9007199254740993}');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('"n":9007199254740993');
+    expect(res.text).toContain('"next":9007199254740994');
+    expect(res.json.type).toBe('bigint');
+  });
+
+  it('renders bytes in a response body as base64', async () => {
+    await api(`{ method: 'GET', path: '/bytes', handler: () => ({ data: new Uint8Array([1, 2, 3, 255]), empty: new Uint8Array(0) }) }`);
+    const res = await send('/bytes');
+    expect(res.json).toEqual({ data: 'AQID/w==', empty: '' });
+  });
+
+  it('echoes X-Request-ID, and generates one when absent', async () => {
+    await api(`{ method: 'GET', path: '/id', handler: (req) => ({ requestId: req.requestId }) }`);
+    const given = await send('/id', { headers: { 'x-request-id': 'req-123' } });
+    expect(given.headers.get('x-request-id')).toBe('req-123');
+    expect(given.json).toEqual({ requestId: 'req-123' });
+    const generated = await send('/id');
+    const id = generated.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(generated.json).toEqual({ requestId: id });
+    expect((await send('/id')).headers.get('x-request-id')).not.toBe(id);
+  });
+});
+
+describe('http tool docs', () => {
+  it('serves an OpenAPI document listing each endpoint with its request body schema', async () => {
+    await api(NAMED, `{ method: 'GET', path: '/things/:id', summary: 'One thing', handler: () => null }`);
+    const res = await send('/docs/json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(res.json.openapi).toBe('3.1.0');
+    expect(Object.keys(res.json.paths).sort()).toEqual(['/named', '/things/{id}']);
+    expect(res.json.paths['/named'].post.requestBody.content['application/json'].schema).toEqual({ type: 'object', properties: { name: { type: 'string' } }, required: ['name'] });
+    expect(res.json.paths['/named'].post['x-microcore-owner']).toBe('t/api');
+    const get = res.json.paths['/things/{id}'].get;
+    expect(get.summary).toBe('One thing');
+    expect(get.requestBody).toBeUndefined();
+    expect(get.parameters).toEqual([{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]);
+  });
+
+  it('serves /docs as HTML', async () => {
+    await api(ECHO);
+    const res = await send('/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.text).toMatch(/^<!doctype html>/);
+    expect(res.text).toContain('/docs/json');
+  });
+});
+
+describe('http tool routes', () => {
+  it('fails the boot of a second plugin adding a taken method and path, naming both', async () => {
+    const adding = (name: string) => plugin(`export class P { constructor({ http }) { this.http = http; } async onBoot() { await this.http.addEndpoint({ method: 'POST', path: '/dup', handler: () => ({ by: '${name}' }) }); } }`);
+    project = await bootProject({ 'domains/a/plugins/first.ts': adding('a/first'), 'domains/b/plugins/second.ts': adding('b/second') });
+    expect(project.item('a/first')!.status).toBe('ready');
+    const second = project.item('b/second')!;
+    expect(second.status).toBe('failed');
+    expect(second.code).toBe('MC_ERR_HTTP_ROUTE');
+    expect(second.reason).toContain('b/second added POST /dup, which a/first already serves');
+    expect(await post('/dup', '{}')).toMatchObject({ status: 200, json: { by: 'a/first' } });
+  });
+});
