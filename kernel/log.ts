@@ -14,6 +14,11 @@ export interface LogSource {
   child(identity: string): KernelLog;
 }
 
+export function silentLog(): KernelLog {
+  const drop = () => undefined;
+  return { debug: drop, info: drop, warn: drop, error: drop };
+}
+
 export function stderrLog(identity: string): KernelLog {
   const write = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     process.stderr.write(JSON.stringify({ level, time: Date.now(), identity, msg: message, ...fields }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');

@@ -21,7 +21,9 @@ export interface SidecarManifest {
   stopTimeoutMs: number;
 }
 
-export const WASM_MODES = ['worker', 'main'] as const;
+// Worker mode only for now: main-thread mode needs JSPI to reach the async tools
+// from a sync host function, which the wasm-limits work brings (see NOTES.md).
+export const WASM_MODES = ['worker'] as const;
 
 export interface WasmManifest {
   name: string;

@@ -52,7 +52,7 @@ async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host
   try {
     mod = (await import(pathToFileURL(join(deps.root, p.file)).href)) as Record<string, unknown>;
   } catch (err) {
-    throw toMcError(err, 'MC_ERR_PLUGIN_BOOT', `${p.file} failed to import`);
+    throw mcError('MC_ERR_PLUGIN_BOOT', `${p.file} failed to import: ${(err as Error).message}`, { plugin: p.identity, file: p.file }, err, 'Fix the module: a wrong import path or a syntax error is the usual cause.');
   }
   const cls = pluginClass(p, mod);
   const read = readConstructorNeeds(cls);

@@ -11,7 +11,7 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTRACT, type ContractName, type Plain, type Tools } from './contract.ts';
-import { stderrLog } from './log.ts';
+import { silentLog, stderrLog } from './log.ts';
 import { CallMetrics } from './metrics.ts';
 import { NativeHandlers } from './native-host.ts';
 import { Registry } from './registry.ts';
@@ -46,7 +46,7 @@ export async function testTools(options: { identity?: string; migrations?: strin
   const ctx: ToolContext = {
     root: REPO,
     env: { DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', ...options.env },
-    log: stderrLog('test'),
+    log: options.env?.LOG_LEVEL && options.env.LOG_LEVEL !== 'silent' ? stderrLog('test') : silentLog(),
     routes,
     migrations: (options.migrations ?? []).map((dir) => ({ owner: dir.split('/')[1] ?? dir, dir })),
     invoke: () => Promise.reject(new Error('testTools does not invoke plugins over HTTP; use request()')),

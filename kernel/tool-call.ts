@@ -41,7 +41,13 @@ export class ToolCaller {
       // A dead tool still gets calls: the next success is how it recovers.
       if (status !== 'ready' && status !== 'dead') throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${caller} called ${where}, but tool '${tool.name}' is ${status ?? 'not loaded'}`, { tool: tool.name });
       const out = await tool.methods[method.localName]!(input, { caller, traceId: trace.traceId });
-      const output = fromPlain(method.output, out ?? {}, `${where} result`);
+      let output;
+      try {
+        output = fromPlain(method.output, out ?? {}, `${where} result`);
+      } catch (err) {
+        // The tool broke the contract, not the caller: count it against the tool.
+        throw mcError('MC_ERR_INTERNAL', `tool '${tool.name}' returned a ${where} result that does not fit ${method.output.typeName}: ${(err as Error).message}`, { tool: tool.name }, err);
+      }
       this.#finish(caller, tool.name, method.localName, started, trace.traceId);
       return output;
     } catch (err) {

@@ -33,7 +33,7 @@ export async function loadTools(root: string, found: DiscoveredTool[]): Promise<
       }
       tools.push({ contract: cls.contract, folder: `tools/${t.folder}`, file: t.file, instance: new cls() });
     } catch (err) {
-      const e = err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('MC_') ? err : mcError('MC_ERR_TOOL_SETUP', `${t.file} failed to load: ${(err as Error).message}`, { file: t.file }, err);
+      const e = err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('MC_') ? err : mcError('MC_ERR_TOOL_SETUP', `${t.file} failed to load: ${(err as Error).message}`, { file: t.file }, err, 'Fix the module: a wrong import path, a syntax error or a missing npm package is the usual cause.');
       failures.push({ folder: `tools/${t.folder}`, file: t.file, reason: e.message, code: (e as { code: string }).code });
     }
   }

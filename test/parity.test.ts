@@ -28,7 +28,7 @@ beforeAll(async () => {
   }
   dataDir = mkdtempSync(join(tmpdir(), 'mc-parity-'));
   dbPath = join(dataDir, 'parity.db');
-  kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath } });
+  kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, HTTP_EXPOSE_ERRORS: 'true' } });
   const report = await kernel.boot();
   const notReady = report.filter((i) => i.status !== 'ready');
   expect(notReady, JSON.stringify(notReady, null, 2)).toEqual([]);

@@ -80,6 +80,23 @@ describe('http tool error shapes', () => {
     expect((await send('/echo')).status).toBe(404);
   });
 
+  it('hides the internals of a 500: the code and request id reach the client, the thrown text does not', async () => {
+    await api(`{ method: 'GET', path: '/boom', handler: () => { throw new Error('secret-internal-detail at /srv/db.ts:42'); } }`);
+    const res = await send('/boom', { headers: { 'x-request-id': 'req-500' } });
+    expect(res.status).toBe(500);
+    expect(res.json.error.code).toBe('MC_ERR_HANDLER_FAILED');
+    expect(res.json.error.details).toEqual({ requestId: 'req-500' });
+    expect(res.json.error.message).toContain('request id req-500');
+    expect(res.text).not.toContain('secret-internal-detail');
+  });
+
+  it('shows a 500 in full when HTTP_EXPOSE_ERRORS=true (development)', async () => {
+    project = await bootProject({ 'domains/t/plugins/api.ts': endpoints(`{ method: 'GET', path: '/boom', handler: () => { throw new Error('visible-detail'); } }`) }, { env: { HTTP_EXPOSE_ERRORS: 'true' } });
+    const res = await send('/boom');
+    expect(res.status).toBe(500);
+    expect(res.json.error.message).toContain('visible-detail');
+  });
+
   it('answers a thrown mcError with its own status, code and details', async () => {
     await api(`{ method: 'GET', path: '/things/:id', handler: (req) => { throw mcError('MC_ERR_NOT_FOUND', 'no thing ' + req.params.id, { id: req.params.id }); } }`);
     const res = await send('/things/42');

@@ -104,10 +104,10 @@ export default class FastifyHttp {
   }
 
   async #dispatch(method: HttpMethod, path: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const route = this.#ctx!.routes.get(method, path);
-    if (!route) return this.#sendError(req, reply, mcError('MC_ERR_HTTP_NOT_FOUND', `${method} ${path} is no longer served (its plugin stopped)`, { path }));
     const requestId = headerOf(req, 'x-request-id') || randomUUID();
     reply.header('x-request-id', requestId);
+    const route = this.#ctx!.routes.get(method, path);
+    if (!route) return this.#sendError(req, reply, mcError('MC_ERR_HTTP_NOT_FOUND', `${method} ${path} is no longer served (its plugin stopped)`, { path }));
     const trace = parseTraceparent(headerOf(req, 'traceparent')) ?? newTrace();
     const request = {
       method,
@@ -131,8 +131,17 @@ export default class FastifyHttp {
 
   #sendError(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
     const error = asHttpError(err, req);
-    if (error.httpStatus >= 500) this.#ctx?.log.error(error.message, { code: error.code, method: req.method, url: req.url, requestId: reply.getHeader('x-request-id') });
-    return reply.code(error.httpStatus).type('application/json').send(renderJson({ error: { code: error.code, message: error.message, details: error.details } }));
+    let shown = { code: error.code, message: error.message, details: error.details };
+    if (error.httpStatus >= 500) {
+      const requestId = String(reply.getHeader('x-request-id') ?? '');
+      this.#ctx?.log.error(error.message, { code: error.code, method: req.method, url: req.url, requestId, details: error.details, cause: String((error.cause as Error | undefined)?.stack ?? '') });
+      // The code is the client's to branch on; the text and details are internals
+      // (SQL, paths, stack) and stay in the log unless HTTP_EXPOSE_ERRORS=true.
+      if (this.#ctx?.env.HTTP_EXPOSE_ERRORS !== 'true') {
+        shown = { code: error.code, message: `${error.code}: ${req.method} ${req.url} failed; the server log has the cause (request id ${requestId || 'none'})`, details: requestId ? { requestId } : {} };
+      }
+    }
+    return reply.code(error.httpStatus).type('application/json').send(renderJson({ error: shown }));
   }
 }
 
