@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --disable-warning=ExperimentalWarning
 // The microcore command. `start` boots the kernel in the working directory and
 // runs until SIGINT/SIGTERM; `build` builds every sidecar and wasm plugin that
 // declares a build command.
@@ -43,4 +43,6 @@ export function formatReport(report: ReportItem[]): string {
   return `boot report (${report.filter((i) => i.status === 'ready').length}/${report.length} ready)\n${rows.join('\n')}\n`;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Exit as soon as the kernel has stopped: grpc-js keeps idle timers that would
+// hold the process open for seconds after everything has shut down.
+process.exit(await main(process.argv.slice(2)));

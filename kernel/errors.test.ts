@@ -35,3 +35,11 @@ describe('error registry', () => {
     expect(toMcError(own, 'MC_ERR_INTERNAL', 'y')).toBe(own);
   });
 });
+
+describe('docs/errors.md', () => {
+  it('is what scripts/errors-doc.ts generates from the registry (run npm run gen)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { renderErrorsDoc } = await import('../scripts/errors-doc.ts');
+    expect(readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8')).toBe(renderErrorsDoc());
+  });
+});

@@ -78,7 +78,7 @@ export const ERRORS: Record<ErrorCode, ErrorEntry> = {
   MC_ERR_HTTP_NOT_FOUND: { http: 404, grpc: GRPC.NOT_FOUND, fix: 'Check the method and path; /docs lists every endpoint.' },
   MC_ERR_HTTP_ROUTE: { http: 500, grpc: GRPC.INVALID_ARGUMENT, fix: 'Use a method of GET, POST, PUT, PATCH, DELETE and a path no other plugin has taken.' },
   MC_ERR_HTTP_LATE_ROUTE: { http: 500, grpc: GRPC.INVALID_ARGUMENT, fix: 'Add endpoints in onBoot, before the server listens.' },
-  MC_ERR_CONFIG_MISSING: { http: 500, grpc: GRPC.NOT_FOUND, fix: 'Set the key in .env or the environment (.env.example lists them).' },
+  MC_ERR_CONFIG_MISSING: { http: 500, grpc: GRPC.NOT_FOUND, fix: 'Set the key in the project\'s .env or in the environment.' },
   MC_ERR_INTERNAL: { http: 500, grpc: GRPC.UNKNOWN, fix: 'This is a MicroCore bug: report it with the message and the cause.' },
   MC_ERR_VALUE_UNSUPPORTED: { http: 500, grpc: GRPC.INVALID_ARGUMENT, fix: 'Pass null, a boolean, a number, a bigint, a string, bytes, an array or a plain object.' },
   MC_ERR_INVALID_ARGUMENT: { http: 400, grpc: GRPC.INVALID_ARGUMENT, fix: 'Correct the argument named; the contract in proto/microcore/v1 documents each field.' },

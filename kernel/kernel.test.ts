@@ -70,6 +70,20 @@ describe('kernel boot', () => {
     await expect(kernel.boot()).rejects.toThrow("MC_ERR_TOOL_DUPLICATE: tools/db-other and tools/db-sqlite both serve the contract 'db'");
   });
 
+  it('fails a tool that lacks a method of its contract, naming the method, and the plugins needing it', async () => {
+    project = await bootProject(
+      {
+        'tools/partial-state/tool.ts': `export default class PartialState { static contract = 'state'; get() { return {}; } }`,
+        'domains/a/plugins/counter.ts': plugin(`export class CounterPlugin { constructor({ state }) {} }`),
+      },
+      { tools: ['logger'] },
+    );
+    expect(project.item('state')).toMatchObject({ status: 'failed', code: 'MC_ERR_TOOL_SETUP' });
+    expect(project.item('state')!.reason).toContain("tools/partial-state/tool.ts serves 'state' but lacks state.set, state.delete");
+    expect(project.item('a/counter')).toMatchObject({ status: 'failed', code: 'MC_ERR_PLUGIN_MISSING_TOOL' });
+    expect(project.item('a/counter')!.reason).toContain("needs tool 'state', which failed to set up");
+  });
+
   it('reads only the destructured tools, and refuses an undeclared one', async () => {
     project = await bootProject({
       'domains/a/plugins/sneaky.ts': plugin(`

@@ -175,8 +175,10 @@ export class Kernel {
     const http = this.#tools.find((t) => t.contract === LAST_TO_COMPLETE);
     if (http) await this.#stopTool(http);
     for (const host of [...this.#hosts.values()].reverse()) {
+      const t0 = performance.now();
       await withTimeout(this.#stepMs, `${host.identity} shutdown`, () => host.shutdown()).catch((err) => this.#log.error((err as Error).message));
       this.registry.set(host.hosting, host.identity, { status: 'stopped' });
+      this.#log.debug(`stopped ${host.identity} in ${ms(t0)} ms`);
     }
     this.#hosts.clear();
     if (this.#toolServer) await (await this.#toolServer).close();
@@ -187,8 +189,10 @@ export class Kernel {
   }
 
   async #stopTool(tool: LoadedTool): Promise<void> {
+    const t0 = performance.now();
     await withTimeout(this.#stepMs, `${tool.folder} shutdown`, () => tool.instance.shutdown?.()).catch((err) => this.#log.error((err as Error).message));
     if (this.registry.get('tool', tool.contract)?.status !== 'failed') this.registry.set('tool', tool.contract, { status: 'stopped' });
+    this.#log.debug(`stopped ${tool.folder} in ${ms(t0)} ms`);
   }
 
   async #setUpTool(tool: LoadedTool, migrations: ToolContext['migrations']): Promise<boolean> {

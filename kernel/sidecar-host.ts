@@ -186,11 +186,12 @@ export class SidecarHost implements PluginHost {
     const child = this.#child;
     this.#o.toolServer.removeCaller(this.#token);
     if (!child || child.exitCode !== null || child.signalCode !== null) return this.#plugin?.close();
+    // Listen before asking it to stop: it may exit on its own at any point after.
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const stopMs = this.#o.manifest.stopTimeoutMs;
     if (this.#running) await this.#call('onShutdown', create(OnShutdownRequestSchema), stopMs).catch(() => undefined);
     this.#running = false;
     this.#plugin?.close();
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), stopMs);
     await exited;

@@ -32,7 +32,9 @@ function jsToKind(js: unknown, where: string): Value['kind'] {
       // read the integer they expect; anything else stays a double.
       return Number.isSafeInteger(js) ? { case: 'intValue', value: BigInt(js) } : { case: 'doubleValue', value: js };
   }
-  if (js instanceof Uint8Array) return { case: 'bytesValue', value: js };
+  // A Buffer is a Uint8Array with more methods; hand out plain bytes, as a decoded
+  // message would, so native plugins see exactly what sidecars see.
+  if (js instanceof Uint8Array) return { case: 'bytesValue', value: js.constructor === Uint8Array ? js : new Uint8Array(js.buffer, js.byteOffset, js.byteLength) };
   if (Array.isArray(js)) return { case: 'listValue', value: { $typeName: 'microcore.v1.ValueList', values: js.map((v, i) => jsToValue(v, `${where}[${i}]`)) } };
   if (isPlainObject(js)) return { case: 'mapValue', value: jsToValueMap(js, where) };
   throw unsupported(where, `a ${describe(js)}`);

@@ -5,13 +5,13 @@
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { mcError, type CallContext, type JsRecord, type JsValue, type Plain, type ToolContext } from '../../kernel/index.ts';
+import { mcError, type CallContext, type JsRecord, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { ExecuteRequest, QueryOneRequest, QueryRequest, TransactionRequest } from '../../proto/gen/microcore/v1/db_pb.js';
 import { applyMigrations } from './migrations.ts';
 
 type Params = JsValue[];
 
-export default class SqliteDb {
+export default class SqliteDb implements ToolMethods<'db'> {
   static readonly contract = 'db';
   #db?: Db;
 
@@ -28,25 +28,25 @@ export default class SqliteDb {
     applyMigrations(db, ctx.root, ctx.migrations, ctx.log);
   }
 
-  query(input: Plain<QueryRequest>, call: CallContext): object {
+  query(input: Plain<QueryRequest>, call: CallContext) {
     return this.#run(call, 'query', input.sql, () => {
       const stmt = this.#prepare(input.sql);
       return { columns: columns(stmt), rows: stmt.all(...bind(input.params)) as JsRecord[] };
     });
   }
 
-  queryOne(input: Plain<QueryOneRequest>, call: CallContext): object {
+  queryOne(input: Plain<QueryOneRequest>, call: CallContext) {
     return this.#run(call, 'queryOne', input.sql, () => {
       const row = this.#prepare(input.sql).get(...bind(input.params)) as JsRecord | undefined;
       return row ? { found: true, row } : { found: false, row: {} };
     });
   }
 
-  execute(input: Plain<ExecuteRequest>, call: CallContext): object {
+  execute(input: Plain<ExecuteRequest>, call: CallContext) {
     return this.#run(call, 'execute', input.sql, () => this.#execute(input.sql, input.params));
   }
 
-  transaction(input: Plain<TransactionRequest>, call: CallContext): object {
+  transaction(input: Plain<TransactionRequest>, call: CallContext) {
     let index = 0;
     return this.#run(call, 'transaction', () => input.statements[index]?.sql ?? '', () => {
       const results = this.#db!.transaction(() =>

@@ -17,6 +17,7 @@ import {
   type Plain,
   type Route,
   type ToolContext,
+  type ToolMethods,
 } from '../../kernel/index.ts';
 import type { AddEndpointRequest } from '../../proto/gen/microcore/v1/http_pb.js';
 import { parseExactJson, renderJson } from './json.ts';
@@ -24,7 +25,7 @@ import { docsPage, openApiDocument } from './openapi.ts';
 
 const TITLE = 'MicroCore';
 
-export default class FastifyHttp {
+export default class FastifyHttp implements ToolMethods<'http'> {
   static readonly contract = 'http';
   #ctx?: ToolContext;
   #app?: FastifyInstance;
@@ -50,7 +51,7 @@ export default class FastifyHttp {
     this.#app = app;
   }
 
-  addEndpoint(input: Plain<AddEndpointRequest>, call: CallContext): object {
+  addEndpoint(input: Plain<AddEndpointRequest>, call: CallContext) {
     const routes = this.#ctx!.routes;
     const method = input.method.toUpperCase() as HttpMethod;
     const exists = routes.get(method, input.path);

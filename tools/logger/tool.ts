@@ -2,7 +2,7 @@
 // line tagged with the caller and the trace id. LOG_LEVEL sets the threshold
 // (debug, info, warn, error, silent; default info).
 import pino, { type Logger as Pino } from 'pino';
-import type { CallContext, KernelLog, Plain, ToolContext } from '../../kernel/index.ts';
+import type { CallContext, KernelLog, Plain, ToolContext, ToolMethods } from '../../kernel/index.ts';
 import { LogLevel, type LogRequest } from '../../proto/gen/microcore/v1/logger_pb.js';
 
 const LEVELS: Record<number, 'debug' | 'info' | 'warn' | 'error'> = {
@@ -12,7 +12,7 @@ const LEVELS: Record<number, 'debug' | 'info' | 'warn' | 'error'> = {
   [LogLevel.ERROR]: 'error',
 };
 
-export default class PinoLogger {
+export default class PinoLogger implements ToolMethods<'logger'> {
   static readonly contract = 'logger';
   #root: Pino = pino({ level: 'info' });
   #children = new Map<string, Pino>();
@@ -21,7 +21,7 @@ export default class PinoLogger {
     this.#root = pino({ level: ctx.env.LOG_LEVEL || 'info', base: undefined, formatters: { level: (label) => ({ level: label }) } });
   }
 
-  log(input: Plain<LogRequest>, call: CallContext): object {
+  log(input: Plain<LogRequest>, call: CallContext) {
     const level = LEVELS[input.level] ?? 'info';
     this.#child(call.caller)[level]({ ...jsonSafe(input.fields), traceId: call.traceId }, input.message);
     return {};

@@ -1,7 +1,7 @@
 // The state tool: an in-memory key/value store with optional expiry. Each
 // caller has its own namespace, so plugins cannot read each other's keys.
 // Expired entries are dropped when read and by a sweep once a minute.
-import type { CallContext, JsValue, Plain } from '../../kernel/index.ts';
+import type { CallContext, JsValue, Plain, ToolMethods } from '../../kernel/index.ts';
 import type { StateDeleteRequest, StateGetRequest, StateSetRequest } from '../../proto/gen/microcore/v1/state_pb.js';
 
 interface Entry {
@@ -12,7 +12,7 @@ interface Entry {
 
 const SWEEP_MS = 60_000;
 
-export default class MemoryState {
+export default class MemoryState implements ToolMethods<'state'> {
   static readonly contract = 'state';
   #entries = new Map<string, Entry>();
   #sweep?: NodeJS.Timeout;
@@ -21,7 +21,7 @@ export default class MemoryState {
     this.#sweep = setInterval(() => this.#dropExpired(), SWEEP_MS).unref();
   }
 
-  get(input: Plain<StateGetRequest>, call: CallContext): object {
+  get(input: Plain<StateGetRequest>, call: CallContext) {
     const k = key(call, input.key);
     const entry = this.#entries.get(k);
     if (!entry || entry.expires <= Date.now()) {
@@ -31,13 +31,13 @@ export default class MemoryState {
     return { found: true, value: entry.value };
   }
 
-  set(input: Plain<StateSetRequest>, call: CallContext): object {
+  set(input: Plain<StateSetRequest>, call: CallContext) {
     const ttl = Number(input.ttlMs);
     this.#entries.set(key(call, input.key), { value: input.value ?? null, expires: ttl > 0 ? Date.now() + ttl : Infinity });
     return {};
   }
 
-  delete(input: Plain<StateDeleteRequest>, call: CallContext): object {
+  delete(input: Plain<StateDeleteRequest>, call: CallContext) {
     return { deleted: this.#entries.delete(key(call, input.key)) };
   }
 

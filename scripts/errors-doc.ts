@@ -1,0 +1,26 @@
+// Writes docs/errors.md from the error registry (kernel/errors.ts) and the
+// meanings in proto/microcore/v1/error.proto. `npm run gen` runs it; a test
+// fails when the committed file is stale.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ERRORS, ERROR_CODES } from '../kernel/index.ts';
+
+export function renderErrorsDoc(): string {
+  // The generated descriptors carry no comments, so read them from the proto.
+  const proto = readFileSync(join(import.meta.dirname, '..', 'proto', 'microcore', 'v1', 'error.proto'), 'utf8');
+  const meaning = new Map([...proto.matchAll(/((?:\s*\/\/[^\n]*\n)+)\s*ERROR_CODE_(\w+) = \d+;/g)].map((m) => [`MC_ERR_${m[2]}`, m[1]!.replace(/\s*\/\/\s?/g, ' ').trim()]));
+  const rows = [...ERROR_CODES].sort().map((code) => `| \`${code}\` | ${ERRORS[code].http} | ${meaning.get(code) || '—'} | ${ERRORS[code].fix} |`);
+  return `# Error codes
+
+Generated from \`kernel/errors.ts\` and \`proto/microcore/v1/error.proto\` by
+\`scripts/errors-doc.ts\` (\`npm run gen\`); do not edit by hand. Every hosting
+returns these codes alike (\`microcore.v1.Error.code\`); branch on the code, never
+on the message.
+
+| Code | HTTP | Meaning | Fix |
+| --- | --- | --- | --- |
+${rows.join('\n')}
+`;
+}
+
+if (import.meta.main) writeFileSync(join(import.meta.dirname, '..', 'docs', 'errors.md'), renderErrorsDoc());

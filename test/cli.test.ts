@@ -1,0 +1,86 @@
+// The microcore command as a user runs it: `start` in the repository root boots
+// the example app (native domains, the Go sidecar, the Rust wasm module), serves
+// real HTTP, and stops cleanly on SIGTERM, taking its sidecar with it.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO } from './project.ts';
+
+const CLI = join(REPO, 'kernel/cli.ts');
+
+describe('microcore start', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mc-cli-'));
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    child?.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the example app, then shuts down on SIGTERM with its sidecar', async () => {
+    child = spawn(process.execPath, [CLI, 'start'], {
+      cwd: REPO,
+      env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'debug', DATABASE_PATH: join(dataDir, 'app.db') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line within 30 s:\n${output.join('\n')}`)), 30_000);
+      createInterface({ input: child!.stdout! }).on('line', (line) => {
+        output.push(line);
+        const m = /"port":(\d+).*listening on/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+      child!.once('exit', (code) => reject(new Error(`exited ${code} before listening:\n${output.join('\n')}`)));
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(output.join('\n')).toContain('boot report (13/13 ready)');
+
+    const created = await fetch(`${url}/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ada', email: 'ada@example.org' }) });
+    expect(created.status).toBe(201);
+    const listed = (await (await fetch(`${url}/users`)).json()) as { users: { name: string }[] };
+    expect(listed.users.map((u) => u.name)).toEqual(['Ada']);
+    for (const hosting of ['go', 'rust']) {
+      const res = await fetch(`${url}/parity/${hosting}/values`, { method: 'POST' });
+      expect(res.status, hosting).toBe(200);
+    }
+    const goCount = (await (await fetch(`${url}/parity/go/count`)).json()) as { n: number };
+    expect(goCount.n).toBe(1);
+
+    const sidecarPids = childPids(child.pid!);
+    expect(sidecarPids.length).toBeGreaterThanOrEqual(1);
+    const exit = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const code = await exit;
+    expect(code, output.slice(-15).join('\n')).toBe(0);
+    child = undefined;
+    for (const pid of sidecarPids) expect(alive(pid), `sidecar ${pid} outlived the kernel`).toBe(false);
+  });
+
+  it('answers an unknown command with the usage and exit code 2', () => {
+    const res = spawnSync(process.execPath, [CLI, 'launch'], { encoding: 'utf8' });
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain("microcore: unknown command 'launch'");
+    expect(res.stderr).toContain('start   boot the kernel');
+  });
+});
+
+function childPids(pid: number): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  return out.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
