@@ -131,8 +131,27 @@ describe('one contract, three hostings', () => {
     }
   });
 
+  it('reports what Db.Execute changed in the same shape: rows changed and the inserted rowid', async () => {
+    const ids: number[] = [];
+    for (const h of HOSTINGS) {
+      const res = await call('POST', `/parity/${h.name}/execute`);
+      expect(res.status, `${h.name}: ${res.text}`).toBe(200);
+      const body = JSON.parse(res.text);
+      expect(Object.keys(body).sort(), h.name).toEqual(['changes', 'lastInsertId']);
+      expect(body.changes, h.name).toBe(1);
+      ids.push(body.lastInsertId);
+    }
+    // Each insert got the next rowid, whoever made it.
+    expect(ids[1]).toBe(ids[0]! + 1);
+    expect(ids[2]).toBe(ids[1]! + 1);
+  });
+
   it('makes sidecar and wasm writes visible to the native plugins', async () => {
     const counts = await Promise.all(HOSTINGS.map(async (h) => JSON.parse((await call('GET', `/parity/${h.name}/count`)).text).n));
-    expect(counts).toEqual([2, 2, 2]);
+    expect(counts).toEqual([3, 3, 3]);
+    const db = new Database(dbPath, { readonly: true });
+    const byHosting = db.prepare('SELECT hosting, COUNT(*) AS n FROM parity_items GROUP BY hosting ORDER BY hosting').all();
+    db.close();
+    expect(byHosting).toEqual([{ hosting: 'go', n: 3 }, { hosting: 'rust', n: 3 }, { hosting: 'ts', n: 3 }]);
   });
 });

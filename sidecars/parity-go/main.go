@@ -42,6 +42,7 @@ func (p *parity) OnBoot(ctx context.Context, k *microcore.Kernel) error {
 		{"GET", base + "/denied", "Calls the state tool, which this sidecar does not need.", p.denied},
 		{"GET", base + "/bad-sql", "Runs invalid SQL.", p.badSQL},
 		{"GET", base + "/count", "Counts this hosting's rows.", p.count},
+		{"POST", base + "/execute", "Inserts one row with Db.Execute and answers what it changed.", p.execute},
 	}
 	for _, e := range endpoints {
 		err := k.Http.AddEndpoint(ctx, microcore.Endpoint{Method: e.method, Path: e.path, Summary: e.summary}, e.handler)
@@ -104,6 +105,15 @@ func (p *parity) denied(ctx context.Context, _ *microcorev1.HttpRequest) (*micro
 func (p *parity) badSQL(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
 	_, err := p.k.Db.Query(ctx, "SELEC 1")
 	return nil, unexpectedSuccess(err, "GET /parity/go/bad-sql", "Db.Query")
+}
+
+// execute answers Db.Execute's result as it came: changes and last_insert_id.
+func (p *parity) execute(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
+	res, err := p.k.Db.Execute(ctx, "INSERT INTO parity_items (hosting, text) VALUES (?, 'execute')", hosting)
+	if err != nil {
+		return nil, err
+	}
+	return microcore.Respond(0, map[string]any{"changes": res.GetChanges(), "lastInsertId": res.GetLastInsertId()})
 }
 
 func (p *parity) count(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {

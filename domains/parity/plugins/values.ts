@@ -27,6 +27,7 @@ export class ParityValuesPlugin {
     await this.#http.addEndpoint({ method: 'POST', path: `${base}/tx-fail`, handler: () => this.txFail() });
     await this.#http.addEndpoint({ method: 'GET', path: `${base}/bad-sql`, handler: () => this.#db.query({ sql: 'SELEC 1' }) });
     await this.#http.addEndpoint({ method: 'GET', path: `${base}/count`, handler: () => this.count() });
+    await this.#http.addEndpoint({ method: 'POST', path: `${base}/execute`, handler: () => this.execute() });
   }
 
   async values() {
@@ -47,6 +48,10 @@ export class ParityValuesPlugin {
         { sql: 'INSERT INTO parity_missing_table (x) VALUES (1)' },
       ],
     });
+  }
+
+  async execute() {
+    return this.#db.execute({ sql: "INSERT INTO parity_items (hosting, text) VALUES (?, 'execute')", params: [HOSTING] });
   }
 
   async count() {

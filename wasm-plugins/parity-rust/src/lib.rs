@@ -22,7 +22,8 @@ fn on_boot(_: OnBootRequest) -> Result<(), Error> {
     http::add_endpoint(Endpoint::new("POST", path("tx-fail")), tx_fail)?;
     http::add_endpoint(Endpoint::new("GET", path("denied")), denied)?;
     http::add_endpoint(Endpoint::new("GET", path("bad-sql")), bad_sql)?;
-    http::add_endpoint(Endpoint::new("GET", path("count")), count)
+    http::add_endpoint(Endpoint::new("GET", path("count")), count)?;
+    http::add_endpoint(Endpoint::new("POST", path("execute")), execute)
 }
 
 /// Writes one row of every value kind and answers with it as read back.
@@ -62,6 +63,15 @@ fn denied(_: HttpRequest) -> Result<HttpResponse, Error> {
 fn bad_sql(_: HttpRequest) -> Result<HttpResponse, Error> {
     db::query("SELEC 1", [])?;
     Err(unexpected("db.Query accepted 'SELEC 1'"))
+}
+
+/// Db.Execute's result as it came: changes and last_insert_id.
+fn execute(_: HttpRequest) -> Result<HttpResponse, Error> {
+    let done = db::execute("INSERT INTO parity_items (hosting, text) VALUES (?, 'execute')", [HOSTING.into()])?;
+    Ok(http::response(ValueMap::from_iter([
+        ("changes", Value::from(done.changes)),
+        ("lastInsertId", Value::from(done.last_insert_id)),
+    ])))
 }
 
 fn count(_: HttpRequest) -> Result<HttpResponse, Error> {
