@@ -55,8 +55,20 @@ export class ToolServer {
     this.#callers.delete(token);
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
+  /** Lets calls in flight finish, for at most `graceMs`; the sidecars are stopped by now. */
+  async close(graceMs = 1_000): Promise<void> {
+    // tryShutdown waits for every HTTP/2 session to end, and a session whose peer
+    // vanished mid-exit can keep it waiting for good: force it after the grace.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.#server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
 
