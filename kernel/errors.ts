@@ -37,6 +37,9 @@ export const ERROR_CODES = [
   'MC_ERR_CONFLICT',
   'MC_ERR_BUS_TIMEOUT',
   'MC_ERR_TOOL_UNAVAILABLE',
+  'MC_ERR_BUS_NO_SUBSCRIBER',
+  'MC_ERR_WASM_REENTRANT',
+  'MC_ERR_BUS_PUBLISH',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -85,6 +88,9 @@ export const ERRORS: Record<ErrorCode, ErrorEntry> = {
   MC_ERR_NOT_FOUND: { http: 404, grpc: GRPC.NOT_FOUND, fix: 'Check the id or key you asked for.' },
   MC_ERR_CONFLICT: { http: 409, grpc: GRPC.UNKNOWN, fix: 'Change the request so it does not clash with existing data.' },
   MC_ERR_BUS_TIMEOUT: { http: 504, grpc: GRPC.UNKNOWN, fix: 'Check that a plugin answers the topic and does so within the timeout.' },
+  MC_ERR_BUS_NO_SUBSCRIBER: { http: 503, grpc: GRPC.UNAVAILABLE, fix: 'Subscribe a plugin to the topic (AI_CONTEXT.md lists who answers what), or check the topic\'s spelling.' },
+  MC_ERR_WASM_REENTRANT: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Do not bus.request a topic the same wasm plugin answers; split the answering handler into another plugin.' },
+  MC_ERR_BUS_PUBLISH: { http: 500, grpc: GRPC.INVALID_ARGUMENT, fix: 'Use a dot-separated topic of letters, digits, - and _, and a payload under the size limit.' },
   MC_ERR_TOOL_UNAVAILABLE: { http: 503, grpc: GRPC.UNAVAILABLE, fix: 'Look at the tool\'s status in the boot report (/system/status) for the reason.' },
 };
 

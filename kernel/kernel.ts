@@ -25,12 +25,14 @@ import { loadPlugin, type LoaderDeps } from './plugin-loader.ts';
 import type { PluginHost } from './plugin-host.ts';
 import { Registry, type ReportItem } from './registry.ts';
 import { RouteTable } from './route-table.ts';
+import { SubscriptionTable } from './subscription-table.ts';
 import { withTimeout } from './timeout.ts';
 import { ToolCaller, type ToolSlot } from './tool-call.ts';
 import { loadTools, toolMethods, type LoadedTool } from './tool-loader.ts';
 import { ToolServer } from './tool-server.ts';
 import type { ToolContext } from './tool.ts';
 import { newTrace, runInTrace } from './trace.ts';
+import { Tracer } from './tracer.ts';
 
 export interface KernelOptions {
   /** The project root; default the working directory. */
@@ -47,6 +49,8 @@ export class Kernel {
   readonly registry = new Registry();
   readonly metrics = new CallMetrics();
   readonly routes = new RouteTable();
+  readonly subscriptions = new SubscriptionTable();
+  readonly tracer = new Tracer();
   readonly #stepMs: number;
   readonly #shutdownMs: number;
   #log: KernelLog = stderrLog('kernel');
@@ -119,6 +123,7 @@ export class Kernel {
         } catch (err) {
           this.#fail(host.hosting, host.identity, err, 'MC_ERR_PLUGIN_BOOT', t0);
           this.routes.removeOwner(host.identity);
+          this.subscriptions.removeOwner(host.identity);
           this.#hosts.delete(host.identity);
           await host.shutdown();
         }
@@ -208,6 +213,9 @@ export class Kernel {
         env: this.env,
         log: this.#logFor(`tool/${tool.contract}`),
         routes: this.routes,
+        subscriptions: this.subscriptions,
+        tracer: this.tracer,
+        metrics: this.metrics,
         migrations,
         invoke: (identity, handlerId, input) => this.invoke(identity, handlerId, input),
         report: () => this.registry.list(),

@@ -9,6 +9,8 @@ export interface CallRecord {
   ok: boolean;
   code?: string;
   traceId: string;
+  /** The event or HTTP request being handled, if any. */
+  eventId?: string;
   /** Milliseconds since the Unix epoch. */
   at: number;
 }

@@ -16,6 +16,8 @@ import { CallMetrics } from './metrics.ts';
 import { NativeHandlers } from './native-host.ts';
 import { Registry } from './registry.ts';
 import { RouteTable } from './route-table.ts';
+import { SubscriptionTable } from './subscription-table.ts';
+import { Tracer } from './tracer.ts';
 import { ToolCaller } from './tool-call.ts';
 import { toolMethods } from './tool-loader.ts';
 import { createToolProxy } from './tool-proxy.ts';
@@ -23,7 +25,7 @@ import type { Tool, ToolClass, ToolContext } from './tool.ts';
 import type { HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const TOOL_FOLDERS: Record<ContractName, string | undefined> = { bus: undefined, config: 'config', db: 'db-sqlite', http: 'http', logger: 'logger', state: 'state' };
+const TOOL_FOLDERS: Record<ContractName, string | undefined> = { bus: undefined, config: 'config', db: 'db-sqlite', http: 'http', logger: 'logger', state: 'state', system: undefined };
 
 export interface TestTools {
   tools: Tools;
@@ -48,6 +50,9 @@ export async function testTools(options: { identity?: string; migrations?: strin
     env: { DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', ...options.env },
     log: options.env?.LOG_LEVEL && options.env.LOG_LEVEL !== 'silent' ? stderrLog('test') : silentLog(),
     routes,
+    subscriptions: new SubscriptionTable(),
+    tracer: new Tracer(),
+    metrics,
     migrations: (options.migrations ?? []).map((dir) => ({ owner: dir.split('/')[1] ?? dir, dir })),
     invoke: () => Promise.reject(new Error('testTools does not invoke plugins over HTTP; use request()')),
     report: () => registry.list(),

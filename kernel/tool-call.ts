@@ -58,7 +58,7 @@ export class ToolCaller {
   }
 
   #finish(caller: string, tool: string, method: string, started: number, traceId: string, error?: McError): void {
-    this.#metrics.record({ caller, tool, method, ms: performance.now() - started, ok: !error, code: error?.code, traceId, at: Date.now() });
+    this.#metrics.record({ caller, tool, method, ms: performance.now() - started, ok: !error, code: error?.code, traceId, eventId: currentTrace()?.eventId, at: Date.now() });
     if (!error) {
       if (this.#registry.get('tool', tool)?.status === 'dead') this.#registry.set('tool', tool, { status: 'ready', reason: undefined, code: undefined });
       this.#streaks.set(tool, 0);

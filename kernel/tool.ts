@@ -6,7 +6,10 @@
 import type { InvokeInput, InvokeOutput } from './contract.ts';
 import type { KernelLog } from './log.ts';
 import type { ReportItem } from './registry.ts';
+import type { CallMetrics } from './metrics.ts';
 import type { RouteTable } from './route-table.ts';
+import type { SubscriptionTable } from './subscription-table.ts';
+import type { Tracer } from './tracer.ts';
 
 export interface ToolContext {
   /** The project root (the working directory). */
@@ -19,6 +22,12 @@ export interface ToolContext {
   routes: RouteTable;
   /** Folders whose *.sql files the db tool applies: one per domain or plugin folder. */
   migrations: readonly { owner: string; dir: string }[];
+  /** The kernel subscription table: bus handlers by topic. */
+  subscriptions: SubscriptionTable;
+  /** The causal record of requests and events. */
+  tracer: Tracer;
+  /** Tool call metrics (read them; the kernel records them). */
+  metrics: CallMetrics;
   /** Runs a plugin's handler, whatever its hosting. */
   invoke(identity: string, handlerId: string, input: InvokeInput): Promise<InvokeOutput>;
   /** The boot report so far (copies). */

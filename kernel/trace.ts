@@ -7,6 +7,10 @@ import { randomBytes } from 'node:crypto';
 export interface TraceContext {
   traceId: string;
   spanId: string;
+  /** The event or HTTP request being handled: the parent of anything published now. */
+  eventId?: string;
+  /** The wasm plugin whose call is running (an instance cannot be re-entered). */
+  insideWasm?: string;
 }
 
 const storage = new AsyncLocalStorage<TraceContext>();

@@ -69,4 +69,10 @@ const (
 	CodeBusTimeout = "MC_ERR_BUS_TIMEOUT"
 	// A tool is not in a state to serve calls (not set up, shut down, dead).
 	CodeToolUnavailable = "MC_ERR_TOOL_UNAVAILABLE"
+	// A bus request named a topic no plugin subscribes to.
+	CodeBusNoSubscriber = "MC_ERR_BUS_NO_SUBSCRIBER"
+	// A wasm module's call waited on a call into the same instance.
+	CodeWasmReentrant = "MC_ERR_WASM_REENTRANT"
+	// A publish was refused (bad topic, payload too large).
+	CodeBusPublish = "MC_ERR_BUS_PUBLISH"
 )

@@ -93,6 +93,9 @@ pub mod codes {
     pub const CONFLICT: &str = "MC_ERR_CONFLICT";
     pub const BUS_TIMEOUT: &str = "MC_ERR_BUS_TIMEOUT";
     pub const TOOL_UNAVAILABLE: &str = "MC_ERR_TOOL_UNAVAILABLE";
+    pub const BUS_NO_SUBSCRIBER: &str = "MC_ERR_BUS_NO_SUBSCRIBER";
+    pub const WASM_REENTRANT: &str = "MC_ERR_WASM_REENTRANT";
+    pub const BUS_PUBLISH: &str = "MC_ERR_BUS_PUBLISH";
 
     #[cfg(test)]
     pub(crate) const ALL: &[&str] = &[
@@ -128,6 +131,9 @@ pub mod codes {
         CONFLICT,
         BUS_TIMEOUT,
         TOOL_UNAVAILABLE,
+        BUS_NO_SUBSCRIBER,
+        WASM_REENTRANT,
+        BUS_PUBLISH,
     ];
 }
 

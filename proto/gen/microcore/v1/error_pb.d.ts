@@ -323,6 +323,28 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_TOOL_UNAVAILABLE = 32;
    */
   TOOL_UNAVAILABLE = 32,
+
+  /**
+   * A bus request named a topic no plugin subscribes to.
+   *
+   * @generated from enum value: ERROR_CODE_BUS_NO_SUBSCRIBER = 33;
+   */
+  BUS_NO_SUBSCRIBER = 33,
+
+  /**
+   * A wasm module's call waited on a call into the same instance, which cannot
+   * run until the first returns (an instance is not reentrant).
+   *
+   * @generated from enum value: ERROR_CODE_WASM_REENTRANT = 34;
+   */
+  WASM_REENTRANT = 34,
+
+  /**
+   * A publish was refused (bad topic, payload too large).
+   *
+   * @generated from enum value: ERROR_CODE_BUS_PUBLISH = 35;
+   */
+  BUS_PUBLISH = 35,
 }
 
 /**

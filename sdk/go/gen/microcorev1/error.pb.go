@@ -96,6 +96,13 @@ const (
 	ErrorCode_ERROR_CODE_BUS_TIMEOUT ErrorCode = 31
 	// A tool is not in a state to serve calls (not set up, shut down, dead).
 	ErrorCode_ERROR_CODE_TOOL_UNAVAILABLE ErrorCode = 32
+	// A bus request named a topic no plugin subscribes to.
+	ErrorCode_ERROR_CODE_BUS_NO_SUBSCRIBER ErrorCode = 33
+	// A wasm module's call waited on a call into the same instance, which cannot
+	// run until the first returns (an instance is not reentrant).
+	ErrorCode_ERROR_CODE_WASM_REENTRANT ErrorCode = 34
+	// A publish was refused (bad topic, payload too large).
+	ErrorCode_ERROR_CODE_BUS_PUBLISH ErrorCode = 35
 )
 
 // Enum value maps for ErrorCode.
@@ -134,6 +141,9 @@ var (
 		30: "ERROR_CODE_CONFLICT",
 		31: "ERROR_CODE_BUS_TIMEOUT",
 		32: "ERROR_CODE_TOOL_UNAVAILABLE",
+		33: "ERROR_CODE_BUS_NO_SUBSCRIBER",
+		34: "ERROR_CODE_WASM_REENTRANT",
+		35: "ERROR_CODE_BUS_PUBLISH",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":             0,
@@ -169,6 +179,9 @@ var (
 		"ERROR_CODE_CONFLICT":                30,
 		"ERROR_CODE_BUS_TIMEOUT":             31,
 		"ERROR_CODE_TOOL_UNAVAILABLE":        32,
+		"ERROR_CODE_BUS_NO_SUBSCRIBER":       33,
+		"ERROR_CODE_WASM_REENTRANT":          34,
+		"ERROR_CODE_BUS_PUBLISH":             35,
 	}
 )
 
@@ -347,7 +360,7 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\tRpcStatus\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12.\n" +
-	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xfb\a\n" +
+	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xd8\b\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_CODE_PLUGIN_MISSING_TOOL\x10\x01\x12\x1a\n" +
@@ -382,7 +395,10 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\x14ERROR_CODE_NOT_FOUND\x10\x1d\x12\x17\n" +
 	"\x13ERROR_CODE_CONFLICT\x10\x1e\x12\x1a\n" +
 	"\x16ERROR_CODE_BUS_TIMEOUT\x10\x1f\x12\x1f\n" +
-	"\x1bERROR_CODE_TOOL_UNAVAILABLE\x10 B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\x1bERROR_CODE_TOOL_UNAVAILABLE\x10 \x12 \n" +
+	"\x1cERROR_CODE_BUS_NO_SUBSCRIBER\x10!\x12\x1d\n" +
+	"\x19ERROR_CODE_WASM_REENTRANT\x10\"\x12\x1a\n" +
+	"\x16ERROR_CODE_BUS_PUBLISH\x10#B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_error_proto_rawDescOnce sync.Once

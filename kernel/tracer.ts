@@ -1,0 +1,68 @@
+// The tracer: what happened, and what caused it. A node is an HTTP request, a
+// published event or a bus request; its parentId is the node being handled when
+// it was made, so one request's nodes form a causal tree across every plugin and
+// hosting. Each node lists the handlers that reacted, with their timings. Tool
+// calls join in from the metrics by event id. Keeps the last 1000 nodes.
+
+export const TRACE_KINDS = ['http', 'event', 'request'] as const;
+export type TraceKind = (typeof TRACE_KINDS)[number];
+
+export interface TraceReaction {
+  identity: string;
+  ms: number;
+  ok: boolean;
+  code?: string;
+  attempts: number;
+}
+
+export interface TraceNode {
+  id: string;
+  parentId: string;
+  traceId: string;
+  kind: TraceKind;
+  /** "POST /orders" or a topic. */
+  name: string;
+  /** Who made it happen: the publisher, or the plugin serving the endpoint. */
+  source: string;
+  at: number;
+  ms: number;
+  ok: boolean;
+  code?: string;
+  reactions: TraceReaction[];
+  payloadKeys: string[];
+}
+
+const KEEP = 1000;
+
+export class Tracer {
+  #nodes = new Map<string, TraceNode>();
+
+  /** Records a node; returns a function that closes it with its outcome. */
+  begin(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>): (outcome?: { code?: string }) => void {
+    const entry: TraceNode = { ...node, at: Date.now(), ms: 0, ok: true, reactions: [] };
+    this.#nodes.set(entry.id, entry);
+    if (this.#nodes.size > KEEP) this.#nodes.delete(this.#nodes.keys().next().value!);
+    const started = performance.now();
+    return (outcome = {}) => {
+      entry.ms = performance.now() - started;
+      entry.ok = !outcome.code;
+      if (outcome.code) entry.code = outcome.code;
+    };
+  }
+
+  /** Records (or updates, on a retry) one handler's run for a node. */
+  react(nodeId: string, reaction: TraceReaction): void {
+    const node = this.#nodes.get(nodeId);
+    if (!node) return;
+    const i = node.reactions.findIndex((r) => r.identity === reaction.identity);
+    if (i >= 0) node.reactions[i] = { ...reaction };
+    else node.reactions.push({ ...reaction });
+  }
+
+  /** Nodes newest first; only one trace's when traceId is given. Copies. */
+  list(traceId?: string): TraceNode[] {
+    const out: TraceNode[] = [];
+    for (const n of this.#nodes.values()) if (!traceId || n.traceId === traceId) out.push({ ...n, reactions: n.reactions.map((r) => ({ ...r })), payloadKeys: [...n.payloadKeys] });
+    return out.reverse();
+  }
+}
