@@ -99,9 +99,12 @@ type MethodsOf<S> = S extends GenService<infer M> ? M : never;
 type In<M> = M extends { input: infer I extends DescMessage } ? MessageShape<I> : never;
 type Out<M> = M extends { output: infer O extends DescMessage } ? MessageShape<O> : never;
 
+/** A proxy method: the input may be left out unless it must carry a handler. */
+type NativeMethod<I, O> = 'handlerId' extends keyof I ? (input: NativeInput<I>) => Promise<Plain<O>> : (input?: NativeInput<I>) => Promise<Plain<O>>;
+
 /** A tool as a native plugin holds it (the proxy). */
 export type NativeTool<N extends ContractName> = {
-  [K in keyof MethodsOf<(typeof CONTRACT)[N]>]: (input: NativeInput<In<MethodsOf<(typeof CONTRACT)[N]>[K]>>) => Promise<Plain<Out<MethodsOf<(typeof CONTRACT)[N]>[K]>>>;
+  [K in keyof MethodsOf<(typeof CONTRACT)[N]>]: NativeMethod<In<MethodsOf<(typeof CONTRACT)[N]>[K]>, Out<MethodsOf<(typeof CONTRACT)[N]>[K]>>;
 };
 
 /** Every tool a native plugin can destructure from its constructor parameter. */

@@ -10,6 +10,7 @@ export { HTTP_METHODS, type HttpMethod, type Route, type RouteTable } from './ro
 export { checkTopic, type Subscription, type SubscriptionTable } from './subscription-table.ts';
 export { TRACE_KINDS, type TraceKind, type TraceNode, type TraceReaction, type Tracer } from './tracer.ts';
 export type { Tool, ToolContext } from './tool.ts';
-export { currentTrace, formatTraceparent, newTrace, parseTraceparent, runInTrace, type TraceContext } from './trace.ts';
+export { currentTrace, formatTraceparent, newSpanId, newTrace, parseTraceparent, runInTrace, type TraceContext } from './trace.ts';
+export { reply, type Reply } from './reply.ts';
 export { jsToValue, valueToJs, type JsRecord, type JsValue } from './values.ts';
 export { LogLevel } from '../proto/gen/microcore/v1/logger_pb.js';

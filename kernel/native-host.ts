@@ -5,6 +5,7 @@ import type { InvokeInput, InvokeOutput } from './contract.ts';
 import { mcError, toMcError } from './errors.ts';
 import type { KernelLog } from './log.ts';
 import type { PluginHost } from './plugin-host.ts';
+import { isReply } from './reply.ts';
 import type { HandlerTable } from './tool-proxy.ts';
 import type { JsValue } from './values.ts';
 
@@ -53,8 +54,9 @@ export class NativeHost implements PluginHost {
     const handler = this.#handlers.get(handlerId);
     if (!handler) throw mcError('MC_ERR_HANDLER_UNKNOWN', `${this.identity} has no handler '${handlerId}'`, { plugin: this.identity, handler: handlerId });
     try {
-      const result = (await handler(input.value)) as JsValue;
-      return input.case === 'http' ? { case: 'http', value: { body: result ?? null } } : { case: 'value', value: result ?? null };
+      const result = await handler(input.value);
+      if (input.case !== 'http') return { case: 'value', value: (result ?? null) as JsValue };
+      return { case: 'http', value: isReply(result) ? { status: result.status, body: result.body, headers: result.headers } : { body: (result ?? null) as JsValue } };
     } catch (err) {
       throw toMcError(err, 'MC_ERR_HANDLER_FAILED', `handler of ${this.identity}`);
     }

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { CONTRACT, type ContractName, type Plain, type Tools } from './contract.ts';
 import { silentLog, stderrLog } from './log.ts';
 import { CallMetrics } from './metrics.ts';
-import { NativeHandlers } from './native-host.ts';
+import { NativeHandlers, NativeHost } from './native-host.ts';
 import { Registry } from './registry.ts';
 import { RouteTable } from './route-table.ts';
 import { SubscriptionTable } from './subscription-table.ts';
@@ -25,14 +25,18 @@ import type { Tool, ToolClass, ToolContext } from './tool.ts';
 import type { HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const TOOL_FOLDERS: Record<ContractName, string | undefined> = { bus: undefined, config: 'config', db: 'db-sqlite', http: 'http', logger: 'logger', state: 'state', system: undefined };
+const TOOL_FOLDERS: Record<ContractName, string | undefined> = { bus: 'bus', config: 'config', db: 'db-sqlite', http: 'http', logger: 'logger', state: 'state', system: 'system' };
 
 export interface TestTools {
   tools: Tools;
   metrics: CallMetrics;
   routes: RouteTable;
+  subscriptions: SubscriptionTable;
+  tracer: Tracer;
+  /** Waits until the bus has delivered everything published so far (retries included). */
+  settle(): Promise<void>;
   /** Calls the handler of an endpoint a plugin added, as the http tool would. */
-  request(method: string, path: string, init?: { params?: Record<string, string>; body?: unknown }): Promise<unknown>;
+  request(method: string, path: string, init?: { params?: Record<string, string>; query?: Record<string, string>; body?: unknown }): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -45,16 +49,20 @@ export async function testTools(options: { identity?: string; migrations?: strin
   const caller = new ToolCaller(metrics, registry);
   const instances: Tool[] = [];
   const tools: Record<string, unknown> = {};
+  const subscriptions = new SubscriptionTable();
+  const tracer = new Tracer();
+  const host = new NativeHost(identity, [], {}, handlers, silentLog());
   const ctx: ToolContext = {
     root: REPO,
     env: { DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', ...options.env },
     log: options.env?.LOG_LEVEL && options.env.LOG_LEVEL !== 'silent' ? stderrLog('test') : silentLog(),
     routes,
-    subscriptions: new SubscriptionTable(),
-    tracer: new Tracer(),
+    subscriptions,
+    tracer,
     metrics,
     migrations: (options.migrations ?? []).map((dir) => ({ owner: dir.split('/')[1] ?? dir, dir })),
-    invoke: () => Promise.reject(new Error('testTools does not invoke plugins over HTTP; use request()')),
+    // Every handler belongs to the one plugin under test.
+    invoke: (_identity, handlerId, input) => host.invoke(handlerId, input),
     report: () => registry.list(),
   };
   for (const [name, folder] of Object.entries(TOOL_FOLDERS)) {
@@ -72,10 +80,15 @@ export async function testTools(options: { identity?: string; migrations?: strin
     tools: tools as Tools,
     metrics,
     routes,
+    subscriptions,
+    tracer,
+    async settle() {
+      for (const t of instances) await (t as { idle?: () => Promise<void> }).idle?.();
+    },
     async request(method, path, init = {}) {
       const route = routes.get(method, path);
       if (!route) throw new Error(`no endpoint ${method} ${path} (added: ${routes.list().map((r) => `${r.method} ${r.path}`).join(', ') || 'none'})`);
-      const request: Plain<HttpRequest> = { method, route: path, url: path, params: init.params ?? {}, query: {}, headers: {}, body: (init.body ?? null) as never, requestId: 'test' };
+      const request: Plain<HttpRequest> = { method, route: path, url: path, params: init.params ?? {}, query: init.query ?? {}, headers: {}, body: (init.body ?? null) as never, requestId: 'test' };
       return handlers.get(route.handlerId)!(request);
     },
     async close() {

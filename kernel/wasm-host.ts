@@ -86,7 +86,7 @@ export class WasmHost implements PluginHost {
     try {
       const trace = cc.hostContext<HostContext | undefined>()?.trace ?? newTrace();
       const call = fromBinary(ToolCallSchema, cc.read(offset)?.bytes() ?? new Uint8Array());
-      const response = await runInTrace(trace, () => this.#o.gateway.call(caller, call.tool, call.method, call.request));
+      const response = await runInTrace({ ...trace, insideWasm: this.identity }, () => this.#o.gateway.call(caller, call.tool, call.method, call.request));
       result = create(ToolResultSchema, { outcome: { case: 'response', value: response } });
     } catch (err) {
       const e = toMcError(err, 'MC_ERR_GATEWAY_BAD_MESSAGE', `${this.identity} mc_call`);
@@ -102,13 +102,20 @@ export class WasmHost implements PluginHost {
   }
 
   async invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
+    // Invoked from inside one of our own calls (a bus request we would answer
+    // ourselves): the instance is busy until that call returns, so this could
+    // only wait out its timeout. Fail now instead.
+    if (currentTrace()?.insideWasm === this.identity) {
+      throw mcError('MC_ERR_WASM_REENTRANT', `${this.identity} would have to handle '${input.case === 'event' ? input.value.topic : input.value.route}' while its own call is still running`, { plugin: this.identity });
+    }
     return decodeInvokeResponse(this.identity, await this.#call('mc_invoke', encodeInvoke(handlerId, input)));
   }
 
   #call(name: string, input: Uint8Array): Promise<Uint8Array> {
     const plugin = this.#plugin;
     if (!plugin) return Promise.reject(mcError('MC_ERR_WASM_LOAD', `${this.identity} is not loaded, so ${name} was not called`, { plugin: this.identity }));
-    const hostContext: HostContext = { trace: currentTrace() ?? newTrace() };
+    const { insideWasm: _, ...trace } = currentTrace() ?? newTrace();
+    const hostContext: HostContext = { trace };
     const run = async () => {
       try {
         const out = await plugin.call(name, input, hostContext);

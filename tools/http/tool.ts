@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import {
   McError,
   mcError,
+  newSpanId,
   newTrace,
   parseTraceparent,
   runInTrace,
@@ -109,7 +110,10 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     reply.header('x-request-id', requestId);
     const route = this.#ctx!.routes.get(method, path);
     if (!route) return this.#sendError(req, reply, mcError('MC_ERR_HTTP_NOT_FOUND', `${method} ${path} is no longer served (its plugin stopped)`, { path }));
-    const trace = parseTraceparent(headerOf(req, 'traceparent')) ?? newTrace();
+    const incoming = parseTraceparent(headerOf(req, 'traceparent')) ?? newTrace();
+    // The request is the root event: whatever its handler publishes names it as parent.
+    const trace = { traceId: incoming.traceId, spanId: newSpanId(), eventId: requestId };
+    const finish = this.#ctx!.tracer.begin({ id: requestId, parentId: '', traceId: trace.traceId, kind: 'http', name: `${method} ${path}`, source: route.owner, payloadKeys: [] });
     const request = {
       method,
       route: path,
@@ -124,8 +128,10 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       const out = await runInTrace(trace, () => this.#ctx!.invoke(route.owner, route.handlerId, { case: 'http', value: request }));
       const response = out.case === 'http' ? out.value : { body: out.value };
       for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);
+      finish();
       await reply.code(response.status || route.successStatus).type('application/json').send(renderJson(response.body ?? null));
     } catch (err) {
+      finish({ code: err instanceof McError ? err.code : 'MC_ERR_INTERNAL' });
       await this.#sendError(req, reply, err);
     }
   }

@@ -1,0 +1,19 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testTools, type TestTools } from '../../../kernel/testing.ts';
+import { SystemStatusPlugin } from './status.ts';
+
+describe('GET /system/status', () => {
+  let t: TestTools;
+  beforeEach(async () => {
+    t = await testTools({ identity: 'system/status' });
+    await new SystemStatusPlugin(t.tools).onBoot();
+  });
+  afterEach(() => t.close());
+
+  it('lists the tools with their status, separately from plugins', async () => {
+    const body = (await t.request('GET', '/system/status')) as { tools: { name: string; status: string; kind: string }[]; plugins: unknown[] };
+    expect(body.tools.map((i) => i.name)).toEqual(['bus', 'config', 'db', 'http', 'logger', 'state', 'system']);
+    expect(body.tools.every((i) => i.status === 'ready' && i.kind === 'tool')).toBe(true);
+    expect(body.plugins).toEqual([]);
+  });
+});

@@ -1,0 +1,22 @@
+// GET /system/status: every tool and plugin with its status and, when it is not
+// ready, the reason (the boot report, live).
+import type { Tools } from '../../../kernel/index.ts';
+
+export class SystemStatusPlugin {
+  #http: Tools['http'];
+  #system: Tools['system'];
+
+  constructor({ http, system }: Tools) {
+    this.#http = http;
+    this.#system = system;
+  }
+
+  async onBoot(): Promise<void> {
+    await this.#http.addEndpoint({ method: 'GET', path: '/system/status', summary: 'Every tool and plugin with its status and reason', tags: ['system'], handler: () => this.execute() });
+  }
+
+  async execute() {
+    const { items } = await this.#system.status();
+    return { tools: items.filter((i) => i.kind === 'tool'), plugins: items.filter((i) => i.kind !== 'tool') };
+  }
+}

@@ -1,0 +1,80 @@
+// The system tool: the kernel's own state (boot report, tool call metrics,
+// traces, event topology) for plugins that show it, such as domains/system. It
+// only reads what the kernel hands every tool; it changes nothing.
+import type { CallRecord, Plain, ToolContext, ToolMethods, TraceNode } from '../../kernel/index.ts';
+import type { MetricsRequest, TracesRequest } from '../../proto/gen/microcore/v1/system_pb.js';
+
+const KIND_ORDER = ['tool', 'native', 'sidecar', 'wasm'];
+
+export default class KernelSystem implements ToolMethods<'system'> {
+  static readonly contract = 'system';
+  #ctx?: ToolContext;
+
+  setup(ctx: ToolContext): void {
+    this.#ctx = ctx;
+  }
+
+  status() {
+    const items = this.#ctx!.report().sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name));
+    return { items: items.map((i) => ({ kind: i.kind, name: i.name, source: i.source, status: i.status, reason: i.reason ?? '', code: i.code ?? '', ms: BigInt(i.ms ?? 0), needs: i.needs })) };
+  }
+
+  metrics(input: Plain<MetricsRequest>) {
+    const recent = this.#ctx!.metrics.recent();
+    return {
+      recent: (input.limit > 0 ? recent.slice(0, input.limit) : recent).map(callRecord),
+      totals: this.#ctx!.metrics.totals().map((t) => ({ ...t, count: BigInt(t.count), errors: BigInt(t.errors) })),
+    };
+  }
+
+  traces(input: Plain<TracesRequest>) {
+    const calls = new Map<string, CallRecord[]>();
+    for (const c of this.#ctx!.metrics.recent()) if (c.eventId) calls.set(c.eventId, [c, ...(calls.get(c.eventId) ?? [])]);
+    return { nodes: this.#ctx!.tracer.list(input.traceId || undefined).map((n) => traceNode(n, calls.get(n.id) ?? [])) };
+  }
+
+  events() {
+    const topics = new Map<string, { subscribers: Set<string>; publishers: Set<string>; timesFired: bigint; payloadKeys?: string[] }>();
+    const entry = (topic: string) => {
+      let t = topics.get(topic);
+      if (!t) topics.set(topic, (t = { subscribers: new Set(), publishers: new Set(), timesFired: 0n }));
+      return t;
+    };
+    for (const s of this.#ctx!.subscriptions.list()) entry(s.topic).subscribers.add(s.owner);
+    // Newest first: the first payload keys seen are the most recent.
+    for (const n of this.#ctx!.tracer.list()) {
+      if (n.kind === 'http') continue;
+      const t = entry(n.name);
+      t.publishers.add(n.source);
+      t.timesFired++;
+      t.payloadKeys ??= n.payloadKeys;
+    }
+    return {
+      topics: [...topics.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([topic, t]) => ({ topic, subscribers: [...t.subscribers].sort(), publishers: [...t.publishers].sort(), timesFired: t.timesFired, payloadKeys: t.payloadKeys ?? [] })),
+    };
+  }
+}
+
+function callRecord(c: CallRecord) {
+  return { caller: c.caller, tool: c.tool, method: c.method, ms: c.ms, ok: c.ok, code: c.code ?? '', traceId: c.traceId, eventId: c.eventId ?? '', atUnixMs: BigInt(c.at) };
+}
+
+function traceNode(n: TraceNode, calls: CallRecord[]) {
+  return {
+    id: n.id,
+    parentId: n.parentId,
+    traceId: n.traceId,
+    kind: n.kind,
+    name: n.name,
+    source: n.source,
+    atUnixMs: BigInt(n.at),
+    ms: n.ms,
+    ok: n.ok,
+    code: n.code ?? '',
+    reactions: n.reactions.map((r) => ({ ...r, code: r.code ?? '' })),
+    calls: calls.map(callRecord),
+    payloadKeys: n.payloadKeys,
+  };
+}
