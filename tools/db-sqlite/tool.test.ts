@@ -111,6 +111,11 @@ describe('db tool values and errors (testTools)', () => {
     expect(err.details.statement).toBeUndefined();
   });
 
+  it('answers SQL it cannot prepare or bind (empty text, wrong parameter count) with MC_ERR_DB_QUERY, not an internal error', async () => {
+    await expect(t.tools.db.query({ sql: '' })).rejects.toMatchObject({ code: 'MC_ERR_DB_QUERY', details: { sqliteCode: 'RangeError' } });
+    await expect(t.tools.db.query({ sql: 'SELECT ?', params: [1n, 2n] })).rejects.toMatchObject({ code: 'MC_ERR_DB_QUERY' });
+  });
+
   it('refuses to bind a list or a map, naming the parameter', async () => {
     const list = await failure(t.tools.db.query({ sql: 'SELECT ?, ?', params: [1n, [1n, 2n]] }));
     expect(list.code).toBe('MC_ERR_INVALID_ARGUMENT');

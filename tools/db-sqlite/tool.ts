@@ -83,10 +83,13 @@ export default class SqliteDb implements ToolMethods<'db'> {
     try {
       return work();
     } catch (err) {
-      if (!(err instanceof Database.SqliteError)) throw err;
+      // better-sqlite3 throws SqliteError for what SQLite refuses, and RangeError or
+      // TypeError for SQL it cannot prepare or bind (empty text, wrong parameter count).
+      if (!(err instanceof Database.SqliteError || err instanceof RangeError || err instanceof TypeError)) throw err;
+      const sqliteCode = err instanceof Database.SqliteError ? err.code : err.name;
       const text = typeof sql === 'function' ? sql() : sql;
-      const conflict = err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-      const details: Record<string, string> = { sqliteCode: err.code, sql: text };
+      const conflict = sqliteCode === 'SQLITE_CONSTRAINT_UNIQUE' || sqliteCode === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+      const details: Record<string, string> = { sqliteCode, sql: text };
       if (statementIndex) details.statement = statementIndex();
       const where = statementIndex ? ` (statement ${statementIndex()}, rolled back)` : '';
       throw mcError(conflict ? 'MC_ERR_CONFLICT' : 'MC_ERR_DB_QUERY', `db.${method} by ${call.caller} failed${where}: ${err.message} in ${JSON.stringify(text)}`, details, err);
