@@ -3,19 +3,21 @@
 // runs until SIGINT/SIGTERM; `build` builds every sidecar and wasm plugin that
 // declares a build command.
 import { buildPlugins } from './build.ts';
-import { Kernel } from './kernel.ts';
+import { Kernel, readEnv } from './kernel.ts';
 import type { ReportItem } from './registry.ts';
 
 const USAGE = `usage: microcore <command>
 
 commands:
-  start   boot the kernel in this directory and serve until stopped (SIGINT/SIGTERM)
-  build   build every sidecar and wasm plugin whose manifest has a "build" command
+  start     boot the kernel in this directory and serve until stopped (SIGINT/SIGTERM)
+  context   boot, write AI_CONTEXT.md, stop (no port is taken: the server listens on a free one)
+  build     build every sidecar and wasm plugin whose manifest has a "build" command
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
   if (command === 'start') return start();
+  if (command === 'context') return context();
   if (command === 'build') return (await buildPlugins(process.cwd(), (line) => process.stdout.write(line + '\n'))) ? 0 : 1;
   process.stderr.write(command && command !== 'help' && command !== '--help' ? `microcore: unknown command '${command}'\n\n${USAGE}` : USAGE);
   return command === 'help' || command === '--help' ? 0 : 2;
@@ -36,6 +38,15 @@ async function start(): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+async function context(): Promise<number> {
+  const kernel = new Kernel({ env: { ...readEnv(process.cwd()), HTTP_PORT: '0', HTTP_HOST: '127.0.0.1' } });
+  const report = await kernel.boot();
+  await kernel.shutdown();
+  const failed = report.filter((i) => i.status === 'failed');
+  process.stdout.write(`wrote ${kernel.env.AI_CONTEXT_PATH || 'AI_CONTEXT.md'} (${report.length - failed.length} ready, ${failed.length} failed)\n`);
+  return 0;
 }
 
 export function formatReport(report: ReportItem[]): string {

@@ -21,7 +21,7 @@ describe('kernel boot', () => {
     expect(send.status).toBe('failed');
     expect(send.code).toBe('MC_ERR_PLUGIN_MISSING_TOOL');
     expect(send.reason).toBe(
-      "MC_ERR_PLUGIN_MISSING_TOOL: domains/mail/plugins/send.ts needs tool 'mailer', which is not loaded (loaded: config, db, http, logger, state). Add tools/mailer, or remove 'mailer' from the constructor.",
+      "MC_ERR_PLUGIN_MISSING_TOOL: domains/mail/plugins/send.ts needs tool 'mailer', which is not loaded (loaded: bus, config, db, http, logger, state, system). Add tools/mailer, or remove 'mailer' from the constructor.",
     );
     expect(project.item('mail/ok')!.status).toBe('ready');
     expect(project.report.some((i) => i.name.includes('ok.test'))).toBe(false);

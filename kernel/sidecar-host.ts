@@ -19,7 +19,7 @@ import type { PluginHost } from './plugin-host.ts';
 import { diagnoseCommand } from './sidecar-diagnosis.ts';
 import { typedDefinition } from './grpc-service.ts';
 import type { ToolServer } from './tool-server.ts';
-import { currentTrace, formatTraceparent, newSpanId } from './trace.ts';
+import { currentTrace, openSpan } from './trace.ts';
 
 export const SIDECAR_COOKIE = 'microcore-sidecar-v1';
 export const PROTOCOL_VERSIONS = [1] as const;
@@ -171,13 +171,16 @@ export class SidecarHost implements PluginHost {
     if (!this.#running || !this.#plugin) throw mcError('MC_ERR_SIDECAR_DOWN', `${this.identity} is not running, so Plugin.${method} was not sent`, { plugin: this.identity });
     const metadata = new grpc.Metadata();
     const trace = currentTrace();
-    if (trace) metadata.set('traceparent', formatTraceparent({ traceId: trace.traceId, spanId: newSpanId() }));
+    const span = trace && openSpan(trace);
+    if (span) metadata.set('traceparent', span.traceparent);
     try {
       return await unary<T>(this.#plugin, method, request, metadata, timeoutMs);
     } catch (err) {
       const code = (err as grpc.ServiceError).code;
       if (code === grpc.status.UNAVAILABLE) throw mcError('MC_ERR_SIDECAR_DOWN', `${this.identity} did not answer Plugin.${method}`, { plugin: this.identity }, err);
       throw mcError('MC_ERR_HANDLER_FAILED', `${this.identity} failed Plugin.${method}: ${(err as Error).message}`, { plugin: this.identity }, err);
+    } finally {
+      span?.close();
     }
   }
 

@@ -11,7 +11,7 @@ import { CONTRACT } from './contract.ts';
 import { ERRORS, isErrorCode, mcError, toMcError } from './errors.ts';
 import type { Gateway, GatewayCaller } from './gateway.ts';
 import { rawDefinition } from './grpc-service.ts';
-import { newTrace, parseTraceparent, runInTrace } from './trace.ts';
+import { newTrace, runInTrace, traceFromParent } from './trace.ts';
 
 export class ToolServer {
   #server = new grpc.Server();
@@ -25,7 +25,7 @@ export class ToolServer {
       for (const method of service.methods) {
         handlers[method.localName] = (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) => {
           const caller = this.#callers.get(String(call.metadata.get('mc-token')[0] ?? ''));
-          const trace = parseTraceparent(String(call.metadata.get('traceparent')[0] ?? '')) ?? newTrace();
+          const trace = traceFromParent(String(call.metadata.get('traceparent')[0] ?? '')) ?? newTrace();
           const work = caller
             ? runInTrace(trace, () => gateway.call(caller, toolName, method.name, call.request))
             : Promise.reject(mcError('MC_ERR_GATEWAY_UNAUTHENTICATED', `a call to ${toolName}.${method.name} came with no valid mc-token`, { tool: toolName }));

@@ -40,6 +40,26 @@ export function parseTraceparent(header: string | undefined): TraceContext | und
   return { traceId: m[1]!, spanId: m[2]! };
 }
 
+// A call into a sidecar carries only a traceparent; its tool calls come back
+// with that same traceparent. Remembering which context each outgoing span id
+// stood for lets the kernel restore all of it (the event being handled, too)
+// without the sidecar having to carry more than W3C asks.
+const openSpans = new Map<string, TraceContext>();
+
+/** A fresh span for an outgoing call in `trace`; close() when the call is done. */
+export function openSpan(trace: TraceContext): { traceparent: string; close(): void } {
+  const { insideWasm: _, ...rest } = trace;
+  const spanId = newSpanId();
+  openSpans.set(spanId, { ...rest, spanId });
+  return { traceparent: formatTraceparent({ traceId: trace.traceId, spanId }), close: () => openSpans.delete(spanId) };
+}
+
+/** The context a returning call's traceparent stands for: ours if we opened it. */
+export function traceFromParent(header: string | undefined): TraceContext | undefined {
+  const parsed = parseTraceparent(header);
+  return parsed && (openSpans.get(parsed.spanId) ?? parsed);
+}
+
 export function formatTraceparent(trace: TraceContext): string {
   return `00-${trace.traceId}-${trace.spanId}-01`;
 }

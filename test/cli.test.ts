@@ -22,7 +22,7 @@ describe('microcore start', () => {
   it('serves the example app, then shuts down on SIGTERM with its sidecar', async () => {
     child = spawn(process.execPath, [CLI, 'start'], {
       cwd: REPO,
-      env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'debug', DATABASE_PATH: join(dataDir, 'app.db') },
+      env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'debug', DATABASE_PATH: join(dataDir, 'app.db'), AI_CONTEXT_PATH: join(dataDir, 'AI_CONTEXT.md') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
@@ -69,7 +69,7 @@ describe('microcore start', () => {
     const res = spawnSync(process.execPath, [CLI, 'launch'], { encoding: 'utf8' });
     expect(res.status).toBe(2);
     expect(res.stderr).toContain("microcore: unknown command 'launch'");
-    expect(res.stderr).toContain('start   boot the kernel');
+    expect(res.stderr).toContain('boot the kernel in this directory');
   });
 });
 

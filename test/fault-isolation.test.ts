@@ -46,7 +46,7 @@ describe('fault isolation', () => {
   it('refuses a sidecar needing a tool that is not loaded, naming the manifest', async () => {
     project = await bootProject({ ...healthy, 'sidecars/broken/sidecar.json': sidecar({ command: 'x', needs: ['mailer'] }) });
     expect(project.item('sidecar/broken')!.reason).toBe(
-      "MC_ERR_PLUGIN_MISSING_TOOL: sidecars/broken/sidecar.json needs tool 'mailer', which is not loaded (loaded: config, db, http, logger, state). Add tools/mailer, or remove 'mailer' from \"needs\".",
+      "MC_ERR_PLUGIN_MISSING_TOOL: sidecars/broken/sidecar.json needs tool 'mailer', which is not loaded (loaded: bus, config, db, http, logger, state, system). Add tools/mailer, or remove 'mailer' from \"needs\".",
     );
   });
 

@@ -30,7 +30,7 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'mc-orders-'));
-  kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(dataDir, 'app.db') } });
+  kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(dataDir, 'app.db'), AI_CONTEXT_PATH: 'off' } });
   const report = await kernel.boot();
   expect(report.filter((i) => i.status !== 'ready')).toEqual([]);
   url = `http://127.0.0.1:${(kernel.getTool('http') as { port: number }).port}`;

@@ -28,7 +28,7 @@ beforeAll(async () => {
   }
   dataDir = mkdtempSync(join(tmpdir(), 'mc-parity-'));
   dbPath = join(dataDir, 'parity.db');
-  kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, HTTP_EXPOSE_ERRORS: 'true' } });
+  kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, HTTP_EXPOSE_ERRORS: 'true', AI_CONTEXT_PATH: 'off' } });
   const report = await kernel.boot();
   const notReady = report.filter((i) => i.status !== 'ready');
   expect(notReady, JSON.stringify(notReady, null, 2)).toEqual([]);
@@ -107,7 +107,7 @@ describe('one contract, three hostings', () => {
       expect(res.status, `${h.name}: ${res.text}`).toBe(403);
       const { error } = JSON.parse(res.text);
       expect(error.code, h.name).toBe('MC_ERR_CAP_DENIED');
-      expect(error.message, h.name).toContain(`${h.identity} called state.Get but did not declare 'state' (needs: http, db, logger)`);
+      expect(error.message, h.name).toContain(`${h.identity} called state.Get but did not declare 'state' (needs: http, db, logger, bus)`);
     }
   });
 
@@ -153,5 +153,50 @@ describe('one contract, three hostings', () => {
     const byHosting = db.prepare('SELECT hosting, COUNT(*) AS n FROM parity_items GROUP BY hosting ORDER BY hosting').all();
     db.close();
     expect(byHosting).toEqual([{ hosting: 'go', n: 3 }, { hosting: 'rust', n: 3 }, { hosting: 'ts', n: 3 }]);
+  });
+
+  it('sends bus requests across every pair of hostings with exact values', async () => {
+    for (const from of HOSTINGS) {
+      for (const to of HOSTINGS) {
+        if (from.name === 'rust' && to.name === 'rust') continue;
+        const res = await call('POST', `/parity/${from.name}/request/${to.name}`);
+        expect(res.status, `${from.name} → ${to.name}: ${res.text}`).toBe(200);
+        expect(res.text, `${from.name} → ${to.name}`).toContain('"big":9007199254740993');
+        expect(JSON.parse(res.text), `${from.name} → ${to.name}`).toEqual({ big: 9007199254740992, blob: 'AP8QgA==', absent: null, text: 'héllo wörld ✓ 日本語 🚀', from: from.name });
+      }
+    }
+  });
+
+  it('fails fast when a wasm module requests a topic it answers itself', async () => {
+    const started = Date.now();
+    const res = await call('POST', '/parity/rust/request/rust');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(JSON.parse(res.text).error.code).toBe('MC_ERR_WASM_REENTRANT');
+  });
+
+  it('delivers one broadcast to every hosting, and traces it under the request that published it', async () => {
+    for (const [i, from] of HOSTINGS.entries()) {
+      const traceId = String(i + 1).repeat(32);
+      const res = await call('POST', `/parity/${from.name}/publish`, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+      expect(res.status, `${from.name}: ${res.text}`).toBe(200);
+      const { id } = JSON.parse(res.text);
+      // The TS twin's bus calls live in their own file (one feature per file).
+      const publisher = from.name === 'ts' ? 'parity/messaging' : from.identity;
+      await (kernel.getTool('bus') as { idle(): Promise<void> }).idle();
+
+      const db = new Database(dbPath, { readonly: true });
+      const heard = db.prepare('SELECT hosting FROM parity_items WHERE text = ? ORDER BY hosting').all(`event:${publisher}`);
+      db.close();
+      expect(heard, from.name).toEqual([{ hosting: 'go' }, { hosting: 'rust' }, { hosting: 'ts' }]);
+
+      const nodes = kernel.tracer.list(traceId);
+      const event = nodes.find((n) => n.id === id)!;
+      expect(event, from.name).toMatchObject({ kind: 'event', name: 'parity.broadcast', source: publisher, traceId });
+      expect(nodes.find((n) => n.id === event.parentId), from.name).toMatchObject({ kind: 'http', name: `POST /parity/${from.name}/publish`, source: publisher });
+      expect(event.reactions.map((r) => r.identity).sort()).toEqual(['parity/messaging', 'sidecar/parity-go', 'wasm/parity-rust']);
+      expect(event.reactions.every((r) => r.ok)).toBe(true);
+      const executes = kernel.metrics.recent().filter((c) => c.eventId === id && c.method === 'execute').map((c) => c.caller).sort();
+      expect(executes, from.name).toEqual(['parity/messaging', 'sidecar/parity-go', 'wasm/parity-rust']);
+    }
   });
 });

@@ -86,6 +86,7 @@ func startFakeKernel(t *testing.T) *fakeKernel {
 	microcorev1.RegisterHttpServer(srv, &fakeHttp{recorder: rec})
 	microcorev1.RegisterLoggerServer(srv, &fakeLogger{recorder: rec})
 	microcorev1.RegisterStateServer(srv, &fakeState{recorder: rec})
+	microcorev1.RegisterBusServer(srv, &fakeBus{recorder: rec})
 	go srv.Serve(lis) //nolint:errcheck // ends with Stop below
 	t.Cleanup(srv.Stop)
 	return &fakeKernel{addr: "unix://" + path, recorder: rec}
@@ -146,4 +147,47 @@ func (f *fakeState) Get(ctx context.Context, req *microcorev1.StateGetRequest) (
 	return nil, kernelStatus(codes.PermissionDenied, &microcorev1.Error{Code: CodeCapDenied,
 		Message: "sidecar/sdk-test called state.Get but its needs do not list 'state'",
 		Details: map[string]string{"tool": "state", "method": "Get"}})
+}
+
+// fakeBus delivers nothing: Publish accepts, Request echoes the payload back as
+// the answer, Subscribe answers "sub-" + the handler id. Topics starting with
+// "t.nobody" and "t.refused" fail the way the bus tool does; "t.silent" answers
+// a response without a payload.
+type fakeBus struct {
+	microcorev1.UnimplementedBusServer
+	*recorder
+}
+
+func (f *fakeBus) Publish(ctx context.Context, req *microcorev1.PublishRequest) (*microcorev1.PublishResponse, error) {
+	f.record(ctx, "Bus.Publish", req)
+	if strings.HasPrefix(req.GetTopic(), "t.refused") {
+		return nil, kernelStatus(codes.Unknown, &microcorev1.Error{Code: CodeBusPublish,
+			Message: "topic refused", Details: map[string]string{"topic": req.GetTopic()}})
+	}
+	return &microcorev1.PublishResponse{Id: "ev-" + req.GetTopic()}, nil
+}
+
+func (f *fakeBus) Request(ctx context.Context, req *microcorev1.BusRequestRequest) (*microcorev1.BusRequestResponse, error) {
+	f.record(ctx, "Bus.Request", req)
+	switch {
+	case strings.HasPrefix(req.GetTopic(), "t.nobody"):
+		return nil, kernelStatus(codes.Unknown, &microcorev1.Error{Code: CodeBusNoSubscriber,
+			Message: "no plugin subscribes to " + req.GetTopic(), Details: map[string]string{"topic": req.GetTopic()}})
+	case req.GetTopic() == "t.silent":
+		return &microcorev1.BusRequestResponse{}, nil
+	}
+	return &microcorev1.BusRequestResponse{Payload: req.GetPayload()}, nil
+}
+
+func (f *fakeBus) Subscribe(ctx context.Context, req *microcorev1.SubscribeRequest) (*microcorev1.SubscribeResponse, error) {
+	f.record(ctx, "Bus.Subscribe", req)
+	if strings.HasPrefix(req.GetTopic(), "t.refused") {
+		return nil, kernelStatus(codes.Unknown, &microcorev1.Error{Code: CodeBusPublish, Message: "topic refused"})
+	}
+	return &microcorev1.SubscribeResponse{SubscriptionId: "sub-" + req.GetHandlerId()}, nil
+}
+
+func (f *fakeBus) Unsubscribe(ctx context.Context, req *microcorev1.UnsubscribeRequest) (*microcorev1.UnsubscribeResponse, error) {
+	f.record(ctx, "Bus.Unsubscribe", req)
+	return &microcorev1.UnsubscribeResponse{}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
 
 	"microcore.dev/sdk/go/gen/microcorev1"
 )
@@ -121,4 +123,94 @@ func exerciseSidecar(t *testing.T, socket string, fk *fakeKernel, token string) 
 	wantError(ids["/t/plain"], CodeHandlerFailed, "boom")
 	wantError(ids["/t/panic"], CodeHandlerFailed, "kaboom")
 	wantError("h999", CodeHandlerUnknown, "h999")
+
+	exerciseEvents(t, plugin, fk, token, ids)
+}
+
+// exerciseEvents checks the test plugin's subscriptions: what Subscribe sent,
+// and what an event Invoke answers. endpoints are the AddEndpoint ids by path.
+func exerciseEvents(t *testing.T, plugin microcorev1.PluginClient, fk *fakeKernel, token string, endpoints map[string]string) {
+	t.Helper()
+	topics := map[string]string{}
+	for _, c := range fk.find("Bus.Subscribe") {
+		req := c.req.(*microcorev1.SubscribeRequest)
+		want := testEvents[req.GetTopic()]
+		if c.token != token || c.traceparent != tpBoot {
+			t.Fatalf("Bus.Subscribe during OnBoot carried token %q traceparent %q", c.token, c.traceparent)
+		}
+		if req.GetGroup() != want.Group || req.GetBroadcast() != want.Broadcast || req.GetMaxRetries() != want.MaxRetries {
+			t.Fatalf("Bus.Subscribe %s: want %+v, got %v", req.GetTopic(), want, req)
+		}
+		topics[req.GetTopic()] = req.GetHandlerId()
+	}
+	// Endpoints and subscriptions share one id sequence: h1..h9, each once.
+	seen := map[string]bool{}
+	for _, id := range endpoints {
+		seen[id] = true
+	}
+	for _, id := range topics {
+		seen[id] = true
+	}
+	for i := 1; i <= len(endpoints)+len(testEvents); i++ {
+		if !seen["h"+strconv.Itoa(i)] {
+			t.Fatalf("want handler ids h1..h%d once each, got endpoints %v and subscriptions %v",
+				len(endpoints)+len(testEvents), endpoints, topics)
+		}
+	}
+
+	invoke := func(id, tp string, payload *microcorev1.Value) *microcorev1.InvokeResponse {
+		t.Helper()
+		resp, err := plugin.Invoke(withTrace(tp), &microcorev1.InvokeRequest{HandlerId: id,
+			Input: &microcorev1.InvokeRequest_Event{Event: &microcorev1.Envelope{
+				Id: "ev-1", Topic: "t", Payload: payload, Source: "sidecar/other", Attempt: 1}}})
+		if err != nil {
+			t.Fatalf("Invoke %s: %v", id, err)
+		}
+		return resp
+	}
+
+	sent, err := V(map[string]any{"big": int64(9007199254740993), "blob": []byte{0x00, 0xff, 0x10, 0x80},
+		"absent": nil, "text": "héllo wörld ✓ 日本語 🚀", "list": []any{int64(-1), 1.5, true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := invoke(topics["t.echo"], tpInvoke, sent); !proto.Equal(got.GetValue(), sent) {
+		t.Fatalf("t.echo should answer its payload exactly:\nsent %v\ngot  %v", sent, got)
+	}
+	queries := fk.find("Db.Query")
+	if last := queries[len(queries)-1]; last.token != token || last.traceparent != tpInvoke {
+		t.Fatalf("Db.Query in an event handler carried token %q traceparent %q", last.token, last.traceparent)
+	}
+
+	values := Row(invoke(topics["t.values"], "", nil).GetValue().GetMapValue())
+	if values["big"] != int64(9007199254740993) || string(values["blob"].([]byte)) != "\x00\xff\x10\x80" ||
+		values["source"] != "sidecar/other" {
+		t.Fatalf("t.values: %#v", values)
+	}
+	if absent, ok := values["absent"]; !ok || absent != nil {
+		t.Fatalf("t.values: absent should be present and null: %#v", values)
+	}
+	if v := invoke(topics["t.nil"], "", nil).GetValue(); v.GetNullValue() != microcorev1.NullValue_NULL_VALUE_UNSPECIFIED ||
+		v.GetKind() == nil {
+		t.Fatalf("t.nil should answer an explicit null value, got %v", v)
+	}
+
+	e := invoke(topics["t.bad-sql"], tpInvoke, nil).GetError()
+	if e.GetCode() != CodeDbQuery || e.GetMessage() != `near "SELEC": syntax error` || e.GetDetails()["sql"] != "SELEC 1" ||
+		len(e.GetDetails()) != 1 {
+		t.Fatalf("t.bad-sql should answer the db error unchanged, got %v", e)
+	}
+
+	// An event to an endpoint's id, or an HTTP request to a subscription's id, is
+	// answered with an error, never a panic.
+	e = invoke(endpoints["/t/echo"], "", sent).GetError()
+	if e.GetCode() != CodeGatewayBadMessage || !strings.Contains(e.GetMessage(), "no http input") {
+		t.Fatalf("event to an endpoint: %v", e)
+	}
+	resp, err := plugin.Invoke(context.Background(), &microcorev1.InvokeRequest{HandlerId: topics["t.echo"],
+		Input: &microcorev1.InvokeRequest_Http{Http: &microcorev1.HttpRequest{Method: "GET"}}})
+	if err != nil || resp.GetError().GetCode() != CodeGatewayBadMessage ||
+		!strings.Contains(resp.GetError().GetMessage(), "subscription t.echo but Invoke carried no event input") {
+		t.Fatalf("HTTP request to a subscription: %v, %v", resp, err)
+	}
 }

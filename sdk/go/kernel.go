@@ -21,6 +21,7 @@ type Kernel struct {
 	Logger *Logger
 	State  *State
 	Config *Config
+	Bus    *Bus
 }
 
 func newKernel(conn grpc.ClientConnInterface, identity string, handlers *handlerTable) *Kernel {
@@ -32,5 +33,6 @@ func newKernel(conn grpc.ClientConnInterface, identity string, handlers *handler
 		Logger:         &Logger{c: microcorev1.NewLoggerClient(conn)},
 		State:          &State{c: microcorev1.NewStateClient(conn)},
 		Config:         &Config{c: microcorev1.NewConfigClient(conn)},
+		Bus:            &Bus{c: microcorev1.NewBusClient(conn), handlers: handlers},
 	}
 }

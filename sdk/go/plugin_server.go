@@ -34,8 +34,9 @@ func (s *pluginServer) Invoke(ctx context.Context, req *microcorev1.InvokeReques
 	id := req.GetHandlerId()
 	h, ok := s.handlers.get(id)
 	if !ok {
-		e := Errorf(CodeHandlerUnknown, "%s has no handler %q: ids come from the AddEndpoint calls this process "+
-			"made in OnBoot, so this process did not boot or another one did; restart the sidecar", s.kernel.Identity, id)
+		e := Errorf(CodeHandlerUnknown, "%s has no handler %q: ids come from the AddEndpoint and Subscribe calls "+
+			"this process made, so this process did not boot, another one did, or the subscription was removed; "+
+			"restart the sidecar", s.kernel.Identity, id)
 		return failed(e.withDetails(s.details("", id)).wire()), nil
 	}
 	var resp *microcorev1.InvokeResponse

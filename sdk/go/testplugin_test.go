@@ -45,5 +45,43 @@ func (testPlugin) OnBoot(ctx context.Context, k *Kernel) error {
 			return err
 		}
 	}
+	return subscribeTestHandlers(ctx, k)
+}
+
+// testEvents are the test plugin's subscriptions by topic, with the options the
+// harness expects the kernel to receive.
+var testEvents = map[string]Subscription{
+	"t.echo":    {Topic: "t.echo", Group: "g", MaxRetries: 2},
+	"t.values":  {Topic: "t.values", Broadcast: true},
+	"t.bad-sql": {Topic: "t.bad-sql"},
+	"t.nil":     {Topic: "t.nil"},
+}
+
+func subscribeTestHandlers(ctx context.Context, k *Kernel) error {
+	handlers := map[string]EventHandler{
+		// Returns the payload exactly as it came, after a tool call that shows
+		// which traceparent the handler's calls carry.
+		"t.echo": func(ctx context.Context, ev *microcorev1.Envelope) (any, error) {
+			if _, err := k.Db.Query(ctx, "SELECT ?", ev.GetPayload()); err != nil {
+				return nil, err
+			}
+			return ev.GetPayload(), nil
+		},
+		// Returns Go values, converted as V does.
+		"t.values": func(_ context.Context, ev *microcorev1.Envelope) (any, error) {
+			return map[string]any{"big": int64(9007199254740993), "blob": []byte{0x00, 0xff, 0x10, 0x80},
+				"absent": nil, "source": ev.GetSource()}, nil
+		},
+		"t.bad-sql": func(ctx context.Context, _ *microcorev1.Envelope) (any, error) {
+			_, err := k.Db.Query(ctx, "SELEC 1")
+			return nil, err
+		},
+		"t.nil": func(context.Context, *microcorev1.Envelope) (any, error) { return nil, nil },
+	}
+	for topic, h := range handlers {
+		if _, err := k.Bus.Subscribe(ctx, testEvents[topic], h); err != nil {
+			return err
+		}
+	}
 	return nil
 }

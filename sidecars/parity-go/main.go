@@ -1,7 +1,8 @@
 // Command parity-go serves the parity endpoints from a Go sidecar. Its twins,
 // domains/parity (TypeScript) and wasm-plugins/parity-rust, make the same calls
 // under /parity/ts and /parity/rust; a test compares the three hostings' answers,
-// so the SQL, the values and the errors here must stay exactly theirs.
+// so the SQL, the values and the errors here must stay exactly theirs. bus.go
+// holds the bus half: subscriptions, and the endpoints that publish and request.
 package main
 
 import (
@@ -50,7 +51,7 @@ func (p *parity) OnBoot(ctx context.Context, k *microcore.Kernel) error {
 			return err
 		}
 	}
-	return nil
+	return p.addBus(ctx, k)
 }
 
 // values answers with the row exactly as the db tool returned it, so any change

@@ -188,10 +188,21 @@ export default class InProcessBus implements ToolMethods<'bus'> {
       } catch (err) {
         error = toMcError(err, 'MC_ERR_HANDLER_FAILED', `${sub.owner} handling '${env.topic}'`);
         this.#react(env.id, sub, started, attempt, error.code);
-        if (attempt <= sub.maxRetries && !this.#closed) await sleep(this.#retryBaseMs * 2 ** (attempt - 1));
+        // Shutting down: no more attempts (the plugins are going away too).
+        if (this.#closed) break;
+        if (attempt <= sub.maxRetries) await sleep(this.#retryBaseMs * 2 ** (attempt - 1));
       }
     }
-    this.#deadLetter(sub, env, error!);
+    if (this.#closed) {
+      this.#ctx!.log.warn(`'${env.topic}' (${env.id}) failed in ${sub.owner} while the bus shut down; not dead-lettered`, { code: error!.code, subscriber: sub.owner });
+      return;
+    }
+    // A delivery never rejects: a keyed queue would stall behind it, and nobody awaits it.
+    try {
+      this.#deadLetter(sub, env, error!);
+    } catch (err) {
+      this.#ctx!.log.error(`could not dead-letter '${env.topic}' (${env.id}): ${(err as Error).message}`, { subscriber: sub.owner });
+    }
   }
 
   #deadLetter(sub: Subscription, env: Env, error: { code: string; message: string }): void {

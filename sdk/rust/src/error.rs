@@ -169,7 +169,8 @@ pub(crate) fn wrong_input(id: &str, expected: &str, got: &str) -> Error {
         codes::GATEWAY_BAD_MESSAGE,
         format!(
             "handler '{id}' takes {expected} but the InvokeRequest carried {got}. \
-             Invoke an endpoint handler with InvokeRequest.http."
+             Invoke an endpoint handler with InvokeRequest.http and a subscription \
+             handler with InvokeRequest.event."
         ),
     )
     .with_detail("handler_id", id)

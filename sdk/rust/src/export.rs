@@ -41,10 +41,10 @@ pub fn on_shutdown(input: &[u8], on_shutdown: impl FnOnce() -> Result<(), Error>
 /// Exports a plugin: `microcore::plugin!(on_boot)` or
 /// `microcore::plugin!(on_boot, on_shutdown)`.
 ///
-/// `on_boot: fn(OnBootRequest) -> Result<(), Error>` adds the plugin's endpoints;
-/// `on_shutdown: fn() -> Result<(), Error>` is optional. Expands to the Extism
-/// exports `mc_on_boot`, `mc_invoke` and (with `on_shutdown`) `mc_on_shutdown`,
-/// only when compiling for wasm32.
+/// `on_boot: fn(OnBootRequest) -> Result<(), Error>` adds the plugin's endpoints
+/// and subscriptions; `on_shutdown: fn() -> Result<(), Error>` is optional.
+/// Expands to the Extism exports `mc_on_boot`, `mc_invoke` and (with
+/// `on_shutdown`) `mc_on_shutdown`, only when compiling for wasm32.
 #[macro_export]
 macro_rules! plugin {
     // The two-function form comes first: macro_rules tries arms in order.

@@ -2,8 +2,10 @@
 //!
 //! A plugin is a `cdylib` that calls [`plugin!`] with its `on_boot` function. In
 //! `on_boot` it adds endpoints with [`http::add_endpoint`]; each handler is a plain
-//! `fn(HttpRequest) -> Result<HttpResponse, Error>` (or a closure). The SDK encodes
-//! every message, keeps the handler ids, and turns an `Err` into the wire error.
+//! `fn(HttpRequest) -> Result<HttpResponse, Error>` (or a closure). Subscriptions
+//! ([`bus::subscribe`]) work the same way with `fn(Envelope) -> Result<Value, Error>`.
+//! The SDK encodes every message, keeps the handler ids, and turns an `Err` into
+//! the wire error.
 //!
 //! ```
 //! use microcore::{db, http, Error, OnBootRequest};
@@ -20,7 +22,7 @@
 //!
 //! Tool wrappers are named as in the proto services (`Db.QueryOne` is
 //! [`db::query_one`]). They return the method's response message, or `()` where
-//! that message is empty.
+//! that message is empty; the bus wrappers return that message's one field.
 //!
 //! The wire protocol is docs/protocol.md, section "Wasm modules (Extism)".
 
@@ -31,6 +33,7 @@ mod registry;
 mod transport;
 mod value;
 
+pub mod bus;
 pub mod config;
 pub mod db;
 pub mod http;

@@ -3,27 +3,31 @@
 //! A wasm instance is single-threaded, so the registry is thread-local.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use crate::error::{handler_unknown, wrong_input};
 use crate::pb::{invoke_request::Input, invoke_response::Output, InvokeRequest, InvokeResponse};
-use crate::pb::{HttpRequest, HttpResponse};
-use crate::Error;
+use crate::pb::{Envelope, HttpRequest, HttpResponse};
+use crate::{Error, Value};
 
 pub(crate) type HttpHandler = Rc<dyn Fn(HttpRequest) -> Result<HttpResponse, Error>>;
+pub(crate) type EventHandler = Rc<dyn Fn(Envelope) -> Result<Value, Error>>;
 
-/// What a registered id runs. Only endpoints so far; bus subscriptions will be a
-/// second variant taking InvokeRequest.event.
+/// What a registered id runs: an endpoint (InvokeRequest.http) or a
+/// subscription (InvokeRequest.event).
 #[derive(Clone)]
 pub(crate) enum Handler {
     Http(HttpHandler),
+    Event(EventHandler),
 }
 
 #[derive(Default)]
 struct Registry {
     last: u64,
     handlers: BTreeMap<String, Handler>,
+    /// The kernel's subscription ids, to the handler ids they invoke.
+    subscriptions: HashMap<String, String>,
 }
 
 thread_local! {
@@ -46,6 +50,21 @@ pub(crate) fn remove(id: &str) {
     REGISTRY.with(|r| r.borrow_mut().handlers.remove(id));
 }
 
+/// Remembers which handler a subscription invokes.
+pub(crate) fn add_subscription(subscription_id: &str, handler_id: &str) {
+    REGISTRY.with(|r| r.borrow_mut().subscriptions.insert(subscription_id.into(), handler_id.into()));
+}
+
+/// Forgets a removed subscription and its handler.
+pub(crate) fn remove_subscription(subscription_id: &str) {
+    REGISTRY.with(|r| {
+        let mut r = r.borrow_mut();
+        if let Some(id) = r.subscriptions.remove(subscription_id) {
+            r.handlers.remove(&id);
+        }
+    });
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn clear() {
     REGISTRY.with(|r| *r.borrow_mut() = Registry::default());
@@ -65,6 +84,9 @@ pub(crate) fn dispatch(request: InvokeRequest) -> InvokeResponse {
         (Some(Handler::Http(run)), Some(Input::Http(http))) => run(http).map(Output::Http),
         (Some(Handler::Http(_)), Some(Input::Event(_))) => Err(wrong_input(&id, "an HTTP request", "an event")),
         (Some(Handler::Http(_)), None) => Err(wrong_input(&id, "an HTTP request", "no input")),
+        (Some(Handler::Event(run)), Some(Input::Event(event))) => run(event).map(Output::Value),
+        (Some(Handler::Event(_)), Some(Input::Http(_))) => Err(wrong_input(&id, "an event", "an HTTP request")),
+        (Some(Handler::Event(_)), None) => Err(wrong_input(&id, "an event", "no input")),
     };
     InvokeResponse { output: Some(outcome.unwrap_or_else(|e| Output::Error(e.into()))) }
 }

@@ -3,6 +3,7 @@
 //! answers, so every handler returns what it received, unchanged: the row as
 //! read, the kernel's error as sent.
 
+use microcore::bus::{self, Envelope, Subscription};
 use microcore::db::{self, Statement};
 use microcore::http::{self, Endpoint, HttpRequest, HttpResponse};
 use microcore::{codes, logger, state, Error, OnBootRequest, Value, ValueMap};
@@ -13,6 +14,10 @@ const HOSTING: &str = "rust";
 const BIG: i64 = 9_007_199_254_740_993;
 const BLOB: [u8; 4] = [0x00, 0xff, 0x10, 0x80];
 const TEXT: &str = "héllo wörld ✓ 日本語 🚀";
+/// Every twin subscribes to it and records each event.
+const BROADCAST: &str = "parity.broadcast";
+/// How long POST /parity/rust/request/:to waits for the echo.
+const REQUEST_TIMEOUT_MS: i64 = 2000;
 
 microcore::plugin!(on_boot);
 
@@ -23,7 +28,12 @@ fn on_boot(_: OnBootRequest) -> Result<(), Error> {
     http::add_endpoint(Endpoint::new("GET", path("denied")), denied)?;
     http::add_endpoint(Endpoint::new("GET", path("bad-sql")), bad_sql)?;
     http::add_endpoint(Endpoint::new("GET", path("count")), count)?;
-    http::add_endpoint(Endpoint::new("POST", path("execute")), execute)
+    http::add_endpoint(Endpoint::new("POST", path("execute")), execute)?;
+    // The bus comes after the endpoints above, so they keep their handler ids.
+    bus::subscribe(Subscription::new(format!("parity.{HOSTING}.echo")), echo)?;
+    bus::subscribe(Subscription::new(BROADCAST).broadcast(), record_broadcast)?;
+    http::add_endpoint(Endpoint::new("POST", path("publish")), publish)?;
+    http::add_endpoint(Endpoint::new("POST", path("request/:to")), request)
 }
 
 /// Writes one row of every value kind and answers with it as read back.
@@ -80,6 +90,39 @@ fn count(_: HttpRequest) -> Result<HttpResponse, Error> {
     Ok(http::response(ValueMap::from_iter([("n", n)])))
 }
 
+/// Answers a Bus.Request with its payload unchanged, so the requester sees what
+/// two hostings' conversions did to the values.
+fn echo(event: Envelope) -> Result<Value, Error> {
+    Ok(event.payload.unwrap_or_else(Value::null))
+}
+
+/// One row per event, naming the publisher the kernel stamped on the envelope.
+fn record_broadcast(event: Envelope) -> Result<Value, Error> {
+    let text = format!("event:{}", event.source);
+    db::execute("INSERT INTO parity_items (hosting, text) VALUES (?, ?)", [HOSTING.into(), text.into()])?;
+    Ok(Value::null())
+}
+
+fn publish(_: HttpRequest) -> Result<HttpResponse, Error> {
+    let id = bus::publish(BROADCAST, ValueMap::from_iter([("from", HOSTING)]).into(), "")?;
+    Ok(http::response(ValueMap::from_iter([("id", id)])))
+}
+
+/// Asks parity.<to>.echo to echo every value kind; answers the reply as it came
+/// back, or the bus's error as sent.
+fn request(req: HttpRequest) -> Result<HttpResponse, Error> {
+    let to = req.params.get("to").map(String::as_str).unwrap_or_default();
+    let payload = ValueMap::from_iter([
+        ("big", Value::from(BIG)),
+        ("blob", BLOB.to_vec().into()),
+        ("absent", Value::null()),
+        ("text", TEXT.into()),
+        ("from", HOSTING.into()),
+    ]);
+    let reply = bus::request(&format!("parity.{to}.echo"), payload.into(), REQUEST_TIMEOUT_MS)?;
+    Ok(http::response(reply))
+}
+
 /// A call that should have failed did not: the parity test reports it.
 fn unexpected(what: &str) -> Error {
     Error::new(
@@ -91,23 +134,150 @@ fn unexpected(what: &str) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use microcore::pb::{invoke_request::Input, invoke_response::Output, InvokeRequest};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use microcore::pb::{invoke_request::Input, invoke_response::Output, InvokeRequest, InvokeResponse, ToolCall};
+    use microcore::pb::{AddEndpointRequest, AddEndpointResponse, ExecuteRequest, ExecuteResponse};
+    use microcore::pb::{BusRequestRequest, BusRequestResponse, PublishRequest, PublishResponse};
+    use microcore::pb::{SubscribeRequest, SubscribeResponse};
     use microcore::testing;
+    use prost::Message;
 
     use super::*;
 
-    #[test]
-    fn denied_returns_the_kernel_error_unchanged() {
+    /// A kernel that accepts endpoints, subscriptions, publishes and Execute,
+    /// echoes bus requests (none subscribes to parity.nobody.echo), refuses every
+    /// other call with `refusal`, and records every call.
+    fn boot_with_kernel(refusal: Error) -> Rc<RefCell<Vec<ToolCall>>> {
         testing::reset();
-        let refusal = Error::new(codes::CAP_DENIED, "wasm/parity-rust needs no 'state'").with_detail("tool", "state");
-        let sent = refusal.clone();
-        testing::set_kernel(move |call| match call.tool.as_str() {
-            "http" => testing::respond(&microcore::pb::AddEndpointResponse {}),
-            _ => testing::fail(sent.clone()),
+        let calls = Rc::new(RefCell::new(Vec::new()));
+        let seen = calls.clone();
+        testing::set_kernel(move |call| {
+            seen.borrow_mut().push(call.clone());
+            match (call.tool.as_str(), call.method.as_str()) {
+                ("http", "AddEndpoint") => testing::respond(&AddEndpointResponse {}),
+                ("bus", "Subscribe") => {
+                    let sub = SubscribeRequest::decode(call.request.as_slice()).unwrap();
+                    testing::respond(&SubscribeResponse { subscription_id: format!("sub-{}", sub.handler_id) })
+                }
+                ("bus", "Publish") => testing::respond(&PublishResponse { id: "ev-1".into() }),
+                ("bus", "Request") => {
+                    let asked = BusRequestRequest::decode(call.request.as_slice()).unwrap();
+                    if asked.topic == "parity.nobody.echo" {
+                        return testing::fail(
+                            Error::new(codes::BUS_NO_SUBSCRIBER, "none").with_detail("topic", asked.topic),
+                        );
+                    }
+                    testing::respond(&BusRequestResponse { payload: asked.payload })
+                }
+                ("db", "Execute") => testing::respond(&ExecuteResponse { changes: 1, last_insert_id: 7 }),
+                _ => testing::fail(refusal.clone()),
+            }
         });
         assert_eq!(testing::boot(on_boot, OnBootRequest::default()).error, None);
-        let denied = InvokeRequest { handler_id: "h3".into(), input: Some(Input::Http(HttpRequest::default())) };
-        let out = testing::invoke(denied).output;
+        calls
+    }
+
+    /// The handler id an endpoint path or a subscription topic was given.
+    fn handler_id(calls: &Rc<RefCell<Vec<ToolCall>>>, name: &str) -> String {
+        calls
+            .borrow()
+            .iter()
+            .find_map(|call| match call.method.as_str() {
+                "AddEndpoint" => Some(AddEndpointRequest::decode(call.request.as_slice()).unwrap())
+                    .filter(|e| e.path == name)
+                    .map(|e| e.handler_id),
+                "Subscribe" => Some(SubscribeRequest::decode(call.request.as_slice()).unwrap())
+                    .filter(|s| s.topic == name)
+                    .map(|s| s.handler_id),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("nothing registered {name}"))
+    }
+
+    fn last<M: Message + Default>(calls: &Rc<RefCell<Vec<ToolCall>>>, method: &str) -> M {
+        let calls = calls.borrow();
+        let call = calls.iter().rev().find(|call| call.method == method).expect(method);
+        M::decode(call.request.as_slice()).unwrap()
+    }
+
+    fn http(id: String, params: &[(&str, &str)]) -> InvokeResponse {
+        let params = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let input = Input::Http(HttpRequest { method: "POST".into(), params, ..HttpRequest::default() });
+        testing::invoke(InvokeRequest { handler_id: id, input: Some(input) })
+    }
+
+    fn event(id: String, envelope: Envelope) -> InvokeResponse {
+        testing::invoke(InvokeRequest { handler_id: id, input: Some(Input::Event(envelope)) })
+    }
+
+    fn edge_values() -> Value {
+        ValueMap::from_iter([
+            ("big", Value::from(BIG)),
+            ("blob", BLOB.to_vec().into()),
+            ("absent", Value::null()),
+            ("text", TEXT.into()),
+            ("from", HOSTING.into()),
+        ])
+        .into()
+    }
+
+    #[test]
+    fn denied_returns_the_kernel_error_unchanged() {
+        let refusal = Error::new(codes::CAP_DENIED, "wasm/parity-rust needs no 'state'").with_detail("tool", "state");
+        boot_with_kernel(refusal.clone());
+        // The bus, added last, leaves the endpoints' ids as they were.
+        let out = http("h3".into(), &[]).output;
         assert_eq!(out, Some(Output::Error(refusal.into())));
+    }
+
+    #[test]
+    fn subscriptions_are_echo_and_broadcast() {
+        let calls = boot_with_kernel(Error::default());
+        let subscriptions: Vec<SubscribeRequest> = calls
+            .borrow()
+            .iter()
+            .filter(|call| call.method == "Subscribe")
+            .map(|call| SubscribeRequest::decode(call.request.as_slice()).unwrap())
+            .collect();
+        let shape: Vec<_> = subscriptions.iter().map(|s| (s.topic.as_str(), s.group.as_str(), s.broadcast)).collect();
+        assert_eq!(shape, [("parity.rust.echo", "", false), ("parity.broadcast", "", true)]);
+
+        let sent = Envelope { payload: Some(edge_values()), source: "sidecar/parity-go".into(), ..Envelope::default() };
+        let echoed = event(handler_id(&calls, "parity.rust.echo"), sent.clone());
+        assert_eq!(echoed.output, Some(Output::Value(edge_values())));
+
+        let recorded = event(handler_id(&calls, BROADCAST), sent);
+        assert_eq!(recorded.output, Some(Output::Value(Value::null())));
+        let insert: ExecuteRequest = last(&calls, "Execute");
+        assert_eq!(insert.sql, "INSERT INTO parity_items (hosting, text) VALUES (?, ?)");
+        assert_eq!(insert.params, [Value::from("rust"), Value::from("event:sidecar/parity-go")]);
+    }
+
+    #[test]
+    fn publish_answers_the_envelope_id() {
+        let calls = boot_with_kernel(Error::default());
+        let Some(Output::Http(res)) = http(handler_id(&calls, "/parity/rust/publish"), &[]).output else {
+            panic!("no http output")
+        };
+        assert_eq!(res.body, Some(ValueMap::from_iter([("id", "ev-1")]).into()));
+        let published: PublishRequest = last(&calls, "Publish");
+        let from = ValueMap::from_iter([("from", "rust")]).into();
+        assert_eq!(published, PublishRequest { topic: BROADCAST.into(), payload: Some(from), key: String::new() });
+    }
+
+    #[test]
+    fn request_answers_the_reply_or_the_error_unchanged() {
+        let calls = boot_with_kernel(Error::default());
+        let id = handler_id(&calls, "/parity/rust/request/:to");
+        let Some(Output::Http(res)) = http(id.clone(), &[("to", "go")]).output else { panic!("no http output") };
+        assert_eq!(res.body, Some(edge_values()));
+        let asked: BusRequestRequest = last(&calls, "Request");
+        assert_eq!((asked.topic.as_str(), asked.timeout_ms), ("parity.go.echo", 2000));
+        assert_eq!(asked.payload, Some(edge_values()));
+
+        let refused = Error::new(codes::BUS_NO_SUBSCRIBER, "none").with_detail("topic", "parity.nobody.echo");
+        assert_eq!(http(id, &[("to", "nobody")]).output, Some(Output::Error(refused.into())));
     }
 }

@@ -1,0 +1,62 @@
+// AI_CONTEXT.md: written at boot from the live kernel; deterministic for a given
+// tree, so the committed file must be exactly what the example app generates.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kernel } from '../kernel/index.ts';
+import { bootProject, plugin, REPO } from './project.ts';
+
+let generated: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'mc-context-'));
+  const kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(dataDir, 'app.db'), AI_CONTEXT_PATH: join(dataDir, 'AI_CONTEXT.md') } });
+  await kernel.boot();
+  await kernel.shutdown();
+  generated = readFileSync(join(dataDir, 'AI_CONTEXT.md'), 'utf8');
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('AI_CONTEXT.md for the example app', () => {
+  it('is committed exactly as the kernel generates it (run `node kernel/cli.ts context` after changing a plugin)', () => {
+    expect(readFileSync(join(REPO, 'AI_CONTEXT.md'), 'utf8')).toBe(generated);
+  });
+
+  it('documents each tool method with the contract comments', () => {
+    expect(generated).toContain('- `db.transaction({ statements: Statement[] })` → `{ results: StatementResult[] }` — Runs statements in order inside one transaction');
+    expect(generated).toContain('- `http.addEndpoint({ method: string, path: string, handler: function,');
+    expect(generated).toMatch(/### context — ready\n\nKernel-facing/);
+  });
+
+  it('describes every plugin of every hosting: file, needs, endpoints, topics', () => {
+    expect(generated).toContain('### orders/create-order\n\n- native · `domains/orders/plugins/create-order.ts` · ready\n- needs: http, db, bus\n- endpoints: `POST /orders` → 201 (Place an order)\n- publishes: `order.created`\n- requests: `inventory.check`');
+    expect(generated).toContain('### inventory/check-inventory\n\n- native · `domains/inventory/plugins/check-inventory.ts` · ready\n- needs: bus, db\n- subscribes: `inventory.check` — answers requests');
+    expect(generated).toMatch(/### sidecar\/parity-go\n\n- sidecar · `sidecars\/parity-go\/sidecar.json` · ready\n- needs: http, db, logger, bus\n- endpoints: .*`POST \/parity\/go\/values`/);
+    expect(generated).toMatch(/### wasm\/parity-rust\n\n- wasm · `wasm-plugins\/parity-rust\/plugin.json` · ready/);
+    expect(generated).toContain('| orders | `outbox` | id INTEGER, order_id INTEGER, channel TEXT, recipient TEXT, body TEXT | `domains/orders/migrations/001_orders.sql` |');
+  });
+
+  it('has no timings and no machine paths', () => {
+    expect(generated).not.toMatch(/\d+ ms\b/);
+    expect(generated).not.toContain(REPO);
+    expect(generated).not.toContain(dataDir);
+  });
+});
+
+describe('AI_CONTEXT.md for a broken tree', () => {
+  it('shows a plugin that failed, with its reason', async () => {
+    const project = await bootProject(
+      { 'domains/mail/plugins/send.ts': plugin(`export class SendPlugin { constructor({ mailer }) {} }`), 'tools/context/tool.ts': `export { default } from '${REPO}/tools/context/tool.ts';\n` },
+      { env: { AI_CONTEXT_PATH: 'AI_CONTEXT.md' } },
+    );
+    try {
+      const text = readFileSync(join(project.root, 'AI_CONTEXT.md'), 'utf8');
+      expect(text).toContain("### mail/send\n\n- native · `domains/mail/plugins/send.ts` · **failed** — MC_ERR_PLUGIN_MISSING_TOOL: domains/mail/plugins/send.ts needs tool 'mailer'");
+      expect(text).toContain('| mail/send | native | failed | MC_ERR_PLUGIN_MISSING_TOOL');
+    } finally {
+      await project.stop();
+    }
+  });
+});
