@@ -39,6 +39,10 @@ export interface KernelOptions {
   root?: string;
   /** Settings; default the project's .env under the process environment. */
   env?: Record<string, string | undefined>;
+  /** false: boot without opening the doors — no tool's onBootComplete (http does not listen). */
+  serve?: boolean;
+  /** Load only these tools (contract names) and no plugins: `microcore migrate` wants the db alone. */
+  onlyTools?: readonly string[];
 }
 
 const LAST_TO_COMPLETE = 'http';
@@ -51,6 +55,8 @@ export class Kernel {
   readonly routes = new RouteTable();
   readonly subscriptions = new SubscriptionTable();
   readonly tracer = new Tracer();
+  readonly #serve: boolean;
+  readonly #onlyTools?: readonly string[];
   readonly #stepMs: number;
   readonly #shutdownMs: number;
   #log: KernelLog = stderrLog('kernel');
@@ -67,6 +73,8 @@ export class Kernel {
   constructor(options: KernelOptions = {}) {
     this.root = resolve(options.root ?? process.cwd());
     this.env = options.env ?? readEnv(this.root);
+    this.#serve = options.serve ?? true;
+    this.#onlyTools = options.onlyTools;
     this.#stepMs = Number(this.env.MC_STEP_TIMEOUT_MS ?? 10_000);
     this.#shutdownMs = Number(this.env.MC_SHUTDOWN_TIMEOUT_MS ?? 15_000);
   }
@@ -83,7 +91,10 @@ export class Kernel {
   /** Boots everything it can; returns the boot report. Throws only for a broken tree (two tools serving one name). */
   async boot(): Promise<ReportItem[]> {
     const found = discover(this.root);
-    const { tools, failures } = await loadTools(this.root, found.tools);
+    if (this.#onlyTools) found.plugins = [];
+    const loadedTools = await loadTools(this.root, found.tools);
+    const failures = loadedTools.failures;
+    const tools = this.#onlyTools ? loadedTools.tools.filter((t) => this.#onlyTools!.includes(t.contract)) : loadedTools.tools;
     for (const f of failures) this.registry.add({ kind: 'tool', name: f.folder, source: f.file, status: 'failed', reason: f.reason, code: f.code, needs: [] });
     this.#tools = tools;
     for (const t of tools) this.registry.add({ kind: 'tool', name: t.contract, source: t.folder, status: 'pending', needs: [] });
@@ -130,7 +141,7 @@ export class Kernel {
       }),
     );
 
-    for (const tool of this.#completionOrder()) {
+    for (const tool of this.#serve ? this.#completionOrder() : []) {
       try {
         await withTimeout(this.#stepMs, `${tool.folder} onBootComplete`, () => tool.instance.onBootComplete?.());
       } catch (err) {

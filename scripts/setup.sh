@@ -46,4 +46,4 @@ if [ ${#debian_pkgs[@]} -gt 0 ]; then
 fi
 
 echo "→ building sidecars and wasm modules"
-node --disable-warning=ExperimentalWarning kernel/cli.ts build
+node --disable-warning=ExperimentalWarning cli/main.ts build

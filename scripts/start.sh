@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/node-env.sh
-exec node --disable-warning=ExperimentalWarning kernel/cli.ts start
+exec node --disable-warning=ExperimentalWarning cli/main.ts start

@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('AI_CONTEXT.md for the example app', () => {
-  it('is committed exactly as the kernel generates it (run `node kernel/cli.ts context` after changing a plugin)', () => {
+  it('is committed exactly as the kernel generates it (run `node cli/main.ts context` after changing a plugin)', () => {
     expect(readFileSync(join(REPO, 'AI_CONTEXT.md'), 'utf8')).toBe(generated);
   });
 

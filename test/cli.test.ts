@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from './project.ts';
 
-const CLI = join(REPO, 'kernel/cli.ts');
+const CLI = join(REPO, 'cli/main.ts');
 
 describe('microcore start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mc-cli-'));

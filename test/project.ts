@@ -1,7 +1,7 @@
 // Test harness: a throwaway MicroCore project in a temp folder, booted by a real
 // kernel. Tools are the repository's own (re-exported by absolute path), so a
 // test exercises the real drivers; plugins are whatever the test writes.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Kernel, type ReportItem } from '../kernel/index.ts';
@@ -45,6 +45,9 @@ export async function bootProject(files: Record<string, string>, options: { tool
 
 export function writeProject(files: Record<string, string>, tools: readonly string[] = REAL_TOOLS): string {
   const root = mkdtempSync(join(tmpdir(), 'mc-test-'));
+  // What the framework half of this repository provides, so a project laid out
+  // by `microcore new` finds its kernel, SDKs and build scripts by relative path.
+  for (const shared of ['kernel', 'proto', 'sdk', 'scripts', 'node_modules']) symlinkSync(join(REPO, shared), join(root, shared));
   for (const folder of tools) writeFile(root, `tools/${folder}/tool.ts`, `export { default } from '${REPO}/tools/${folder}/tool.ts';\n`);
   for (const [path, content] of Object.entries(files)) writeFile(root, path, content);
   return root;

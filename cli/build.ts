@@ -3,8 +3,8 @@
 // skipped silently: a missing toolchain fails with the command's own message.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { discover } from './discovery.ts';
-import { readSidecarManifest, readWasmManifest } from './manifest.ts';
+import { discover } from '../kernel/discovery.ts';
+import { readSidecarManifest, readWasmManifest } from '../kernel/manifest.ts';
 
 export async function buildPlugins(root: string, print: (line: string) => void): Promise<boolean> {
   let ok = true;

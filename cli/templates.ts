@@ -1,0 +1,161 @@
+// What `microcore new` writes: a plugin that boots and answers as it is, with
+// its test, in each hosting. Each template is a map of path -> file content.
+
+export const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+export function className(name: string): string {
+  return name.replace(/(^|-)([a-z0-9])/g, (_, _dash, c: string) => c.toUpperCase()) + 'Plugin';
+}
+
+export function nativePlugin(domain: string, name: string): Record<string, string> {
+  const cls = className(name);
+  const path = `/${domain}/${name}`;
+  return {
+    [`domains/${domain}/plugins/${name}.ts`]: `// GET ${path}: say what this feature does, in one line.
+import type { Tools } from '../../../kernel/index.ts';
+
+export class ${cls} {
+  #http: Tools['http'];
+  #logger: Tools['logger'];
+
+  constructor({ http, logger }: Tools) {
+    this.#http = http;
+    this.#logger = logger;
+  }
+
+  async onBoot(): Promise<void> {
+    await this.#http.addEndpoint({ method: 'GET', path: '${path}', summary: '${name}', handler: () => this.execute() });
+  }
+
+  async execute() {
+    await this.#logger.log({ message: '${name} called' });
+    return { hello: '${name}' };
+  }
+}
+`,
+    [`domains/${domain}/plugins/${name}.test.ts`]: `import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testTools, type TestTools } from '../../../kernel/testing.ts';
+import { ${cls} } from './${name}.ts';
+
+describe('${domain}/${name}', () => {
+  let t: TestTools;
+  beforeEach(async () => {
+    t = await testTools({ identity: '${domain}/${name}' });
+    await new ${cls}(t.tools).onBoot();
+  });
+  afterEach(() => t.close());
+
+  it('answers GET ${path}', async () => {
+    expect(await t.request('GET', '${path}')).toEqual({ hello: '${name}' });
+  });
+});
+`,
+  };
+}
+
+export function goSidecar(name: string): Record<string, string> {
+  return {
+    [`sidecars/${name}/sidecar.json`]: JSON.stringify(
+      {
+        name,
+        description: `${name}: say what this sidecar does.`,
+        command: `bin/${name}`,
+        build: ['go', 'build', '-o', `bin/${name}`, '.'],
+        needs: ['http', 'logger'],
+      },
+      null,
+      2,
+    ) + '\n',
+    [`sidecars/${name}/go.mod`]: `module microcore.dev/sidecars/${name}
+
+go 1.26.0
+
+require microcore.dev/sdk/go v0.0.0
+
+replace microcore.dev/sdk/go => ../../sdk/go
+`,
+    [`sidecars/${name}/main.go`]: `// Command ${name} is a MicroCore sidecar: the kernel starts it (see sidecar.json).
+package main
+
+import (
+	"context"
+
+	microcore "microcore.dev/sdk/go"
+	"microcore.dev/sdk/go/gen/microcorev1"
+)
+
+type plugin struct {
+	k *microcore.Kernel
+}
+
+func main() {
+	microcore.Serve(&plugin{})
+}
+
+func (p *plugin) OnBoot(ctx context.Context, k *microcore.Kernel) error {
+	p.k = k
+	return k.Http.AddEndpoint(ctx, microcore.Endpoint{Method: "GET", Path: "/${name}/hello", Summary: "${name}"}, p.hello)
+}
+
+func (p *plugin) hello(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
+	if err := p.k.Logger.Info(ctx, "${name} called", nil); err != nil {
+		return nil, err
+	}
+	return microcore.Respond(0, map[string]any{"hello": "${name}"})
+}
+`,
+  };
+}
+
+export function rustWasm(name: string): Record<string, string> {
+  const crate = name.replace(/-/g, '_');
+  return {
+    [`wasm-plugins/${name}/plugin.json`]: JSON.stringify(
+      {
+        name,
+        description: `${name}: say what this module does.`,
+        module: `${crate}.wasm`,
+        build: ['bash', '../../scripts/build-rust-wasm.sh', '.', `${crate}.wasm`],
+        needs: ['http', 'logger'],
+        limits: { timeoutMs: 5000 },
+      },
+      null,
+      2,
+    ) + '\n',
+    [`wasm-plugins/${name}/Cargo.toml`]: `[package]
+name = "${name}"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+microcore = { path = "../../sdk/rust" }
+
+# Small modules load faster.
+[profile.release]
+opt-level = "s"
+lto = true
+codegen-units = 1
+strip = true
+`,
+    [`wasm-plugins/${name}/src/lib.rs`]: `//! ${name}: a MicroCore wasm plugin (see plugin.json).
+
+use microcore::http::{self, Endpoint, HttpRequest, HttpResponse};
+use microcore::{logger, Error, OnBootRequest, Value, ValueMap};
+
+microcore::plugin!(on_boot);
+
+fn on_boot(_: OnBootRequest) -> Result<(), Error> {
+    http::add_endpoint(Endpoint::new("GET", "/${name}/hello"), hello)
+}
+
+fn hello(_: HttpRequest) -> Result<HttpResponse, Error> {
+    logger::info("${name} called", [])?;
+    Ok(http::response(ValueMap::from_iter([("hello", Value::from("${name}"))])))
+}
+`,
+  };
+}

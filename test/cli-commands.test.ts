@@ -1,0 +1,154 @@
+// The microcore commands a user types every day, run as processes in real
+// projects: status, migrate, new (each skeleton built where it needs building,
+// booted, and answering), dev.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Kernel } from '../kernel/index.ts';
+import { plugin, REPO, writeProject } from './project.ts';
+
+const CLI = join(REPO, 'cli/main.ts');
+const QUIET = { LOG_LEVEL: 'silent', AI_CONTEXT_PATH: 'off', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1' };
+let root = '';
+afterEach(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+  root = '';
+});
+
+function microcore(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...QUIET, ...env }, timeout: 240_000 });
+}
+
+async function bootAndGet(path: string): Promise<{ status: number; body: unknown; report: { name: string; status: string; reason?: string }[] }> {
+  const kernel = new Kernel({ root, env: { ...QUIET, DATABASE_PATH: join(root, 'data/app.db') } });
+  const report = await kernel.boot();
+  try {
+    const res = await fetch(`http://127.0.0.1:${(kernel.getTool('http') as { port: number }).port}${path}`);
+    return { status: res.status, body: await res.json(), report };
+  } finally {
+    await kernel.shutdown();
+  }
+}
+
+describe('microcore status', () => {
+  it('prints the report without serving, and exits 1 naming what failed', () => {
+    root = writeProject({
+      'domains/a/plugins/fine.ts': plugin(`export class FinePlugin { constructor({ logger }) {} }`),
+      'domains/a/plugins/broken.ts': plugin(`export class BrokenPlugin { constructor({ mailer }) {} }`),
+    });
+    const res = microcore(['status'], { HTTP_PORT: '1' });
+    expect(res.status, res.stderr).toBe(1);
+    expect(res.stdout).toMatch(/ok\s+native\s+a\/fine/);
+    expect(res.stdout).toMatch(/failed\s+native\s+a\/broken/);
+    expect(res.stdout).toContain("needs tool 'mailer', which is not loaded");
+    // Port 1 needs root to bind and nothing here may bind at all: no listen happened.
+    expect(res.stdout + res.stderr).not.toContain('listening');
+  });
+});
+
+describe('microcore migrate', () => {
+  it('applies pending migrations with the db tool alone and lists them', () => {
+    root = writeProject({
+      'domains/notes/migrations/001_notes.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);',
+      'domains/notes/plugins/broken.ts': plugin(`export class BrokenPlugin { constructor({ mailer }) {} }`),
+    });
+    const res = microcore(['migrate'], { DATABASE_PATH: join(root, 'app.db') });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^applied {2}notes {2}001_notes\.sql {2}\d{4}-/m);
+  });
+});
+
+describe('microcore new', () => {
+  it('lays out a native plugin and its test, which boots and answers; refuses to overwrite and bad names', async () => {
+    root = writeProject({});
+    const res = microcore(['new', 'plugin', 'greetings', 'say-hello']);
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toContain('created domains/greetings/plugins/say-hello.ts');
+    expect(res.stdout).toContain('created domains/greetings/plugins/say-hello.test.ts');
+    expect(readFileSync(join(root, 'domains/greetings/plugins/say-hello.ts'), 'utf8')).toContain('export class SayHelloPlugin');
+    const { status, body } = await bootAndGet('/greetings/say-hello');
+    expect(status).toBe(200);
+    expect(body).toEqual({ hello: 'say-hello' });
+
+    const again = microcore(['new', 'plugin', 'greetings', 'say-hello']);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('already exist');
+    const bad = microcore(['new', 'plugin', 'greetings', 'SayHello']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("'SayHello' is not a valid name");
+  });
+
+  it('lays out a Go sidecar that builds, boots and answers', async () => {
+    root = writeProject({});
+    const res = microcore(['new', 'sidecar', 'hello-go', '--lang', 'go']);
+    expect(res.status, res.stderr).toBe(0);
+    const build = microcore(['build']);
+    expect(build.status, build.stdout + build.stderr).toBe(0);
+    const { status, body, report } = await bootAndGet('/hello-go/hello');
+    expect(report.find((i) => i.name === 'sidecar/hello-go')).toMatchObject({ status: 'ready' });
+    expect(status).toBe(200);
+    expect(body).toEqual({ hello: 'hello-go' });
+  });
+
+  it('lays out a Rust wasm plugin that builds, boots and answers', async () => {
+    root = writeProject({});
+    const res = microcore(['new', 'wasm', 'hello-rust', '--lang', 'rust']);
+    expect(res.status, res.stderr).toBe(0);
+    const build = microcore(['build']);
+    expect(build.status, build.stdout + build.stderr).toBe(0);
+    const { status, body, report } = await bootAndGet('/hello-rust/hello');
+    expect(report.find((i) => i.name === 'wasm/hello-rust')).toMatchObject({ status: 'ready' });
+    expect(status).toBe(200);
+    expect(body).toEqual({ hello: 'hello-rust' });
+  }, 240_000);
+
+  it('says plainly what it cannot lay out yet', () => {
+    root = writeProject({});
+    const go = microcore(['new', 'wasm', 'x', '--lang', 'go']);
+    expect(go.status).toBe(2);
+    expect(go.stderr).toContain('--lang go is not available');
+    const none = microcore(['new', 'sidecar', 'x']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('--lang is required');
+  });
+});
+
+describe('microcore dev', () => {
+  it('restarts the kernel when a plugin file changes', async () => {
+    root = writeProject({ 'domains/a/plugins/hello.ts': plugin(`export class HelloPlugin { constructor({ http }) { this.http = http; } async onBoot() { await this.http.addEndpoint({ method: 'GET', path: '/v', handler: () => ({ v: 1 }) }); } }`) });
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'dev'], { cwd: root, env: { ...process.env, ...QUIET, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const ports: number[] = [];
+    const lines: string[] = [];
+    const waitFor = (n: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`expected ${n} boots:\n${lines.join('\n')}`)), 30_000);
+        const check = setInterval(() => {
+          if (ports.length >= n) {
+            clearInterval(check);
+            clearTimeout(timer);
+            resolve();
+          }
+        }, 20);
+      });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      const m = /"port":(\d+).*listening on/.exec(line);
+      if (m) ports.push(Number(m[1]));
+    });
+    try {
+      await waitFor(1);
+      expect(await (await fetch(`http://127.0.0.1:${ports[0]}/v`)).json()).toEqual({ v: 1 });
+      const file = join(root, 'domains/a/plugins/hello.ts');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('({ v: 1 })', '({ v: 2 })'));
+      await waitFor(2);
+      expect(lines.join('\n')).toContain('domains/a/plugins/hello.ts changed; restarting');
+      expect(await (await fetch(`http://127.0.0.1:${ports[1]}/v`)).json()).toEqual({ v: 2 });
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
+});
