@@ -187,3 +187,50 @@ describe('http tool routes', () => {
     expect(await post('/dup', '{}')).toMatchObject({ status: 200, json: { by: 'a/first' } });
   });
 });
+
+describe('http tool hardening', () => {
+  it('answers 422 when an endpoint declares a body and none is sent', async () => {
+    await api(NAMED);
+    for (const init of [{ method: 'POST' }, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' }]) {
+      const res = await send('/named', init);
+      expect(res.status, res.text).toBe(422);
+      expect(res.json.error.code).toBe('MC_ERR_HTTP_VALIDATION');
+    }
+  });
+
+  it('keeps path params apart from the body: a body field cannot override one', async () => {
+    await api(`{ method: 'PUT', path: '/items/:id', handler: (req) => ({ id: req.params.id, bodyId: req.body.id }) }`);
+    const res = await send('/items/7', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 999 }) });
+    expect(res.json).toEqual({ id: '7', bodyId: 999 });
+  });
+
+  it('sends the security headers on every answer, errors included', async () => {
+    await api(ECHO);
+    for (const res of [await post('/echo', '{}'), await send('/nope')]) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+  });
+
+  it('allows CORS only for the configured origins, preflight included', async () => {
+    project = await bootProject({ 'domains/t/plugins/api.ts': endpoints(ECHO) }, { env: { HTTP_CORS_ORIGINS: 'https://app.example.org' } });
+    const allowed = await post('/echo', '{}', { origin: 'https://app.example.org' });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.org');
+    expect(allowed.headers.get('access-control-expose-headers')).toBe('x-request-id');
+    const other = await post('/echo', '{}', { origin: 'https://evil.example.com' });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await send('/echo', { method: 'OPTIONS', headers: { origin: 'https://app.example.org', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    const refused = await send('/echo', { method: 'OPTIONS', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } });
+    expect(refused.headers.get('access-control-allow-methods')).toBeNull();
+  });
+
+  it('refuses a wildcard origin with credentials at set-up, naming the setting', async () => {
+    project = await bootProject({}, { env: { HTTP_CORS_ORIGINS: '*', HTTP_CORS_CREDENTIALS: 'true' } });
+    expect(project.item('http')).toMatchObject({ status: 'failed', code: 'MC_ERR_TOOL_SETUP' });
+    expect(project.item('http')!.reason).toContain("HTTP_CORS_ORIGINS='*' cannot be combined with HTTP_CORS_CREDENTIALS=true");
+  });
+});
+

@@ -22,6 +22,7 @@ import {
 } from '../../kernel/index.ts';
 import type { AddEndpointRequest } from '../../proto/gen/microcore/v1/http_pb.js';
 import { parseExactJson, renderJson } from './json.ts';
+import { addResponseHeaders } from './headers.ts';
 import { docsPage, openApiDocument } from './openapi.ts';
 
 const TITLE = 'MicroCore';
@@ -47,6 +48,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
         done(mcError('MC_ERR_HTTP_MALFORMED', `the body of ${req.method} ${req.url} is not valid JSON (${(err as Error).message})`, {}, err), undefined);
       }
     });
+    addResponseHeaders(app, ctx.env);
     app.setErrorHandler((err, req, reply) => this.#sendError(req, reply, err));
     app.setNotFoundHandler((req, reply) => this.#sendError(req, reply, mcError('MC_ERR_HTTP_NOT_FOUND', `no endpoint ${req.method} ${req.url.split('?')[0]}`, { method: req.method, path: req.url })));
     this.#app = app;
