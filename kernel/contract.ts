@@ -84,7 +84,7 @@ export type HttpHandler = (request: Plain<HttpRequest>) => unknown;
 /** A native subscription handler: its return value answers a Bus.Request. */
 export type EventHandler = (event: Plain<Envelope>) => unknown;
 
-type HandlerFor<T> = T extends { $typeName: 'microcore.v1.AddEndpointRequest' }
+type HandlerFor<T> = T extends { $typeName: 'microcore.v1.AddEndpointRequest' | 'microcore.v1.AddStreamRequest' | 'microcore.v1.AddAuthValidatorRequest' }
   ? HttpHandler
   : T extends { $typeName: 'microcore.v1.SubscribeRequest' }
     ? EventHandler

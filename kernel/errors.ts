@@ -40,6 +40,12 @@ export const ERROR_CODES = [
   'MC_ERR_BUS_NO_SUBSCRIBER',
   'MC_ERR_WASM_REENTRANT',
   'MC_ERR_BUS_PUBLISH',
+  'MC_ERR_DB_UNIQUE',
+  'MC_ERR_DB_CONSTRAINT',
+  'MC_ERR_DB_BUSY',
+  'MC_ERR_HTTP_UNAUTHORIZED',
+  'MC_ERR_HTTP_STREAM_CLOSED',
+  'MC_ERR_HTTP_TOO_LARGE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -76,6 +82,9 @@ export const ERRORS: Record<ErrorCode, ErrorEntry> = {
   MC_ERR_HANDLER_UNKNOWN: { http: 500, grpc: GRPC.NOT_FOUND, fix: 'Register the handler in onBoot before the kernel invokes it.' },
   MC_ERR_DB_QUERY: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the SQL or its parameters; the database\'s message is attached.' },
   MC_ERR_DB_MIGRATION: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the migration file named; nothing of it was applied.' },
+  MC_ERR_DB_UNIQUE: { http: 409, grpc: GRPC.UNKNOWN, fix: 'Use a value no stored row has in those columns, or update the existing row instead.' },
+  MC_ERR_DB_CONSTRAINT: { http: 409, grpc: GRPC.UNKNOWN, fix: 'Send values the table accepts: a referenced row that exists, a value for each NOT NULL column, one that passes the CHECK named.' },
+  MC_ERR_DB_BUSY: { http: 503, grpc: GRPC.UNAVAILABLE, fix: 'Retry the call; if it keeps happening, shorten the other connection\'s transactions or raise DATABASE_BUSY_TIMEOUT_MS.' },
   MC_ERR_HTTP_VALIDATION: { http: 422, grpc: GRPC.INVALID_ARGUMENT, fix: 'Send a body that matches the endpoint\'s schema (see /docs).' },
   MC_ERR_HTTP_MALFORMED: { http: 400, grpc: GRPC.INVALID_ARGUMENT, fix: 'Send a well-formed JSON body with Content-Type: application/json.' },
   MC_ERR_HTTP_NOT_FOUND: { http: 404, grpc: GRPC.NOT_FOUND, fix: 'Check the method and path; /docs lists every endpoint.' },
@@ -91,6 +100,9 @@ export const ERRORS: Record<ErrorCode, ErrorEntry> = {
   MC_ERR_BUS_NO_SUBSCRIBER: { http: 503, grpc: GRPC.UNAVAILABLE, fix: 'Subscribe a plugin to the topic (AI_CONTEXT.md lists who answers what), or check the topic\'s spelling.' },
   MC_ERR_WASM_REENTRANT: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Do not bus.request a topic the same wasm plugin answers; split the answering handler into another plugin.' },
   MC_ERR_BUS_PUBLISH: { http: 500, grpc: GRPC.INVALID_ARGUMENT, fix: 'Use a dot-separated topic of letters, digits, - and _, and a payload under the size limit.' },
+  MC_ERR_HTTP_UNAUTHORIZED: { http: 401, grpc: GRPC.UNAUTHENTICATED, fix: 'Send the credentials the endpoint\'s auth validator expects.' },
+  MC_ERR_HTTP_STREAM_CLOSED: { http: 410, grpc: GRPC.NOT_FOUND, fix: 'Stop sending to this stream; the client reconnects on a new one.' },
+  MC_ERR_HTTP_TOO_LARGE: { http: 413, grpc: GRPC.INVALID_ARGUMENT, fix: 'Send a smaller body, or raise HTTP_BODY_LIMIT.' },
   MC_ERR_TOOL_UNAVAILABLE: { http: 503, grpc: GRPC.UNAVAILABLE, fix: 'Look at the tool\'s status in the boot report (/system/status) for the reason.' },
 };
 

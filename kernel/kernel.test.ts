@@ -110,7 +110,7 @@ describe('kernel lifecycle order', () => {
         'tools/zeta/tool.ts': fakeTool('zeta'),
         'tools/alpha/tool.ts': fakeTool('alpha'),
         'tools/web/tool.ts': `${log}
-          export default class H { static contract = 'http'; setup() { note('setup http'); } addEndpoint() { return {}; }
+          export default class H { static contract = 'http'; setup() { note('setup http'); } addEndpoint() { return {}; } addStream() { return {}; } sendEvent() { return {}; } addAuthValidator() { return {}; }
             onBootComplete() { note('complete http'); } shutdown() { note('shutdown http'); } }`,
         'domains/a/plugins/one.ts': `${log} export class One { constructor({ http }) { note('construct a/one'); } onBoot() { note('boot a/one'); } onShutdown() { note('shutdown a/one'); } }`,
         'domains/b/plugins/two.ts': `${log} export class Two { constructor({ http }) { note('construct b/two'); } onBoot() { note('boot b/two'); } onShutdown() { note('shutdown b/two'); } }`,

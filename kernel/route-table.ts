@@ -19,6 +19,10 @@ export interface Route {
   successStatus: number;
   summary: string;
   tags: string[];
+  /** The auth validator to run first, by name. */
+  auth?: string;
+  /** A server-sent events stream rather than a request/response endpoint. */
+  stream?: boolean;
 }
 
 const PATH = /^(\/(:?[A-Za-z0-9_.~-]+))+$|^\/$/;

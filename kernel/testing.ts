@@ -88,7 +88,7 @@ export async function testTools(options: { identity?: string; migrations?: strin
     async request(method, path, init = {}) {
       const route = routes.get(method, path);
       if (!route) throw new Error(`no endpoint ${method} ${path} (added: ${routes.list().map((r) => `${r.method} ${r.path}`).join(', ') || 'none'})`);
-      const request: Plain<HttpRequest> = { method, route: path, url: path, params: init.params ?? {}, query: init.query ?? {}, headers: {}, body: (init.body ?? null) as never, requestId: 'test' };
+      const request: Plain<HttpRequest> = { method, route: path, url: path, params: init.params ?? {}, query: init.query ?? {}, headers: {}, body: (init.body ?? null) as never, requestId: 'test', streamId: '', auth: null };
       return handlers.get(route.handlerId)!(request);
     },
     async close() {

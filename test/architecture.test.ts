@@ -96,3 +96,20 @@ describe('shape', () => {
     expect({ lines: Number(stated![1]), files: Number(stated![2]) }).toEqual({ lines: total, files: files.length });
   });
 });
+
+describe('.env.example', () => {
+  it('lists every setting the code reads', () => {
+    const example = readFileSync(join(REPO, '.env.example'), 'utf8');
+    const listed = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    const read = new Set<string>();
+    for (const dir of ['kernel', 'tools', 'cli', 'domains']) {
+      for (const file of sources(dir).filter((f) => !isTest(f))) {
+        const text = readFileSync(join(REPO, file), 'utf8');
+        for (const m of text.matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g)) read.add(m[1]!);
+        for (const m of text.matchAll(/key: '([A-Z][A-Z0-9_]+)'/g)) read.add(m[1]!);
+      }
+    }
+    expect(read.size).toBeGreaterThan(10);
+    expect([...read].filter((k) => !listed.has(k)).sort()).toEqual([]);
+  });
+});

@@ -69,7 +69,7 @@ describe('microcore start', () => {
     const res = spawnSync(process.execPath, [CLI, 'launch'], { encoding: 'utf8' });
     expect(res.status).toBe(2);
     expect(res.stderr).toContain("microcore: unknown command 'launch'");
-    expect(res.stderr).toContain('boot the kernel in this directory');
+    expect(res.stderr).toContain('boot and serve until stopped');
   });
 });
 

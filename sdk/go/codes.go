@@ -39,7 +39,8 @@ const (
 	CodeHandlerFailed = "MC_ERR_HANDLER_FAILED"
 	// No handler with that id is registered for the plugin.
 	CodeHandlerUnknown = "MC_ERR_HANDLER_UNKNOWN"
-	// The database rejected a statement (syntax, constraint, type).
+	// The database rejected a statement for a reason other than a constraint or a
+	// lock (syntax, an unknown table or column, wrong parameters).
 	CodeDbQuery = "MC_ERR_DB_QUERY"
 	// A migration file failed to apply.
 	CodeDbMigration = "MC_ERR_DB_MIGRATION"
@@ -75,4 +76,16 @@ const (
 	CodeWasmReentrant = "MC_ERR_WASM_REENTRANT"
 	// A publish was refused (bad topic, payload too large).
 	CodeBusPublish = "MC_ERR_BUS_PUBLISH"
+	// A statement broke a UNIQUE or PRIMARY KEY constraint (HTTP 409).
+	CodeDbUnique = "MC_ERR_DB_UNIQUE"
+	// A statement broke a FOREIGN KEY, CHECK or NOT NULL constraint (HTTP 409).
+	CodeDbConstraint = "MC_ERR_DB_CONSTRAINT"
+	// The database stayed locked past the busy timeout (HTTP 503); retry later.
+	CodeDbBusy = "MC_ERR_DB_BUSY"
+	// An endpoint's auth validator refused the request (HTTP 401).
+	CodeHttpUnauthorized = "MC_ERR_HTTP_UNAUTHORIZED"
+	// An event was sent to a stream whose client has gone.
+	CodeHttpStreamClosed = "MC_ERR_HTTP_STREAM_CLOSED"
+	// A request body is larger than HTTP_BODY_LIMIT (HTTP 413).
+	CodeHttpTooLarge = "MC_ERR_HTTP_TOO_LARGE"
 )

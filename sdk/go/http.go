@@ -20,6 +20,8 @@ type Endpoint struct {
 	SuccessStatus      int32
 	Summary            string
 	Tags               []string
+	// Auth names the auth validator (Http.AddAuthValidator) to run first; empty: none.
+	Auth string
 }
 
 // Http is the http tool.
@@ -44,6 +46,7 @@ func (h *Http) AddEndpoint(ctx context.Context, e Endpoint, handler HttpHandler)
 		SuccessStatus:      e.SuccessStatus,
 		Summary:            e.Summary,
 		Tags:               e.Tags,
+		Auth:               e.Auth,
 	})
 	if err != nil {
 		h.handlers.remove(id)

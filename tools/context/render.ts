@@ -53,8 +53,9 @@ function renderTools({ report, services, docs }: ContextInput): string[] {
     const doc = docs.get(service.name);
     if (doc?.doc) out.push(doc.doc, '');
     for (const m of service.methods) {
+      const input = fields(m.input.fields);
       const output = fields(m.output.fields);
-      out.push(`- \`${tool.name}.${m.localName}({ ${fields(m.input.fields)} })\` → \`{${output ? ` ${output} ` : ''}}\`${doc?.methods.get(m.name) ? ` — ${doc.methods.get(m.name)}` : ''}`);
+      out.push(`- \`${tool.name}.${m.localName}(${input ? `{ ${input} }` : ''})\` → \`{${output ? ` ${output} ` : ''}}\`${doc?.methods.get(m.name) ? ` — ${doc.methods.get(m.name)}` : ''}`);
     }
     out.push('');
   }

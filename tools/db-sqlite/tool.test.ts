@@ -95,13 +95,13 @@ describe('db tool values and errors (testTools)', () => {
     expect(rows).toEqual([{ n: 0n }]);
   });
 
-  it('answers a unique violation with MC_ERR_CONFLICT', async () => {
+  it('answers a unique violation with MC_ERR_DB_UNIQUE (errors.test.ts has every kind)', async () => {
     await t.tools.db.execute({ sql: 'INSERT INTO v (u) VALUES (?)', params: ['same'] });
     const err = await failure(t.tools.db.execute({ sql: 'INSERT INTO v (u) VALUES (?)', params: ['same'] }));
-    expect(err.code).toBe('MC_ERR_CONFLICT');
-    expect(err.details.sqliteCode).toBe('SQLITE_CONSTRAINT_UNIQUE');
+    expect(err.code).toBe('MC_ERR_DB_UNIQUE');
+    expect(err.details).toMatchObject({ kind: 'unique', table: 'v', columns: 'u', sqliteCode: 'SQLITE_CONSTRAINT_UNIQUE' });
     const pk = await failure(t.tools.db.execute({ sql: 'INSERT INTO v (id) VALUES (1)' }));
-    expect(pk.code).toBe('MC_ERR_CONFLICT');
+    expect(pk.code).toBe('MC_ERR_DB_UNIQUE');
   });
 
   it('answers bad SQL with MC_ERR_DB_QUERY, naming the SQL', async () => {
@@ -240,7 +240,7 @@ END;
     const dbTool = project.item('db')!;
     expect(dbTool.status).toBe('failed');
     expect(dbTool.code).toBe('MC_ERR_DB_MIGRATION');
-    expect(dbTool.reason).toContain('domains/shop/migrations/002_broken.sql failed');
+    expect(dbTool.reason).toContain('domains/shop/migrations/002_broken.sql failed at statement 2 (line 2)');
     expect(project.item('shop/needs-db')).toMatchObject({ status: 'failed', code: 'MC_ERR_PLUGIN_MISSING_TOOL' });
     expect(project.item('shop/needs-db')!.reason).toContain("needs tool 'db'");
     expect(project.item('shop/no-db')!.status).toBe('ready');

@@ -2,12 +2,17 @@
 // bigint (safeIntegers) so an int64 comes back exact, blobs as bytes.
 // better-sqlite3 is synchronous, so a transaction runs start to commit without
 // yielding: no other caller can observe its uncommitted rows.
+// Settings: DATABASE_PATH (default data/microcore.db, `:memory:` for none);
+// DATABASE_BUSY_TIMEOUT_MS (default 5000), how long a statement waits for
+// another connection's lock before failing with MC_ERR_DB_BUSY.
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { mcError, type CallContext, type JsRecord, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
-import type { ExecuteRequest, QueryOneRequest, QueryRequest, TransactionRequest } from '../../proto/gen/microcore/v1/db_pb.js';
+import type { DescribeSchemaRequest, ExecuteRequest, QueryOneRequest, QueryRequest, TransactionRequest } from '../../proto/gen/microcore/v1/db_pb.js';
+import { classifyDbError, isDriverError } from './errors.ts';
 import { applyMigrations } from './migrations.ts';
+import { describeSchema } from './schema.ts';
 
 type Params = JsValue[];
 
@@ -19,13 +24,20 @@ export default class SqliteDb implements ToolMethods<'db'> {
     const configured = ctx.env.DATABASE_PATH || 'data/microcore.db';
     const path = configured === ':memory:' || isAbsolute(configured) ? configured : join(ctx.root, configured);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const busyTimeout = ctx.env.DATABASE_BUSY_TIMEOUT_MS || '5000';
+    if (!/^\d+$/.test(busyTimeout)) throw mcError('MC_ERR_TOOL_SETUP', `DATABASE_BUSY_TIMEOUT_MS is ${JSON.stringify(busyTimeout)}, not a whole number of milliseconds`, { setting: 'DATABASE_BUSY_TIMEOUT_MS' }, undefined, 'Set DATABASE_BUSY_TIMEOUT_MS to a whole number of milliseconds (default 5000), or unset it.');
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${busyTimeout}`);
     db.defaultSafeIntegers(true);
+    try {
+      applyMigrations(db, ctx.root, ctx.migrations, ctx.log);
+    } catch (err) {
+      db.close(); // a failed tool holds no file open
+      throw err;
+    }
     this.#db = db;
-    applyMigrations(db, ctx.root, ctx.migrations, ctx.log);
   }
 
   query(input: Plain<QueryRequest>, call: CallContext) {
@@ -49,7 +61,7 @@ export default class SqliteDb implements ToolMethods<'db'> {
   transaction(input: Plain<TransactionRequest>, call: CallContext) {
     let index = 0;
     return this.#run(call, 'transaction', () => input.statements[index]?.sql ?? '', () => {
-      const results = this.#db!.transaction(() =>
+      const results = this.#open().transaction(() =>
         input.statements.map((s, i) => {
           index = i;
           const stmt = this.#prepare(s.sql);
@@ -61,14 +73,22 @@ export default class SqliteDb implements ToolMethods<'db'> {
     }, () => String(index));
   }
 
+  describeSchema(_input: Plain<DescribeSchemaRequest>, call: CallContext) {
+    return this.#run(call, 'describeSchema', '', () => ({ tables: describeSchema(this.#open()) }));
+  }
+
   shutdown(): void {
     this.#db?.close();
     this.#db = undefined;
   }
 
-  #prepare(sql: string): Statement {
+  #open(): Db {
     if (!this.#db) throw mcError('MC_ERR_TOOL_UNAVAILABLE', 'the db tool is not open');
-    return this.#db.prepare(sql);
+    return this.#db;
+  }
+
+  #prepare(sql: string): Statement {
+    return this.#open().prepare(sql);
   }
 
   #execute(sql: string, params: Params): { changes: bigint; lastInsertId: bigint } {
@@ -78,21 +98,18 @@ export default class SqliteDb implements ToolMethods<'db'> {
     return { changes: BigInt(result.changes), lastInsertId: inserted ? BigInt(result.lastInsertRowid) : 0n };
   }
 
-  /** Runs one call, turning SQLite's errors into coded ones that name the caller and the SQL. */
+  /** Runs one call, turning SQLite's errors into coded ones (errors.ts) that name the caller and the SQL. */
   #run<T>(call: CallContext, method: string, sql: string | (() => string), work: () => T, statementIndex?: () => string): T {
     try {
       return work();
     } catch (err) {
-      // better-sqlite3 throws SqliteError for what SQLite refuses, and RangeError or
-      // TypeError for SQL it cannot prepare or bind (empty text, wrong parameter count).
-      if (!(err instanceof Database.SqliteError || err instanceof RangeError || err instanceof TypeError)) throw err;
-      const sqliteCode = err instanceof Database.SqliteError ? err.code : err.name;
+      if (!isDriverError(err)) throw err;
       const text = typeof sql === 'function' ? sql() : sql;
-      const conflict = sqliteCode === 'SQLITE_CONSTRAINT_UNIQUE' || sqliteCode === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-      const details: Record<string, string> = { sqliteCode, sql: text };
+      const { code, details } = classifyDbError(err, text);
+      details.sql = text;
       if (statementIndex) details.statement = statementIndex();
       const where = statementIndex ? ` (statement ${statementIndex()}, rolled back)` : '';
-      throw mcError(conflict ? 'MC_ERR_CONFLICT' : 'MC_ERR_DB_QUERY', `db.${method} by ${call.caller} failed${where}: ${err.message} in ${JSON.stringify(text)}`, details, err);
+      throw mcError(code, `db.${method} by ${call.caller} failed${where}: ${err.message} in ${JSON.stringify(text)}`, details, err);
     }
   }
 }

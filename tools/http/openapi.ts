@@ -11,10 +11,13 @@ export function openApiDocument(routes: Route[], title: string): object {
       summary: r.summary || undefined,
       tags: r.tags,
       'x-microcore-owner': r.owner,
+      'x-microcore-auth': r.auth,
       parameters: params.length ? params : undefined,
       requestBody: r.bodySchema ? { required: true, content: { 'application/json': { schema: r.bodySchema } } } : undefined,
       responses: {
-        [String(r.successStatus)]: { description: 'Success', content: { 'application/json': { schema: r.responseSchema ?? {} } } },
+        [String(r.successStatus)]: r.stream
+          ? { description: 'A stream of server-sent events', content: { 'text/event-stream': { schema: { type: 'string' } } } }
+          : { description: 'Success', content: { 'application/json': { schema: r.responseSchema ?? {} } } },
         default: { description: 'Error', content: { 'application/json': { schema: ERROR_SCHEMA } } },
       },
     };

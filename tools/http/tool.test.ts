@@ -234,3 +234,13 @@ describe('http tool hardening', () => {
   });
 });
 
+
+describe('http tool body limit', () => {
+  it('answers 413 MC_ERR_HTTP_TOO_LARGE for a body past HTTP_BODY_LIMIT', async () => {
+    project = await bootProject({ 'domains/t/plugins/api.ts': endpoints(ECHO) }, { env: { HTTP_BODY_LIMIT: '64' } });
+    const res = await post('/echo', JSON.stringify({ text: 'x'.repeat(100) }));
+    expect(res.status).toBe(413);
+    expect(res.json.error.code).toBe('MC_ERR_HTTP_TOO_LARGE');
+    expect((await post('/echo', '{"text":"short"}')).status).toBe(200);
+  });
+});

@@ -19,11 +19,13 @@ import {
   type Route,
   type ToolContext,
   type ToolMethods,
+  type TraceContext,
 } from '../../kernel/index.ts';
-import type { AddEndpointRequest } from '../../proto/gen/microcore/v1/http_pb.js';
+import type { AddAuthValidatorRequest, AddEndpointRequest, AddStreamRequest, HttpRequest, SendEventRequest } from '../../proto/gen/microcore/v1/http_pb.js';
 import { parseExactJson, renderJson } from './json.ts';
 import { addResponseHeaders } from './headers.ts';
 import { docsPage, openApiDocument } from './openapi.ts';
+import { Streams } from './streams.ts';
 
 const TITLE = 'MicroCore';
 
@@ -33,6 +35,8 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   #app?: FastifyInstance;
   #listening = false;
   #exactBodies = new WeakMap<object, JsValue>();
+  #streams = new Streams();
+  #validators = new Map<string, { owner: string; handlerId: string }>();
 
   setup(ctx: ToolContext): void {
     this.#ctx = ctx;
@@ -55,26 +59,47 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   }
 
   addEndpoint(input: Plain<AddEndpointRequest>, call: CallContext) {
-    const routes = this.#ctx!.routes;
-    const method = input.method.toUpperCase() as HttpMethod;
-    const exists = routes.get(method, input.path);
-    // After listen, only a handler swap of a route fastify already serves is possible.
-    if (this.#listening && exists?.owner !== call.caller) {
-      throw mcError('MC_ERR_HTTP_LATE_ROUTE', `${call.caller} added ${method} ${input.path} after the server started listening`, { plugin: call.caller, path: input.path });
-    }
-    routes.add({
-      method,
+    this.#addRoute(call, {
+      method: input.method.toUpperCase() as HttpMethod,
       path: input.path,
-      owner: call.caller,
       handlerId: input.handlerId,
       bodySchema: parseSchema(input.bodySchemaJson, 'bodySchemaJson', call.caller),
       responseSchema: parseSchema(input.responseSchemaJson, 'responseSchemaJson', call.caller),
       successStatus: input.successStatus || 200,
       summary: input.summary,
-      // Default tag: the domain of a native plugin, the identity of any other.
-      tags: input.tags.length ? input.tags : [/^(sidecar|wasm)\//.test(call.caller) ? call.caller : call.caller.split('/')[0]!],
+      tags: input.tags,
+      auth: input.auth || undefined,
     });
     return {};
+  }
+
+  addStream(input: Plain<AddStreamRequest>, call: CallContext) {
+    this.#addRoute(call, { method: 'GET', path: input.path, handlerId: input.handlerId, successStatus: 200, summary: input.summary, tags: input.tags, auth: input.auth || undefined, stream: true });
+    return {};
+  }
+
+  sendEvent(input: Plain<SendEventRequest>, call: CallContext) {
+    this.#streams.send(input.streamId, call.caller, { event: input.event, data: input.data ?? null, id: input.id });
+    return {};
+  }
+
+  addAuthValidator(input: Plain<AddAuthValidatorRequest>, call: CallContext) {
+    const taken = this.#validators.get(input.name);
+    if (!input.name) throw mcError('MC_ERR_INVALID_ARGUMENT', `${call.caller} added an auth validator without a name`, { field: 'name' });
+    if (taken && taken.owner !== call.caller) throw mcError('MC_ERR_HTTP_ROUTE', `${call.caller} added auth validator '${input.name}', which ${taken.owner} already added`, { name: input.name });
+    this.#validators.set(input.name, { owner: call.caller, handlerId: input.handlerId });
+    return {};
+  }
+
+  #addRoute(call: CallContext, route: Omit<Route, 'owner' | 'tags'> & { tags: string[] }): void {
+    const routes = this.#ctx!.routes;
+    // After listen, only a handler swap of a route fastify already serves is possible.
+    if (this.#listening && routes.get(route.method, route.path)?.owner !== call.caller) {
+      throw mcError('MC_ERR_HTTP_LATE_ROUTE', `${call.caller} added ${route.method} ${route.path} after the server started listening`, { plugin: call.caller, path: route.path });
+    }
+    // Default tag: the domain of a native plugin, the identity of any other.
+    const tags = route.tags.length ? route.tags : [/^(sidecar|wasm)\//.test(call.caller) ? call.caller : call.caller.split('/')[0]!];
+    routes.add({ ...route, owner: call.caller, tags });
   }
 
   async onBootComplete(): Promise<void> {
@@ -87,6 +112,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
         schema: route.bodySchema ? { body: route.bodySchema } : undefined,
         handler: (req, reply) => this.#dispatch(route.method, route.path, req, reply),
       });
+      if (route.auth && !this.#validators.has(route.auth)) ctx.log.error(`${route.method} ${route.path} (${route.owner}) names auth validator '${route.auth}', which no plugin added; it will answer 500`, { path: route.path });
     }
     app.get('/docs/json', async (_req, reply) => reply.type('application/json').send(renderJson(openApiDocument(ctx.routes.list(), TITLE))));
     app.get('/docs', async (_req, reply) => reply.type('text/html').send(docsPage(TITLE)));
@@ -103,7 +129,9 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   }
 
   async shutdown(): Promise<void> {
-    // close() stops accepting connections and waits for requests in flight.
+    // close() stops accepting connections and waits for requests in flight;
+    // open event streams would hold it forever, so they end first.
+    this.#streams.closeAll();
     await this.#app?.close();
   }
 
@@ -116,7 +144,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     // The request is the root event: whatever its handler publishes names it as parent.
     const trace = { traceId: incoming.traceId, spanId: newSpanId(), eventId: requestId };
     const finish = this.#ctx!.tracer.begin({ id: requestId, parentId: '', traceId: trace.traceId, kind: 'http', name: `${method} ${path}`, source: route.owner, payloadKeys: [] });
-    const request = {
+    const request: Plain<HttpRequest> = {
       method,
       route: path,
       url: req.url,
@@ -125,8 +153,15 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       headers: stringMap(req.headers),
       body: this.#exactBodies.get(req) ?? null,
       requestId,
+      streamId: '',
+      auth: null,
     };
     try {
+      if (route.auth) request.auth = await runInTrace(trace, () => this.#authenticate(route, request));
+      if (route.stream) {
+        finish();
+        return await this.#stream(route, request, reply, trace);
+      }
       const out = await runInTrace(trace, () => this.#ctx!.invoke(route.owner, route.handlerId, { case: 'http', value: request }));
       const response = out.case === 'http' ? out.value : { body: out.value };
       for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);
@@ -135,6 +170,31 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     } catch (err) {
       finish({ code: err instanceof McError ? err.code : 'MC_ERR_INTERNAL' });
       await this.#sendError(req, reply, err);
+    }
+  }
+
+  /** Runs the route's validator: its answer is the request's auth; null or an error refuses. */
+  async #authenticate(route: Route, request: Plain<HttpRequest>): Promise<JsValue> {
+    const validator = this.#validators.get(route.auth!);
+    if (!validator) throw mcError('MC_ERR_HTTP_ROUTE', `${route.method} ${route.path} (${route.owner}) names auth validator '${route.auth}', which no plugin added`, { path: route.path, auth: route.auth! });
+    const out = await this.#ctx!.invoke(validator.owner, validator.handlerId, { case: 'http', value: request });
+    const claims = out.case === 'http' ? (out.value.body ?? null) : out.value;
+    if (claims === null || claims === false) throw mcError('MC_ERR_HTTP_UNAUTHORIZED', `${request.method} ${request.url} needs valid credentials (validator '${route.auth}')`, { auth: route.auth! });
+    return claims;
+  }
+
+  /** Opens an event stream and lets its plugin know; the plugin sends with SendEvent. */
+  async #stream(route: Route, request: Plain<HttpRequest>, reply: FastifyReply, trace: TraceContext): Promise<void> {
+    const headers = Object.fromEntries(Object.entries(reply.getHeaders()).map(([k, v]) => [k, String(v)]));
+    reply.hijack();
+    request.streamId = this.#streams.open(reply.raw, route.owner, headers);
+    try {
+      await runInTrace(trace, () => this.#ctx!.invoke(route.owner, route.handlerId, { case: 'http', value: request }));
+    } catch (err) {
+      const error = err instanceof McError ? err : mcError('MC_ERR_INTERNAL', `stream ${route.path} failed`, {}, err);
+      this.#ctx!.log.error(error.message, { code: error.code, requestId: request.requestId });
+      this.#streams.send(request.streamId, route.owner, { event: 'error', data: { code: error.code }, id: '' });
+      this.#streams.close(request.streamId);
     }
   }
 
@@ -161,9 +221,8 @@ function asHttpError(err: unknown, req: FastifyRequest): McError {
     const problems = e.validation.map((v) => `${v.instancePath || 'body'} ${v.message ?? 'is invalid'}`);
     return mcError('MC_ERR_HTTP_VALIDATION', `${req.method} ${req.url}: ${problems.join('; ')}`, { problems: problems.join('; ') });
   }
-  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || (e.statusCode && e.statusCode < 500)) {
-    return new McError(e.statusCode === 413 ? 'MC_ERR_INVALID_ARGUMENT' : 'MC_ERR_HTTP_MALFORMED', `${e.code ?? 'MC_ERR_HTTP_MALFORMED'}: ${e.message}`, {}, { cause: err });
-  }
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return mcError('MC_ERR_HTTP_TOO_LARGE', `the body of ${req.method} ${req.url} is larger than HTTP_BODY_LIMIT`, {}, err);
+  if (e.statusCode && e.statusCode < 500) return mcError('MC_ERR_HTTP_MALFORMED', `${req.method} ${req.url}: ${e.message}`, { fastifyCode: e.code ?? '' }, err);
   // Internals stay in the log, not in the response.
   return mcError('MC_ERR_INTERNAL', `${req.method} ${req.url} failed`, {}, err);
 }

@@ -34,12 +34,12 @@ describe('CreateUserPlugin', () => {
     ]);
   });
 
-  it('refuses a taken email with MC_ERR_CONFLICT and stores nothing more', async () => {
+  it('refuses a taken email with MC_ERR_DB_UNIQUE and stores nothing more', async () => {
     await new CreateUserPlugin(t.tools).onBoot();
     await t.request('POST', '/users', { body: { name: 'Ann', email: 'ann@x.io' } });
     const err = await t.request('POST', '/users', { body: { name: 'Other Ann', email: 'ann@x.io' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(McError);
-    expect((err as McError).code).toBe('MC_ERR_CONFLICT');
+    expect((err as McError).code).toBe('MC_ERR_DB_UNIQUE');
     expect((err as McError).httpStatus).toBe(409);
     const { rows } = await t.tools.db.query({ sql: 'SELECT count(*) AS n FROM users' });
     expect(rows[0]!.n).toBe(1n);
@@ -56,7 +56,7 @@ describe('CreateUserPlugin', () => {
 
   it('lets a db failure propagate unchanged', async () => {
     const failure = mcError('MC_ERR_DB_QUERY', 'disk on fire');
-    const db = { query: () => Promise.reject(failure), queryOne: () => Promise.reject(failure), execute: () => Promise.reject(failure), transaction: () => Promise.reject(failure) };
+    const db = { query: () => Promise.reject(failure), queryOne: () => Promise.reject(failure), execute: () => Promise.reject(failure), transaction: () => Promise.reject(failure), describeSchema: () => Promise.reject(failure) };
     await new CreateUserPlugin({ ...t.tools, db } as Tools).onBoot();
     await expect(t.request('POST', '/users', { body: { name: 'Ann', email: 'ann@x.io' } })).rejects.toBe(failure);
   });

@@ -1,4 +1,4 @@
-// POST /users: creates a user. A taken email answers 409 (MC_ERR_CONFLICT).
+// POST /users: creates a user. A taken email answers 409 (MC_ERR_DB_UNIQUE).
 import type { Tools } from '../../../kernel/index.ts';
 import { USER_COLUMNS, USER_FIELDS, USER_SCHEMA } from '../schema.ts';
 

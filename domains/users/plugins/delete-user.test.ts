@@ -58,7 +58,7 @@ describe('DeleteUserPlugin', () => {
 
   it('lets a db failure propagate unchanged', async () => {
     const failure = mcError('MC_ERR_DB_QUERY', 'disk on fire');
-    const db = { query: () => Promise.reject(failure), queryOne: () => Promise.reject(failure), execute: () => Promise.reject(failure), transaction: () => Promise.reject(failure) };
+    const db = { query: () => Promise.reject(failure), queryOne: () => Promise.reject(failure), execute: () => Promise.reject(failure), transaction: () => Promise.reject(failure), describeSchema: () => Promise.reject(failure) };
     await new DeleteUserPlugin({ ...t.tools, db } as Tools).onBoot();
     await expect(t.request('DELETE', '/users/:id', { params: { id: '1' } })).rejects.toBe(failure);
   });

@@ -52,13 +52,13 @@ describe('UpdateUserPlugin', () => {
     expect(await stored()).toEqual([{ id: 1n, name: 'Ann', email: 'ann@x.io' }]);
   });
 
-  it("refuses another user's email with MC_ERR_CONFLICT, changing nothing", async () => {
+  it("refuses another user's email with MC_ERR_DB_UNIQUE, changing nothing", async () => {
     await new UpdateUserPlugin(t.tools).onBoot();
     await insert('Ann', 'ann@x.io');
     await insert('Bob', 'bob@x.io');
     const err = await t.request('PUT', '/users/:id', { params: { id: '2' }, body: { name: 'Robert', email: 'ann@x.io' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(McError);
-    expect((err as McError).code).toBe('MC_ERR_CONFLICT');
+    expect((err as McError).code).toBe('MC_ERR_DB_UNIQUE');
     expect(await stored()).toEqual([
       { id: 1n, name: 'Ann', email: 'ann@x.io' },
       { id: 2n, name: 'Bob', email: 'bob@x.io' },
@@ -74,7 +74,7 @@ describe('UpdateUserPlugin', () => {
 
   it('lets a db failure propagate unchanged', async () => {
     const failure = mcError('MC_ERR_DB_QUERY', 'disk on fire');
-    const db = { query: () => Promise.reject(failure), queryOne: () => Promise.reject(failure), execute: () => Promise.reject(failure), transaction: () => Promise.reject(failure) };
+    const db = { query: () => Promise.reject(failure), queryOne: () => Promise.reject(failure), execute: () => Promise.reject(failure), transaction: () => Promise.reject(failure), describeSchema: () => Promise.reject(failure) };
     await new UpdateUserPlugin({ ...t.tools, db } as Tools).onBoot();
     await expect(t.request('PUT', '/users/:id', { params: { id: '1' }, body: { name: 'Anne' } })).rejects.toBe(failure);
   });

@@ -1,5 +1,5 @@
-// PUT /users/:id: changes a user's name and/or email; 404 when absent, 409 when
-// the email is taken.
+// PUT /users/:id: changes a user's name and/or email; 404 when absent, 409
+// (MC_ERR_DB_UNIQUE) when the email is taken.
 import { mcError, type Tools } from '../../../kernel/index.ts';
 import { USER_COLUMNS, USER_FIELDS, USER_SCHEMA } from '../schema.ts';
 

@@ -96,6 +96,12 @@ pub mod codes {
     pub const BUS_NO_SUBSCRIBER: &str = "MC_ERR_BUS_NO_SUBSCRIBER";
     pub const WASM_REENTRANT: &str = "MC_ERR_WASM_REENTRANT";
     pub const BUS_PUBLISH: &str = "MC_ERR_BUS_PUBLISH";
+    pub const DB_UNIQUE: &str = "MC_ERR_DB_UNIQUE";
+    pub const DB_CONSTRAINT: &str = "MC_ERR_DB_CONSTRAINT";
+    pub const DB_BUSY: &str = "MC_ERR_DB_BUSY";
+    pub const HTTP_UNAUTHORIZED: &str = "MC_ERR_HTTP_UNAUTHORIZED";
+    pub const HTTP_STREAM_CLOSED: &str = "MC_ERR_HTTP_STREAM_CLOSED";
+    pub const HTTP_TOO_LARGE: &str = "MC_ERR_HTTP_TOO_LARGE";
 
     #[cfg(test)]
     pub(crate) const ALL: &[&str] = &[
@@ -134,6 +140,12 @@ pub mod codes {
         BUS_NO_SUBSCRIBER,
         WASM_REENTRANT,
         BUS_PUBLISH,
+        DB_UNIQUE,
+        DB_CONSTRAINT,
+        DB_BUSY,
+        HTTP_UNAUTHORIZED,
+        HTTP_STREAM_CLOSED,
+        HTTP_TOO_LARGE,
     ];
 }
 

@@ -29,6 +29,8 @@ pub struct Endpoint {
     pub summary: String,
     /// OpenAPI tags; empty: the plugin's domain.
     pub tags: Vec<String>,
+    /// The auth validator (Http.AddAuthValidator) to run first; empty: none.
+    pub auth: String,
 }
 
 impl Endpoint {
@@ -53,6 +55,7 @@ pub fn add_endpoint(
         success_status: endpoint.success_status,
         summary: endpoint.summary,
         tags: endpoint.tags,
+        auth: endpoint.auth,
     };
     call::<_, AddEndpointResponse>(TOOL, "AddEndpoint", &request).map(drop).inspect_err(|_| registry::remove(&id))
 }

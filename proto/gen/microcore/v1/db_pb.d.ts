@@ -289,6 +289,136 @@ export declare type StatementResult = Message<"microcore.v1.StatementResult"> & 
 export declare const StatementResultSchema: GenMessage<StatementResult>;
 
 /**
+ * The arguments of Db.DescribeSchema: none; it always describes the whole schema.
+ *
+ * @generated from message microcore.v1.DescribeSchemaRequest
+ */
+export declare type DescribeSchemaRequest = Message<"microcore.v1.DescribeSchemaRequest"> & {
+};
+
+/**
+ * Describes the message microcore.v1.DescribeSchemaRequest.
+ * Use `create(DescribeSchemaRequestSchema)` to create a new message.
+ */
+export declare const DescribeSchemaRequestSchema: GenMessage<DescribeSchemaRequest>;
+
+/**
+ * The tables of the database.
+ *
+ * @generated from message microcore.v1.DescribeSchemaResponse
+ */
+export declare type DescribeSchemaResponse = Message<"microcore.v1.DescribeSchemaResponse"> & {
+  /**
+   * Sorted by name.
+   *
+   * @generated from field: repeated microcore.v1.TableSchema tables = 1;
+   */
+  tables: TableSchema[];
+};
+
+/**
+ * Describes the message microcore.v1.DescribeSchemaResponse.
+ * Use `create(DescribeSchemaResponseSchema)` to create a new message.
+ */
+export declare const DescribeSchemaResponseSchema: GenMessage<DescribeSchemaResponse>;
+
+/**
+ * One table.
+ *
+ * @generated from message microcore.v1.TableSchema
+ */
+export declare type TableSchema = Message<"microcore.v1.TableSchema"> & {
+  /**
+   * The table's name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The migration owner that created it: a domain (`users`), `sidecar/<name>` or
+   * `wasm/<name>`; empty when no recorded migration did (a table created by a
+   * plugin's own statement, or before the history recorded tables).
+   *
+   * @generated from field: string owner = 2;
+   */
+  owner: string;
+
+  /**
+   * The columns, in declaration order.
+   *
+   * @generated from field: repeated microcore.v1.ColumnSchema columns = 3;
+   */
+  columns: ColumnSchema[];
+};
+
+/**
+ * Describes the message microcore.v1.TableSchema.
+ * Use `create(TableSchemaSchema)` to create a new message.
+ */
+export declare const TableSchemaSchema: GenMessage<TableSchema>;
+
+/**
+ * One column of a table.
+ *
+ * @generated from message microcore.v1.ColumnSchema
+ */
+export declare type ColumnSchema = Message<"microcore.v1.ColumnSchema"> & {
+  /**
+   * The column's name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * One word in every engine: integer, real, text, blob, numeric, or any (no
+   * declared type, or ANY in a STRICT table). SQLite derives it from the declared
+   * type by its affinity rules: VARCHAR(20) is text, BIGINT integer, BOOLEAN and
+   * DATE numeric.
+   *
+   * @generated from field: string type = 2;
+   */
+  type: string;
+
+  /**
+   * Declared NOT NULL.
+   *
+   * @generated from field: bool not_null = 3;
+   */
+  notNull: boolean;
+
+  /**
+   * Part of the table's primary key.
+   *
+   * @generated from field: bool primary_key = 4;
+   */
+  primaryKey: boolean;
+
+  /**
+   * The default as SQL text (`0`, `'draft'`, `strftime('%s', 'now')`); empty when
+   * the column has no default.
+   *
+   * @generated from field: string default_value = 5;
+   */
+  defaultValue: string;
+
+  /**
+   * A UNIQUE constraint or a unique index covers this column alone. A primary key
+   * is reported by primary_key, not here.
+   *
+   * @generated from field: bool unique = 6;
+   */
+  unique: boolean;
+};
+
+/**
+ * Describes the message microcore.v1.ColumnSchema.
+ * Use `create(ColumnSchemaSchema)` to create a new message.
+ */
+export declare const ColumnSchemaSchema: GenMessage<ColumnSchema>;
+
+/**
  * Db runs statements for the calling plugin.
  *
  * @generated from service microcore.v1.Db
@@ -338,6 +468,19 @@ export declare const Db: GenService<{
     methodKind: "unary";
     input: typeof TransactionRequestSchema;
     output: typeof TransactionResponseSchema;
+  },
+  /**
+   * Lists the tables of the database (not the engine's own, not MicroCore's
+   * bookkeeping), sorted by name, each with its columns in declaration order
+   * and the migration folder that created it. A plugin or a tool reads the
+   * schema without engine-specific SQL (no PRAGMA, no sqlite_master).
+   *
+   * @generated from rpc microcore.v1.Db.DescribeSchema
+   */
+  describeSchema: {
+    methodKind: "unary";
+    input: typeof DescribeSchemaRequestSchema;
+    output: typeof DescribeSchemaResponseSchema;
   },
 }>;
 

@@ -220,7 +220,9 @@ export enum ErrorCode {
   HANDLER_UNKNOWN = 17,
 
   /**
-   * The database rejected a statement (syntax, constraint, type).
+   * The database rejected a statement for a reason other than a constraint or a
+   * lock: its syntax, an unknown table or column, wrong parameters.
+   * details: kind=query, sqliteCode, sql.
    *
    * @generated from enum value: ERROR_CODE_DB_QUERY = 18;
    */
@@ -345,6 +347,55 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_BUS_PUBLISH = 35;
    */
   BUS_PUBLISH = 35,
+
+  /**
+   * A statement broke a UNIQUE or PRIMARY KEY constraint (HTTP 409): the row
+   * clashes with one already stored. details: kind=unique, table, columns
+   * (comma-separated), sqliteCode, sql.
+   *
+   * @generated from enum value: ERROR_CODE_DB_UNIQUE = 36;
+   */
+  DB_UNIQUE = 36,
+
+  /**
+   * A statement broke a FOREIGN KEY, CHECK or NOT NULL constraint, a STRICT
+   * column type, or a trigger's RAISE (HTTP 409). details: kind=constraint,
+   * table and columns when known (else the table the statement writes),
+   * constraint (a CHECK's name or expression), sqliteCode, sql.
+   *
+   * @generated from enum value: ERROR_CODE_DB_CONSTRAINT = 37;
+   */
+  DB_CONSTRAINT = 37,
+
+  /**
+   * The database stayed locked by another connection past the busy timeout
+   * (HTTP 503); the same statement may succeed later. details: kind=busy,
+   * sqliteCode, sql.
+   *
+   * @generated from enum value: ERROR_CODE_DB_BUSY = 38;
+   */
+  DB_BUSY = 38,
+
+  /**
+   * An endpoint's auth validator refused the request (HTTP 401).
+   *
+   * @generated from enum value: ERROR_CODE_HTTP_UNAUTHORIZED = 39;
+   */
+  HTTP_UNAUTHORIZED = 39,
+
+  /**
+   * An event was sent to a stream whose client has gone.
+   *
+   * @generated from enum value: ERROR_CODE_HTTP_STREAM_CLOSED = 40;
+   */
+  HTTP_STREAM_CLOSED = 40,
+
+  /**
+   * A request body is larger than HTTP_BODY_LIMIT (HTTP 413).
+   *
+   * @generated from enum value: ERROR_CODE_HTTP_TOO_LARGE = 41;
+   */
+  HTTP_TOO_LARGE = 41,
 }
 
 /**

@@ -78,6 +78,13 @@ export declare type AddEndpointRequest = Message<"microcore.v1.AddEndpointReques
    * @generated from field: repeated string tags = 8;
    */
   tags: string[];
+
+  /**
+   * The name of an auth validator (AddAuthValidator) to run first; empty: none.
+   *
+   * @generated from field: string auth = 9;
+   */
+  auth: string;
 };
 
 /**
@@ -99,6 +106,164 @@ export declare type AddEndpointResponse = Message<"microcore.v1.AddEndpointRespo
  * Use `create(AddEndpointResponseSchema)` to create a new message.
  */
 export declare const AddEndpointResponseSchema: GenMessage<AddEndpointResponse>;
+
+/**
+ * The arguments of Http.AddStream.
+ *
+ * @generated from message microcore.v1.AddStreamRequest
+ */
+export declare type AddStreamRequest = Message<"microcore.v1.AddStreamRequest"> & {
+  /**
+   * The path, with `:name` for a path parameter.
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * The id the kernel passes back (in InvokeRequest) when a client connects.
+   *
+   * @generated from field: string handler_id = 2;
+   */
+  handlerId: string;
+
+  /**
+   * One line for the OpenAPI document.
+   *
+   * @generated from field: string summary = 3;
+   */
+  summary: string;
+
+  /**
+   * OpenAPI tags; default: the plugin's domain.
+   *
+   * @generated from field: repeated string tags = 4;
+   */
+  tags: string[];
+
+  /**
+   * The name of an auth validator to run first; empty: none.
+   *
+   * @generated from field: string auth = 5;
+   */
+  auth: string;
+};
+
+/**
+ * Describes the message microcore.v1.AddStreamRequest.
+ * Use `create(AddStreamRequestSchema)` to create a new message.
+ */
+export declare const AddStreamRequestSchema: GenMessage<AddStreamRequest>;
+
+/**
+ * Http.AddStream returns nothing.
+ *
+ * @generated from message microcore.v1.AddStreamResponse
+ */
+export declare type AddStreamResponse = Message<"microcore.v1.AddStreamResponse"> & {
+};
+
+/**
+ * Describes the message microcore.v1.AddStreamResponse.
+ * Use `create(AddStreamResponseSchema)` to create a new message.
+ */
+export declare const AddStreamResponseSchema: GenMessage<AddStreamResponse>;
+
+/**
+ * The arguments of Http.SendEvent.
+ *
+ * @generated from message microcore.v1.SendEventRequest
+ */
+export declare type SendEventRequest = Message<"microcore.v1.SendEventRequest"> & {
+  /**
+   * HttpRequest.stream_id of the connection.
+   *
+   * @generated from field: string stream_id = 1;
+   */
+  streamId: string;
+
+  /**
+   * The event name (the SSE `event:` field); empty: a plain message.
+   *
+   * @generated from field: string event = 2;
+   */
+  event: string;
+
+  /**
+   * The data, sent as one line of JSON.
+   *
+   * @generated from field: microcore.v1.Value data = 3;
+   */
+  data?: Value | undefined;
+
+  /**
+   * The SSE `id:` field, for clients that resume; empty: none.
+   *
+   * @generated from field: string id = 4;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message microcore.v1.SendEventRequest.
+ * Use `create(SendEventRequestSchema)` to create a new message.
+ */
+export declare const SendEventRequestSchema: GenMessage<SendEventRequest>;
+
+/**
+ * Http.SendEvent returns nothing.
+ *
+ * @generated from message microcore.v1.SendEventResponse
+ */
+export declare type SendEventResponse = Message<"microcore.v1.SendEventResponse"> & {
+};
+
+/**
+ * Describes the message microcore.v1.SendEventResponse.
+ * Use `create(SendEventResponseSchema)` to create a new message.
+ */
+export declare const SendEventResponseSchema: GenMessage<SendEventResponse>;
+
+/**
+ * The arguments of Http.AddAuthValidator.
+ *
+ * @generated from message microcore.v1.AddAuthValidatorRequest
+ */
+export declare type AddAuthValidatorRequest = Message<"microcore.v1.AddAuthValidatorRequest"> & {
+  /**
+   * The name endpoints use in their `auth` field, e.g. bearer.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * The id the kernel passes back (in InvokeRequest, the request as `http`).
+   *
+   * @generated from field: string handler_id = 2;
+   */
+  handlerId: string;
+};
+
+/**
+ * Describes the message microcore.v1.AddAuthValidatorRequest.
+ * Use `create(AddAuthValidatorRequestSchema)` to create a new message.
+ */
+export declare const AddAuthValidatorRequestSchema: GenMessage<AddAuthValidatorRequest>;
+
+/**
+ * Http.AddAuthValidator returns nothing.
+ *
+ * @generated from message microcore.v1.AddAuthValidatorResponse
+ */
+export declare type AddAuthValidatorResponse = Message<"microcore.v1.AddAuthValidatorResponse"> & {
+};
+
+/**
+ * Describes the message microcore.v1.AddAuthValidatorResponse.
+ * Use `create(AddAuthValidatorResponseSchema)` to create a new message.
+ */
+export declare const AddAuthValidatorResponseSchema: GenMessage<AddAuthValidatorResponse>;
 
 /**
  * What a handler receives for one HTTP request.
@@ -162,6 +327,21 @@ export declare type HttpRequest = Message<"microcore.v1.HttpRequest"> & {
    * @generated from field: string request_id = 8;
    */
   requestId: string;
+
+  /**
+   * For a stream endpoint: the id to pass to SendEvent.
+   *
+   * @generated from field: string stream_id = 9;
+   */
+  streamId: string;
+
+  /**
+   * What the endpoint's auth validator returned; null without one. Set by the
+   * kernel only: nothing a client sends can fill it.
+   *
+   * @generated from field: microcore.v1.Value auth = 10;
+   */
+  auth?: Value | undefined;
 };
 
 /**
@@ -220,6 +400,42 @@ export declare const Http: GenService<{
     methodKind: "unary";
     input: typeof AddEndpointRequestSchema;
     output: typeof AddEndpointResponseSchema;
+  },
+  /**
+   * Adds a server-sent events endpoint (GET, text/event-stream). When a client
+   * connects, the kernel invokes the handler with the request, stream_id set;
+   * the plugin then sends events with SendEvent for as long as the client stays.
+   *
+   * @generated from rpc microcore.v1.Http.AddStream
+   */
+  addStream: {
+    methodKind: "unary";
+    input: typeof AddStreamRequestSchema;
+    output: typeof AddStreamResponseSchema;
+  },
+  /**
+   * Sends one event down an open stream. Fails with MC_ERR_HTTP_STREAM_CLOSED
+   * once the client has gone (or was too slow to keep up and was cut off).
+   *
+   * @generated from rpc microcore.v1.Http.SendEvent
+   */
+  sendEvent: {
+    methodKind: "unary";
+    input: typeof SendEventRequestSchema;
+    output: typeof SendEventResponseSchema;
+  },
+  /**
+   * Adds an auth validator that endpoints name in their `auth` field. Before such
+   * an endpoint's handler runs, the kernel invokes the validator with the request;
+   * what it returns becomes HttpRequest.auth, and an error (or null) answers the
+   * client instead (MC_ERR_HTTP_UNAUTHORIZED). The http tool knows no auth scheme.
+   *
+   * @generated from rpc microcore.v1.Http.AddAuthValidator
+   */
+  addAuthValidator: {
+    methodKind: "unary";
+    input: typeof AddAuthValidatorRequestSchema;
+    output: typeof AddAuthValidatorResponseSchema;
   },
 }>;
 

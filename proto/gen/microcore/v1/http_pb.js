@@ -13,7 +13,7 @@ import { file_microcore_v1_value } from "./value_pb.js";
  * Describes the file microcore/v1/http.proto.
  */
 export const file_microcore_v1_http = /*@__PURE__*/
-  fileDesc("ChdtaWNyb2NvcmUvdjEvaHR0cC5wcm90bxIMbWljcm9jb3JlLnYxIrUBChJBZGRFbmRwb2ludFJlcXVlc3QSDgoGbWV0aG9kGAEgASgJEgwKBHBhdGgYAiABKAkSEgoKaGFuZGxlcl9pZBgDIAEoCRIYChBib2R5X3NjaGVtYV9qc29uGAQgASgJEhwKFHJlc3BvbnNlX3NjaGVtYV9qc29uGAUgASgJEhYKDnN1Y2Nlc3Nfc3RhdHVzGAYgASgFEg8KB3N1bW1hcnkYByABKAkSDAoEdGFncxgIIAMoCSIVChNBZGRFbmRwb2ludFJlc3BvbnNlIqIDCgtIdHRwUmVxdWVzdBIOCgZtZXRob2QYASABKAkSDQoFcm91dGUYAiABKAkSCwoDdXJsGAMgASgJEjUKBnBhcmFtcxgEIAMoCzIlLm1pY3JvY29yZS52MS5IdHRwUmVxdWVzdC5QYXJhbXNFbnRyeRIzCgVxdWVyeRgFIAMoCzIkLm1pY3JvY29yZS52MS5IdHRwUmVxdWVzdC5RdWVyeUVudHJ5EjcKB2hlYWRlcnMYBiADKAsyJi5taWNyb2NvcmUudjEuSHR0cFJlcXVlc3QuSGVhZGVyc0VudHJ5EiEKBGJvZHkYByABKAsyEy5taWNyb2NvcmUudjEuVmFsdWUSEgoKcmVxdWVzdF9pZBgIIAEoCRotCgtQYXJhbXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGiwKClF1ZXJ5RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKrAQoMSHR0cFJlc3BvbnNlEg4KBnN0YXR1cxgBIAEoBRIhCgRib2R5GAIgASgLMhMubWljcm9jb3JlLnYxLlZhbHVlEjgKB2hlYWRlcnMYAyADKAsyJy5taWNyb2NvcmUudjEuSHR0cFJlc3BvbnNlLkhlYWRlcnNFbnRyeRouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ATJaCgRIdHRwElIKC0FkZEVuZHBvaW50EiAubWljcm9jb3JlLnYxLkFkZEVuZHBvaW50UmVxdWVzdBohLm1pY3JvY29yZS52MS5BZGRFbmRwb2ludFJlc3BvbnNlQjJaMG1pY3JvY29yZS5kZXYvc2RrL2dvL2dlbi9taWNyb2NvcmV2MTttaWNyb2NvcmV2MWIGcHJvdG8z", [file_microcore_v1_value]);
+  fileDesc("ChdtaWNyb2NvcmUvdjEvaHR0cC5wcm90bxIMbWljcm9jb3JlLnYxIsMBChJBZGRFbmRwb2ludFJlcXVlc3QSDgoGbWV0aG9kGAEgASgJEgwKBHBhdGgYAiABKAkSEgoKaGFuZGxlcl9pZBgDIAEoCRIYChBib2R5X3NjaGVtYV9qc29uGAQgASgJEhwKFHJlc3BvbnNlX3NjaGVtYV9qc29uGAUgASgJEhYKDnN1Y2Nlc3Nfc3RhdHVzGAYgASgFEg8KB3N1bW1hcnkYByABKAkSDAoEdGFncxgIIAMoCRIMCgRhdXRoGAkgASgJIhUKE0FkZEVuZHBvaW50UmVzcG9uc2UiYQoQQWRkU3RyZWFtUmVxdWVzdBIMCgRwYXRoGAEgASgJEhIKCmhhbmRsZXJfaWQYAiABKAkSDwoHc3VtbWFyeRgDIAEoCRIMCgR0YWdzGAQgAygJEgwKBGF1dGgYBSABKAkiEwoRQWRkU3RyZWFtUmVzcG9uc2UiYwoQU2VuZEV2ZW50UmVxdWVzdBIRCglzdHJlYW1faWQYASABKAkSDQoFZXZlbnQYAiABKAkSIQoEZGF0YRgDIAEoCzITLm1pY3JvY29yZS52MS5WYWx1ZRIKCgJpZBgEIAEoCSITChFTZW5kRXZlbnRSZXNwb25zZSI7ChdBZGRBdXRoVmFsaWRhdG9yUmVxdWVzdBIMCgRuYW1lGAEgASgJEhIKCmhhbmRsZXJfaWQYAiABKAkiGgoYQWRkQXV0aFZhbGlkYXRvclJlc3BvbnNlItgDCgtIdHRwUmVxdWVzdBIOCgZtZXRob2QYASABKAkSDQoFcm91dGUYAiABKAkSCwoDdXJsGAMgASgJEjUKBnBhcmFtcxgEIAMoCzIlLm1pY3JvY29yZS52MS5IdHRwUmVxdWVzdC5QYXJhbXNFbnRyeRIzCgVxdWVyeRgFIAMoCzIkLm1pY3JvY29yZS52MS5IdHRwUmVxdWVzdC5RdWVyeUVudHJ5EjcKB2hlYWRlcnMYBiADKAsyJi5taWNyb2NvcmUudjEuSHR0cFJlcXVlc3QuSGVhZGVyc0VudHJ5EiEKBGJvZHkYByABKAsyEy5taWNyb2NvcmUudjEuVmFsdWUSEgoKcmVxdWVzdF9pZBgIIAEoCRIRCglzdHJlYW1faWQYCSABKAkSIQoEYXV0aBgKIAEoCzITLm1pY3JvY29yZS52MS5WYWx1ZRotCgtQYXJhbXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGiwKClF1ZXJ5RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKrAQoMSHR0cFJlc3BvbnNlEg4KBnN0YXR1cxgBIAEoBRIhCgRib2R5GAIgASgLMhMubWljcm9jb3JlLnYxLlZhbHVlEjgKB2hlYWRlcnMYAyADKAsyJy5taWNyb2NvcmUudjEuSHR0cFJlc3BvbnNlLkhlYWRlcnNFbnRyeRouCgxIZWFkZXJzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ATLZAgoESHR0cBJSCgtBZGRFbmRwb2ludBIgLm1pY3JvY29yZS52MS5BZGRFbmRwb2ludFJlcXVlc3QaIS5taWNyb2NvcmUudjEuQWRkRW5kcG9pbnRSZXNwb25zZRJMCglBZGRTdHJlYW0SHi5taWNyb2NvcmUudjEuQWRkU3RyZWFtUmVxdWVzdBofLm1pY3JvY29yZS52MS5BZGRTdHJlYW1SZXNwb25zZRJMCglTZW5kRXZlbnQSHi5taWNyb2NvcmUudjEuU2VuZEV2ZW50UmVxdWVzdBofLm1pY3JvY29yZS52MS5TZW5kRXZlbnRSZXNwb25zZRJhChBBZGRBdXRoVmFsaWRhdG9yEiUubWljcm9jb3JlLnYxLkFkZEF1dGhWYWxpZGF0b3JSZXF1ZXN0GiYubWljcm9jb3JlLnYxLkFkZEF1dGhWYWxpZGF0b3JSZXNwb25zZUIyWjBtaWNyb2NvcmUuZGV2L3Nkay9nby9nZW4vbWljcm9jb3JldjE7bWljcm9jb3JldjFiBnByb3RvMw", [file_microcore_v1_value]);
 
 /**
  * Describes the message microcore.v1.AddEndpointRequest.
@@ -30,18 +30,60 @@ export const AddEndpointResponseSchema = /*@__PURE__*/
   messageDesc(file_microcore_v1_http, 1);
 
 /**
+ * Describes the message microcore.v1.AddStreamRequest.
+ * Use `create(AddStreamRequestSchema)` to create a new message.
+ */
+export const AddStreamRequestSchema = /*@__PURE__*/
+  messageDesc(file_microcore_v1_http, 2);
+
+/**
+ * Describes the message microcore.v1.AddStreamResponse.
+ * Use `create(AddStreamResponseSchema)` to create a new message.
+ */
+export const AddStreamResponseSchema = /*@__PURE__*/
+  messageDesc(file_microcore_v1_http, 3);
+
+/**
+ * Describes the message microcore.v1.SendEventRequest.
+ * Use `create(SendEventRequestSchema)` to create a new message.
+ */
+export const SendEventRequestSchema = /*@__PURE__*/
+  messageDesc(file_microcore_v1_http, 4);
+
+/**
+ * Describes the message microcore.v1.SendEventResponse.
+ * Use `create(SendEventResponseSchema)` to create a new message.
+ */
+export const SendEventResponseSchema = /*@__PURE__*/
+  messageDesc(file_microcore_v1_http, 5);
+
+/**
+ * Describes the message microcore.v1.AddAuthValidatorRequest.
+ * Use `create(AddAuthValidatorRequestSchema)` to create a new message.
+ */
+export const AddAuthValidatorRequestSchema = /*@__PURE__*/
+  messageDesc(file_microcore_v1_http, 6);
+
+/**
+ * Describes the message microcore.v1.AddAuthValidatorResponse.
+ * Use `create(AddAuthValidatorResponseSchema)` to create a new message.
+ */
+export const AddAuthValidatorResponseSchema = /*@__PURE__*/
+  messageDesc(file_microcore_v1_http, 7);
+
+/**
  * Describes the message microcore.v1.HttpRequest.
  * Use `create(HttpRequestSchema)` to create a new message.
  */
 export const HttpRequestSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_http, 2);
+  messageDesc(file_microcore_v1_http, 8);
 
 /**
  * Describes the message microcore.v1.HttpResponse.
  * Use `create(HttpResponseSchema)` to create a new message.
  */
 export const HttpResponseSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_http, 3);
+  messageDesc(file_microcore_v1_http, 9);
 
 /**
  * Http adds endpoints to the kernel's HTTP server.

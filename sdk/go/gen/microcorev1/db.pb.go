@@ -578,6 +578,251 @@ func (x *StatementResult) GetLastInsertId() int64 {
 	return 0
 }
 
+// The arguments of Db.DescribeSchema: none; it always describes the whole schema.
+type DescribeSchemaRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeSchemaRequest) Reset() {
+	*x = DescribeSchemaRequest{}
+	mi := &file_microcore_v1_db_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeSchemaRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeSchemaRequest) ProtoMessage() {}
+
+func (x *DescribeSchemaRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_db_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeSchemaRequest.ProtoReflect.Descriptor instead.
+func (*DescribeSchemaRequest) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_db_proto_rawDescGZIP(), []int{10}
+}
+
+// The tables of the database.
+type DescribeSchemaResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Sorted by name.
+	Tables        []*TableSchema `protobuf:"bytes,1,rep,name=tables,proto3" json:"tables,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeSchemaResponse) Reset() {
+	*x = DescribeSchemaResponse{}
+	mi := &file_microcore_v1_db_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeSchemaResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeSchemaResponse) ProtoMessage() {}
+
+func (x *DescribeSchemaResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_db_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeSchemaResponse.ProtoReflect.Descriptor instead.
+func (*DescribeSchemaResponse) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_db_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *DescribeSchemaResponse) GetTables() []*TableSchema {
+	if x != nil {
+		return x.Tables
+	}
+	return nil
+}
+
+// One table.
+type TableSchema struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The table's name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The migration owner that created it: a domain (`users`), `sidecar/<name>` or
+	// `wasm/<name>`; empty when no recorded migration did (a table created by a
+	// plugin's own statement, or before the history recorded tables).
+	Owner string `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	// The columns, in declaration order.
+	Columns       []*ColumnSchema `protobuf:"bytes,3,rep,name=columns,proto3" json:"columns,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TableSchema) Reset() {
+	*x = TableSchema{}
+	mi := &file_microcore_v1_db_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TableSchema) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TableSchema) ProtoMessage() {}
+
+func (x *TableSchema) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_db_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TableSchema.ProtoReflect.Descriptor instead.
+func (*TableSchema) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_db_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *TableSchema) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TableSchema) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *TableSchema) GetColumns() []*ColumnSchema {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+// One column of a table.
+type ColumnSchema struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The column's name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// One word in every engine: integer, real, text, blob, numeric, or any (no
+	// declared type, or ANY in a STRICT table). SQLite derives it from the declared
+	// type by its affinity rules: VARCHAR(20) is text, BIGINT integer, BOOLEAN and
+	// DATE numeric.
+	Type string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	// Declared NOT NULL.
+	NotNull bool `protobuf:"varint,3,opt,name=not_null,json=notNull,proto3" json:"not_null,omitempty"`
+	// Part of the table's primary key.
+	PrimaryKey bool `protobuf:"varint,4,opt,name=primary_key,json=primaryKey,proto3" json:"primary_key,omitempty"`
+	// The default as SQL text (`0`, `'draft'`, `strftime('%s', 'now')`); empty when
+	// the column has no default.
+	DefaultValue string `protobuf:"bytes,5,opt,name=default_value,json=defaultValue,proto3" json:"default_value,omitempty"`
+	// A UNIQUE constraint or a unique index covers this column alone. A primary key
+	// is reported by primary_key, not here.
+	Unique        bool `protobuf:"varint,6,opt,name=unique,proto3" json:"unique,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ColumnSchema) Reset() {
+	*x = ColumnSchema{}
+	mi := &file_microcore_v1_db_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ColumnSchema) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ColumnSchema) ProtoMessage() {}
+
+func (x *ColumnSchema) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_db_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ColumnSchema.ProtoReflect.Descriptor instead.
+func (*ColumnSchema) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_db_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ColumnSchema) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ColumnSchema) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *ColumnSchema) GetNotNull() bool {
+	if x != nil {
+		return x.NotNull
+	}
+	return false
+}
+
+func (x *ColumnSchema) GetPrimaryKey() bool {
+	if x != nil {
+		return x.PrimaryKey
+	}
+	return false
+}
+
+func (x *ColumnSchema) GetDefaultValue() string {
+	if x != nil {
+		return x.DefaultValue
+	}
+	return ""
+}
+
+func (x *ColumnSchema) GetUnique() bool {
+	if x != nil {
+		return x.Unique
+	}
+	return false
+}
+
 var File_microcore_v1_db_proto protoreflect.FileDescriptor
 
 const file_microcore_v1_db_proto_rawDesc = "" +
@@ -614,12 +859,28 @@ const file_microcore_v1_db_proto_rawDesc = "" +
 	"\acolumns\x18\x01 \x03(\tR\acolumns\x12*\n" +
 	"\x04rows\x18\x02 \x03(\v2\x16.microcore.v1.ValueMapR\x04rows\x12\x18\n" +
 	"\achanges\x18\x03 \x01(\x03R\achanges\x12$\n" +
-	"\x0elast_insert_id\x18\x04 \x01(\x03R\flastInsertId2\xad\x02\n" +
+	"\x0elast_insert_id\x18\x04 \x01(\x03R\flastInsertId\"\x17\n" +
+	"\x15DescribeSchemaRequest\"K\n" +
+	"\x16DescribeSchemaResponse\x121\n" +
+	"\x06tables\x18\x01 \x03(\v2\x19.microcore.v1.TableSchemaR\x06tables\"m\n" +
+	"\vTableSchema\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05owner\x18\x02 \x01(\tR\x05owner\x124\n" +
+	"\acolumns\x18\x03 \x03(\v2\x1a.microcore.v1.ColumnSchemaR\acolumns\"\xaf\x01\n" +
+	"\fColumnSchema\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x19\n" +
+	"\bnot_null\x18\x03 \x01(\bR\anotNull\x12\x1f\n" +
+	"\vprimary_key\x18\x04 \x01(\bR\n" +
+	"primaryKey\x12#\n" +
+	"\rdefault_value\x18\x05 \x01(\tR\fdefaultValue\x12\x16\n" +
+	"\x06unique\x18\x06 \x01(\bR\x06unique2\x8a\x03\n" +
 	"\x02Db\x12@\n" +
 	"\x05Query\x12\x1a.microcore.v1.QueryRequest\x1a\x1b.microcore.v1.QueryResponse\x12I\n" +
 	"\bQueryOne\x12\x1d.microcore.v1.QueryOneRequest\x1a\x1e.microcore.v1.QueryOneResponse\x12F\n" +
 	"\aExecute\x12\x1c.microcore.v1.ExecuteRequest\x1a\x1d.microcore.v1.ExecuteResponse\x12R\n" +
-	"\vTransaction\x12 .microcore.v1.TransactionRequest\x1a!.microcore.v1.TransactionResponseB2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\vTransaction\x12 .microcore.v1.TransactionRequest\x1a!.microcore.v1.TransactionResponse\x12[\n" +
+	"\x0eDescribeSchema\x12#.microcore.v1.DescribeSchemaRequest\x1a$.microcore.v1.DescribeSchemaResponseB2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_db_proto_rawDescOnce sync.Once
@@ -633,44 +894,52 @@ func file_microcore_v1_db_proto_rawDescGZIP() []byte {
 	return file_microcore_v1_db_proto_rawDescData
 }
 
-var file_microcore_v1_db_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_microcore_v1_db_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_microcore_v1_db_proto_goTypes = []any{
-	(*Statement)(nil),           // 0: microcore.v1.Statement
-	(*QueryRequest)(nil),        // 1: microcore.v1.QueryRequest
-	(*QueryResponse)(nil),       // 2: microcore.v1.QueryResponse
-	(*QueryOneRequest)(nil),     // 3: microcore.v1.QueryOneRequest
-	(*QueryOneResponse)(nil),    // 4: microcore.v1.QueryOneResponse
-	(*ExecuteRequest)(nil),      // 5: microcore.v1.ExecuteRequest
-	(*ExecuteResponse)(nil),     // 6: microcore.v1.ExecuteResponse
-	(*TransactionRequest)(nil),  // 7: microcore.v1.TransactionRequest
-	(*TransactionResponse)(nil), // 8: microcore.v1.TransactionResponse
-	(*StatementResult)(nil),     // 9: microcore.v1.StatementResult
-	(*Value)(nil),               // 10: microcore.v1.Value
-	(*ValueMap)(nil),            // 11: microcore.v1.ValueMap
+	(*Statement)(nil),              // 0: microcore.v1.Statement
+	(*QueryRequest)(nil),           // 1: microcore.v1.QueryRequest
+	(*QueryResponse)(nil),          // 2: microcore.v1.QueryResponse
+	(*QueryOneRequest)(nil),        // 3: microcore.v1.QueryOneRequest
+	(*QueryOneResponse)(nil),       // 4: microcore.v1.QueryOneResponse
+	(*ExecuteRequest)(nil),         // 5: microcore.v1.ExecuteRequest
+	(*ExecuteResponse)(nil),        // 6: microcore.v1.ExecuteResponse
+	(*TransactionRequest)(nil),     // 7: microcore.v1.TransactionRequest
+	(*TransactionResponse)(nil),    // 8: microcore.v1.TransactionResponse
+	(*StatementResult)(nil),        // 9: microcore.v1.StatementResult
+	(*DescribeSchemaRequest)(nil),  // 10: microcore.v1.DescribeSchemaRequest
+	(*DescribeSchemaResponse)(nil), // 11: microcore.v1.DescribeSchemaResponse
+	(*TableSchema)(nil),            // 12: microcore.v1.TableSchema
+	(*ColumnSchema)(nil),           // 13: microcore.v1.ColumnSchema
+	(*Value)(nil),                  // 14: microcore.v1.Value
+	(*ValueMap)(nil),               // 15: microcore.v1.ValueMap
 }
 var file_microcore_v1_db_proto_depIdxs = []int32{
-	10, // 0: microcore.v1.Statement.params:type_name -> microcore.v1.Value
-	10, // 1: microcore.v1.QueryRequest.params:type_name -> microcore.v1.Value
-	11, // 2: microcore.v1.QueryResponse.rows:type_name -> microcore.v1.ValueMap
-	10, // 3: microcore.v1.QueryOneRequest.params:type_name -> microcore.v1.Value
-	11, // 4: microcore.v1.QueryOneResponse.row:type_name -> microcore.v1.ValueMap
-	10, // 5: microcore.v1.ExecuteRequest.params:type_name -> microcore.v1.Value
+	14, // 0: microcore.v1.Statement.params:type_name -> microcore.v1.Value
+	14, // 1: microcore.v1.QueryRequest.params:type_name -> microcore.v1.Value
+	15, // 2: microcore.v1.QueryResponse.rows:type_name -> microcore.v1.ValueMap
+	14, // 3: microcore.v1.QueryOneRequest.params:type_name -> microcore.v1.Value
+	15, // 4: microcore.v1.QueryOneResponse.row:type_name -> microcore.v1.ValueMap
+	14, // 5: microcore.v1.ExecuteRequest.params:type_name -> microcore.v1.Value
 	0,  // 6: microcore.v1.TransactionRequest.statements:type_name -> microcore.v1.Statement
 	9,  // 7: microcore.v1.TransactionResponse.results:type_name -> microcore.v1.StatementResult
-	11, // 8: microcore.v1.StatementResult.rows:type_name -> microcore.v1.ValueMap
-	1,  // 9: microcore.v1.Db.Query:input_type -> microcore.v1.QueryRequest
-	3,  // 10: microcore.v1.Db.QueryOne:input_type -> microcore.v1.QueryOneRequest
-	5,  // 11: microcore.v1.Db.Execute:input_type -> microcore.v1.ExecuteRequest
-	7,  // 12: microcore.v1.Db.Transaction:input_type -> microcore.v1.TransactionRequest
-	2,  // 13: microcore.v1.Db.Query:output_type -> microcore.v1.QueryResponse
-	4,  // 14: microcore.v1.Db.QueryOne:output_type -> microcore.v1.QueryOneResponse
-	6,  // 15: microcore.v1.Db.Execute:output_type -> microcore.v1.ExecuteResponse
-	8,  // 16: microcore.v1.Db.Transaction:output_type -> microcore.v1.TransactionResponse
-	13, // [13:17] is the sub-list for method output_type
-	9,  // [9:13] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	15, // 8: microcore.v1.StatementResult.rows:type_name -> microcore.v1.ValueMap
+	12, // 9: microcore.v1.DescribeSchemaResponse.tables:type_name -> microcore.v1.TableSchema
+	13, // 10: microcore.v1.TableSchema.columns:type_name -> microcore.v1.ColumnSchema
+	1,  // 11: microcore.v1.Db.Query:input_type -> microcore.v1.QueryRequest
+	3,  // 12: microcore.v1.Db.QueryOne:input_type -> microcore.v1.QueryOneRequest
+	5,  // 13: microcore.v1.Db.Execute:input_type -> microcore.v1.ExecuteRequest
+	7,  // 14: microcore.v1.Db.Transaction:input_type -> microcore.v1.TransactionRequest
+	10, // 15: microcore.v1.Db.DescribeSchema:input_type -> microcore.v1.DescribeSchemaRequest
+	2,  // 16: microcore.v1.Db.Query:output_type -> microcore.v1.QueryResponse
+	4,  // 17: microcore.v1.Db.QueryOne:output_type -> microcore.v1.QueryOneResponse
+	6,  // 18: microcore.v1.Db.Execute:output_type -> microcore.v1.ExecuteResponse
+	8,  // 19: microcore.v1.Db.Transaction:output_type -> microcore.v1.TransactionResponse
+	11, // 20: microcore.v1.Db.DescribeSchema:output_type -> microcore.v1.DescribeSchemaResponse
+	16, // [16:21] is the sub-list for method output_type
+	11, // [11:16] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_microcore_v1_db_proto_init() }
@@ -685,7 +954,7 @@ func file_microcore_v1_db_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_microcore_v1_db_proto_rawDesc), len(file_microcore_v1_db_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

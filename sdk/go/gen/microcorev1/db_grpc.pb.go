@@ -23,10 +23,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Db_Query_FullMethodName       = "/microcore.v1.Db/Query"
-	Db_QueryOne_FullMethodName    = "/microcore.v1.Db/QueryOne"
-	Db_Execute_FullMethodName     = "/microcore.v1.Db/Execute"
-	Db_Transaction_FullMethodName = "/microcore.v1.Db/Transaction"
+	Db_Query_FullMethodName          = "/microcore.v1.Db/Query"
+	Db_QueryOne_FullMethodName       = "/microcore.v1.Db/QueryOne"
+	Db_Execute_FullMethodName        = "/microcore.v1.Db/Execute"
+	Db_Transaction_FullMethodName    = "/microcore.v1.Db/Transaction"
+	Db_DescribeSchema_FullMethodName = "/microcore.v1.Db/DescribeSchema"
 )
 
 // DbClient is the client API for Db service.
@@ -48,6 +49,11 @@ type DbClient interface {
 	// the same across a process or wasm boundary; a concurrent reader never sees
 	// rows the transaction has not committed.
 	Transaction(ctx context.Context, in *TransactionRequest, opts ...grpc.CallOption) (*TransactionResponse, error)
+	// Lists the tables of the database (not the engine's own, not MicroCore's
+	// bookkeeping), sorted by name, each with its columns in declaration order
+	// and the migration folder that created it. A plugin or a tool reads the
+	// schema without engine-specific SQL (no PRAGMA, no sqlite_master).
+	DescribeSchema(ctx context.Context, in *DescribeSchemaRequest, opts ...grpc.CallOption) (*DescribeSchemaResponse, error)
 }
 
 type dbClient struct {
@@ -98,6 +104,16 @@ func (c *dbClient) Transaction(ctx context.Context, in *TransactionRequest, opts
 	return out, nil
 }
 
+func (c *dbClient) DescribeSchema(ctx context.Context, in *DescribeSchemaRequest, opts ...grpc.CallOption) (*DescribeSchemaResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DescribeSchemaResponse)
+	err := c.cc.Invoke(ctx, Db_DescribeSchema_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DbServer is the server API for Db service.
 // All implementations must embed UnimplementedDbServer
 // for forward compatibility.
@@ -117,6 +133,11 @@ type DbServer interface {
 	// the same across a process or wasm boundary; a concurrent reader never sees
 	// rows the transaction has not committed.
 	Transaction(context.Context, *TransactionRequest) (*TransactionResponse, error)
+	// Lists the tables of the database (not the engine's own, not MicroCore's
+	// bookkeeping), sorted by name, each with its columns in declaration order
+	// and the migration folder that created it. A plugin or a tool reads the
+	// schema without engine-specific SQL (no PRAGMA, no sqlite_master).
+	DescribeSchema(context.Context, *DescribeSchemaRequest) (*DescribeSchemaResponse, error)
 	mustEmbedUnimplementedDbServer()
 }
 
@@ -138,6 +159,9 @@ func (UnimplementedDbServer) Execute(context.Context, *ExecuteRequest) (*Execute
 }
 func (UnimplementedDbServer) Transaction(context.Context, *TransactionRequest) (*TransactionResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Transaction not implemented")
+}
+func (UnimplementedDbServer) DescribeSchema(context.Context, *DescribeSchemaRequest) (*DescribeSchemaResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DescribeSchema not implemented")
 }
 func (UnimplementedDbServer) mustEmbedUnimplementedDbServer() {}
 func (UnimplementedDbServer) testEmbeddedByValue()            {}
@@ -232,6 +256,24 @@ func _Db_Transaction_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Db_DescribeSchema_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DescribeSchemaRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DbServer).DescribeSchema(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Db_DescribeSchema_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DbServer).DescribeSchema(ctx, req.(*DescribeSchemaRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Db_ServiceDesc is the grpc.ServiceDesc for Db service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -254,6 +296,10 @@ var Db_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Transaction",
 			Handler:    _Db_Transaction_Handler,
+		},
+		{
+			MethodName: "DescribeSchema",
+			Handler:    _Db_DescribeSchema_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

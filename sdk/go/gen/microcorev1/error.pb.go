@@ -66,7 +66,9 @@ const (
 	ErrorCode_ERROR_CODE_HANDLER_FAILED ErrorCode = 16
 	// No handler with that id is registered for the plugin.
 	ErrorCode_ERROR_CODE_HANDLER_UNKNOWN ErrorCode = 17
-	// The database rejected a statement (syntax, constraint, type).
+	// The database rejected a statement for a reason other than a constraint or a
+	// lock: its syntax, an unknown table or column, wrong parameters.
+	// details: kind=query, sqliteCode, sql.
 	ErrorCode_ERROR_CODE_DB_QUERY ErrorCode = 18
 	// A migration file failed to apply.
 	ErrorCode_ERROR_CODE_DB_MIGRATION ErrorCode = 19
@@ -103,6 +105,25 @@ const (
 	ErrorCode_ERROR_CODE_WASM_REENTRANT ErrorCode = 34
 	// A publish was refused (bad topic, payload too large).
 	ErrorCode_ERROR_CODE_BUS_PUBLISH ErrorCode = 35
+	// A statement broke a UNIQUE or PRIMARY KEY constraint (HTTP 409): the row
+	// clashes with one already stored. details: kind=unique, table, columns
+	// (comma-separated), sqliteCode, sql.
+	ErrorCode_ERROR_CODE_DB_UNIQUE ErrorCode = 36
+	// A statement broke a FOREIGN KEY, CHECK or NOT NULL constraint, a STRICT
+	// column type, or a trigger's RAISE (HTTP 409). details: kind=constraint,
+	// table and columns when known (else the table the statement writes),
+	// constraint (a CHECK's name or expression), sqliteCode, sql.
+	ErrorCode_ERROR_CODE_DB_CONSTRAINT ErrorCode = 37
+	// The database stayed locked by another connection past the busy timeout
+	// (HTTP 503); the same statement may succeed later. details: kind=busy,
+	// sqliteCode, sql.
+	ErrorCode_ERROR_CODE_DB_BUSY ErrorCode = 38
+	// An endpoint's auth validator refused the request (HTTP 401).
+	ErrorCode_ERROR_CODE_HTTP_UNAUTHORIZED ErrorCode = 39
+	// An event was sent to a stream whose client has gone.
+	ErrorCode_ERROR_CODE_HTTP_STREAM_CLOSED ErrorCode = 40
+	// A request body is larger than HTTP_BODY_LIMIT (HTTP 413).
+	ErrorCode_ERROR_CODE_HTTP_TOO_LARGE ErrorCode = 41
 )
 
 // Enum value maps for ErrorCode.
@@ -144,6 +165,12 @@ var (
 		33: "ERROR_CODE_BUS_NO_SUBSCRIBER",
 		34: "ERROR_CODE_WASM_REENTRANT",
 		35: "ERROR_CODE_BUS_PUBLISH",
+		36: "ERROR_CODE_DB_UNIQUE",
+		37: "ERROR_CODE_DB_CONSTRAINT",
+		38: "ERROR_CODE_DB_BUSY",
+		39: "ERROR_CODE_HTTP_UNAUTHORIZED",
+		40: "ERROR_CODE_HTTP_STREAM_CLOSED",
+		41: "ERROR_CODE_HTTP_TOO_LARGE",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":             0,
@@ -182,6 +209,12 @@ var (
 		"ERROR_CODE_BUS_NO_SUBSCRIBER":       33,
 		"ERROR_CODE_WASM_REENTRANT":          34,
 		"ERROR_CODE_BUS_PUBLISH":             35,
+		"ERROR_CODE_DB_UNIQUE":               36,
+		"ERROR_CODE_DB_CONSTRAINT":           37,
+		"ERROR_CODE_DB_BUSY":                 38,
+		"ERROR_CODE_HTTP_UNAUTHORIZED":       39,
+		"ERROR_CODE_HTTP_STREAM_CLOSED":      40,
+		"ERROR_CODE_HTTP_TOO_LARGE":          41,
 	}
 )
 
@@ -360,7 +393,8 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\tRpcStatus\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12.\n" +
-	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xd8\b\n" +
+	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\x8c\n" +
+	"\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_CODE_PLUGIN_MISSING_TOOL\x10\x01\x12\x1a\n" +
@@ -398,7 +432,13 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\x1bERROR_CODE_TOOL_UNAVAILABLE\x10 \x12 \n" +
 	"\x1cERROR_CODE_BUS_NO_SUBSCRIBER\x10!\x12\x1d\n" +
 	"\x19ERROR_CODE_WASM_REENTRANT\x10\"\x12\x1a\n" +
-	"\x16ERROR_CODE_BUS_PUBLISH\x10#B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\x16ERROR_CODE_BUS_PUBLISH\x10#\x12\x18\n" +
+	"\x14ERROR_CODE_DB_UNIQUE\x10$\x12\x1c\n" +
+	"\x18ERROR_CODE_DB_CONSTRAINT\x10%\x12\x16\n" +
+	"\x12ERROR_CODE_DB_BUSY\x10&\x12 \n" +
+	"\x1cERROR_CODE_HTTP_UNAUTHORIZED\x10'\x12!\n" +
+	"\x1dERROR_CODE_HTTP_STREAM_CLOSED\x10(\x12\x1d\n" +
+	"\x19ERROR_CODE_HTTP_TOO_LARGE\x10)B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_error_proto_rawDescOnce sync.Once

@@ -45,7 +45,9 @@ type AddEndpointRequest struct {
 	// One line for the OpenAPI document.
 	Summary string `protobuf:"bytes,7,opt,name=summary,proto3" json:"summary,omitempty"`
 	// OpenAPI tags; default: the plugin's domain.
-	Tags          []string `protobuf:"bytes,8,rep,name=tags,proto3" json:"tags,omitempty"`
+	Tags []string `protobuf:"bytes,8,rep,name=tags,proto3" json:"tags,omitempty"`
+	// The name of an auth validator (AddAuthValidator) to run first; empty: none.
+	Auth          string `protobuf:"bytes,9,opt,name=auth,proto3" json:"auth,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -136,6 +138,13 @@ func (x *AddEndpointRequest) GetTags() []string {
 	return nil
 }
 
+func (x *AddEndpointRequest) GetAuth() string {
+	if x != nil {
+		return x.Auth
+	}
+	return ""
+}
+
 // Http.AddEndpoint returns nothing.
 type AddEndpointResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -173,6 +182,327 @@ func (*AddEndpointResponse) Descriptor() ([]byte, []int) {
 	return file_microcore_v1_http_proto_rawDescGZIP(), []int{1}
 }
 
+// The arguments of Http.AddStream.
+type AddStreamRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The path, with `:name` for a path parameter.
+	Path string `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	// The id the kernel passes back (in InvokeRequest) when a client connects.
+	HandlerId string `protobuf:"bytes,2,opt,name=handler_id,json=handlerId,proto3" json:"handler_id,omitempty"`
+	// One line for the OpenAPI document.
+	Summary string `protobuf:"bytes,3,opt,name=summary,proto3" json:"summary,omitempty"`
+	// OpenAPI tags; default: the plugin's domain.
+	Tags []string `protobuf:"bytes,4,rep,name=tags,proto3" json:"tags,omitempty"`
+	// The name of an auth validator to run first; empty: none.
+	Auth          string `protobuf:"bytes,5,opt,name=auth,proto3" json:"auth,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddStreamRequest) Reset() {
+	*x = AddStreamRequest{}
+	mi := &file_microcore_v1_http_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddStreamRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddStreamRequest) ProtoMessage() {}
+
+func (x *AddStreamRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_http_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddStreamRequest.ProtoReflect.Descriptor instead.
+func (*AddStreamRequest) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_http_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *AddStreamRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *AddStreamRequest) GetHandlerId() string {
+	if x != nil {
+		return x.HandlerId
+	}
+	return ""
+}
+
+func (x *AddStreamRequest) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *AddStreamRequest) GetTags() []string {
+	if x != nil {
+		return x.Tags
+	}
+	return nil
+}
+
+func (x *AddStreamRequest) GetAuth() string {
+	if x != nil {
+		return x.Auth
+	}
+	return ""
+}
+
+// Http.AddStream returns nothing.
+type AddStreamResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddStreamResponse) Reset() {
+	*x = AddStreamResponse{}
+	mi := &file_microcore_v1_http_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddStreamResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddStreamResponse) ProtoMessage() {}
+
+func (x *AddStreamResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_http_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddStreamResponse.ProtoReflect.Descriptor instead.
+func (*AddStreamResponse) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_http_proto_rawDescGZIP(), []int{3}
+}
+
+// The arguments of Http.SendEvent.
+type SendEventRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// HttpRequest.stream_id of the connection.
+	StreamId string `protobuf:"bytes,1,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
+	// The event name (the SSE `event:` field); empty: a plain message.
+	Event string `protobuf:"bytes,2,opt,name=event,proto3" json:"event,omitempty"`
+	// The data, sent as one line of JSON.
+	Data *Value `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	// The SSE `id:` field, for clients that resume; empty: none.
+	Id            string `protobuf:"bytes,4,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendEventRequest) Reset() {
+	*x = SendEventRequest{}
+	mi := &file_microcore_v1_http_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendEventRequest) ProtoMessage() {}
+
+func (x *SendEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_http_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendEventRequest.ProtoReflect.Descriptor instead.
+func (*SendEventRequest) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_http_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *SendEventRequest) GetStreamId() string {
+	if x != nil {
+		return x.StreamId
+	}
+	return ""
+}
+
+func (x *SendEventRequest) GetEvent() string {
+	if x != nil {
+		return x.Event
+	}
+	return ""
+}
+
+func (x *SendEventRequest) GetData() *Value {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *SendEventRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// Http.SendEvent returns nothing.
+type SendEventResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendEventResponse) Reset() {
+	*x = SendEventResponse{}
+	mi := &file_microcore_v1_http_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendEventResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendEventResponse) ProtoMessage() {}
+
+func (x *SendEventResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_http_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendEventResponse.ProtoReflect.Descriptor instead.
+func (*SendEventResponse) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_http_proto_rawDescGZIP(), []int{5}
+}
+
+// The arguments of Http.AddAuthValidator.
+type AddAuthValidatorRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name endpoints use in their `auth` field, e.g. bearer.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The id the kernel passes back (in InvokeRequest, the request as `http`).
+	HandlerId     string `protobuf:"bytes,2,opt,name=handler_id,json=handlerId,proto3" json:"handler_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddAuthValidatorRequest) Reset() {
+	*x = AddAuthValidatorRequest{}
+	mi := &file_microcore_v1_http_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddAuthValidatorRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddAuthValidatorRequest) ProtoMessage() {}
+
+func (x *AddAuthValidatorRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_http_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddAuthValidatorRequest.ProtoReflect.Descriptor instead.
+func (*AddAuthValidatorRequest) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_http_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AddAuthValidatorRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AddAuthValidatorRequest) GetHandlerId() string {
+	if x != nil {
+		return x.HandlerId
+	}
+	return ""
+}
+
+// Http.AddAuthValidator returns nothing.
+type AddAuthValidatorResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddAuthValidatorResponse) Reset() {
+	*x = AddAuthValidatorResponse{}
+	mi := &file_microcore_v1_http_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddAuthValidatorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddAuthValidatorResponse) ProtoMessage() {}
+
+func (x *AddAuthValidatorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_http_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddAuthValidatorResponse.ProtoReflect.Descriptor instead.
+func (*AddAuthValidatorResponse) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_http_proto_rawDescGZIP(), []int{7}
+}
+
 // What a handler receives for one HTTP request.
 type HttpRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -192,14 +522,19 @@ type HttpRequest struct {
 	// int_value, others as double_value.
 	Body *Value `protobuf:"bytes,7,opt,name=body,proto3" json:"body,omitempty"`
 	// The request id: X-Request-ID when the client sent one, else generated.
-	RequestId     string `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// For a stream endpoint: the id to pass to SendEvent.
+	StreamId string `protobuf:"bytes,9,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
+	// What the endpoint's auth validator returned; null without one. Set by the
+	// kernel only: nothing a client sends can fill it.
+	Auth          *Value `protobuf:"bytes,10,opt,name=auth,proto3" json:"auth,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *HttpRequest) Reset() {
 	*x = HttpRequest{}
-	mi := &file_microcore_v1_http_proto_msgTypes[2]
+	mi := &file_microcore_v1_http_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -211,7 +546,7 @@ func (x *HttpRequest) String() string {
 func (*HttpRequest) ProtoMessage() {}
 
 func (x *HttpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_http_proto_msgTypes[2]
+	mi := &file_microcore_v1_http_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -224,7 +559,7 @@ func (x *HttpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HttpRequest.ProtoReflect.Descriptor instead.
 func (*HttpRequest) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_http_proto_rawDescGZIP(), []int{2}
+	return file_microcore_v1_http_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *HttpRequest) GetMethod() string {
@@ -283,6 +618,20 @@ func (x *HttpRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *HttpRequest) GetStreamId() string {
+	if x != nil {
+		return x.StreamId
+	}
+	return ""
+}
+
+func (x *HttpRequest) GetAuth() *Value {
+	if x != nil {
+		return x.Auth
+	}
+	return nil
+}
+
 // What a handler returns for one HTTP request.
 type HttpResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -298,7 +647,7 @@ type HttpResponse struct {
 
 func (x *HttpResponse) Reset() {
 	*x = HttpResponse{}
-	mi := &file_microcore_v1_http_proto_msgTypes[3]
+	mi := &file_microcore_v1_http_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -310,7 +659,7 @@ func (x *HttpResponse) String() string {
 func (*HttpResponse) ProtoMessage() {}
 
 func (x *HttpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_http_proto_msgTypes[3]
+	mi := &file_microcore_v1_http_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -323,7 +672,7 @@ func (x *HttpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HttpResponse.ProtoReflect.Descriptor instead.
 func (*HttpResponse) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_http_proto_rawDescGZIP(), []int{3}
+	return file_microcore_v1_http_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *HttpResponse) GetStatus() int32 {
@@ -351,7 +700,7 @@ var File_microcore_v1_http_proto protoreflect.FileDescriptor
 
 const file_microcore_v1_http_proto_rawDesc = "" +
 	"\n" +
-	"\x17microcore/v1/http.proto\x12\fmicrocore.v1\x1a\x18microcore/v1/value.proto\"\x90\x02\n" +
+	"\x17microcore/v1/http.proto\x12\fmicrocore.v1\x1a\x18microcore/v1/value.proto\"\xa4\x02\n" +
 	"\x12AddEndpointRequest\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1d\n" +
@@ -361,8 +710,28 @@ const file_microcore_v1_http_proto_rawDesc = "" +
 	"\x14response_schema_json\x18\x05 \x01(\tR\x12responseSchemaJson\x12%\n" +
 	"\x0esuccess_status\x18\x06 \x01(\x05R\rsuccessStatus\x12\x18\n" +
 	"\asummary\x18\a \x01(\tR\asummary\x12\x12\n" +
-	"\x04tags\x18\b \x03(\tR\x04tags\"\x15\n" +
-	"\x13AddEndpointResponse\"\x83\x04\n" +
+	"\x04tags\x18\b \x03(\tR\x04tags\x12\x12\n" +
+	"\x04auth\x18\t \x01(\tR\x04auth\"\x15\n" +
+	"\x13AddEndpointResponse\"\x87\x01\n" +
+	"\x10AddStreamRequest\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x1d\n" +
+	"\n" +
+	"handler_id\x18\x02 \x01(\tR\thandlerId\x12\x18\n" +
+	"\asummary\x18\x03 \x01(\tR\asummary\x12\x12\n" +
+	"\x04tags\x18\x04 \x03(\tR\x04tags\x12\x12\n" +
+	"\x04auth\x18\x05 \x01(\tR\x04auth\"\x13\n" +
+	"\x11AddStreamResponse\"~\n" +
+	"\x10SendEventRequest\x12\x1b\n" +
+	"\tstream_id\x18\x01 \x01(\tR\bstreamId\x12\x14\n" +
+	"\x05event\x18\x02 \x01(\tR\x05event\x12'\n" +
+	"\x04data\x18\x03 \x01(\v2\x13.microcore.v1.ValueR\x04data\x12\x0e\n" +
+	"\x02id\x18\x04 \x01(\tR\x02id\"\x13\n" +
+	"\x11SendEventResponse\"L\n" +
+	"\x17AddAuthValidatorRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
+	"\n" +
+	"handler_id\x18\x02 \x01(\tR\thandlerId\"\x1a\n" +
+	"\x18AddAuthValidatorResponse\"\xc9\x04\n" +
 	"\vHttpRequest\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x14\n" +
 	"\x05route\x18\x02 \x01(\tR\x05route\x12\x10\n" +
@@ -372,7 +741,10 @@ const file_microcore_v1_http_proto_rawDesc = "" +
 	"\aheaders\x18\x06 \x03(\v2&.microcore.v1.HttpRequest.HeadersEntryR\aheaders\x12'\n" +
 	"\x04body\x18\a \x01(\v2\x13.microcore.v1.ValueR\x04body\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\b \x01(\tR\trequestId\x1a9\n" +
+	"request_id\x18\b \x01(\tR\trequestId\x12\x1b\n" +
+	"\tstream_id\x18\t \x01(\tR\bstreamId\x12'\n" +
+	"\x04auth\x18\n" +
+	" \x01(\v2\x13.microcore.v1.ValueR\x04auth\x1a9\n" +
 	"\vParamsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a8\n" +
@@ -389,9 +761,12 @@ const file_microcore_v1_http_proto_rawDesc = "" +
 	"\aheaders\x18\x03 \x03(\v2'.microcore.v1.HttpResponse.HeadersEntryR\aheaders\x1a:\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x012Z\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x012\xd9\x02\n" +
 	"\x04Http\x12R\n" +
-	"\vAddEndpoint\x12 .microcore.v1.AddEndpointRequest\x1a!.microcore.v1.AddEndpointResponseB2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\vAddEndpoint\x12 .microcore.v1.AddEndpointRequest\x1a!.microcore.v1.AddEndpointResponse\x12L\n" +
+	"\tAddStream\x12\x1e.microcore.v1.AddStreamRequest\x1a\x1f.microcore.v1.AddStreamResponse\x12L\n" +
+	"\tSendEvent\x12\x1e.microcore.v1.SendEventRequest\x1a\x1f.microcore.v1.SendEventResponse\x12a\n" +
+	"\x10AddAuthValidator\x12%.microcore.v1.AddAuthValidatorRequest\x1a&.microcore.v1.AddAuthValidatorResponseB2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_http_proto_rawDescOnce sync.Once
@@ -405,32 +780,46 @@ func file_microcore_v1_http_proto_rawDescGZIP() []byte {
 	return file_microcore_v1_http_proto_rawDescData
 }
 
-var file_microcore_v1_http_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_microcore_v1_http_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_microcore_v1_http_proto_goTypes = []any{
-	(*AddEndpointRequest)(nil),  // 0: microcore.v1.AddEndpointRequest
-	(*AddEndpointResponse)(nil), // 1: microcore.v1.AddEndpointResponse
-	(*HttpRequest)(nil),         // 2: microcore.v1.HttpRequest
-	(*HttpResponse)(nil),        // 3: microcore.v1.HttpResponse
-	nil,                         // 4: microcore.v1.HttpRequest.ParamsEntry
-	nil,                         // 5: microcore.v1.HttpRequest.QueryEntry
-	nil,                         // 6: microcore.v1.HttpRequest.HeadersEntry
-	nil,                         // 7: microcore.v1.HttpResponse.HeadersEntry
-	(*Value)(nil),               // 8: microcore.v1.Value
+	(*AddEndpointRequest)(nil),       // 0: microcore.v1.AddEndpointRequest
+	(*AddEndpointResponse)(nil),      // 1: microcore.v1.AddEndpointResponse
+	(*AddStreamRequest)(nil),         // 2: microcore.v1.AddStreamRequest
+	(*AddStreamResponse)(nil),        // 3: microcore.v1.AddStreamResponse
+	(*SendEventRequest)(nil),         // 4: microcore.v1.SendEventRequest
+	(*SendEventResponse)(nil),        // 5: microcore.v1.SendEventResponse
+	(*AddAuthValidatorRequest)(nil),  // 6: microcore.v1.AddAuthValidatorRequest
+	(*AddAuthValidatorResponse)(nil), // 7: microcore.v1.AddAuthValidatorResponse
+	(*HttpRequest)(nil),              // 8: microcore.v1.HttpRequest
+	(*HttpResponse)(nil),             // 9: microcore.v1.HttpResponse
+	nil,                              // 10: microcore.v1.HttpRequest.ParamsEntry
+	nil,                              // 11: microcore.v1.HttpRequest.QueryEntry
+	nil,                              // 12: microcore.v1.HttpRequest.HeadersEntry
+	nil,                              // 13: microcore.v1.HttpResponse.HeadersEntry
+	(*Value)(nil),                    // 14: microcore.v1.Value
 }
 var file_microcore_v1_http_proto_depIdxs = []int32{
-	4, // 0: microcore.v1.HttpRequest.params:type_name -> microcore.v1.HttpRequest.ParamsEntry
-	5, // 1: microcore.v1.HttpRequest.query:type_name -> microcore.v1.HttpRequest.QueryEntry
-	6, // 2: microcore.v1.HttpRequest.headers:type_name -> microcore.v1.HttpRequest.HeadersEntry
-	8, // 3: microcore.v1.HttpRequest.body:type_name -> microcore.v1.Value
-	8, // 4: microcore.v1.HttpResponse.body:type_name -> microcore.v1.Value
-	7, // 5: microcore.v1.HttpResponse.headers:type_name -> microcore.v1.HttpResponse.HeadersEntry
-	0, // 6: microcore.v1.Http.AddEndpoint:input_type -> microcore.v1.AddEndpointRequest
-	1, // 7: microcore.v1.Http.AddEndpoint:output_type -> microcore.v1.AddEndpointResponse
-	7, // [7:8] is the sub-list for method output_type
-	6, // [6:7] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	14, // 0: microcore.v1.SendEventRequest.data:type_name -> microcore.v1.Value
+	10, // 1: microcore.v1.HttpRequest.params:type_name -> microcore.v1.HttpRequest.ParamsEntry
+	11, // 2: microcore.v1.HttpRequest.query:type_name -> microcore.v1.HttpRequest.QueryEntry
+	12, // 3: microcore.v1.HttpRequest.headers:type_name -> microcore.v1.HttpRequest.HeadersEntry
+	14, // 4: microcore.v1.HttpRequest.body:type_name -> microcore.v1.Value
+	14, // 5: microcore.v1.HttpRequest.auth:type_name -> microcore.v1.Value
+	14, // 6: microcore.v1.HttpResponse.body:type_name -> microcore.v1.Value
+	13, // 7: microcore.v1.HttpResponse.headers:type_name -> microcore.v1.HttpResponse.HeadersEntry
+	0,  // 8: microcore.v1.Http.AddEndpoint:input_type -> microcore.v1.AddEndpointRequest
+	2,  // 9: microcore.v1.Http.AddStream:input_type -> microcore.v1.AddStreamRequest
+	4,  // 10: microcore.v1.Http.SendEvent:input_type -> microcore.v1.SendEventRequest
+	6,  // 11: microcore.v1.Http.AddAuthValidator:input_type -> microcore.v1.AddAuthValidatorRequest
+	1,  // 12: microcore.v1.Http.AddEndpoint:output_type -> microcore.v1.AddEndpointResponse
+	3,  // 13: microcore.v1.Http.AddStream:output_type -> microcore.v1.AddStreamResponse
+	5,  // 14: microcore.v1.Http.SendEvent:output_type -> microcore.v1.SendEventResponse
+	7,  // 15: microcore.v1.Http.AddAuthValidator:output_type -> microcore.v1.AddAuthValidatorResponse
+	12, // [12:16] is the sub-list for method output_type
+	8,  // [8:12] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_microcore_v1_http_proto_init() }
@@ -445,7 +834,7 @@ func file_microcore_v1_http_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_microcore_v1_http_proto_rawDesc), len(file_microcore_v1_http_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,7 +23,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Http_AddEndpoint_FullMethodName = "/microcore.v1.Http/AddEndpoint"
+	Http_AddEndpoint_FullMethodName      = "/microcore.v1.Http/AddEndpoint"
+	Http_AddStream_FullMethodName        = "/microcore.v1.Http/AddStream"
+	Http_SendEvent_FullMethodName        = "/microcore.v1.Http/SendEvent"
+	Http_AddAuthValidator_FullMethodName = "/microcore.v1.Http/AddAuthValidator"
 )
 
 // HttpClient is the client API for Http service.
@@ -35,6 +38,18 @@ type HttpClient interface {
 	// Adds one endpoint. Fails with MC_ERR_HTTP_ROUTE when the method and path are
 	// already taken, and with MC_ERR_HTTP_LATE_ROUTE after the server listens.
 	AddEndpoint(ctx context.Context, in *AddEndpointRequest, opts ...grpc.CallOption) (*AddEndpointResponse, error)
+	// Adds a server-sent events endpoint (GET, text/event-stream). When a client
+	// connects, the kernel invokes the handler with the request, stream_id set;
+	// the plugin then sends events with SendEvent for as long as the client stays.
+	AddStream(ctx context.Context, in *AddStreamRequest, opts ...grpc.CallOption) (*AddStreamResponse, error)
+	// Sends one event down an open stream. Fails with MC_ERR_HTTP_STREAM_CLOSED
+	// once the client has gone (or was too slow to keep up and was cut off).
+	SendEvent(ctx context.Context, in *SendEventRequest, opts ...grpc.CallOption) (*SendEventResponse, error)
+	// Adds an auth validator that endpoints name in their `auth` field. Before such
+	// an endpoint's handler runs, the kernel invokes the validator with the request;
+	// what it returns becomes HttpRequest.auth, and an error (or null) answers the
+	// client instead (MC_ERR_HTTP_UNAUTHORIZED). The http tool knows no auth scheme.
+	AddAuthValidator(ctx context.Context, in *AddAuthValidatorRequest, opts ...grpc.CallOption) (*AddAuthValidatorResponse, error)
 }
 
 type httpClient struct {
@@ -55,6 +70,36 @@ func (c *httpClient) AddEndpoint(ctx context.Context, in *AddEndpointRequest, op
 	return out, nil
 }
 
+func (c *httpClient) AddStream(ctx context.Context, in *AddStreamRequest, opts ...grpc.CallOption) (*AddStreamResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddStreamResponse)
+	err := c.cc.Invoke(ctx, Http_AddStream_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *httpClient) SendEvent(ctx context.Context, in *SendEventRequest, opts ...grpc.CallOption) (*SendEventResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SendEventResponse)
+	err := c.cc.Invoke(ctx, Http_SendEvent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *httpClient) AddAuthValidator(ctx context.Context, in *AddAuthValidatorRequest, opts ...grpc.CallOption) (*AddAuthValidatorResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddAuthValidatorResponse)
+	err := c.cc.Invoke(ctx, Http_AddAuthValidator_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HttpServer is the server API for Http service.
 // All implementations must embed UnimplementedHttpServer
 // for forward compatibility.
@@ -64,6 +109,18 @@ type HttpServer interface {
 	// Adds one endpoint. Fails with MC_ERR_HTTP_ROUTE when the method and path are
 	// already taken, and with MC_ERR_HTTP_LATE_ROUTE after the server listens.
 	AddEndpoint(context.Context, *AddEndpointRequest) (*AddEndpointResponse, error)
+	// Adds a server-sent events endpoint (GET, text/event-stream). When a client
+	// connects, the kernel invokes the handler with the request, stream_id set;
+	// the plugin then sends events with SendEvent for as long as the client stays.
+	AddStream(context.Context, *AddStreamRequest) (*AddStreamResponse, error)
+	// Sends one event down an open stream. Fails with MC_ERR_HTTP_STREAM_CLOSED
+	// once the client has gone (or was too slow to keep up and was cut off).
+	SendEvent(context.Context, *SendEventRequest) (*SendEventResponse, error)
+	// Adds an auth validator that endpoints name in their `auth` field. Before such
+	// an endpoint's handler runs, the kernel invokes the validator with the request;
+	// what it returns becomes HttpRequest.auth, and an error (or null) answers the
+	// client instead (MC_ERR_HTTP_UNAUTHORIZED). The http tool knows no auth scheme.
+	AddAuthValidator(context.Context, *AddAuthValidatorRequest) (*AddAuthValidatorResponse, error)
 	mustEmbedUnimplementedHttpServer()
 }
 
@@ -76,6 +133,15 @@ type UnimplementedHttpServer struct{}
 
 func (UnimplementedHttpServer) AddEndpoint(context.Context, *AddEndpointRequest) (*AddEndpointResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method AddEndpoint not implemented")
+}
+func (UnimplementedHttpServer) AddStream(context.Context, *AddStreamRequest) (*AddStreamResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AddStream not implemented")
+}
+func (UnimplementedHttpServer) SendEvent(context.Context, *SendEventRequest) (*SendEventResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SendEvent not implemented")
+}
+func (UnimplementedHttpServer) AddAuthValidator(context.Context, *AddAuthValidatorRequest) (*AddAuthValidatorResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AddAuthValidator not implemented")
 }
 func (UnimplementedHttpServer) mustEmbedUnimplementedHttpServer() {}
 func (UnimplementedHttpServer) testEmbeddedByValue()              {}
@@ -116,6 +182,60 @@ func _Http_AddEndpoint_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Http_AddStream_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddStreamRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HttpServer).AddStream(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Http_AddStream_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HttpServer).AddStream(ctx, req.(*AddStreamRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Http_SendEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendEventRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HttpServer).SendEvent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Http_SendEvent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HttpServer).SendEvent(ctx, req.(*SendEventRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Http_AddAuthValidator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddAuthValidatorRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HttpServer).AddAuthValidator(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Http_AddAuthValidator_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HttpServer).AddAuthValidator(ctx, req.(*AddAuthValidatorRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Http_ServiceDesc is the grpc.ServiceDesc for Http service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -126,6 +246,18 @@ var Http_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AddEndpoint",
 			Handler:    _Http_AddEndpoint_Handler,
+		},
+		{
+			MethodName: "AddStream",
+			Handler:    _Http_AddStream_Handler,
+		},
+		{
+			MethodName: "SendEvent",
+			Handler:    _Http_SendEvent_Handler,
+		},
+		{
+			MethodName: "AddAuthValidator",
+			Handler:    _Http_AddAuthValidator_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
