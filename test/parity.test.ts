@@ -155,6 +155,16 @@ describe('one contract, three hostings', () => {
     expect(byHosting).toEqual([{ hosting: 'go', n: 3 }, { hosting: 'rust', n: 3 }, { hosting: 'ts', n: 3 }]);
   });
 
+  it('classifies a unique violation the same in every hosting: code, kind, table, columns', async () => {
+    for (const h of HOSTINGS) {
+      const res = await call('POST', `/parity/${h.name}/unique`);
+      expect(res.status, `${h.name}: ${res.text}`).toBe(409);
+      const { error } = JSON.parse(res.text);
+      expect(error.code, h.name).toBe('MC_ERR_DB_UNIQUE');
+      expect(error.details, h.name).toMatchObject({ kind: 'unique', table: 'parity_unique', columns: 'hosting' });
+    }
+  });
+
   it('sends bus requests across every pair of hostings with exact values', async () => {
     for (const from of HOSTINGS) {
       for (const to of HOSTINGS) {

@@ -51,7 +51,11 @@ func (p *parity) OnBoot(ctx context.Context, k *microcore.Kernel) error {
 			return err
 		}
 	}
-	return p.addBus(ctx, k)
+	if err := p.addBus(ctx, k); err != nil {
+		return err
+	}
+	// Last, so every handler above keeps its id.
+	return k.Http.AddEndpoint(ctx, microcore.Endpoint{Method: "POST", Path: base + "/unique", Summary: "Inserts this hosting's row twice; passes on the unique violation."}, p.unique)
 }
 
 // values answers with the row exactly as the db tool returned it, so any change
@@ -115,6 +119,17 @@ func (p *parity) execute(ctx context.Context, _ *microcorev1.HttpRequest) (*micr
 		return nil, err
 	}
 	return microcore.Respond(0, map[string]any{"changes": res.GetChanges(), "lastInsertId": res.GetLastInsertId()})
+}
+
+// unique inserts the same key twice: the second insert's classified error
+// (MC_ERR_DB_UNIQUE) is passed on unchanged.
+func (p *parity) unique(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
+	const insert = "INSERT INTO parity_unique (hosting) VALUES (?)"
+	if _, err := p.k.Db.Execute(ctx, insert, hosting); err != nil {
+		return nil, err
+	}
+	_, err := p.k.Db.Execute(ctx, insert, hosting)
+	return nil, unexpectedSuccess(err, "POST /parity/go/unique", "the second insert")
 }
 
 func (p *parity) count(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {

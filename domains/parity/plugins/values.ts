@@ -28,6 +28,7 @@ export class ParityValuesPlugin {
     await this.#http.addEndpoint({ method: 'GET', path: `${base}/bad-sql`, handler: () => this.#db.query({ sql: 'SELEC 1' }) });
     await this.#http.addEndpoint({ method: 'GET', path: `${base}/count`, handler: () => this.count() });
     await this.#http.addEndpoint({ method: 'POST', path: `${base}/execute`, handler: () => this.execute() });
+    await this.#http.addEndpoint({ method: 'POST', path: `${base}/unique`, handler: () => this.unique() });
   }
 
   async values() {
@@ -52,6 +53,13 @@ export class ParityValuesPlugin {
 
   async execute() {
     return this.#db.execute({ sql: "INSERT INTO parity_items (hosting, text) VALUES (?, 'execute')", params: [HOSTING] });
+  }
+
+  /** Inserts this hosting's row twice: the second is a unique violation, passed on unchanged. */
+  async unique() {
+    const insert = { sql: 'INSERT INTO parity_unique (hosting) VALUES (?)', params: [HOSTING] };
+    await this.#db.execute(insert);
+    return this.#db.execute(insert);
   }
 
   async count() {

@@ -33,7 +33,9 @@ fn on_boot(_: OnBootRequest) -> Result<(), Error> {
     bus::subscribe(Subscription::new(format!("parity.{HOSTING}.echo")), echo)?;
     bus::subscribe(Subscription::new(BROADCAST).broadcast(), record_broadcast)?;
     http::add_endpoint(Endpoint::new("POST", path("publish")), publish)?;
-    http::add_endpoint(Endpoint::new("POST", path("request/:to")), request)
+    http::add_endpoint(Endpoint::new("POST", path("request/:to")), request)?;
+    // Last, so every handler above keeps its id.
+    http::add_endpoint(Endpoint::new("POST", path("unique")), unique)
 }
 
 /// Writes one row of every value kind and answers with it as read back.
@@ -82,6 +84,14 @@ fn execute(_: HttpRequest) -> Result<HttpResponse, Error> {
         ("changes", Value::from(done.changes)),
         ("lastInsertId", Value::from(done.last_insert_id)),
     ])))
+}
+
+/// Inserts this hosting's row twice: the second insert's unique violation is passed on.
+fn unique(_: HttpRequest) -> Result<HttpResponse, Error> {
+    let insert = "INSERT INTO parity_unique (hosting) VALUES (?)";
+    db::execute(insert, [HOSTING.into()])?;
+    db::execute(insert, [HOSTING.into()])?;
+    Err(unexpected("the second insert into parity_unique succeeded"))
 }
 
 fn count(_: HttpRequest) -> Result<HttpResponse, Error> {
