@@ -20,6 +20,7 @@ import { SubscriptionTable } from './subscription-table.ts';
 import { Tracer } from './tracer.ts';
 import { ToolCaller } from './tool-call.ts';
 import { toolMethods } from './tool-loader.ts';
+import { newTrace, runInTrace } from './trace.ts';
 import { createToolProxy } from './tool-proxy.ts';
 import type { Tool, ToolClass, ToolContext } from './tool.ts';
 import type { HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
@@ -89,7 +90,9 @@ export async function testTools(options: { identity?: string; migrations?: strin
       const route = routes.get(method, path);
       if (!route) throw new Error(`no endpoint ${method} ${path} (added: ${routes.list().map((r) => `${r.method} ${r.path}`).join(', ') || 'none'})`);
       const request: Plain<HttpRequest> = { method, route: path, url: path, params: init.params ?? {}, query: init.query ?? {}, headers: {}, body: (init.body ?? null) as never, requestId: 'test', streamId: '', auth: null };
-      return handlers.get(route.handlerId)!(request);
+      // As the http tool does: the request is a trace root and the event being handled.
+      const trace = newTrace();
+      return runInTrace({ ...trace, eventId: request.requestId }, () => handlers.get(route.handlerId)!(request));
     },
     async close() {
       for (const t of instances.reverse()) await t.shutdown?.();

@@ -7,7 +7,7 @@ import { McError, mcError, toMcError } from './errors.ts';
 import type { CallMetrics } from './metrics.ts';
 import { fromPlain } from './plain.ts';
 import type { Registry } from './registry.ts';
-import { currentTrace, newTrace } from './trace.ts';
+import { currentTrace } from './trace.ts';
 
 /** A loaded tool: its contract name and its method implementations. */
 export interface ToolSlot {
@@ -20,6 +20,7 @@ export interface ToolSlot {
 // brings it back (MicroCoreOS's hybrid policy).
 const INFRA_CODES = new Set(['MC_ERR_INTERNAL', 'MC_ERR_TOOL_UNAVAILABLE']);
 const DEAD_STREAK = 5;
+const NO_TRACE = { traceId: '', spanId: '' };
 
 export class ToolCaller {
   #metrics: CallMetrics;
@@ -33,7 +34,9 @@ export class ToolCaller {
 
   /** Calls the tool; returns the output as a message of the method's output type. */
   async call(caller: string, tool: ToolSlot, method: DescMethod, input: Record<string, unknown>): Promise<Message> {
-    const trace = currentTrace() ?? newTrace();
+    // A call outside any trace (at boot, from a timer) records an empty trace id
+    // rather than paying for a new trace nobody will follow.
+    const trace = currentTrace() ?? NO_TRACE;
     const where = `${tool.name}.${method.localName}`;
     const started = performance.now();
     try {

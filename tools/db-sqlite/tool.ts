@@ -16,9 +16,12 @@ import { describeSchema } from './schema.ts';
 
 type Params = JsValue[];
 
+const STATEMENT_CACHE = 500;
+
 export default class SqliteDb implements ToolMethods<'db'> {
   static readonly contract = 'db';
   #db?: Db;
+  #statements = new Map<string, Statement>();
 
   setup(ctx: ToolContext): void {
     const configured = ctx.env.DATABASE_PATH || 'data/microcore.db';
@@ -78,6 +81,7 @@ export default class SqliteDb implements ToolMethods<'db'> {
   }
 
   shutdown(): void {
+    this.#statements.clear();
     this.#db?.close();
     this.#db = undefined;
   }
@@ -87,8 +91,17 @@ export default class SqliteDb implements ToolMethods<'db'> {
     return this.#db;
   }
 
+  // Preparing costs ~5× running a simple statement, and plugins send the same SQL
+  // text again and again: keep the most recent statements, oldest out first.
+  // (SQLite re-prepares a cached statement itself when the schema changes.)
   #prepare(sql: string): Statement {
-    return this.#open().prepare(sql);
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.#open().prepare(sql);
+      if (this.#statements.size >= STATEMENT_CACHE) this.#statements.delete(this.#statements.keys().next().value!);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
   }
 
   #execute(sql: string, params: Params): { changes: bigint; lastInsertId: bigint } {
