@@ -5,7 +5,7 @@
 import { fromBinary, toBinary, type DescMethod } from '@bufbuild/protobuf';
 import { methodOf, serviceOf } from './contract.ts';
 import { mcError } from './errors.ts';
-import { toPlain } from './plain.ts';
+import { fromPlain, toPlain } from './plain.ts';
 import type { ToolCaller, ToolSlot } from './tool-call.ts';
 
 export interface GatewayCaller {
@@ -45,6 +45,6 @@ export class Gateway {
       throw mcError('MC_ERR_GATEWAY_BAD_MESSAGE', `${caller.identity} sent ${toolName}.${method.name} bytes that are not a ${method.input.typeName}`, { tool: toolName, method: method.name }, err);
     }
     const output = await this.#toolCaller.call(caller.identity, tool, method, toPlain(method.input, message as never));
-    return toBinary(method.output, output as never);
+    return toBinary(method.output, fromPlain(method.output, output, `${toolName}.${method.name} result`));
   }
 }

@@ -37,9 +37,9 @@ const status = () => registry.get('tool', 'state')!.status;
 const settle = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as McError);
 
 describe('ToolCaller calls and metrics', () => {
-  it('passes the input and the call context, and returns the output as a message', async () => {
+  it('passes the input and the call context, and returns the output complete, in plain form', async () => {
     const out = await callGet();
-    expect(out).toMatchObject({ $typeName: 'microcore.v1.StateGetResponse', found: true });
+    expect(out).toEqual({ found: true, value: 'v' });
     expect(calls).toEqual([{ method: 'get', input: { key: 'k' }, caller: 'shop/cart', traceId: '' }]); // outside any trace: no trace is invented
   });
 

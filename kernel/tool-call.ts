@@ -1,11 +1,11 @@
 // The one path every tool call takes, whatever the caller's hosting: health
 // check, trace context, the call, output normalized against the contract,
 // metrics, health update. Native proxies and the gateway both end here.
-import type { DescMethod, Message } from '@bufbuild/protobuf';
+import type { DescMethod } from '@bufbuild/protobuf';
 import type { CallContext } from './contract.ts';
 import { McError, mcError, toMcError } from './errors.ts';
 import type { CallMetrics } from './metrics.ts';
-import { fromPlain } from './plain.ts';
+import { normalize } from './normalize.ts';
 import type { Registry } from './registry.ts';
 import { currentTrace } from './trace.ts';
 
@@ -32,8 +32,8 @@ export class ToolCaller {
     this.#registry = registry;
   }
 
-  /** Calls the tool; returns the output as a message of the method's output type. */
-  async call(caller: string, tool: ToolSlot, method: DescMethod, input: Record<string, unknown>): Promise<Message> {
+  /** Calls the tool; returns its output checked against the contract, in complete plain form. */
+  async call(caller: string, tool: ToolSlot, method: DescMethod, input: Record<string, unknown>): Promise<Record<string, unknown>> {
     // A call outside any trace (at boot, from a timer) records an empty trace id
     // rather than paying for a new trace nobody will follow.
     const trace = currentTrace() ?? NO_TRACE;
@@ -46,7 +46,7 @@ export class ToolCaller {
       const out = await tool.methods[method.localName]!(input, { caller, traceId: trace.traceId });
       let output;
       try {
-        output = fromPlain(method.output, out ?? {}, `${where} result`);
+        output = normalize(method.output, out, `${where} result`);
       } catch (err) {
         // The tool broke the contract, not the caller: count it against the tool.
         throw mcError('MC_ERR_INTERNAL', `tool '${tool.name}' returned a ${where} result that does not fit ${method.output.typeName}: ${(err as Error).message}`, { tool: tool.name }, err);

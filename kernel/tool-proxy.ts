@@ -4,7 +4,7 @@
 // plugin's handler table and replaced by their ids.
 import type { DescService } from '@bufbuild/protobuf';
 import { mcError } from './errors.ts';
-import { fromPlain, toPlain } from './plain.ts';
+import { normalize } from './normalize.ts';
 import type { ToolCaller, ToolSlot } from './tool-call.ts';
 
 /** Where a native plugin's handler functions are kept, by id. */
@@ -24,9 +24,7 @@ export function createToolProxy(caller: string, service: DescService, tool: Tool
         if (typeof handler !== 'function') throw mcError('MC_ERR_INVALID_ARGUMENT', `${where} input.handler must be a function (native plugins pass the handler itself)`, { field: `${where}.handler` });
         wire = { ...rest, handlerId: handlers.addHandler(handler as never) };
       }
-      const message = fromPlain(method.input, wire, `${where} input`);
-      const output = await toolCaller.call(caller, tool, method, toPlain(method.input, message as never));
-      return toPlain(method.output, output as never);
+      return toolCaller.call(caller, tool, method, normalize(method.input, wire, `${where} input`));
     };
   }
   return Object.freeze(proxy);
