@@ -21,7 +21,7 @@ export function formatSchema(tables: SchemaTable[]): string {
   if (!tables.length) return 'no tables';
   return tables
     .map((t) => {
-      const cols = t.columns.map((c) => `  ${c.name.padEnd(20)} ${c.type.padEnd(8)}${c.primaryKey ? ' primary key' : ''}${c.notNull ? ' not null' : ''}${c.unique ? ' unique' : ''}${c.defaultValue ? ` default ${c.defaultValue}` : ''}`);
+      const cols = t.columns.map((c) => `  ${c.name.padEnd(20)} ${c.type.padEnd(8)}${c.primaryKey ? ' primary key' : ''}${c.notNull ? ' not null' : ''}${c.unique ? ' unique' : ''}${c.defaultValue ? ` default ${c.defaultValue}` : ''}`.trimEnd());
       return `${t.name}${t.owner ? `  (${t.owner})` : ''}\n${cols.join('\n')}`;
     })
     .join('\n\n');

@@ -36,12 +36,19 @@ const KEEP = 1000;
 
 export class Tracer {
   #nodes = new Map<string, TraceNode>();
+  // Eviction order as a ring of ids: deleting a Map's first key over and over
+  // makes V8 skip ever more holes to find the next one.
+  #ring: (string | undefined)[] = new Array(KEEP);
+  #next = 0;
 
   /** Records a node; returns a function that closes it with its outcome. */
   begin(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>): (outcome?: { code?: string }) => void {
     const entry: TraceNode = { ...node, at: Date.now(), ms: 0, ok: true, reactions: [] };
+    const evicted = this.#ring[this.#next];
+    if (evicted !== undefined && this.#nodes.get(evicted)?.id === evicted) this.#nodes.delete(evicted);
+    this.#ring[this.#next] = entry.id;
+    this.#next = (this.#next + 1) % KEEP;
     this.#nodes.set(entry.id, entry);
-    if (this.#nodes.size > KEEP) this.#nodes.delete(this.#nodes.keys().next().value!);
     const started = performance.now();
     return (outcome = {}) => {
       entry.ms = performance.now() - started;

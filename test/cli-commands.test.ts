@@ -60,6 +60,19 @@ describe('microcore migrate', () => {
   });
 });
 
+describe('microcore schema', () => {
+  it('prints each table with its columns in one type vocabulary, and its owner', () => {
+    root = writeProject({ 'domains/notes/migrations/001_notes.sql': "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, tag TEXT UNIQUE DEFAULT 'none', score REAL);" });
+    const res = microcore(['schema'], { DATABASE_PATH: join(root, 'app.db') });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^notes {2}\(notes\)$/m);
+    expect(res.stdout).toMatch(/^ {2}id\s+integer\s+primary key$/m);
+    expect(res.stdout).toMatch(/^ {2}body\s+text\s+not null$/m);
+    expect(res.stdout).toMatch(/^ {2}tag\s+text\s+unique default 'none'$/m);
+    expect(res.stdout).toMatch(/^ {2}score\s+real$/m);
+  });
+});
+
 describe('microcore new', () => {
   it('lays out a native plugin and its test, which boots and answers; refuses to overwrite and bad names', async () => {
     root = writeProject({});
