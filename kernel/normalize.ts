@@ -46,11 +46,11 @@ function field(f: DescField, v: unknown, where: string): unknown {
   switch (f.fieldKind) {
     case 'list':
       if (!Array.isArray(v)) throw invalid(where, 'must be an array');
-      return v.map((item, i) => (f.listKind === 'message' ? message(f.message, item, `${where}[${i}]`) : scalar(f.listKind === 'enum' ? ScalarType.INT32 : f.scalar, item, `${where}[${i}]`)));
+      return v.map((item, i) => (f.listKind === 'message' ? message(f.message, item, `${where}[${i}]`) : checkScalar(f.listKind === 'enum' ? ScalarType.INT32 : f.scalar, item, `${where}[${i}]`)));
     case 'map': {
       if (typeof v !== 'object' || v === null) throw invalid(where, 'must be an object');
       const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v)) out[k] = f.mapKind === 'message' ? message(f.message, item, `${where}.${k}`) : scalar(f.mapKind === 'enum' ? ScalarType.INT32 : f.scalar, item, `${where}.${k}`);
+      for (const [k, item] of Object.entries(v)) out[k] = f.mapKind === 'message' ? message(f.message, item, `${where}.${k}`) : checkScalar(f.mapKind === 'enum' ? ScalarType.INT32 : f.scalar, item, `${where}.${k}`);
       return out;
     }
     default:
@@ -60,8 +60,8 @@ function field(f: DescField, v: unknown, where: string): unknown {
 
 function single(f: DescField, v: unknown, where: string): unknown {
   if (f.fieldKind === 'message') return message(f.message, v, where);
-  if (f.fieldKind === 'enum') return scalar(ScalarType.INT32, v, where);
-  if (f.fieldKind === 'scalar') return scalar(f.scalar, v, where);
+  if (f.fieldKind === 'enum') return checkScalar(ScalarType.INT32, v, where);
+  if (f.fieldKind === 'scalar') return checkScalar(f.scalar, v, where);
   throw invalid(where, 'is a list or map where one value belongs');
 }
 
@@ -98,7 +98,8 @@ function defaultOf(f: DescField): unknown {
   }
 }
 
-function scalar(type: ScalarType, v: unknown, where: string): unknown {
+/** A scalar of the given protobuf type, or MC_ERR_INVALID_ARGUMENT naming the field. */
+export function checkScalar(type: ScalarType, v: unknown, where: string): unknown {
   switch (type) {
     case ScalarType.STRING:
       if (typeof v === 'string') return v;

@@ -3,6 +3,7 @@
 // exists in the contract: the same check for a native call as for a sidecar's.
 import { create, ScalarType, type DescField, type DescMessage, type DescOneof, type MessageShape } from '@bufbuild/protobuf';
 import { mcError } from './errors.ts';
+import { checkScalar } from './normalize.ts';
 import { jsToValue, jsToValueMap, valueMapToJs, valueToJs } from './values.ts';
 
 const VALUE = 'microcore.v1.Value';
@@ -81,11 +82,11 @@ function fieldToInit(field: DescField, v: unknown, where: string): unknown {
   switch (field.fieldKind) {
     case 'list':
       if (!Array.isArray(v)) throw invalid(where, 'must be an array');
-      return v.map((item, i) => (field.listKind === 'message' ? messageToInit(field.message, item, `${where}[${i}]`) : scalarToInit(field.scalar ?? ScalarType.INT32, item, `${where}[${i}]`)));
+      return v.map((item, i) => (field.listKind === 'message' ? messageToInit(field.message, item, `${where}[${i}]`) : checkScalar(field.scalar ?? ScalarType.INT32, item, `${where}[${i}]`)));
     case 'map': {
       if (typeof v !== 'object' || v === null) throw invalid(where, 'must be an object');
       const out: Record<string, unknown> = {};
-      for (const [k, item] of Object.entries(v)) out[k] = field.mapKind === 'message' ? messageToInit(field.message, item, `${where}.${k}`) : scalarToInit(field.mapKind === 'enum' ? ScalarType.INT32 : field.scalar, item, `${where}.${k}`);
+      for (const [k, item] of Object.entries(v)) out[k] = field.mapKind === 'message' ? messageToInit(field.message, item, `${where}.${k}`) : checkScalar(field.mapKind === 'enum' ? ScalarType.INT32 : field.scalar, item, `${where}.${k}`);
       return out;
     }
     default:
@@ -95,7 +96,7 @@ function fieldToInit(field: DescField, v: unknown, where: string): unknown {
 
 function singleToInit(field: DescField, v: unknown, where: string): unknown {
   if (field.message) return messageToInit(field.message, v, where);
-  return scalarToInit(field.scalar ?? ScalarType.INT32, v, where);
+  return checkScalar(field.scalar ?? ScalarType.INT32, v, where);
 }
 
 function messageToInit(schema: DescMessage, v: unknown, where: string): unknown {
@@ -105,35 +106,6 @@ function messageToInit(schema: DescMessage, v: unknown, where: string): unknown 
     return jsToValueMap(v, where);
   }
   return create(schema, plainToInit(schema, v, where) as never);
-}
-
-function scalarToInit(type: ScalarType, v: unknown, where: string): unknown {
-  switch (type) {
-    case ScalarType.STRING:
-      if (typeof v === 'string') return v;
-      break;
-    case ScalarType.BOOL:
-      if (typeof v === 'boolean') return v;
-      break;
-    case ScalarType.BYTES:
-      if (v instanceof Uint8Array) return v;
-      break;
-    case ScalarType.INT64:
-    case ScalarType.UINT64:
-    case ScalarType.SINT64:
-    case ScalarType.FIXED64:
-    case ScalarType.SFIXED64:
-      if (typeof v === 'bigint') return v;
-      if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
-      break;
-    case ScalarType.DOUBLE:
-    case ScalarType.FLOAT:
-      if (typeof v === 'number') return v;
-      break;
-    default:
-      if (typeof v === 'number' && Number.isInteger(v)) return v;
-  }
-  throw invalid(where, `has the wrong type (${ScalarType[type].toLowerCase()} expected, got ${typeof v})`);
 }
 
 function invalid(where: string, what: string) {
