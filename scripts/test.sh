@@ -2,7 +2,7 @@
 # Sets up (if needed) and runs every test: generated code is current and buf
 # lint passes, the TypeScript type-checks, vitest (kernel, tools, domains, and
 # the cross-hosting tests against the real sidecar and wasm module), go test for
-# the Go SDK and sidecar, cargo test for the Rust SDK.
+# the Go SDK and sidecars, cargo test for the Rust SDK and wasm plugin crates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -17,6 +17,7 @@ npx vitest run
 echo "→ go test (sdk/go, sidecars)"
 (cd sdk/go && go vet ./... && go test ./...)
 for d in sidecars/*/; do [ -f "$d/go.mod" ] && (cd "$d" && go vet ./... && go test ./...); done
-echo "→ cargo test (sdk/rust)"
+echo "→ cargo test (sdk/rust, wasm plugin crates on the host)"
 (cd sdk/rust && cargo test --quiet)
+for d in wasm-plugins/*/; do [ -f "$d/Cargo.toml" ] && (cd "$d" && cargo test --quiet); done
 echo "all tests passed"
