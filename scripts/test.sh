@@ -16,8 +16,12 @@ echo "→ vitest"
 npx vitest run
 echo "→ go test (sdk/go, sidecars)"
 (cd sdk/go && go vet ./... && go test ./...)
-for d in sidecars/*/; do [ -f "$d/go.mod" ] && (cd "$d" && go vet ./... && go test ./...); done
+for d in sidecars/*/; do
+  if [ -f "$d/go.mod" ]; then (cd "$d" && go vet ./... && go test ./...); fi
+done
 echo "→ cargo test (sdk/rust, wasm plugin crates on the host)"
 (cd sdk/rust && cargo test --quiet)
-for d in wasm-plugins/*/; do [ -f "$d/Cargo.toml" ] && (cd "$d" && cargo test --quiet); done
+for d in wasm-plugins/*/; do
+  if [ -f "$d/Cargo.toml" ]; then (cd "$d" && cargo test --quiet); fi
+done
 echo "all tests passed"
