@@ -13,7 +13,7 @@ bash scripts/check-gen.sh
 echo "→ tsc --noEmit"
 npx tsc --noEmit
 echo "→ vitest"
-npx vitest run
+npx vitest run --reporter=default --reporter=json --outputFile=.tools/vitest-report.json
 echo "→ go test (sdk/go, sidecars)"
 (cd sdk/go && go vet ./... && go test ./...)
 for d in sidecars/*/; do
@@ -24,4 +24,5 @@ echo "→ cargo test (sdk/rust, wasm plugin crates on the host)"
 for d in wasm-plugins/*/; do
   if [ -f "$d/Cargo.toml" ]; then (cd "$d" && cargo test --quiet); fi
 done
-echo "all tests passed"
+# The closing line CI reads: the vitest totals (go test and cargo test print their own above).
+node -e 'const r = require("./.tools/vitest-report.json"); console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`)'
