@@ -207,7 +207,7 @@ export class Kernel {
   async #stopTool(tool: LoadedTool): Promise<void> {
     const t0 = performance.now();
     await withTimeout(this.#stepMs, `${tool.folder} shutdown`, () => tool.instance.shutdown?.()).catch((err) => this.#log.error((err as Error).message));
-    if (this.registry.get('tool', tool.contract)?.status !== 'failed') this.registry.set('tool', tool.contract, { status: 'stopped' });
+    if (this.registry.status('tool', tool.contract) !== 'failed') this.registry.set('tool', tool.contract, { status: 'stopped' });
     this.#log.debug(`stopped ${tool.folder} in ${ms(t0)} ms`);
   }
 
@@ -242,7 +242,7 @@ export class Kernel {
   }
 
   #completionOrder(): LoadedTool[] {
-    const ready = this.#tools.filter((t) => this.registry.get('tool', t.contract)?.status !== 'failed');
+    const ready = this.#tools.filter((t) => this.registry.status('tool', t.contract) !== 'failed');
     return ready.sort((a, b) => Number(a.contract === LAST_TO_COMPLETE) - Number(b.contract === LAST_TO_COMPLETE) || a.contract.localeCompare(b.contract));
   }
 

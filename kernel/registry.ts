@@ -41,6 +41,11 @@ export class Registry {
     return item && { ...item, needs: [...item.needs] };
   }
 
+  /** Just the status: the hot path (every tool call asks) needs no copy. */
+  status(kind: ItemKind, name: string): ItemState | undefined {
+    return this.#items.get(key(kind, name))?.status;
+  }
+
   list(): ReportItem[] {
     return [...this.#items.values()].map((item) => ({ ...item, needs: [...item.needs] }));
   }

@@ -40,7 +40,7 @@ export class ToolCaller {
     const where = `${tool.name}.${method.localName}`;
     const started = performance.now();
     try {
-      const status = this.#registry.get('tool', tool.name)?.status;
+      const status = this.#registry.status('tool', tool.name);
       // A dead tool still gets calls: the next success is how it recovers.
       if (status !== 'ready' && status !== 'dead') throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${caller} called ${where}, but tool '${tool.name}' is ${status ?? 'not loaded'}`, { tool: tool.name });
       const out = await tool.methods[method.localName]!(input, { caller, traceId: trace.traceId });
@@ -63,7 +63,7 @@ export class ToolCaller {
   #finish(caller: string, tool: string, method: string, started: number, traceId: string, error?: McError): void {
     this.#metrics.record({ caller, tool, method, ms: performance.now() - started, ok: !error, code: error?.code, traceId, eventId: currentTrace()?.eventId, at: Date.now() });
     if (!error) {
-      if (this.#registry.get('tool', tool)?.status === 'dead') this.#registry.set('tool', tool, { status: 'ready', reason: undefined, code: undefined });
+      if (this.#registry.status('tool', tool) === 'dead') this.#registry.set('tool', tool, { status: 'ready', reason: undefined, code: undefined });
       this.#streaks.set(tool, 0);
       return;
     }
@@ -71,6 +71,6 @@ export class ToolCaller {
     const streak = (this.#streaks.get(tool) ?? 0) + 1;
     this.#streaks.set(tool, streak);
     const dead = error.code === 'MC_ERR_TOOL_UNAVAILABLE' || streak >= DEAD_STREAK;
-    if (dead && this.#registry.get('tool', tool)?.status === 'ready') this.#registry.set('tool', tool, { status: 'dead', reason: error.message, code: error.code });
+    if (dead && this.#registry.status('tool', tool) === 'ready') this.#registry.set('tool', tool, { status: 'dead', reason: error.message, code: error.code });
   }
 }
