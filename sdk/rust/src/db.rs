@@ -1,11 +1,12 @@
 //! The db tool: SQL with positional `?` parameters.
 
 use crate::call::call;
-use crate::pb::{ExecuteRequest, QueryOneRequest, QueryRequest, TransactionRequest};
+use crate::pb::{DescribeSchemaRequest, ExecuteRequest, QueryOneRequest, QueryRequest, TransactionRequest};
 use crate::{Error, Value};
 
 pub use crate::pb::{
-    ExecuteResponse, QueryOneResponse, QueryResponse, Statement, StatementResult, TransactionResponse,
+    ColumnSchema, DescribeSchemaResponse, ExecuteResponse, QueryOneResponse, QueryResponse, Statement, StatementResult,
+    TableSchema, TransactionResponse,
 };
 
 const TOOL: &str = "db";
@@ -35,4 +36,9 @@ pub fn execute(sql: &str, params: impl IntoIterator<Item = Value>) -> Result<Exe
 /// Db.Transaction: the statements in order, all committed or none.
 pub fn transaction(statements: Vec<Statement>) -> Result<TransactionResponse, Error> {
     call(TOOL, "Transaction", &TransactionRequest { statements })
+}
+
+/// Db.DescribeSchema: every table with its columns, in one type vocabulary.
+pub fn describe_schema() -> Result<DescribeSchemaResponse, Error> {
+    call(TOOL, "DescribeSchema", &DescribeSchemaRequest {})
 }

@@ -3,7 +3,10 @@
 use std::rc::Rc;
 
 use crate::call::call;
-use crate::pb::{AddEndpointRequest, AddEndpointResponse};
+use crate::pb::{
+    AddAuthValidatorRequest, AddAuthValidatorResponse, AddEndpointRequest, AddEndpointResponse, AddStreamRequest,
+    AddStreamResponse, SendEventRequest, SendEventResponse,
+};
 use crate::registry::{self, Handler};
 use crate::{Error, Value};
 
@@ -60,7 +63,96 @@ pub fn add_endpoint(
     call::<_, AddEndpointResponse>(TOOL, "AddEndpoint", &request).map(drop).inspect_err(|_| registry::remove(&id))
 }
 
+/// Http.AddStream: a server-sent events endpoint (GET). When a client connects,
+/// `handler` runs with the request (its `stream_id` set) and may send events with
+/// [`send_event`]; the stream stays open after it returns.
+pub fn add_stream(path: &str, handler: impl Fn(HttpRequest) -> Result<(), Error> + 'static) -> Result<(), Error> {
+    let id = registry::add(Handler::Http(Rc::new(move |req| handler(req).map(|()| response(Value::null())))));
+    let request = AddStreamRequest { path: path.into(), handler_id: id.clone(), ..AddStreamRequest::default() };
+    call::<_, AddStreamResponse>(TOOL, "AddStream", &request).map(drop).inspect_err(|_| registry::remove(&id))
+}
+
+/// Http.SendEvent: one event down an open stream (`MC_ERR_HTTP_STREAM_CLOSED`
+/// once its client has gone). `event` and `id` may be empty.
+pub fn send_event(stream_id: &str, event: &str, data: impl Into<Value>, id: &str) -> Result<(), Error> {
+    let request =
+        SendEventRequest { stream_id: stream_id.into(), event: event.into(), data: Some(data.into()), id: id.into() };
+    call::<_, SendEventResponse>(TOOL, "SendEvent", &request).map(drop)
+}
+
+/// Http.AddAuthValidator: endpoints naming `name` in their `auth` field run
+/// `validator` first. What it returns becomes the request's `auth`; a null
+/// value or an Err refuses the request.
+pub fn add_auth_validator(
+    name: &str,
+    validator: impl Fn(HttpRequest) -> Result<Value, Error> + 'static,
+) -> Result<(), Error> {
+    let id = registry::add(Handler::Http(Rc::new(move |req| validator(req).map(response))));
+    let request = AddAuthValidatorRequest { name: name.into(), handler_id: id.clone() };
+    call::<_, AddAuthValidatorResponse>(TOOL, "AddAuthValidator", &request)
+        .map(drop)
+        .inspect_err(|_| registry::remove(&id))
+}
+
 /// A response with the endpoint's success status and this body.
 pub fn response(body: impl Into<Value>) -> HttpResponse {
     HttpResponse { status: 0, body: Some(body.into()), headers: Default::default() }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use prost::Message;
+
+    use super::*;
+    use crate::pb::{invoke_request::Input, invoke_response::Output, InvokeRequest, ToolCall};
+    use crate::testing::{invoke, reset, respond, set_kernel};
+
+    /// A fake kernel that accepts every http call and records it.
+    fn recording_kernel() -> Rc<RefCell<Vec<ToolCall>>> {
+        let calls = Rc::new(RefCell::new(Vec::new()));
+        let seen = calls.clone();
+        set_kernel(move |call| {
+            seen.borrow_mut().push(call.clone());
+            match call.method.as_str() {
+                "AddStream" => respond(&AddStreamResponse {}),
+                "SendEvent" => respond(&SendEventResponse {}),
+                _ => respond(&AddAuthValidatorResponse {}),
+            }
+        });
+        calls
+    }
+
+    fn request(handler_id: &str, stream_id: &str) -> InvokeRequest {
+        let req = HttpRequest { stream_id: stream_id.into(), ..HttpRequest::default() };
+        InvokeRequest { handler_id: handler_id.into(), input: Some(Input::Http(req)) }
+    }
+
+    #[test]
+    fn a_stream_handler_sends_events_on_its_stream() {
+        reset();
+        let calls = recording_kernel();
+        add_stream("/ticks", |req| send_event(&req.stream_id, "tick", 7i64, "1")).unwrap();
+        let added = AddStreamRequest::decode(calls.borrow()[0].request.as_slice()).unwrap();
+        assert_eq!((calls.borrow()[0].method.as_str(), added.path.as_str()), ("AddStream", "/ticks"));
+        let out = invoke(request(&added.handler_id, "s-1")).output;
+        assert!(matches!(out, Some(Output::Http(_))), "{out:?}");
+        let sent = SendEventRequest::decode(calls.borrow()[1].request.as_slice()).unwrap();
+        assert_eq!((sent.stream_id.as_str(), sent.event.as_str(), sent.id.as_str()), ("s-1", "tick", "1"));
+        assert_eq!(sent.data.and_then(|v| v.as_i64()), Some(7));
+    }
+
+    #[test]
+    fn a_validator_answers_with_its_claims_as_the_body() {
+        reset();
+        let calls = recording_kernel();
+        add_auth_validator("bearer", |_| Ok(Value::from("ada"))).unwrap();
+        let added = AddAuthValidatorRequest::decode(calls.borrow()[0].request.as_slice()).unwrap();
+        assert_eq!(added.name, "bearer");
+        match invoke(request(&added.handler_id, "")).output {
+            Some(Output::Http(res)) => assert_eq!(res.body.as_ref().and_then(|v| v.as_str()), Some("ada")),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
 }
