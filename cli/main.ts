@@ -20,7 +20,7 @@ commands:
   build                          build every sidecar and wasm plugin with a "build" command
   new plugin <domain> <name>     a native plugin and its test
   new sidecar <name> --lang go   a Go sidecar that boots as it is
-  new wasm <name> --lang rust    a Rust wasm plugin that builds and boots as it is
+  new wasm <name> --lang rust|go a Rust or Go wasm plugin that builds and boots as it is
 `;
 
 const out = (line: string) => process.stdout.write(line + '\n');

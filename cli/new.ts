@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { goSidecar, nativePlugin, NAME, rustWasm } from './templates.ts';
+import { goSidecar, goWasm, nativePlugin, NAME, rustWasm } from './templates.ts';
 
 export type Print = (line: string) => void;
 
@@ -24,20 +24,25 @@ export function runNew(root: string, args: string[], print: Print, fail: Print):
     if (!checkNames(fail, name)) return 2;
     if (lang !== 'go') return unsupported(fail, 'sidecar', lang, ['go']);
     const code = write(root, goSidecar(name), print, fail, [`build it: microcore build (runs go build), then microcore start and GET /${name}/hello`]);
-    if (code !== 0) return code;
-    // go.sum is the Go toolchain's to write: resolve the SDK's dependencies now, so the first build works.
-    const tidy = spawnSync('go', ['mod', 'tidy'], { cwd: join(root, 'sidecars', name), encoding: 'utf8' });
-    if (tidy.status !== 0) fail(`go mod tidy in sidecars/${name} failed (${tidy.error?.message ?? tidy.stderr.trim()}); run it there once Go can reach its module proxy.`);
-    return tidy.status === 0 ? 0 : 1;
+    return code === 0 ? goModTidy(root, `sidecars/${name}`, fail) : code;
   }
   if (what === 'wasm') {
     const [name] = names;
-    if (!name) return usage(fail, 'microcore new wasm <name> --lang rust');
+    if (!name) return usage(fail, 'microcore new wasm <name> --lang rust|go');
     if (!checkNames(fail, name)) return 2;
-    if (lang !== 'rust') return unsupported(fail, 'wasm', lang, ['rust']);
-    return write(root, rustWasm(name), print, fail, [`build it: microcore build (compiles to wasm32), then microcore start and GET /${name}/hello`]);
+    if (lang === 'rust') return write(root, rustWasm(name), print, fail, [`build it: microcore build (compiles to wasm32), then microcore start and GET /${name}/hello`]);
+    if (lang !== 'go') return unsupported(fail, 'wasm', lang, ['rust', 'go']);
+    const code = write(root, goWasm(name), print, fail, [`build it: microcore build (compiles for wasip1), then microcore start and GET /${name}/hello`]);
+    return code === 0 ? goModTidy(root, `wasm-plugins/${name}`, fail) : code;
   }
-  return usage(fail, 'microcore new plugin <domain> <name> | new sidecar <name> --lang go | new wasm <name> --lang rust');
+  return usage(fail, 'microcore new plugin <domain> <name> | new sidecar <name> --lang go | new wasm <name> --lang rust|go');
+}
+
+// go.sum is the Go toolchain's to write: resolve the SDK's dependencies now, so the first build works.
+function goModTidy(root: string, dir: string, fail: Print): number {
+  const tidy = spawnSync('go', ['mod', 'tidy'], { cwd: join(root, dir), encoding: 'utf8' });
+  if (tidy.status !== 0) fail(`go mod tidy in ${dir} failed (${tidy.error?.message ?? tidy.stderr.trim()}); run it there once Go can reach its module proxy.`);
+  return tidy.status === 0 ? 0 : 1;
 }
 
 function write(root: string, files: Record<string, string>, print: Print, fail: Print, next: string[]): number {
@@ -72,7 +77,6 @@ function usage(fail: Print, line: string): number {
 }
 
 function unsupported(fail: Print, what: string, lang: string | undefined, langs: string[]): number {
-  const extra = what === 'wasm' && lang === 'go' ? ' (Go wasm modules need the Go SDK\'s wasm transport, which is not built yet; see NOTES.md)' : '';
-  fail(`microcore new ${what}: ${lang ? `--lang ${lang} is not available${extra}` : '--lang is required'}; use --lang ${langs.join(' or ')}.`);
+  fail(`microcore new ${what}: ${lang ? `--lang ${lang} is not available` : '--lang is required'}; use --lang ${langs.join(' or ')}.`);
   return 2;
 }

@@ -66,15 +66,51 @@ export function goSidecar(name: string): Record<string, string> {
       null,
       2,
     ) + '\n',
-    [`sidecars/${name}/go.mod`]: `module microcore.dev/sidecars/${name}
+    [`sidecars/${name}/go.mod`]: goMod(`sidecars/${name}`),
+    [`sidecars/${name}/main.go`]: goMain(name, `// Command ${name} is a MicroCore sidecar: the kernel starts it (see sidecar.json).`),
+  };
+}
+
+/** A Go wasm module: the same SDK and the same source as a sidecar, built for wasip1. */
+export function goWasm(name: string): Record<string, string> {
+  return {
+    [`wasm-plugins/${name}/plugin.json`]: JSON.stringify(
+      {
+        name,
+        description: `${name}: say what this module does.`,
+        module: `${name}.wasm`,
+        build: ['bash', '../../scripts/build-go-wasm.sh', '.', `${name}.wasm`],
+        needs: ['http', 'logger'],
+        limits: { timeoutMs: 5000 },
+        wasi: true,
+      },
+      null,
+      2,
+    ) + '\n',
+    [`wasm-plugins/${name}/go.mod`]: goMod(`wasm-plugins/${name}`),
+    [`wasm-plugins/${name}/main.go`]: goMain(
+      name,
+      `// Command ${name} is a MicroCore wasm module (see plugin.json): built with
+// GOOS=wasip1 GOARCH=wasm -buildmode=c-shared, it runs inside the kernel. The
+// same source builds as a sidecar; microcore.Serve picks the transport by target.
+// Handlers run one at a time and their tool calls block: keep them synchronous.`,
+    ),
+  };
+}
+
+function goMod(path: string): string {
+  return `module microcore.dev/${path}
 
 go 1.26.0
 
 require microcore.dev/sdk/go v0.0.0
 
 replace microcore.dev/sdk/go => ../../sdk/go
-`,
-    [`sidecars/${name}/main.go`]: `// Command ${name} is a MicroCore sidecar: the kernel starts it (see sidecar.json).
+`;
+}
+
+function goMain(name: string, header: string): string {
+  return `${header}
 package main
 
 import (
@@ -103,8 +139,7 @@ func (p *plugin) hello(ctx context.Context, _ *microcorev1.HttpRequest) (*microc
 	}
 	return microcore.Respond(0, map[string]any{"hello": "${name}"})
 }
-`,
-  };
+`;
 }
 
 export function rustWasm(name: string): Record<string, string> {

@@ -117,11 +117,28 @@ describe('microcore new', () => {
     expect(body).toEqual({ hello: 'hello-rust' });
   }, 240_000);
 
+  it('lays out a Go wasm plugin that builds, boots and answers', async () => {
+    root = writeProject({});
+    const res = microcore(['new', 'wasm', 'hello-gowasm', '--lang', 'go']);
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(root, 'wasm-plugins/hello-gowasm/plugin.json'), 'utf8'))).toMatchObject({ wasi: true, module: 'hello-gowasm.wasm' });
+    const build = microcore(['build']);
+    expect(build.status, build.stdout + build.stderr).toBe(0);
+    expect(build.stdout).toContain('GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared');
+    const { status, body, report } = await bootAndGet('/hello-gowasm/hello');
+    expect(report.find((i) => i.name === 'wasm/hello-gowasm')).toMatchObject({ status: 'ready' });
+    expect(status).toBe(200);
+    expect(body).toEqual({ hello: 'hello-gowasm' });
+  }, 240_000);
+
   it('says plainly what it cannot lay out yet', () => {
     root = writeProject({});
-    const go = microcore(['new', 'wasm', 'x', '--lang', 'go']);
-    expect(go.status).toBe(2);
-    expect(go.stderr).toContain('--lang go is not available');
+    const python = microcore(['new', 'wasm', 'x', '--lang', 'python']);
+    expect(python.status).toBe(2);
+    expect(python.stderr).toContain('--lang python is not available; use --lang rust or go');
+    const pySidecar = microcore(['new', 'sidecar', 'x', '--lang', 'python']);
+    expect(pySidecar.status).toBe(2);
+    expect(pySidecar.stderr).toContain('--lang python is not available; use --lang go');
     const none = microcore(['new', 'sidecar', 'x']);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('--lang is required');

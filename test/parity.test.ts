@@ -1,7 +1,8 @@
 // One contract, three hostings: the real kernel with the repository's own
-// domains, the real Go sidecar process (sidecars/parity-go) and the real Rust
-// wasm module (wasm-plugins/parity-rust), built by scripts/setup.sh. Each
-// hosting's parity endpoints make the same tool calls; the results must match.
+// domains, the real Go sidecar process (sidecars/parity-go), the real Rust wasm
+// module (wasm-plugins/parity-rust) and the same Go source built as a wasm
+// module (wasm-plugins/parity-gowasm), built by scripts/setup.sh. Each twin's
+// parity endpoints make the same tool calls; the results must match.
 import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ const HOSTINGS = [
   { name: 'ts', identity: 'parity/values' },
   { name: 'go', identity: 'sidecar/parity-go' },
   { name: 'rust', identity: 'wasm/parity-rust' },
+  { name: 'gowasm', identity: 'wasm/parity-gowasm' },
 ] as const;
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
@@ -23,7 +25,7 @@ let dataDir: string;
 let dbPath: string;
 
 beforeAll(async () => {
-  for (const built of ['sidecars/parity-go/bin/parity-go', 'wasm-plugins/parity-rust/parity_rust.wasm']) {
+  for (const built of ['sidecars/parity-go/bin/parity-go', 'wasm-plugins/parity-rust/parity_rust.wasm', 'wasm-plugins/parity-gowasm/parity_gowasm.wasm']) {
     if (!existsSync(join(REPO, built))) throw new Error(`${built} is not built: run bash scripts/setup.sh (it builds every sidecar and wasm module)`);
   }
   dataDir = mkdtempSync(join(tmpdir(), 'mc-parity-'));
@@ -60,13 +62,14 @@ describe('one contract, three hostings', () => {
     }
     expect(bodies.go).toEqual(bodies.ts);
     expect(bodies.rust).toEqual(bodies.ts);
+    expect(bodies.gowasm).toEqual(bodies.ts);
 
     // What each hosting stored, read back by SQLite itself, type by type.
     const db = new Database(dbPath, { readonly: true });
     db.defaultSafeIntegers(true);
     const rows = db.prepare("SELECT hosting, big, typeof(big) AS bigType, blob, typeof(blob) AS blobType, absent, typeof(absent) AS absentType, text FROM parity_items WHERE text != 'tx-fail' ORDER BY id").all() as Record<string, unknown>[];
     db.close();
-    expect(rows.map((r) => r.hosting)).toEqual(['ts', 'go', 'rust']);
+    expect(rows.map((r) => r.hosting)).toEqual(['ts', 'go', 'rust', 'gowasm']);
     for (const r of rows) {
       expect(r.big, String(r.hosting)).toBe(9007199254740993n);
       expect(r.bigType).toBe('integer');
@@ -144,15 +147,16 @@ describe('one contract, three hostings', () => {
     // Each insert got the next rowid, whoever made it.
     expect(ids[1]).toBe(ids[0]! + 1);
     expect(ids[2]).toBe(ids[1]! + 1);
+    expect(ids[3]).toBe(ids[2]! + 1);
   });
 
   it('makes sidecar and wasm writes visible to the native plugins', async () => {
     const counts = await Promise.all(HOSTINGS.map(async (h) => JSON.parse((await call('GET', `/parity/${h.name}/count`)).text).n));
-    expect(counts).toEqual([3, 3, 3]);
+    expect(counts).toEqual([3, 3, 3, 3]);
     const db = new Database(dbPath, { readonly: true });
     const byHosting = db.prepare('SELECT hosting, COUNT(*) AS n FROM parity_items GROUP BY hosting ORDER BY hosting').all();
     db.close();
-    expect(byHosting).toEqual([{ hosting: 'go', n: 3 }, { hosting: 'rust', n: 3 }, { hosting: 'ts', n: 3 }]);
+    expect(byHosting).toEqual([{ hosting: 'go', n: 3 }, { hosting: 'gowasm', n: 3 }, { hosting: 'rust', n: 3 }, { hosting: 'ts', n: 3 }]);
   });
 
   it('classifies a unique violation the same in every hosting: code, kind, table, columns', async () => {
@@ -168,7 +172,8 @@ describe('one contract, three hostings', () => {
   it('sends bus requests across every pair of hostings with exact values', async () => {
     for (const from of HOSTINGS) {
       for (const to of HOSTINGS) {
-        if (from.name === 'rust' && to.name === 'rust') continue;
+        // A wasm module answering its own request cannot: the next test.
+        if (from.name === to.name && from.identity.startsWith('wasm/')) continue;
         const res = await call('POST', `/parity/${from.name}/request/${to.name}`);
         expect(res.status, `${from.name} → ${to.name}: ${res.text}`).toBe(200);
         expect(res.text, `${from.name} → ${to.name}`).toContain('"big":9007199254740993');
@@ -178,10 +183,12 @@ describe('one contract, three hostings', () => {
   });
 
   it('fails fast when a wasm module requests a topic it answers itself', async () => {
-    const started = Date.now();
-    const res = await call('POST', '/parity/rust/request/rust');
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(JSON.parse(res.text).error.code).toBe('MC_ERR_WASM_REENTRANT');
+    for (const name of ['rust', 'gowasm']) {
+      const started = Date.now();
+      const res = await call('POST', `/parity/${name}/request/${name}`);
+      expect(Date.now() - started, name).toBeLessThan(1000);
+      expect(JSON.parse(res.text).error.code, name).toBe('MC_ERR_WASM_REENTRANT');
+    }
   });
 
   it('delivers one broadcast to every hosting, and traces it under the request that published it', async () => {
@@ -197,16 +204,16 @@ describe('one contract, three hostings', () => {
       const db = new Database(dbPath, { readonly: true });
       const heard = db.prepare('SELECT hosting FROM parity_items WHERE text = ? ORDER BY hosting').all(`event:${publisher}`);
       db.close();
-      expect(heard, from.name).toEqual([{ hosting: 'go' }, { hosting: 'rust' }, { hosting: 'ts' }]);
+      expect(heard, from.name).toEqual([{ hosting: 'go' }, { hosting: 'gowasm' }, { hosting: 'rust' }, { hosting: 'ts' }]);
 
       const nodes = kernel.tracer.list(traceId);
       const event = nodes.find((n) => n.id === id)!;
       expect(event, from.name).toMatchObject({ kind: 'event', name: 'parity.broadcast', source: publisher, traceId });
       expect(nodes.find((n) => n.id === event.parentId), from.name).toMatchObject({ kind: 'http', name: `POST /parity/${from.name}/publish`, source: publisher });
-      expect(event.reactions.map((r) => r.identity).sort()).toEqual(['parity/messaging', 'sidecar/parity-go', 'wasm/parity-rust']);
+      expect(event.reactions.map((r) => r.identity).sort()).toEqual(['parity/messaging', 'sidecar/parity-go', 'wasm/parity-gowasm', 'wasm/parity-rust']);
       expect(event.reactions.every((r) => r.ok)).toBe(true);
       const executes = kernel.metrics.recent().filter((c) => c.eventId === id && c.method === 'execute').map((c) => c.caller).sort();
-      expect(executes, from.name).toEqual(['parity/messaging', 'sidecar/parity-go', 'wasm/parity-rust']);
+      expect(executes, from.name).toEqual(['parity/messaging', 'sidecar/parity-go', 'wasm/parity-gowasm', 'wasm/parity-rust']);
     }
   });
 });

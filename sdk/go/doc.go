@@ -1,9 +1,17 @@
-// Package microcore is the Go SDK for MicroCore sidecars: a thin skin over the
-// microcore.v1 contract (proto/microcore/v1) that does the handshake of
-// docs/protocol.md, serves the kernel's Plugin calls, and gives a plugin typed
-// tool clients.
+// Package microcore is the Go SDK for MicroCore plugins: a thin skin over the
+// microcore.v1 contract (proto/microcore/v1) that serves the kernel's Plugin
+// calls and gives a plugin typed tool clients, over either transport of
+// docs/protocol.md. The same source builds as both:
 //
-// A sidecar's main is one call:
+//   - a sidecar (go build): Serve does the handshake and serves gRPC;
+//   - a wasm module (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared, see
+//     scripts/build-go-wasm.sh; plugin.json needs "wasi": true): the SDK
+//     exports mc_on_boot / mc_invoke / mc_on_shutdown and sends tool calls
+//     through the host function mc_call. A c-shared module never runs main, so
+//     the first mc_on_boot runs it to reach Serve, which then returns. Handlers
+//     run one at a time; keep them synchronous.
+//
+// A plugin's main is one call:
 //
 //	func main() { microcore.Serve(hello{}) }
 //

@@ -1,3 +1,5 @@
+//go:build !wasip1
+
 package microcore
 
 import (
@@ -82,14 +84,30 @@ func startFakeKernel(t *testing.T) *fakeKernel {
 	}
 	rec := &recorder{}
 	srv := grpc.NewServer()
-	microcorev1.RegisterDbServer(srv, &fakeDb{recorder: rec})
-	microcorev1.RegisterHttpServer(srv, &fakeHttp{recorder: rec})
-	microcorev1.RegisterLoggerServer(srv, &fakeLogger{recorder: rec})
-	microcorev1.RegisterStateServer(srv, &fakeState{recorder: rec})
-	microcorev1.RegisterBusServer(srv, &fakeBus{recorder: rec})
+	for _, s := range fakeServices(rec) {
+		srv.RegisterService(s.desc, s.impl)
+	}
 	go srv.Serve(lis) //nolint:errcheck // ends with Stop below
 	t.Cleanup(srv.Stop)
 	return &fakeKernel{addr: "unix://" + path, recorder: rec}
+}
+
+// fakeService is one tool service of the fake kernel with its gRPC description.
+type fakeService struct {
+	desc *grpc.ServiceDesc
+	impl any
+}
+
+// fakeServices are the fake kernel's tool services, all recording into rec; the
+// gRPC server and the wasm test's mc_call (wasm_test.go) serve the same ones.
+func fakeServices(rec *recorder) []fakeService {
+	return []fakeService{
+		{&microcorev1.Db_ServiceDesc, &fakeDb{recorder: rec}},
+		{&microcorev1.Http_ServiceDesc, &fakeHttp{recorder: rec}},
+		{&microcorev1.Logger_ServiceDesc, &fakeLogger{recorder: rec}},
+		{&microcorev1.State_ServiceDesc, &fakeState{recorder: rec}},
+		{&microcorev1.Bus_ServiceDesc, &fakeBus{recorder: rec}},
+	}
 }
 
 type fakeDb struct {

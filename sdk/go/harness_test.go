@@ -1,3 +1,5 @@
+//go:build !wasip1
+
 package microcore
 
 import (
@@ -64,11 +66,12 @@ func withTrace(tp string) context.Context {
 	return ctx
 }
 
-// exerciseSidecar drives a served testPlugin the way the kernel does and checks
-// what reached the fake kernel. Shared by the in-process and subprocess tests.
-func exerciseSidecar(t *testing.T, socket string, fk *fakeKernel, token string) {
+// exercisePlugin drives a served testPlugin the way the kernel does and checks
+// what reached the fake kernel. Shared by the in-process and subprocess sidecar
+// tests (plugin dialed over gRPC) and the wasm transport test (plugin called
+// through the Extism exports' bodies, wasm_test.go).
+func exercisePlugin(t *testing.T, plugin microcorev1.PluginClient, fk *fakeKernel, token string) {
 	t.Helper()
-	plugin := dialPlugin(t, socket)
 	boot, err := plugin.OnBoot(withTrace(tpBoot), &microcorev1.OnBootRequest{Identity: "sidecar/sdk-test"})
 	if err != nil || boot.GetError() != nil {
 		t.Fatalf("OnBoot: %v, %v", boot.GetError(), err)

@@ -8,7 +8,9 @@ import (
 	"microcore.dev/sdk/go/gen/microcorev1"
 )
 
-// pluginServer serves microcore.v1.Plugin: the kernel's calls into the sidecar.
+// pluginServer serves microcore.v1.Plugin: the kernel's calls into the plugin.
+// The sidecar transport registers it as a gRPC service; the wasm transport calls
+// its methods from the Extism exports (exports.go).
 type pluginServer struct {
 	microcorev1.UnimplementedPluginServer
 	plugin   Plugin
@@ -36,7 +38,7 @@ func (s *pluginServer) Invoke(ctx context.Context, req *microcorev1.InvokeReques
 	if !ok {
 		e := Errorf(CodeHandlerUnknown, "%s has no handler %q: ids come from the AddEndpoint and Subscribe calls "+
 			"this process made, so this process did not boot, another one did, or the subscription was removed; "+
-			"restart the sidecar", s.kernel.Identity, id)
+			"restart the plugin", s.kernel.Identity, id)
 		return failed(e.withDetails(s.details("", id)).wire()), nil
 	}
 	var resp *microcorev1.InvokeResponse
@@ -64,12 +66,13 @@ func (s *pluginServer) OnShutdown(ctx context.Context, _ *microcorev1.OnShutdown
 	return &microcorev1.OnShutdownResponse{}, nil
 }
 
-// guard runs plugin code and turns a panic into an error, because grpc-go does
-// not recover panics: one bad handler would otherwise take the sidecar down.
+// guard runs plugin code and turns a panic into an error, because neither
+// grpc-go nor a wasm export recovers panics: one bad handler would otherwise
+// take the sidecar down, or trap the wasm module.
 func (s *pluginServer) guard(code, what string, f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			logStderr("error", fmt.Sprintf("%s: %s panicked: %v", s.kernel.Identity, what, r),
+			logSDK("error", fmt.Sprintf("%s: %s panicked: %v", s.kernel.Identity, what, r),
 				map[string]any{"stack": string(debug.Stack())})
 			err = Errorf(code, "%s: %s panicked: %v", s.kernel.Identity, what, r).withDetails(s.details(what, ""))
 		}

@@ -1,3 +1,5 @@
+//go:build !wasip1
+
 package microcore
 
 import (
@@ -15,7 +17,8 @@ import (
 	"microcore.dev/sdk/go/gen/microcorev1"
 )
 
-// Serve runs p as a sidecar: it does the handshake of docs/protocol.md, serves
+// Serve runs p as a sidecar (built for wasip1, as a wasm module instead:
+// serve_wasip1.go): it does the handshake of docs/protocol.md, serves
 // the kernel's calls until SIGTERM, SIGINT or the kernel's exit, and then exits
 // the process. It never returns. Run by hand (without the kernel's environment),
 // it prints one sentence saying so and exits 1.

@@ -1,3 +1,5 @@
+//go:build !wasip1
+
 package microcore
 
 import (
@@ -25,7 +27,7 @@ func TestServeInProcess(t *testing.T) {
 	if line := readLine(t, stdout); line != "1|1|unix|"+socket+"|grpc" {
 		t.Fatalf("handshake line %q", line)
 	}
-	exerciseSidecar(t, socket, fk, "tok-in")
+	exercisePlugin(t, dialPlugin(t, socket), fk, "tok-in")
 
 	cancel()
 	select {

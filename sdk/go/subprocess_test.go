@@ -87,7 +87,7 @@ func TestSubprocessSidecar(t *testing.T) {
 	if line := readLine(t, stdout); line != "1|1|unix|"+socket+"|grpc" {
 		t.Fatalf("handshake line %q", line)
 	}
-	exerciseSidecar(t, socket, fk, "tok-sub")
+	exercisePlugin(t, dialPlugin(t, socket), fk, "tok-sub")
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

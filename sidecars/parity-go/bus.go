@@ -11,7 +11,7 @@ import (
 // broadcastTopic reaches every twin's subscription: each one records the event.
 const broadcastTopic = "parity.broadcast"
 
-// requestTimeout bounds POST /parity/go/request/:to.
+// requestTimeout bounds POST /parity/<hosting>/request/:to.
 const requestTimeout = 2 * time.Second
 
 // addBus subscribes after the endpoints are added, so the endpoints keep the
@@ -21,7 +21,7 @@ func (p *parity) addBus(ctx context.Context, k *microcore.Kernel) error {
 		sub     microcore.Subscription
 		handler microcore.EventHandler
 	}{
-		{microcore.Subscription{Topic: "parity." + hosting + ".echo"}, p.echo},
+		{microcore.Subscription{Topic: "parity." + p.hosting + ".echo"}, p.echo},
 		{microcore.Subscription{Topic: broadcastTopic, Broadcast: true}, p.recordBroadcast},
 	}
 	for _, s := range subscriptions {
@@ -29,7 +29,7 @@ func (p *parity) addBus(ctx context.Context, k *microcore.Kernel) error {
 			return err
 		}
 	}
-	base := "/parity/" + hosting
+	base := "/parity/" + p.hosting
 	endpoints := []struct {
 		method, path, summary string
 		handler               microcore.HttpHandler
@@ -52,15 +52,15 @@ func (p *parity) echo(_ context.Context, event *microcorev1.Envelope) (any, erro
 	return event.GetPayload(), nil
 }
 
-// recordBroadcast writes one row per event, naming the publisher the kernel
-// stamped on the envelope.
+// recordBroadcast writes one row per event under this twin's hosting, naming
+// the publisher the kernel stamped on the envelope.
 func (p *parity) recordBroadcast(ctx context.Context, event *microcorev1.Envelope) (any, error) {
-	_, err := p.k.Db.Execute(ctx, "INSERT INTO parity_items (hosting, text) VALUES (?, ?)", hosting, "event:"+event.GetSource())
+	_, err := p.k.Db.Execute(ctx, "INSERT INTO parity_items (hosting, text) VALUES (?, ?)", p.hosting, "event:"+event.GetSource())
 	return nil, err
 }
 
 func (p *parity) publish(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
-	id, err := p.k.Bus.Publish(ctx, broadcastTopic, map[string]any{"from": hosting}, "")
+	id, err := p.k.Bus.Publish(ctx, broadcastTopic, map[string]any{"from": p.hosting}, "")
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (p *parity) publish(ctx context.Context, _ *microcorev1.HttpRequest) (*micr
 
 // request answers the echo's reply as it came back, or the bus's error as sent.
 func (p *parity) request(ctx context.Context, req *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
-	payload := map[string]any{"big": bigValue, "blob": blobValue, "absent": nil, "text": textValue, "from": hosting}
+	payload := map[string]any{"big": bigValue, "blob": blobValue, "absent": nil, "text": textValue, "from": p.hosting}
 	reply, err := p.k.Bus.Request(ctx, "parity."+req.GetParams()["to"]+".echo", payload, requestTimeout)
 	if err != nil {
 		return nil, err

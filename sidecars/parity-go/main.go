@@ -1,19 +1,25 @@
-// Command parity-go serves the parity endpoints from a Go sidecar. Its twins,
-// domains/parity (TypeScript) and wasm-plugins/parity-rust, make the same calls
-// under /parity/ts and /parity/rust; a test compares the three hostings' answers,
-// so the SQL, the values and the errors here must stay exactly theirs. bus.go
-// holds the bus half: subscriptions, and the endpoints that publish and request.
+// Command parity-go serves the parity endpoints from Go. The same source runs
+// in two hostings: as a sidecar (sidecar.json, under /parity/go) and, built for
+// wasip1, as a wasm module (wasm-plugins/parity-gowasm, whose manifest config
+// sets hosting "gowasm"); microcore.Serve picks the transport by build target.
+// Its twins, domains/parity (TypeScript) and wasm-plugins/parity-rust, make the
+// same calls under /parity/ts and /parity/rust; a test compares every
+// hosting's answers, so the SQL, the values and the errors here must stay
+// exactly theirs. bus.go holds the bus half: subscriptions, and the endpoints
+// that publish and request.
 package main
 
 import (
 	"context"
+	"strings"
 
 	microcore "microcore.dev/sdk/go"
 	"microcore.dev/sdk/go/gen/microcorev1"
 )
 
-// hosting names this twin in paths, rows and log fields.
-const hosting = "go"
+// defaultHosting names this twin in paths, rows and log fields unless the
+// manifest's config sets "hosting" (the sidecar's sets none).
+const defaultHosting = "go"
 
 // The values every twin writes: an int64 past 2^53, a blob with 0x00 and 0xff,
 // SQL NULL, and text beyond the BMP.
@@ -25,6 +31,9 @@ var (
 
 type parity struct {
 	k *microcore.Kernel
+	// hosting names this twin in paths, rows and log fields: "go" as a
+	// sidecar, "gowasm" as a wasm module.
+	hosting string
 }
 
 func main() {
@@ -33,14 +42,18 @@ func main() {
 
 func (p *parity) OnBoot(ctx context.Context, k *microcore.Kernel) error {
 	p.k = k
-	base := "/parity/" + hosting
+	p.hosting = k.ManifestConfig["hosting"]
+	if p.hosting == "" {
+		p.hosting = defaultHosting
+	}
+	base := "/parity/" + p.hosting
 	endpoints := []struct {
 		method, path, summary string
 		handler               microcore.HttpHandler
 	}{
 		{"POST", base + "/values", "Writes and reads back one row of edge-case values.", p.values},
 		{"POST", base + "/tx-fail", "Runs a transaction whose second statement fails.", p.txFail},
-		{"GET", base + "/denied", "Calls the state tool, which this sidecar does not need.", p.denied},
+		{"GET", base + "/denied", "Calls the state tool, which this plugin does not need.", p.denied},
 		{"GET", base + "/bad-sql", "Runs invalid SQL.", p.badSQL},
 		{"GET", base + "/count", "Counts this hosting's rows.", p.count},
 		{"POST", base + "/execute", "Inserts one row with Db.Execute and answers what it changed.", p.execute},
@@ -64,7 +77,7 @@ func (p *parity) values(ctx context.Context, _ *microcorev1.HttpRequest) (*micro
 	tx, err := p.k.Db.Transaction(ctx,
 		microcore.Statement{
 			SQL:    "INSERT INTO parity_items (hosting, big, blob, absent, text) VALUES (?, ?, ?, ?, ?)",
-			Params: []any{hosting, bigValue, blobValue, nil, textValue},
+			Params: []any{p.hosting, bigValue, blobValue, nil, textValue},
 		},
 		microcore.Statement{
 			SQL: "SELECT hosting, big, blob, absent, text FROM parity_items WHERE id = last_insert_rowid()",
@@ -79,11 +92,11 @@ func (p *parity) values(ctx context.Context, _ *microcorev1.HttpRequest) (*micro
 	}
 	if len(rows) != 1 {
 		e := microcore.Errorf(microcore.CodeInternal,
-			"sidecar/parity-go: the SELECT after the INSERT returned %d rows, want 1", len(rows))
-		e.Details = map[string]string{"hosting": hosting}
+			"%s: the SELECT after the INSERT returned %d rows, want 1", p.k.Identity, len(rows))
+		e.Details = map[string]string{"hosting": p.hosting}
 		return nil, e
 	}
-	if err := p.k.Logger.Info(ctx, "parity values written", map[string]any{"hosting": hosting}); err != nil {
+	if err := p.k.Logger.Info(ctx, "parity values written", map[string]any{"hosting": p.hosting}); err != nil {
 		return nil, err
 	}
 	return microcore.Respond(0, rows[0])
@@ -93,28 +106,28 @@ func (p *parity) values(ctx context.Context, _ *microcorev1.HttpRequest) (*micro
 // first statement's row must not be committed (count shows it).
 func (p *parity) txFail(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
 	_, err := p.k.Db.Transaction(ctx,
-		microcore.Statement{SQL: "INSERT INTO parity_items (hosting, text) VALUES (?, 'tx-fail')", Params: []any{hosting}},
+		microcore.Statement{SQL: "INSERT INTO parity_items (hosting, text) VALUES (?, 'tx-fail')", Params: []any{p.hosting}},
 		microcore.Statement{SQL: "INSERT INTO parity_missing_table (x) VALUES (1)"},
 	)
-	return nil, unexpectedSuccess(err, "POST /parity/go/tx-fail", "the transaction")
+	return nil, p.unexpectedSuccess(err, "POST /tx-fail", "the transaction")
 }
 
 // denied passes on the MC_ERR_CAP_DENIED the kernel answers: "state" is not in
-// sidecar.json's needs.
+// the manifest's needs.
 func (p *parity) denied(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
 	_, err := p.k.State.Get(ctx, "anything")
-	return nil, unexpectedSuccess(err, "GET /parity/go/denied", "State.Get")
+	return nil, p.unexpectedSuccess(err, "GET /denied", "State.Get")
 }
 
 // badSQL passes on the db tool's error for invalid SQL.
 func (p *parity) badSQL(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
 	_, err := p.k.Db.Query(ctx, "SELEC 1")
-	return nil, unexpectedSuccess(err, "GET /parity/go/bad-sql", "Db.Query")
+	return nil, p.unexpectedSuccess(err, "GET /bad-sql", "Db.Query")
 }
 
 // execute answers Db.Execute's result as it came: changes and last_insert_id.
 func (p *parity) execute(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
-	res, err := p.k.Db.Execute(ctx, "INSERT INTO parity_items (hosting, text) VALUES (?, 'execute')", hosting)
+	res, err := p.k.Db.Execute(ctx, "INSERT INTO parity_items (hosting, text) VALUES (?, 'execute')", p.hosting)
 	if err != nil {
 		return nil, err
 	}
@@ -125,15 +138,15 @@ func (p *parity) execute(ctx context.Context, _ *microcorev1.HttpRequest) (*micr
 // (MC_ERR_DB_UNIQUE) is passed on unchanged.
 func (p *parity) unique(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
 	const insert = "INSERT INTO parity_unique (hosting) VALUES (?)"
-	if _, err := p.k.Db.Execute(ctx, insert, hosting); err != nil {
+	if _, err := p.k.Db.Execute(ctx, insert, p.hosting); err != nil {
 		return nil, err
 	}
-	_, err := p.k.Db.Execute(ctx, insert, hosting)
-	return nil, unexpectedSuccess(err, "POST /parity/go/unique", "the second insert")
+	_, err := p.k.Db.Execute(ctx, insert, p.hosting)
+	return nil, p.unexpectedSuccess(err, "POST /unique", "the second insert")
 }
 
 func (p *parity) count(ctx context.Context, _ *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
-	one, err := p.k.Db.QueryOne(ctx, "SELECT COUNT(*) AS n FROM parity_items WHERE hosting = ?", hosting)
+	one, err := p.k.Db.QueryOne(ctx, "SELECT COUNT(*) AS n FROM parity_items WHERE hosting = ?", p.hosting)
 	if err != nil {
 		return nil, err
 	}
@@ -141,14 +154,16 @@ func (p *parity) count(ctx context.Context, _ *microcorev1.HttpRequest) (*microc
 }
 
 // unexpectedSuccess returns err unchanged; these endpoints exist to show the
-// error, so a call that succeeded is itself the failure to report.
-func unexpectedSuccess(err error, endpoint, call string) error {
+// error, so a call that succeeded is itself the failure to report. endpoint is
+// the method and the path under /parity/<hosting>.
+func (p *parity) unexpectedSuccess(err error, endpoint, call string) error {
 	if err != nil {
 		return err
 	}
+	method, path, _ := strings.Cut(endpoint, " ")
 	e := microcore.Errorf(microcore.CodeInternal,
-		"sidecar/parity-go %s: %s succeeded but must fail. The kernel or its db tool changed; compare with domains/parity.",
-		endpoint, call)
-	e.Details = map[string]string{"hosting": hosting}
+		"%s %s /parity/%s%s: %s succeeded but must fail. The kernel or its db tool changed; compare with domains/parity.",
+		p.k.Identity, method, p.hosting, path, call)
+	e.Details = map[string]string{"hosting": p.hosting}
 	return e
 }
