@@ -56,3 +56,8 @@ func (d *Db) Transaction(ctx context.Context, stmts ...Statement) (*microcorev1.
 	}
 	return d.c.Transaction(ctx, req)
 }
+
+// DescribeSchema lists every table with its columns, in one type vocabulary.
+func (d *Db) DescribeSchema(ctx context.Context) (*microcorev1.DescribeSchemaResponse, error) {
+	return d.c.DescribeSchema(ctx, &microcorev1.DescribeSchemaRequest{})
+}

@@ -25,7 +25,8 @@
 //	}
 //
 // The public surface: Serve, Plugin, Kernel (Db, Http, Logger, State, Config,
-// Bus), Statement, Endpoint, HttpHandler, Respond, Subscription, EventHandler, V,
+// Bus), Statement, Endpoint, HttpHandler, StreamHandler, AuthValidator, Respond,
+// Subscription, EventHandler, V,
 // FromValue, Row, Error, Errorf, CodeOf and the Code* constants. Everything else
 // is internal.
 package microcore

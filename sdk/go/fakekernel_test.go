@@ -143,6 +143,21 @@ func (f *fakeHttp) AddEndpoint(ctx context.Context, req *microcorev1.AddEndpoint
 	return &microcorev1.AddEndpointResponse{}, nil
 }
 
+func (f *fakeHttp) AddStream(ctx context.Context, req *microcorev1.AddStreamRequest) (*microcorev1.AddStreamResponse, error) {
+	f.record(ctx, "Http.AddStream", req)
+	return &microcorev1.AddStreamResponse{}, nil
+}
+
+func (f *fakeHttp) SendEvent(ctx context.Context, req *microcorev1.SendEventRequest) (*microcorev1.SendEventResponse, error) {
+	f.record(ctx, "Http.SendEvent", req)
+	return &microcorev1.SendEventResponse{}, nil
+}
+
+func (f *fakeHttp) AddAuthValidator(ctx context.Context, req *microcorev1.AddAuthValidatorRequest) (*microcorev1.AddAuthValidatorResponse, error) {
+	f.record(ctx, "Http.AddAuthValidator", req)
+	return &microcorev1.AddAuthValidatorResponse{}, nil
+}
+
 type fakeLogger struct {
 	microcorev1.UnimplementedLoggerServer
 	*recorder
