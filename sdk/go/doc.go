@@ -26,7 +26,6 @@
 //
 // The public surface: Serve, Plugin, Kernel (Db, Http, Logger, State, Config,
 // Bus), Statement, Endpoint, HttpHandler, StreamHandler, AuthValidator, Respond,
-// Subscription, EventHandler, V,
-// FromValue, Row, Error, Errorf, CodeOf and the Code* constants. Everything else
-// is internal.
+// Subscription, EventHandler, V, FromValue, Row, Error, Errorf, CodeOf and the
+// Code* constants. Everything else is internal.
 package microcore
