@@ -169,6 +169,13 @@ describe('one contract, three hostings', () => {
     }
   });
 
+  it('lists every hosting endpoints in the OpenAPI document, with their owners', async () => {
+    const doc = JSON.parse((await call('GET', '/docs/json')).text) as { paths: Record<string, { post?: { 'x-microcore-owner': string } }> };
+    for (const h of HOSTINGS) {
+      expect(doc.paths[`/parity/${h.name}/values`]?.post?.['x-microcore-owner'], h.name).toBe(h.identity);
+    }
+  });
+
   it('sends bus requests across every pair of hostings with exact values', async () => {
     for (const from of HOSTINGS) {
       for (const to of HOSTINGS) {
