@@ -25,6 +25,8 @@ import { loadPlugin, type LoaderDeps } from './plugin-loader.ts';
 import type { PluginHost } from './plugin-host.ts';
 import { Registry, type ReportItem } from './registry.ts';
 import { RouteTable } from './route-table.ts';
+import type { SidecarHost } from './sidecar-host.ts';
+import { SidecarSupervisor } from './sidecar-supervisor.ts';
 import { SubscriptionTable } from './subscription-table.ts';
 import { withTimeout } from './timeout.ts';
 import { ToolCaller, type ToolSlot } from './tool-call.ts';
@@ -69,6 +71,7 @@ export class Kernel {
   #toolServer?: Promise<ToolServer>;
   #socketDir?: string;
   #stopped?: Promise<void>;
+  #supervisor: SidecarSupervisor;
 
   constructor(options: KernelOptions = {}) {
     this.root = resolve(options.root ?? process.cwd());
@@ -77,6 +80,14 @@ export class Kernel {
     this.#onlyTools = options.onlyTools;
     this.#stepMs = Number(this.env.MC_STEP_TIMEOUT_MS ?? 10_000);
     this.#shutdownMs = Number(this.env.MC_SHUTDOWN_TIMEOUT_MS ?? 15_000);
+    this.#supervisor = new SidecarSupervisor({
+      registry: this.registry,
+      subscriptions: this.subscriptions,
+      // Through this.#log at call time: it becomes the logger tool's once that is set up.
+      log: { debug: (m, f) => this.#log.debug(m, f), info: (m, f) => this.#log.info(m, f), warn: (m, f) => this.#log.warn(m, f), error: (m, f) => this.#log.error(m, f) },
+      stepMs: this.#stepMs,
+      host: (identity) => this.#hosts.get(identity) as SidecarHost | undefined,
+    });
   }
 
   get gateway(): Gateway {
@@ -164,10 +175,7 @@ export class Kernel {
       toolServer: () => this.#startToolServer(),
       socketDir: () => this.#privateDir(),
       log: (identity: string) => this.#logFor(identity),
-      onSidecarExit: (identity: string, reason: string) => {
-        this.registry.set('sidecar', identity, { status: 'dead', reason: mcError('MC_ERR_SIDECAR_DOWN', reason).message, code: 'MC_ERR_SIDECAR_DOWN' });
-        this.#log.error(reason, { plugin: identity });
-      },
+      onSidecarExit: (identity, policy, reason) => this.#supervisor.exited(identity, policy, reason),
     };
   }
 
@@ -188,6 +196,7 @@ export class Kernel {
   }
 
   async #stopAll(): Promise<void> {
+    this.#supervisor.stop();
     const http = this.#tools.find((t) => t.contract === LAST_TO_COMPLETE);
     if (http) await this.#stopTool(http);
     for (const host of [...this.#hosts.values()].reverse()) {

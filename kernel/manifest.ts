@@ -19,6 +19,19 @@ export interface SidecarManifest {
   config: Record<string, string>;
   startTimeoutMs: number;
   stopTimeoutMs: number;
+  restart: RestartPolicy;
+}
+
+export const RESTART_POLICIES = ['on-failure', 'never'] as const;
+
+export interface RestartPolicy {
+  /** on-failure: restart a sidecar that exits while it should run; never: leave it dead. */
+  policy: (typeof RESTART_POLICIES)[number];
+  /** The first restart's delay, in ms; each next one doubles (up to 30 s). */
+  backoffMs: number;
+  /** More restarts than this within windowMs is a crash loop: the sidecar stays failed. */
+  maxRestarts: number;
+  windowMs: number;
 }
 
 // Worker mode only for now: main-thread mode needs JSPI to reach the async tools
@@ -48,6 +61,7 @@ type Raw = Record<string, unknown>;
 export function readSidecarManifest(root: string, file: string, folderName: string): SidecarManifest {
   const raw = readJson(root, file);
   const f = new Fields(raw, file);
+  const restart = new Fields(f.object('restart', {}), `${file} restart`);
   const m: SidecarManifest = {
     name: f.string('name'),
     description: f.string('description', ''),
@@ -59,7 +73,14 @@ export function readSidecarManifest(root: string, file: string, folderName: stri
     config: f.stringMap('config', {}),
     startTimeoutMs: f.number('startTimeoutMs', 10_000),
     stopTimeoutMs: f.number('stopTimeoutMs', 5_000),
+    restart: {
+      policy: restart.oneOf('policy', RESTART_POLICIES, 'on-failure'),
+      backoffMs: restart.number('backoffMs', 500),
+      maxRestarts: restart.number('maxRestarts', 5),
+      windowMs: restart.number('windowMs', 60_000),
+    },
   };
+  restart.done();
   f.done();
   checkName(file, m.name, folderName);
   return m;

@@ -10,7 +10,7 @@ import type { DiscoveredPlugin } from './discovery.ts';
 import { mcError, toMcError } from './errors.ts';
 import type { Gateway } from './gateway.ts';
 import type { KernelLog } from './log.ts';
-import { readSidecarManifest, readWasmManifest } from './manifest.ts';
+import { readSidecarManifest, readWasmManifest, type RestartPolicy } from './manifest.ts';
 import { NativeHandlers, NativeHost, type NativePlugin } from './native-host.ts';
 import type { PluginHost } from './plugin-host.ts';
 import { SidecarHost } from './sidecar-host.ts';
@@ -30,7 +30,7 @@ export interface LoaderDeps {
   toolServer(): Promise<ToolServer>;
   socketDir(): string;
   log(identity: string): KernelLog;
-  onSidecarExit(identity: string, reason: string): void;
+  onSidecarExit(identity: string, policy: RestartPolicy, reason: string): void;
 }
 
 export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host: PluginHost; needs: string[] }> {
@@ -39,7 +39,7 @@ export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise
   if (p.kind === 'sidecar') {
     const manifest = readSidecarManifest(deps.root, p.file, folderName);
     const needs = checkNeeds(p, manifest.needs.map((tool) => ({ tool, optional: false })), deps, 'remove it from "needs"');
-    const host = new SidecarHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, socketDir: deps.socketDir(), toolServer: await deps.toolServer(), log: deps.log(p.identity), onExit: (reason) => deps.onSidecarExit(p.identity, reason) });
+    const host = new SidecarHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, socketDir: deps.socketDir(), toolServer: await deps.toolServer(), log: deps.log(p.identity), onExit: (reason) => deps.onSidecarExit(p.identity, manifest.restart, reason) });
     return { host, needs };
   }
   const manifest = readWasmManifest(deps.root, p.file, folderName);

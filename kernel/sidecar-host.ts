@@ -81,20 +81,31 @@ export class SidecarHost implements PluginHost {
       },
     });
     this.#child = child;
+    this.#running = false;
+    this.#stopping = false;
+    // Listen at once: a process that dies right after its handshake must be noticed too.
+    child.once('exit', (code, signal) => {
+      if (child !== this.#child) return;
+      const wasRunning = this.#running;
+      this.#running = false;
+      if (wasRunning && !this.#stopping) this.#o.onExit(`${this.identity} exited (code ${code}, signal ${signal}); last stderr: ${this.#stderr.slice(-3).join(' | ') || 'none'}`);
+    });
     createInterface({ input: child.stderr! }).on('line', (line) => {
       this.#stderr.push(line);
       if (this.#stderr.length > STDERR_KEPT) this.#stderr.shift();
       this.#logLine(line, 'warn');
     });
     const address = await this.#handshake(child, command);
+    this.#plugin?.close();
     this.#plugin = new PluginClient(`unix://${address}`, grpc.credentials.createInsecure());
     await this.#checkHealth(address);
+    if (child.exitCode !== null || child.signalCode !== null) throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} exited right after its handshake; last stderr: ${this.#stderr.slice(-3).join(' | ') || 'none'}`, { plugin: this.identity });
     this.#running = true;
-    child.on('exit', (code, signal) => {
-      const wasRunning = this.#running;
-      this.#running = false;
-      if (wasRunning && !this.#stopping) this.#o.onExit(`${this.identity} exited (code ${code}, signal ${signal}); last stderr: ${this.#stderr.slice(-3).join(' | ') || 'none'}`);
-    });
+  }
+
+  /** The process id while it runs (for tests and the boot report). */
+  get pid(): number | undefined {
+    return this.#running ? this.#child?.pid : undefined;
   }
 
   #handshake(child: ChildProcess, command: string): Promise<string> {

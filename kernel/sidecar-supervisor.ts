@@ -1,0 +1,84 @@
+// Keeps sidecars running: one that exits while it should run is restarted after
+// a backoff (doubling from restart.backoffMs up to 30 s), booted again (its
+// subscriptions are dropped first; its routes stay and are replaced by the
+// re-registration, answering 503 in between), and marked ready. More than
+// restart.maxRestarts exits within restart.windowMs is a crash loop: it stays
+// failed, with the reason. What go-plugin leaves to its host.
+import { mcError, toMcError } from './errors.ts';
+import type { KernelLog } from './log.ts';
+import type { RestartPolicy } from './manifest.ts';
+import type { Registry } from './registry.ts';
+import type { SidecarHost } from './sidecar-host.ts';
+import type { SubscriptionTable } from './subscription-table.ts';
+import { withTimeout } from './timeout.ts';
+import { newTrace, runInTrace } from './trace.ts';
+
+const MAX_BACKOFF_MS = 30_000;
+
+export interface SupervisorDeps {
+  registry: Registry;
+  subscriptions: SubscriptionTable;
+  log: KernelLog;
+  stepMs: number;
+  host(identity: string): SidecarHost | undefined;
+}
+
+export class SidecarSupervisor {
+  #deps: SupervisorDeps;
+  #exits = new Map<string, number[]>();
+  #timers = new Set<NodeJS.Timeout>();
+  #stopped = false;
+
+  constructor(deps: SupervisorDeps) {
+    this.#deps = deps;
+  }
+
+  /** A sidecar exited while it should run: mark it dead, then restart it or give up. */
+  exited(identity: string, policy: RestartPolicy, reason: string): void {
+    const { registry, log } = this.#deps;
+    const down = mcError('MC_ERR_SIDECAR_DOWN', reason, { plugin: identity });
+    registry.set('sidecar', identity, { status: 'dead', reason: down.message, code: down.code });
+    log.error(reason, { plugin: identity });
+    if (this.#stopped || policy.policy === 'never') return;
+    const now = Date.now();
+    const recent = [...(this.#exits.get(identity) ?? []), now].filter((t) => now - t <= policy.windowMs);
+    this.#exits.set(identity, recent);
+    if (recent.length > policy.maxRestarts) {
+      const loop = mcError('MC_ERR_SIDECAR_DOWN', `${identity} exited ${recent.length} times within ${policy.windowMs} ms (restart.maxRestarts ${policy.maxRestarts}), so it is not restarted again; last: ${reason}`, { plugin: identity }, undefined, 'Fix the crash (its last stderr lines are above), then restart the kernel.');
+      registry.set('sidecar', identity, { status: 'failed', reason: loop.message, code: loop.code });
+      log.error(loop.message, { plugin: identity });
+      return;
+    }
+    const delay = Math.min(policy.backoffMs * 2 ** (recent.length - 1), MAX_BACKOFF_MS);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      void this.#restart(identity, policy);
+    }, delay);
+    this.#timers.add(timer);
+    log.warn(`restarting ${identity} in ${delay} ms (restart ${recent.length} of at most ${policy.maxRestarts} within ${policy.windowMs} ms)`, { plugin: identity });
+  }
+
+  async #restart(identity: string, policy: RestartPolicy): Promise<void> {
+    const host = this.#deps.host(identity);
+    if (!host || this.#stopped) return;
+    const { registry, subscriptions, log, stepMs } = this.#deps;
+    try {
+      // Its old handler ids die with the old process; onBoot subscribes afresh.
+      subscriptions.removeOwner(identity);
+      await withTimeout(stepMs + 15_000, `restarting ${identity}`, () => host.start());
+      await runInTrace(newTrace(), () => withTimeout(stepMs, `${identity} onBoot`, () => host.boot()));
+      registry.set('sidecar', identity, { status: 'ready', reason: undefined, code: undefined });
+      log.info(`restarted ${identity}`, { plugin: identity });
+    } catch (err) {
+      await host.shutdown();
+      this.exited(identity, policy, `${identity} failed to restart: ${toMcError(err, 'MC_ERR_SIDECAR_HANDSHAKE', identity).message}`);
+    }
+  }
+
+  /** No more restarts: the kernel is shutting down. */
+  stop(): void {
+    this.#stopped = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+  }
+}
