@@ -1,6 +1,6 @@
 // Server-sent event streams and auth validators, over real HTTP.
 import { afterEach, describe, expect, it } from 'vitest';
-import { bootProject, plugin, type TestProject } from '../../test/project.ts';
+import { bootProject, plugin, REPO, type TestProject } from '../../test/project.ts';
 
 let project: TestProject | undefined;
 afterEach(async () => {
@@ -9,6 +9,7 @@ afterEach(async () => {
 });
 
 const AUTH_PLUGIN = plugin(`
+  import { reply } from '${REPO}/kernel/index.ts';
   export class AuthPlugin {
     constructor({ http }) { this.http = http; }
     async onBoot() {
@@ -17,6 +18,8 @@ const AUTH_PLUGIN = plugin(`
       await this.http.addEndpoint({ method: 'GET', path: '/me', auth: 'bearer', handler: (req) => ({ auth: req.auth }) });
       await this.http.addEndpoint({ method: 'POST', path: '/open', handler: (req) => ({ auth: req.auth }) });
       await this.http.addEndpoint({ method: 'GET', path: '/broken', auth: 'nobody', handler: () => ({}) });
+      await this.http.addAuthValidator({ name: 'status', handler: () => reply(401, { sub: 'not really' }) });
+      await this.http.addEndpoint({ method: 'GET', path: '/by-status', auth: 'status', handler: (req) => ({ auth: req.auth }) });
     }
   }`);
 
@@ -29,6 +32,12 @@ describe('auth validators', () => {
     const refused = await fetch(`${project.url}/me`, { headers: { authorization: 'Bearer bad' } });
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('MC_ERR_HTTP_UNAUTHORIZED');
+  });
+
+  it('refuses the request when the validator answers with an error status, whatever its body', async () => {
+    project = await bootProject({ 'domains/a/plugins/auth.ts': AUTH_PLUGIN });
+    const res = await fetch(`${project.url}/by-status`);
+    expect(res.status).toBe(401);
   });
 
   it('never lets a client fill req.auth: not through the body, not through headers', async () => {

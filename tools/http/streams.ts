@@ -26,8 +26,9 @@ export class Streams {
     if (!stream || stream.res.writableEnded) throw mcError('MC_ERR_HTTP_STREAM_CLOSED', `${caller} sent an event to stream ${streamId}, whose client has gone`, { streamId });
     if (stream.owner !== caller) throw mcError('MC_ERR_INVALID_ARGUMENT', `${caller} sent an event to stream ${streamId}, which belongs to ${stream.owner}`, { streamId });
     let frame = '';
-    if (event.id) frame += `id: ${event.id.replace(/\n/g, ' ')}\n`;
-    if (event.event) frame += `event: ${event.event.replace(/\n/g, ' ')}\n`;
+    // \r ends an SSE line as \n does: neither may smuggle in a field.
+    if (event.id) frame += `id: ${event.id.replace(/[\r\n]/g, ' ')}\n`;
+    if (event.event) frame += `event: ${event.event.replace(/[\r\n]/g, ' ')}\n`;
     frame += `data: ${renderJson(event.data)}\n\n`;
     stream.res.write(frame);
     if (stream.res.writableLength > MAX_BUFFERED_BYTES) this.close(streamId);

@@ -244,3 +244,43 @@ describe('http tool body limit', () => {
     expect((await post('/echo', '{"text":"short"}')).status).toBe(200);
   });
 });
+
+describe('http tool validation judges the body the handler gets', () => {
+  const STRICT = `{ method: 'POST', path: '/strict', bodySchemaJson: JSON.stringify({ type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer', default: 7 } }, required: ['name'], additionalProperties: false }), handler: (req) => ({ body: req.body }) }`;
+
+  it('refuses an extra property instead of silently dropping it from a copy', async () => {
+    await api(STRICT);
+    const res = await post('/strict', '{"name":"a","isAdmin":true}');
+    expect(res.status).toBe(422);
+    expect(res.json.error.code).toBe('MC_ERR_HTTP_VALIDATION');
+  });
+
+  it('refuses a string where an integer is declared instead of coercing a copy', async () => {
+    await api(STRICT);
+    expect((await post('/strict', '{"name":"a","age":"42"}')).status).toBe(422);
+    const ok = await post('/strict', '{"name":"a","age":42}');
+    expect(ok.json).toEqual({ body: { name: 'a', age: 42 } });
+  });
+
+  it('replaces a request id that does not look like one', async () => {
+    await api(ECHO);
+    const res = await post('/echo', '{}', { 'x-request-id': 'bad id with spaces' });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('http tool keeps database internals out of client errors', () => {
+  it('answers a unique violation with its code and kind, without SQL, table or message', async () => {
+    project = await bootProject({
+      'domains/t/migrations/001.sql': 'CREATE TABLE t (k TEXT PRIMARY KEY);',
+      'domains/t/plugins/api.ts': plugin(`export class ApiPlugin { constructor({ http, db }) { this.http = http; this.db = db; }
+        async onBoot() { await this.http.addEndpoint({ method: 'POST', path: '/twice', handler: async () => { await this.db.execute({ sql: "INSERT INTO t VALUES ('a')" }); await this.db.execute({ sql: "INSERT INTO t VALUES ('a')" }); } }); } }`),
+    });
+    const res = await send('/twice', { method: 'POST' });
+    expect(res.status).toBe(409);
+    expect(res.json.error.code).toBe('MC_ERR_DB_UNIQUE');
+    expect(res.json.error.details.kind).toBe('unique');
+    expect(res.text).not.toContain('INSERT');
+    expect(res.text).not.toContain('"table"');
+  });
+});

@@ -28,6 +28,7 @@ import { docsPage, openApiDocument } from './openapi.ts';
 import { Streams } from './streams.ts';
 
 const TITLE = 'MicroCore';
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export default class FastifyHttp implements ToolMethods<'http'> {
   static readonly contract = 'http';
@@ -40,7 +41,13 @@ export default class FastifyHttp implements ToolMethods<'http'> {
 
   setup(ctx: ToolContext): void {
     this.#ctx = ctx;
-    const app = Fastify({ logger: false, bodyLimit: Number(ctx.env.HTTP_BODY_LIMIT || 1_048_576) });
+    const app = Fastify({
+      logger: false,
+      bodyLimit: Number(ctx.env.HTTP_BODY_LIMIT || 1_048_576),
+      // Validation must judge the body the handler gets (a separate, exact parse):
+      // so it may not strip properties, coerce types or fill defaults in its copy.
+      ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    });
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, text, done) => {
       if (text === '' || text === undefined) return done(null, undefined);
       try {
@@ -136,7 +143,9 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   }
 
   async #dispatch(method: HttpMethod, path: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const requestId = headerOf(req, 'x-request-id') || randomUUID();
+    // A client's id is honoured when it looks like one; it also names the tracer node.
+    const offered = headerOf(req, 'x-request-id');
+    const requestId = offered && REQUEST_ID.test(offered) ? offered : randomUUID();
     reply.header('x-request-id', requestId);
     const route = this.#ctx!.routes.get(method, path);
     if (!route) return this.#sendError(req, reply, mcError('MC_ERR_HTTP_NOT_FOUND', `${method} ${path} is no longer served (its plugin stopped)`, { path }));
@@ -178,8 +187,9 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     const validator = this.#validators.get(route.auth!);
     if (!validator) throw mcError('MC_ERR_HTTP_ROUTE', `${route.method} ${route.path} (${route.owner}) names auth validator '${route.auth}', which no plugin added`, { path: route.path, auth: route.auth! });
     const out = await this.#ctx!.invoke(validator.owner, validator.handlerId, { case: 'http', value: request });
+    const refused = out.case === 'http' && (out.value.status ?? 0) >= 400;
     const claims = out.case === 'http' ? (out.value.body ?? null) : out.value;
-    if (claims === null || claims === false) throw mcError('MC_ERR_HTTP_UNAUTHORIZED', `${request.method} ${request.url} needs valid credentials (validator '${route.auth}')`, { auth: route.auth! });
+    if (refused || claims === null || claims === false) throw mcError('MC_ERR_HTTP_UNAUTHORIZED', `${request.method} ${request.url} needs valid credentials (validator '${route.auth}')`, { auth: route.auth! });
     return claims;
   }
 
@@ -201,13 +211,17 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   #sendError(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
     const error = asHttpError(err, req);
     let shown = { code: error.code, message: error.message, details: error.details };
-    if (error.httpStatus >= 500) {
+    // Database errors name SQL, tables and columns: internals even when they are 4xx.
+    if (error.httpStatus >= 500 || error.code.startsWith('MC_ERR_DB_')) {
       const requestId = String(reply.getHeader('x-request-id') ?? '');
       this.#ctx?.log.error(error.message, { code: error.code, method: req.method, url: req.url, requestId, details: error.details, cause: String((error.cause as Error | undefined)?.stack ?? '') });
       // The code is the client's to branch on; the text and details are internals
       // (SQL, paths, stack) and stay in the log unless HTTP_EXPOSE_ERRORS=true.
       if (this.#ctx?.env.HTTP_EXPOSE_ERRORS !== 'true') {
-        shown = { code: error.code, message: `${error.code}: ${req.method} ${req.url} failed; the server log has the cause (request id ${requestId || 'none'})`, details: requestId ? { requestId } : {} };
+        const details: Record<string, string> = {};
+        if (error.details.kind) details.kind = error.details.kind;
+        if (requestId) details.requestId = requestId;
+        shown = { code: error.code, message: `${error.code}: ${req.method} ${req.url} failed; the server log has the cause (request id ${requestId || 'none'})`, details };
       }
     }
     return reply.code(error.httpStatus).type('application/json').send(renderJson({ error: shown }));
