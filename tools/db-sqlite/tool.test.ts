@@ -256,3 +256,18 @@ END;
     }
   });
 });
+
+describe('db tool boundaries', () => {
+  it('refuses ATTACH, DETACH, VACUUM and PRAGMA from plugins, comments or not', async () => {
+    const t = await testTools();
+    try {
+      for (const sql of ["ATTACH DATABASE '/tmp/mc-attack.db' AS x", 'detach x', "VACUUM INTO '/tmp/mc-copy.db'", '/* hi */ -- there\n pragma foreign_keys = OFF']) {
+        await expect(t.tools.db.execute({ sql }), sql).rejects.toMatchObject({ code: 'MC_ERR_CAP_DENIED' });
+      }
+      const { rows } = await t.tools.db.query({ sql: "SELECT 'PRAGMA' AS word" });
+      expect(rows).toEqual([{ word: 'PRAGMA' }]);
+    } finally {
+      await t.close();
+    }
+  });
+});

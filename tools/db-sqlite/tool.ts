@@ -97,6 +97,7 @@ export default class SqliteDb implements ToolMethods<'db'> {
   #prepare(sql: string): Statement {
     let stmt = this.#statements.get(sql);
     if (!stmt) {
+      refuseOutsideTheDatabase(sql);
       stmt = this.#open().prepare(sql);
       if (this.#statements.size >= STATEMENT_CACHE) this.#statements.delete(this.#statements.keys().next().value!);
       this.#statements.set(sql, stmt);
@@ -139,4 +140,15 @@ function bind(params: Params): unknown[] {
     if (p !== null && typeof p === 'object') throw mcError('MC_ERR_INVALID_ARGUMENT', `params[${i}] is a ${Array.isArray(p) ? 'list' : 'map'}, which SQL cannot bind`, { field: `params[${i}]` }, undefined, 'Bind null, booleans, numbers, bigints, strings or bytes; store lists and maps as JSON text.');
     return p;
   });
+}
+
+// Statements that reach past the project's database: ATTACH and VACUUM INTO write
+// files anywhere the kernel may, PRAGMA changes how the kernel's connection
+// behaves. Plugins (a sandboxed wasm module too) get SQL on their data, not these;
+// migrations, which the project owns, still may use them.
+const OUTSIDE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(ATTACH|DETACH|VACUUM|PRAGMA)\b/i;
+
+function refuseOutsideTheDatabase(sql: string): void {
+  const m = OUTSIDE.exec(sql);
+  if (m) throw mcError('MC_ERR_CAP_DENIED', `${m[1]!.toUpperCase()} is not open to plugins: it reaches past the project's database`, { statement: m[1]!.toUpperCase() }, undefined, 'Put it in a migration (domains/<domain>/migrations), which the project owns.');
 }
