@@ -1,7 +1,8 @@
 // `microcore dev`: runs `microcore start` in a child process and restarts it
 // when a file of the project changes (a whole-process restart, as MicroCoreOS
-// does: simple, and every restart is a clean boot). Sidecar and wasm sources
-// are rebuilt by `microcore build` first when they changed.
+// does: simple, and every restart is a clean boot). Sidecar and wasm sources are
+// rebuilt by `microcore build` first when they changed. Restarts take turns: a
+// change during a build waits for it, so two servers never run at once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { watch } from 'node:fs';
 import { join } from 'node:path';
@@ -15,23 +16,28 @@ export function dev(root: string, print: (line: string) => void): Promise<number
   let child: ChildProcess | undefined;
   let timer: NodeJS.Timeout | undefined;
   let changed = new Set<string>();
+  let turn: Promise<void> = Promise.resolve();
+  let stopping = false;
 
   const run = (args: string[]) => spawn(process.execPath, ['--disable-warning=ExperimentalWarning', cli, ...args], { cwd: root, stdio: 'inherit' });
-  const startChild = () => {
-    const needsBuild = [...changed].some((f) => /^(sidecars|wasm-plugins)\//.test(f));
+  const exited = (p: ChildProcess) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve())));
+
+  /** Stops the server (if any), builds what changed, starts a new server. */
+  const restart = async () => {
+    const files = [...changed];
     changed = new Set();
-    const begin = () => (child = run(['start']));
-    if (!needsBuild) return begin();
-    run(['build']).once('exit', begin);
+    if (child) {
+      print(`microcore dev: ${files.slice(0, 3).join(', ')}${files.length > 3 ? ' …' : ''} changed; restarting`);
+      const old = child;
+      child = undefined;
+      old.kill('SIGTERM');
+      await exited(old);
+    }
+    if (stopping) return;
+    if (files.some((f) => /^(sidecars|wasm-plugins)\//.test(f))) await exited(run(['build']));
+    if (!stopping) child = run(['start']);
   };
-  const restart = () => {
-    print(`microcore dev: ${[...changed].slice(0, 3).join(', ')}${changed.size > 3 ? ' …' : ''} changed; restarting`);
-    const old = child;
-    child = undefined;
-    if (!old || old.exitCode !== null) return startChild();
-    old.once('exit', startChild);
-    old.kill('SIGTERM');
-  };
+  const enqueue = () => (turn = turn.then(restart));
 
   for (const dir of WATCHED) {
     try {
@@ -40,20 +46,25 @@ export function dev(root: string, print: (line: string) => void): Promise<number
         if (!file || IGNORED.test(path)) return;
         changed.add(path);
         clearTimeout(timer);
-        timer = setTimeout(restart, SETTLE_MS);
+        timer = setTimeout(enqueue, SETTLE_MS);
       });
     } catch {
       // A project without this folder: nothing to watch there.
     }
   }
   print('microcore dev: watching for changes (Ctrl-C stops)');
-  startChild();
+  enqueue();
   return new Promise((resolve) => {
     const stop = () => {
+      stopping = true;
       clearTimeout(timer);
-      if (!child || child.exitCode !== null) return resolve(0);
-      child.once('exit', () => resolve(0));
-      child.kill('SIGTERM');
+      void turn.then(async () => {
+        if (child) {
+          child.kill('SIGTERM');
+          await exited(child);
+        }
+        resolve(0);
+      });
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

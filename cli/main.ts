@@ -6,7 +6,8 @@ import { buildPlugins } from './build.ts';
 import { dev } from './dev.ts';
 import { runNew } from './new.ts';
 import { formatReport, formatSchema } from './report.ts';
-import { Kernel, readEnv } from '../kernel/kernel.ts';
+import { readEnv } from '../kernel/env.ts';
+import { Kernel } from '../kernel/kernel.ts';
 
 const USAGE = `usage: microcore <command>
 
@@ -58,7 +59,15 @@ async function main([command, ...args]: string[]): Promise<number> {
 
 async function start(): Promise<number> {
   const kernel = new Kernel();
-  out(formatReport(await kernel.boot()));
+  const report = await kernel.boot();
+  out(formatReport(report));
+  // Without its server there is nothing to serve: say so and stop, rather than wait.
+  const http = report.find((i) => i.kind === 'tool' && i.name === 'http');
+  if (http?.status === 'failed') {
+    err(`microcore: the http tool failed, so nothing is served: ${http.reason}`);
+    await kernel.shutdown().catch(() => undefined);
+    return 1;
+  }
   return new Promise((resolve) => {
     const stop = (signal: string) => {
       out(`\n${signal}: shutting down`);

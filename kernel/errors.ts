@@ -148,3 +148,17 @@ export function toMcError(err: unknown, code: ErrorCode, where: string): McError
   const text = err instanceof Error ? err.message : String(err);
   return mcError(code, `${where}: ${text}`, {}, err);
 }
+
+// Errors that came out of a plugin's handler (through the kernel's invoke) are
+// the plugin's, not the tool's that relayed them: they must not count against
+// that tool's health.
+const fromPlugin = new WeakSet<object>();
+
+export function markFromPlugin(err: unknown): unknown {
+  if (typeof err === 'object' && err !== null) fromPlugin.add(err);
+  return err;
+}
+
+export function isFromPlugin(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && fromPlugin.has(err);
+}

@@ -1,6 +1,7 @@
 // MicroCore's public surface: what plugins, tools and the CLI may import.
 // Anything not exported here is internal.
-export { Kernel, readEnv, type KernelOptions } from './kernel.ts';
+export { readEnv } from './env.ts';
+export { Kernel, type KernelOptions } from './kernel.ts';
 export { CONTRACT, CONTRACT_NAMES, type CallContext, type ContractName, type EventHandler, type HttpHandler, type InvokeInput, type InvokeOutput, type NativeTool, type Plain, type PlainInit, type ToolMethods, type Tools } from './contract.ts';
 export { ERRORS, ERROR_CODES, McError, mcError, toMcError, type ErrorCode } from './errors.ts';
 export type { KernelLog } from './log.ts';

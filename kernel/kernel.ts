@@ -11,13 +11,13 @@
 // Shutdown reverses it: http stops taking requests, plugins stop (reverse
 // order), then the other tools (reverse set-up order, logger last). Every step
 // runs under a time limit; a failure marks one item failed, never the kernel.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseEnv } from 'node:util';
 import { CONTRACT, isContractName, type InvokeInput, type InvokeOutput } from './contract.ts';
 import { discover } from './discovery.ts';
-import { mcError, toMcError } from './errors.ts';
+import { readEnv } from './env.ts';
+import { markFromPlugin, mcError, toMcError } from './errors.ts';
 import { Gateway } from './gateway.ts';
 import { stderrLog, type KernelLog, type LogSource } from './log.ts';
 import { CallMetrics } from './metrics.ts';
@@ -121,13 +121,17 @@ export class Kernel {
       found.plugins.map(async (p) => {
         this.registry.add({ kind: p.kind, name: p.identity, source: p.file, status: 'pending', needs: [] });
         const t0 = performance.now();
+        let host: PluginHost | undefined;
         try {
-          const { host, needs } = await loadPlugin(p, this.#loaderDeps(tools));
-          this.registry.set(p.kind, p.identity, { needs });
-          await withTimeout(this.#stepMs + (p.kind === 'sidecar' ? 15_000 : 0), `starting ${p.identity} (${p.file})`, () => host.start());
+          const loaded = await loadPlugin(p, this.#loaderDeps(tools));
+          host = loaded.host;
+          this.registry.set(p.kind, p.identity, { needs: loaded.needs });
+          await withTimeout(this.#stepMs + (p.kind === 'sidecar' ? 15_000 : 0), `starting ${p.identity} (${p.file})`, () => host!.start());
           return host;
         } catch (err) {
           this.#fail(p.kind, p.identity, err, 'MC_ERR_PLUGIN_BOOT', t0);
+          // A start that failed or ran out of time may have left a process behind.
+          if (host) await this.#release(host);
           return undefined;
         }
       }),
@@ -147,7 +151,7 @@ export class Kernel {
           this.routes.removeOwner(host.identity);
           this.subscriptions.removeOwner(host.identity);
           this.#hosts.delete(host.identity);
-          await host.shutdown();
+          await this.#release(host);
         }
       }),
     );
@@ -183,7 +187,9 @@ export class Kernel {
   invoke(identity: string, handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
     const host = this.#hosts.get(identity);
     if (!host) return Promise.reject(mcError('MC_ERR_HANDLER_UNKNOWN', `no running plugin '${identity}' for handler '${handlerId}'`, { plugin: identity }));
-    return host.invoke(handlerId, input);
+    return host.invoke(handlerId, input).catch((err: unknown) => {
+      throw markFromPlugin(err);
+    });
   }
 
   /** Stops everything in reverse order, within MC_SHUTDOWN_TIMEOUT_MS. Safe to call twice. */
@@ -201,7 +207,7 @@ export class Kernel {
     if (http) await this.#stopTool(http);
     for (const host of [...this.#hosts.values()].reverse()) {
       const t0 = performance.now();
-      await withTimeout(this.#stepMs, `${host.identity} shutdown`, () => host.shutdown()).catch((err) => this.#log.error((err as Error).message));
+      await this.#release(host);
       this.registry.set(host.hosting, host.identity, { status: 'stopped' });
       this.#log.debug(`stopped ${host.identity} in ${ms(t0)} ms`);
     }
@@ -211,6 +217,11 @@ export class Kernel {
     const rest = this.#tools.filter((t) => t !== http).reverse();
     for (const tool of rest.sort((a, b) => Number(a.contract === 'logger') - Number(b.contract === 'logger'))) await this.#stopTool(tool);
     if (this.#socketDir) rmSync(this.#socketDir, { recursive: true, force: true });
+  }
+
+  /** Stops a plugin the boot gave up on, within the step limit. */
+  async #release(host: PluginHost): Promise<void> {
+    await withTimeout(this.#stepMs, `${host.identity} shutdown`, () => host.shutdown()).catch((err) => this.#log.error((err as Error).message));
   }
 
   async #stopTool(tool: LoadedTool): Promise<void> {
@@ -273,7 +284,9 @@ export class Kernel {
 
   #startToolServer(): Promise<ToolServer> {
     this.#toolServer ??= (async () => {
-      const server = new ToolServer(join(this.#privateDir(), 'kernel.sock'), this.#gateway);
+      // A leading dot: no sidecar can be named so (discovery skips dot folders), so
+      // no sidecar's own socket in this directory can take the kernel's place.
+      const server = new ToolServer(join(this.#privateDir(), '.kernel.sock'), this.#gateway);
       await server.listen();
       return server;
     })();
@@ -283,11 +296,4 @@ export class Kernel {
 
 function ms(t0: number): number {
   return Math.round(performance.now() - t0);
-}
-
-/** The project's .env under the process environment (the environment wins). */
-export function readEnv(root: string): Record<string, string | undefined> {
-  const file = join(root, '.env');
-  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
-  return { ...fromFile, ...process.env };
 }

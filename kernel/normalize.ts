@@ -150,7 +150,10 @@ function js(v: unknown, where: string): JsValue {
 
 function record(v: object, where: string): Record<string, JsValue> {
   const out: Record<string, JsValue> = {};
-  for (const [k, item] of Object.entries(v)) out[k] = js(item, `${where}.${k}`);
+  for (const [k, item] of Object.entries(v)) {
+    if (k === '__proto__') throw unsupported(`${where}.${k}`, 'a key named __proto__ (it would set the prototype)');
+    out[k] = js(item, `${where}.${k}`);
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTRACT, type ContractName, type Plain, type Tools } from './contract.ts';
+import { markFromPlugin } from './errors.ts';
 import { silentLog, stderrLog } from './log.ts';
 import { CallMetrics } from './metrics.ts';
 import { NativeHandlers, NativeHost } from './native-host.ts';
@@ -63,7 +64,10 @@ export async function testTools(options: { identity?: string; migrations?: strin
     metrics,
     migrations: (options.migrations ?? []).map((dir) => ({ owner: dir.split('/')[1] ?? dir, dir })),
     // Every handler belongs to the one plugin under test.
-    invoke: (_identity, handlerId, input) => host.invoke(handlerId, input),
+    invoke: (_identity, handlerId, input) =>
+      host.invoke(handlerId, input).catch((err: unknown) => {
+        throw markFromPlugin(err);
+      }),
     report: () => registry.list(),
   };
   for (const [name, folder] of Object.entries(TOOL_FOLDERS)) {

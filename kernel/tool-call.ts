@@ -3,7 +3,7 @@
 // metrics, health update. Native proxies and the gateway both end here.
 import type { DescMethod } from '@bufbuild/protobuf';
 import type { CallContext } from './contract.ts';
-import { McError, mcError, toMcError } from './errors.ts';
+import { isFromPlugin, McError, mcError, toMcError } from './errors.ts';
 import type { CallMetrics } from './metrics.ts';
 import { normalize } from './normalize.ts';
 import type { Registry } from './registry.ts';
@@ -55,19 +55,19 @@ export class ToolCaller {
       return output;
     } catch (err) {
       const error = toMcError(err, 'MC_ERR_INTERNAL', `${where} called by ${caller}`);
-      this.#finish(caller, tool.name, method.localName, started, trace.traceId, error);
+      this.#finish(caller, tool.name, method.localName, started, trace.traceId, error, isFromPlugin(err));
       throw error;
     }
   }
 
-  #finish(caller: string, tool: string, method: string, started: number, traceId: string, error?: McError): void {
+  #finish(caller: string, tool: string, method: string, started: number, traceId: string, error?: McError, plugins = false): void {
     this.#metrics.record({ caller, tool, method, ms: performance.now() - started, ok: !error, code: error?.code, traceId, eventId: currentTrace()?.eventId, at: Date.now() });
     if (!error) {
       if (this.#registry.status('tool', tool) === 'dead') this.#registry.set('tool', tool, { status: 'ready', reason: undefined, code: undefined });
       this.#streaks.set(tool, 0);
       return;
     }
-    if (!INFRA_CODES.has(error.code)) return;
+    if (plugins || !INFRA_CODES.has(error.code)) return;
     const streak = (this.#streaks.get(tool) ?? 0) + 1;
     this.#streaks.set(tool, streak);
     const dead = error.code === 'MC_ERR_TOOL_UNAVAILABLE' || streak >= DEAD_STREAK;

@@ -28,3 +28,14 @@ describe('Value <-> JS', () => {
     expect(() => jsToValue(2n ** 64n)).toThrow(/outside int64/);
   });
 });
+
+describe('__proto__ keys', () => {
+  it('are refused, never turned into a prototype', async () => {
+    const { normalize } = await import('./normalize.ts');
+    const { CONTRACT } = await import('./contract.ts');
+    const payload = JSON.parse('{"__proto__":{"isAdmin":true}}');
+    expect(() => jsToValue(payload, 'payload')).toThrow(/MC_ERR_VALUE_UNSUPPORTED: payload\.__proto__/);
+    const publish = CONTRACT.bus.methods.find((m) => m.localName === 'publish')!.input;
+    expect(() => normalize(publish, { topic: 't', payload }, 'bus.publish input')).toThrow(/__proto__/);
+  });
+});

@@ -42,7 +42,12 @@ function jsToKind(js: unknown, where: string): Value['kind'] {
 
 export function jsToValueMap(record: object, where = 'value'): ValueMap {
   const fields: Record<string, Value> = {};
-  for (const [key, v] of Object.entries(record)) fields[key] = jsToValue(v, `${where}.${key}`);
+  for (const [key, v] of Object.entries(record)) {
+    // Assigning it would set the object's prototype instead of a key, here and in
+    // every decoder on the way: refuse it rather than lose or smuggle it.
+    if (key === '__proto__') throw unsupported(`${where}.${key}`, 'a key named __proto__');
+    fields[key] = jsToValue(v, `${where}.${key}`);
+  }
   return create(ValueMapSchema, { fields });
 }
 

@@ -5,11 +5,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERRORS, ERROR_CODES } from '../kernel/index.ts';
 
+const GRPC_NAMES: Record<number, string> = { 2: 'UNKNOWN', 3: 'INVALID_ARGUMENT', 5: 'NOT_FOUND', 7: 'PERMISSION_DENIED', 12: 'UNIMPLEMENTED', 14: 'UNAVAILABLE', 16: 'UNAUTHENTICATED' };
+
 export function renderErrorsDoc(): string {
   // The generated descriptors carry no comments, so read them from the proto.
   const proto = readFileSync(join(import.meta.dirname, '..', 'proto', 'microcore', 'v1', 'error.proto'), 'utf8');
   const meaning = new Map([...proto.matchAll(/((?:\s*\/\/[^\n]*\n)+)\s*ERROR_CODE_(\w+) = \d+;/g)].map((m) => [`MC_ERR_${m[2]}`, m[1]!.replace(/\s*\/\/\s?/g, ' ').trim()]));
-  const rows = [...ERROR_CODES].sort().map((code) => `| \`${code}\` | ${ERRORS[code].http} | ${meaning.get(code) || '—'} | ${ERRORS[code].fix} |`);
+  const rows = [...ERROR_CODES].sort().map((code) => `| \`${code}\` | ${ERRORS[code].http} | ${GRPC_NAMES[ERRORS[code].grpc] ?? ERRORS[code].grpc} | ${meaning.get(code) || '—'} | ${ERRORS[code].fix} |`);
   return `# Error codes
 
 Generated from \`kernel/errors.ts\` and \`proto/microcore/v1/error.proto\` by
@@ -17,8 +19,11 @@ Generated from \`kernel/errors.ts\` and \`proto/microcore/v1/error.proto\` by
 returns these codes alike (\`microcore.v1.Error.code\`); branch on the code, never
 on the message.
 
-| Code | HTTP | Meaning | Fix |
-| --- | --- | --- | --- |
+The gRPC column is the status code a sidecar's failed tool call carries (the
+packed microcore.v1.Error in its details says the rest; docs/protocol.md).
+
+| Code | HTTP | gRPC | Meaning | Fix |
+| --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 `;
 }

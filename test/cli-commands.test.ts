@@ -48,6 +48,24 @@ describe('microcore status', () => {
   });
 });
 
+describe('microcore start', () => {
+  it('exits 1 saying why when the http tool cannot serve (the port is taken)', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      root = writeProject({});
+      const port = String((taken.address() as { port: number }).port);
+      const res = microcore(['start'], { HTTP_PORT: port });
+      expect(res.status).toBe(1);
+      expect(res.stderr).toContain('the http tool failed, so nothing is served');
+      expect(res.stderr).toContain('EADDRINUSE');
+    } finally {
+      taken.close();
+    }
+  });
+});
+
 describe('microcore migrate', () => {
   it('applies pending migrations with the db tool alone and lists them', () => {
     root = writeProject({

@@ -363,3 +363,22 @@ describe('bus with one identity (testTools)', () => {
     await expect(tools.bus.publish({ topic: 'ok.topic', payload: null })).rejects.toMatchObject({ code: 'MC_ERR_TOOL_UNAVAILABLE', message: expect.stringContaining("shop/pricing published 'ok.topic' after the bus shut down") });
   });
 });
+
+describe('bus health is the bus', () => {
+  it('does not mark the bus dead for replies a handler got wrong, however many', async () => {
+    const t = await testTools({ identity: 'shop/pricing' });
+    try {
+      await t.tools.bus.subscribe({ topic: 'price.get', handler: () => ({ at: new Date() }) as never });
+      for (let i = 0; i < 6; i++) {
+        await expect(t.tools.bus.request({ topic: 'price.get' })).rejects.toMatchObject({ code: 'MC_ERR_VALUE_UNSUPPORTED' });
+      }
+      await t.tools.bus.subscribe({ topic: 'price.fail', handler: () => { throw mcError('MC_ERR_INTERNAL', 'the handler broke'); } });
+      for (let i = 0; i < 6; i++) await expect(t.tools.bus.request({ topic: 'price.fail' })).rejects.toMatchObject({ code: 'MC_ERR_INTERNAL' });
+      expect(t.metrics.totals().find((m) => m.tool === 'bus' && m.method === 'request')!.errors).toBe(12);
+      // The handlers' mistakes are theirs: the bus stays ready.
+      expect((await t.tools.system.status()).items.find((i) => i.name === 'bus')!.status).toBe('ready');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import {
   checkTopic,
   currentTrace,
+  jsToValue,
   mcError,
   newSpanId,
   newTrace,
@@ -31,6 +32,9 @@ type Env = Plain<Envelope>;
 export const BUS_SOURCE = 'tool/bus';
 export const DROPPED_TOPIC = 'system.subscriber.dropped';
 const DEFAULT_RETRIES = 3;
+// Backoff doubles per retry: past this the delays stop making sense (and Node
+// treats a delay over 2^31 ms as 1 ms).
+const MAX_RETRIES = 16;
 const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 
 export default class InProcessBus implements ToolMethods<'bus'> {
@@ -53,6 +57,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
   }
 
   subscribe(input: Plain<SubscribeRequest>, call: CallContext) {
+    if (input.maxRetries > MAX_RETRIES) throw mcError('MC_ERR_INVALID_ARGUMENT', `${call.caller} asked for ${input.maxRetries} retries on '${input.topic}'; at most ${MAX_RETRIES}`, { field: 'maxRetries' });
     const sub = this.#ctx!.subscriptions.add({
       topic: input.topic,
       owner: call.caller,
@@ -99,9 +104,12 @@ export default class InProcessBus implements ToolMethods<'bus'> {
           timer = setTimeout(() => reject(mcError('MC_ERR_BUS_TIMEOUT', `${call.caller} requested '${env.topic}'; ${sub.owner} did not answer within ${timeoutMs} ms`, { topic: env.topic, subscriber: sub.owner })), timeoutMs);
         }),
       ]);
+      const payload = answer.case === 'value' ? answer.value : null;
+      // A reply the contract cannot carry is the answering plugin's fault: say so here.
+      jsToValue(payload, `the reply of ${sub.owner} to '${env.topic}'`);
       this.#react(env.id, sub, started, 1);
       this.#finishNode(env.id);
-      return { payload: answer.case === 'value' ? answer.value : null };
+      return { payload };
     } catch (err) {
       const error = toMcError(err, 'MC_ERR_HANDLER_FAILED', `${sub.owner} answering '${env.topic}'`);
       this.#react(env.id, sub, started, 1, error.code);

@@ -6,9 +6,11 @@ import type { JsValue } from '../../kernel/index.ts';
 const INTEGER = /^-?\d+$/;
 
 export function parseExactJson(text: string): JsValue {
-  return JSON.parse(text, (_key, value, context?: { source?: string }) =>
-    typeof value === 'number' && context?.source !== undefined && INTEGER.test(context.source) ? BigInt(context.source) : value,
-  ) as JsValue;
+  return JSON.parse(text, (key, value, context?: { source?: string }) => {
+    // A "__proto__" key becomes a prototype as soon as anyone copies the object.
+    if (key === '__proto__') throw new SyntaxError('a key named "__proto__" is not accepted');
+    return typeof value === 'number' && context?.source !== undefined && INTEGER.test(context.source) ? BigInt(context.source) : value;
+  }) as JsValue;
 }
 
 export function renderJson(value: unknown): string {

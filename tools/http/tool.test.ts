@@ -284,3 +284,12 @@ describe('http tool keeps database internals out of client errors', () => {
     expect(res.text).not.toContain('"table"');
   });
 });
+
+describe('http tool and __proto__', () => {
+  it('answers a body with a __proto__ key with 400', async () => {
+    await api(ECHO);
+    const res = await post('/echo', '{"__proto__":{"isAdmin":true}}');
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('MC_ERR_HTTP_MALFORMED');
+  });
+});
