@@ -176,6 +176,7 @@ export class Kernel {
       declared: new Set(tools.map((t) => t.contract)),
       toolCaller: this.#toolCaller,
       gateway: this.#gateway,
+      subscriptions: this.subscriptions,
       toolServer: () => this.#startToolServer(),
       socketDir: () => this.#privateDir(),
       log: (identity: string) => this.#logFor(identity),

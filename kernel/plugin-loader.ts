@@ -16,6 +16,7 @@ import type { PluginHost } from './plugin-host.ts';
 import { SidecarHost } from './sidecar-host.ts';
 import type { ToolCaller, ToolSlot } from './tool-call.ts';
 import { createToolProxy } from './tool-proxy.ts';
+import type { SubscriptionTable } from './subscription-table.ts';
 import type { ToolServer } from './tool-server.ts';
 import { WasmHost } from './wasm-host.ts';
 
@@ -27,6 +28,7 @@ export interface LoaderDeps {
   declared: ReadonlySet<string>;
   toolCaller: ToolCaller;
   gateway: Gateway;
+  subscriptions: SubscriptionTable;
   toolServer(): Promise<ToolServer>;
   socketDir(): string;
   log(identity: string): KernelLog;
@@ -44,7 +46,8 @@ export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise
   }
   const manifest = readWasmManifest(deps.root, p.file, folderName);
   const needs = checkNeeds(p, manifest.needs.map((tool) => ({ tool, optional: false })), deps, 'remove it from "needs"');
-  return { host: new WasmHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, gateway: deps.gateway, log: deps.log(p.identity) }), needs };
+  const host = new WasmHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, gateway: deps.gateway, log: deps.log(p.identity), beforeReboot: () => deps.subscriptions.removeOwner(p.identity) });
+  return { host, needs };
 }
 
 async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host: PluginHost; needs: string[] }> {

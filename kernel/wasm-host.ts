@@ -6,7 +6,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import createPlugin, { type CallContext, type Plugin } from '@extism/extism';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { OnBootRequestSchema, OnBootResponseSchema, OnShutdownRequestSchema, ToolCallSchema, ToolResultSchema } from '../proto/gen/microcore/v1/plugin_pb.js';
 import type { InvokeInput, InvokeOutput } from './contract.ts';
 import { McError, mcError, toMcError } from './errors.ts';
@@ -25,6 +25,8 @@ export interface WasmOptions {
   needs: readonly string[];
   gateway: Gateway;
   log: KernelLog;
+  /** Before the module boots again: its old subscriptions died with the old instance. */
+  beforeReboot(): void;
 }
 
 interface HostContext {
@@ -39,6 +41,9 @@ export class WasmHost implements PluginHost {
   #plugin?: Plugin;
   // An Extism instance is not reentrant: calls into it take turns.
   #queue: Promise<unknown> = Promise.resolve();
+  // A timed-out call ends its worker; Extism starts a fresh instance with none of
+  // the guest's state (its handler table). The next invoke boots it again first.
+  #lostState = false;
 
   constructor(o: WasmOptions) {
     this.#o = o;
@@ -48,7 +53,7 @@ export class WasmHost implements PluginHost {
 
   async start(): Promise<void> {
     const m = this.#o.manifest;
-    const path = join(this.#o.dir, m.module);
+    const path = isAbsolute(m.module) ? m.module : join(this.#o.dir, m.module);
     let data: Buffer;
     try {
       data = await readFile(path);
@@ -108,7 +113,20 @@ export class WasmHost implements PluginHost {
     if (currentTrace()?.insideWasm === this.identity) {
       throw mcError('MC_ERR_WASM_REENTRANT', `${this.identity} would have to handle '${input.case === 'event' ? input.value.topic : input.value.route}' while its own call is still running`, { plugin: this.identity });
     }
+    if (this.#lostState) await this.#reboot();
     return decodeInvokeResponse(this.identity, await this.#call('mc_invoke', encodeInvoke(handlerId, input)));
+  }
+
+  async #reboot(): Promise<void> {
+    this.#lostState = false;
+    this.#o.beforeReboot();
+    try {
+      await this.boot();
+      this.#o.log.warn(`${this.identity} booted again: a timed-out call had ended its instance`, { plugin: this.identity });
+    } catch (err) {
+      this.#lostState = true;
+      throw err;
+    }
   }
 
   #call(name: string, input: Uint8Array): Promise<Uint8Array> {
@@ -122,7 +140,10 @@ export class WasmHost implements PluginHost {
         return out?.bytes() ?? new Uint8Array();
       } catch (err) {
         const text = (err as Error).message ?? String(err);
-        if (/timeout|timed out/i.test(text)) throw mcError('MC_ERR_WASM_TIMEOUT', `${this.identity} ${name} ran past ${this.#o.manifest.limits.timeoutMs} ms (limits.timeoutMs)`, { plugin: this.identity }, err);
+        if (/timeout|timed out/i.test(text)) {
+          this.#lostState = true;
+          throw mcError('MC_ERR_WASM_TIMEOUT', `${this.identity} ${name} ran past ${this.#o.manifest.limits.timeoutMs} ms (limits.timeoutMs)`, { plugin: this.identity }, err);
+        }
         throw mcError('MC_ERR_WASM_TRAP', `${this.identity} ${name} trapped: ${text}`, { plugin: this.identity }, err);
       }
     };

@@ -35,7 +35,19 @@ fn on_boot(_: OnBootRequest) -> Result<(), Error> {
     http::add_endpoint(Endpoint::new("POST", path("publish")), publish)?;
     http::add_endpoint(Endpoint::new("POST", path("request/:to")), request)?;
     // Last, so every handler above keeps its id.
-    http::add_endpoint(Endpoint::new("POST", path("unique")), unique)
+    http::add_endpoint(Endpoint::new("POST", path("unique")), unique)?;
+    http::add_endpoint(Endpoint::new("POST", path("spin/:millions")), spin)
+}
+
+/// Busy-loops for the given millions of iterations (at most 100 000), so a test
+/// can run a call past the manifest's limits.timeoutMs. Wasm has no clock here.
+fn spin(req: HttpRequest) -> Result<HttpResponse, Error> {
+    let millions: u64 = req.params.get("millions").and_then(|m| m.parse().ok()).unwrap_or(0).min(100_000);
+    let mut x = 0u64;
+    for i in 0..millions * 1_000_000 {
+        x = std::hint::black_box(x.wrapping_add(i));
+    }
+    Ok(http::response(ValueMap::from_iter([("spun", Value::from(x as i64))])))
 }
 
 /// Writes one row of every value kind and answers with it as read back.
