@@ -5,9 +5,10 @@
 import { bench as bus } from './bus.ts';
 import { bench as httpGetUser } from './http-get-user.ts';
 import { bench as proxy } from './proxy.ts';
+import { bench as wasmModes } from './wasm-modes.ts';
 import { fmt, spread, table, type Bench, type Verdict } from './stats.ts';
 
-const ALL: Bench[] = [httpGetUser, bus, proxy];
+const ALL: Bench[] = [httpGetUser, bus, proxy, wasmModes];
 const filter = process.argv[2] ?? '';
 const selected = ALL.filter((b) => b.name.includes(filter));
 if (selected.length === 0) {

@@ -34,9 +34,10 @@ export interface RestartPolicy {
   windowMs: number;
 }
 
-// Worker mode only for now: main-thread mode needs JSPI to reach the async tools
-// from a sync host function, which the wasm-limits work brings (see NOTES.md).
-export const WASM_MODES = ['worker'] as const;
+// worker: its own thread, calls can time out (limits.timeoutMs). main: the kernel's
+// thread, far cheaper per tool call (JSPI suspends the guest while the tool runs),
+// but a runaway call cannot be stopped: for trusted modules only.
+export const WASM_MODES = ['worker', 'main'] as const;
 
 export interface WasmManifest {
   name: string;

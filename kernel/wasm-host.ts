@@ -75,7 +75,9 @@ export class WasmHost implements PluginHost {
           allowedHosts: m.allowedHosts,
           ...(m.limits.memoryMaxPages ? { memory: { maxPages: m.limits.memoryMaxPages } } : {}),
           logger: { trace: log.debug, debug: log.debug, info: log.info, warn: log.warn, error: log.error, log: log.info } as unknown as Console,
-          functions: { 'extism:host/user': { mc_call: (cc: CallContext, offset: bigint) => this.#mcCall(cc, offset) } },
+          // An async function, not one returning a promise: Extism tells them apart by
+          // constructor, and only an async one gets JSPI on the main thread.
+          functions: { 'extism:host/user': { mc_call: async (cc: CallContext, offset: bigint) => this.#mcCall(cc, offset) } },
         },
       );
     } catch (err) {
@@ -137,7 +139,13 @@ export class WasmHost implements PluginHost {
     const run = async () => {
       try {
         const out = await plugin.call(name, input, hostContext);
-        return out?.bytes() ?? new Uint8Array();
+        const bytes = out?.bytes() ?? new Uint8Array();
+        // Extism (2.0.0-rc13) keeps a worker instance's memory blocks from call to
+        // call and ships all of them across threads on every host call, so each
+        // tool call gets slower than the last. Dropping them after each call keeps
+        // a call's cost flat.
+        await plugin.reset();
+        return bytes;
       } catch (err) {
         const text = (err as Error).message ?? String(err);
         if (/timeout|timed out/i.test(text)) {

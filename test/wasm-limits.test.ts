@@ -41,4 +41,25 @@ describe('wasm time limit', () => {
     // Booted again: its subscriptions are there once, not twice.
     expect(subscriptions()).toEqual(['parity.broadcast', 'parity.rust.echo']);
   });
+
+  it('runs a trusted module on the main thread (JSPI): exact values, and a bus request to another plugin', async () => {
+    const manifest = JSON.parse(readFileSync(join(REPO, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
+    delete manifest.build;
+    manifest.module = join(REPO, 'wasm-plugins/parity-rust/parity_rust.wasm');
+    manifest.mode = 'main';
+    project = await bootProject({
+      'domains/parity/migrations/001.sql': readFileSync(join(REPO, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
+      'domains/echo/plugins/echo.ts': `export class EchoPlugin { constructor({ bus }) { this.bus = bus; } async onBoot() { await this.bus.subscribe({ topic: 'parity.ts.echo', handler: (e) => e.payload }); } }`,
+      'wasm-plugins/parity-rust/plugin.json': JSON.stringify(manifest),
+    });
+    expect(project.item('wasm/parity-rust')!.status).toBe('ready');
+    const values = await fetch(`${project.url}/parity/rust/values`, { method: 'POST' });
+    expect(values.status).toBe(200);
+    expect(await values.text()).toContain('"big":9007199254740993');
+    const echoed = await fetch(`${project.url}/parity/rust/request/ts`, { method: 'POST' });
+    expect(echoed.status).toBe(200);
+    expect(JSON.parse(await echoed.text())).toMatchObject({ blob: 'AP8QgA==', from: 'rust' });
+    const self = await fetch(`${project.url}/parity/rust/request/rust`, { method: 'POST' });
+    expect(((await self.json()) as { error: { code: string } }).error.code).toBe('MC_ERR_WASM_REENTRANT');
+  });
 });
