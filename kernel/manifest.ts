@@ -19,6 +19,8 @@ export interface SidecarManifest {
   config: Record<string, string>;
   startTimeoutMs: number;
   stopTimeoutMs: number;
+  /** How long one handler call into the sidecar may take before it fails (MC_ERR_HANDLER_FAILED). */
+  callTimeoutMs: number;
   restart: RestartPolicy;
 }
 
@@ -74,6 +76,7 @@ export function readSidecarManifest(root: string, file: string, folderName: stri
     config: f.stringMap('config', {}),
     startTimeoutMs: f.number('startTimeoutMs', 10_000),
     stopTimeoutMs: f.number('stopTimeoutMs', 5_000),
+    callTimeoutMs: f.number('callTimeoutMs', 30_000),
     restart: {
       policy: restart.oneOf('policy', RESTART_POLICIES, 'on-failure'),
       backoffMs: restart.number('backoffMs', 500),

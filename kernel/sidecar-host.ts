@@ -24,7 +24,6 @@ import { currentTrace, openSpan } from './trace.ts';
 export const SIDECAR_COOKIE = 'microcore-sidecar-v1';
 export const PROTOCOL_VERSIONS = [1] as const;
 const HANDSHAKE = /^1\|(\d+)\|unix\|([^|]+)\|grpc$/;
-const INVOKE_TIMEOUT_MS = 30_000;
 const STDERR_KEPT = 20;
 
 const PluginClient = grpc.makeGenericClientConstructor(typedDefinition(Plugin), 'Plugin');
@@ -174,7 +173,7 @@ export class SidecarHost implements PluginHost {
   }
 
   async invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
-    const res = await this.#call<InvokeResponse>('invoke', invokeRequest(handlerId, input), INVOKE_TIMEOUT_MS);
+    const res = await this.#call<InvokeResponse>('invoke', invokeRequest(handlerId, input), this.#o.manifest.callTimeoutMs);
     return invokeOutput(this.identity, res);
   }
 
@@ -189,6 +188,7 @@ export class SidecarHost implements PluginHost {
     } catch (err) {
       const code = (err as grpc.ServiceError).code;
       if (code === grpc.status.UNAVAILABLE) throw mcError('MC_ERR_SIDECAR_DOWN', `${this.identity} did not answer Plugin.${method}`, { plugin: this.identity }, err);
+      if (code === grpc.status.DEADLINE_EXCEEDED) throw mcError('MC_ERR_HANDLER_FAILED', `${this.identity} did not finish Plugin.${method} within ${timeoutMs} ms`, { plugin: this.identity, timeoutMs: String(timeoutMs) }, err, 'Make the handler faster, or raise callTimeoutMs in sidecar.json.');
       throw mcError('MC_ERR_HANDLER_FAILED', `${this.identity} failed Plugin.${method}: ${(err as Error).message}`, { plugin: this.identity }, err);
     } finally {
       span?.close();

@@ -75,4 +75,22 @@ describe('sidecar supervision', () => {
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('MC_ERR_SIDECAR_DOWN');
   });
+
+  it('fails a handler call past callTimeoutMs, naming the deadline, and keeps the sidecar running', async () => {
+    project = await bootProject(
+      {
+        ...files({ callTimeoutMs: 300 }),
+        'domains/slow/plugins/never.ts': `export class NeverPlugin { constructor({ bus }) { this.bus = bus; } async onBoot() { await this.bus.subscribe({ topic: 'parity.slow.echo', handler: () => new Promise(() => {}) }); } }`,
+      },
+      { env: { HTTP_EXPOSE_ERRORS: 'true' } },
+    );
+    const started = Date.now();
+    const res = await fetch(`${project.url}/parity/go/request/slow`, { method: 'POST' });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(res.status).toBe(500);
+    const { error } = (await res.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('MC_ERR_HANDLER_FAILED');
+    expect(error.message).toContain('sidecar/parity-go did not finish Plugin.invoke within 300 ms');
+    expect(project.item('sidecar/parity-go')!.status).toBe('ready');
+  });
 });
