@@ -41,14 +41,20 @@ export class Tracer {
   #ring: (string | undefined)[] = new Array(KEEP);
   #next = 0;
 
-  /** Records a node; returns a function that closes it with its outcome. */
-  begin(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>): (outcome?: { code?: string }) => void {
-    const entry: TraceNode = { ...node, at: Date.now(), ms: 0, ok: true, reactions: [] };
+  /** Records a node that has no duration of its own (an event: see its reactions). */
+  record(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>): TraceNode {
+    const entry: TraceNode = { id: node.id, parentId: node.parentId, traceId: node.traceId, kind: node.kind, name: node.name, source: node.source, payloadKeys: node.payloadKeys, at: Date.now(), ms: 0, ok: true, reactions: [] };
     const evicted = this.#ring[this.#next];
-    if (evicted !== undefined && this.#nodes.get(evicted)?.id === evicted) this.#nodes.delete(evicted);
+    if (evicted !== undefined) this.#nodes.delete(evicted);
     this.#ring[this.#next] = entry.id;
     this.#next = (this.#next + 1) % KEEP;
     this.#nodes.set(entry.id, entry);
+    return entry;
+  }
+
+  /** Records a node; returns a function that closes it with its outcome and duration. */
+  begin(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>): (outcome?: { code?: string }) => void {
+    const entry = this.record(node);
     const started = performance.now();
     return (outcome = {}) => {
       entry.ms = performance.now() - started;

@@ -47,8 +47,6 @@ export default class InProcessBus implements ToolMethods<'bus'> {
   #keyTails = new Map<string, Promise<void>>();
   #deadStreak = new Map<string, number>();
   #inFlight = new Set<Promise<void>>();
-  /** Open tracer nodes of requests (events close at once). */
-  #finishers = new Map<string, (outcome?: { code?: string }) => void>();
 
   setup(ctx: ToolContext): void {
     this.#ctx = ctx;
@@ -78,16 +76,17 @@ export default class InProcessBus implements ToolMethods<'bus'> {
 
   publish(input: Plain<PublishRequest>, call: CallContext) {
     const env = this.#envelope(input.topic, input.payload ?? null, input.key, call.caller);
-    this.#fanOut(env);
+    this.#send(env);
     return { id: env.id };
   }
 
   async request(input: Plain<BusRequestRequest>, call: CallContext) {
-    const env = this.#envelope(input.topic, input.payload ?? null, '', call.caller, 'request');
+    const env = this.#envelope(input.topic, input.payload ?? null, '', call.caller);
+    const finish = this.#ctx!.tracer.begin({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'request', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) });
     const subs = this.#ctx!.subscriptions.forTopic(env.topic);
     if (subs.length === 0) {
       const error = mcError('MC_ERR_BUS_NO_SUBSCRIBER', `${call.caller} requested '${env.topic}', which no plugin subscribes to`, { topic: env.topic });
-      this.#finishNode(env.id, error.code);
+      finish({ code: error.code });
       throw error;
     }
     const sub = this.#next(`request:${env.topic}`, subs);
@@ -108,12 +107,12 @@ export default class InProcessBus implements ToolMethods<'bus'> {
       // A reply the contract cannot carry is the answering plugin's fault: say so here.
       jsToValue(payload, `the reply of ${sub.owner} to '${env.topic}'`);
       this.#react(env.id, sub, started, 1);
-      this.#finishNode(env.id);
+      finish();
       return { payload };
     } catch (err) {
       const error = toMcError(err, 'MC_ERR_HANDLER_FAILED', `${sub.owner} answering '${env.topic}'`);
       this.#react(env.id, sub, started, 1, error.code);
-      this.#finishNode(env.id, error.code);
+      finish({ code: error.code });
       throw error;
     } finally {
       clearTimeout(timer);
@@ -132,20 +131,17 @@ export default class InProcessBus implements ToolMethods<'bus'> {
 
   // ---- delivery ----
 
-  #envelope(topic: string, payload: JsValue, key: string, source: string, kind: 'event' | 'request' = 'event'): Env {
+  #envelope(topic: string, payload: JsValue, key: string, source: string): Env {
     if (this.#closed) throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${source} published '${topic}' after the bus shut down`, { topic });
     checkTopic(topic, source);
     const trace = currentTrace() ?? newTrace();
-    const env: Env = { id: randomUUID(), topic, payload, traceId: trace.traceId, parentId: trace.eventId ?? '', source, timeUnixMs: BigInt(Date.now()), key, attempt: 1 };
-    const finish = this.#ctx!.tracer.begin({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind, name: topic, source, payloadKeys: keysOf(payload) });
-    this.#finishers.set(env.id, finish);
-    if (kind === 'event') this.#finishNode(env.id);
-    return env;
+    return { id: randomUUID(), topic, payload, traceId: trace.traceId, parentId: trace.eventId ?? '', source, timeUnixMs: BigInt(Date.now()), key, attempt: 1 };
   }
 
-  #finishNode(id: string, code?: string): void {
-    this.#finishers.get(id)?.(code ? { code } : {});
-    this.#finishers.delete(id);
+  /** Publishes an envelope: traced as an event (no duration; its reactions say how long), then delivered. */
+  #send(env: Env): void {
+    this.#ctx!.tracer.record({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'event', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) });
+    this.#fanOut(env);
   }
 
   /** One subscription per consumer group, plus every broadcast subscription. */
@@ -217,7 +213,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
     const ctx = this.#ctx!;
     ctx.log.warn(`'${env.topic}' (${env.id}) failed ${sub.maxRetries + 1} times in ${sub.owner}; sent to _dlq.${env.topic}`, { code: error.code, subscriber: sub.owner });
     const payload = { event: { ...env, timeUnixMs: env.timeUnixMs }, subscriber: sub.owner, attempts: BigInt(sub.maxRetries + 1), error: { code: error.code, message: error.message } };
-    runInTrace({ traceId: env.traceId, spanId: newSpanId(), eventId: env.id }, () => this.#fanOut(this.#envelope(`_dlq.${env.topic}`, payload as never, '', BUS_SOURCE)));
+    runInTrace({ traceId: env.traceId, spanId: newSpanId(), eventId: env.id }, () => this.#send(this.#envelope(`_dlq.${env.topic}`, payload as never, '', BUS_SOURCE)));
     const streak = (this.#deadStreak.get(sub.id) ?? 0) + 1;
     this.#deadStreak.set(sub.id, streak);
     if (streak < this.#poisonAfter || !ctx.subscriptions.remove(sub.id)) return;
@@ -225,7 +221,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
     const reason = `${streak} events in a row failed every attempt; last: ${error.code}`;
     ctx.log.error(`dropped ${sub.owner}'s subscription to '${sub.topic}': ${reason}`, { subscriber: sub.owner, topic: sub.topic });
     runInTrace({ traceId: env.traceId, spanId: newSpanId(), eventId: env.id }, () =>
-      this.#fanOut(this.#envelope(DROPPED_TOPIC, { subscriptionId: sub.id, topic: sub.topic, subscriber: sub.owner, group: sub.group, reason }, '', BUS_SOURCE)),
+      this.#send(this.#envelope(DROPPED_TOPIC, { subscriptionId: sub.id, topic: sub.topic, subscriber: sub.owner, group: sub.group, reason }, '', BUS_SOURCE)),
     );
   }
 
