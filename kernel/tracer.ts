@@ -35,38 +35,36 @@ export interface TraceNode {
 const KEEP = 1000;
 
 export class Tracer {
-  #nodes = new Map<string, TraceNode>();
-  // Eviction order as a ring of ids: deleting a Map's first key over and over
-  // makes V8 skip ever more holes to find the next one.
-  #ring: (string | undefined)[] = new Array(KEEP);
+  // The last KEEP nodes in a ring, nothing else: whoever adds to a node (its
+  // reactions, its outcome) holds the node itself, so no index by id is needed —
+  // and none has to be kept up to date a hundred thousand times a second.
+  #ring: (TraceNode | undefined)[] = new Array(KEEP);
   #next = 0;
 
   /** Records a node that has no duration of its own (an event: see its reactions). */
   record(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>): TraceNode {
     const entry: TraceNode = { id: node.id, parentId: node.parentId, traceId: node.traceId, kind: node.kind, name: node.name, source: node.source, payloadKeys: node.payloadKeys, at: Date.now(), ms: 0, ok: true, reactions: [] };
-    const evicted = this.#ring[this.#next];
-    if (evicted !== undefined) this.#nodes.delete(evicted);
-    this.#ring[this.#next] = entry.id;
+    this.#ring[this.#next] = entry;
     this.#next = (this.#next + 1) % KEEP;
-    this.#nodes.set(entry.id, entry);
     return entry;
   }
 
   /** Records a node; returns a function that closes it with its outcome and duration. */
-  begin(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>): (outcome?: { code?: string }) => void {
+  begin(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>): { node: TraceNode; end(outcome?: { code?: string }): void } {
     const entry = this.record(node);
     const started = performance.now();
-    return (outcome = {}) => {
-      entry.ms = performance.now() - started;
-      entry.ok = !outcome.code;
-      if (outcome.code) entry.code = outcome.code;
+    return {
+      node: entry,
+      end: (outcome = {}) => {
+        entry.ms = performance.now() - started;
+        entry.ok = !outcome.code;
+        if (outcome.code) entry.code = outcome.code;
+      },
     };
   }
 
   /** Records (or updates, on a retry) one handler's run for a node. */
-  react(nodeId: string, reaction: TraceReaction): void {
-    const node = this.#nodes.get(nodeId);
-    if (!node) return;
+  react(node: TraceNode, reaction: TraceReaction): void {
     const i = node.reactions.findIndex((r) => r.identity === reaction.identity);
     if (i >= 0) node.reactions[i] = { ...reaction };
     else node.reactions.push({ ...reaction });
@@ -75,7 +73,11 @@ export class Tracer {
   /** Nodes newest first; only one trace's when traceId is given. Copies. */
   list(traceId?: string): TraceNode[] {
     const out: TraceNode[] = [];
-    for (const n of this.#nodes.values()) if (!traceId || n.traceId === traceId) out.push({ ...n, reactions: n.reactions.map((r) => ({ ...r })), payloadKeys: [...n.payloadKeys] });
-    return out.reverse();
+    for (let i = 1; i <= KEEP; i++) {
+      const n = this.#ring[(this.#next - i + KEEP) % KEEP];
+      if (!n) break;
+      if (!traceId || n.traceId === traceId) out.push({ ...n, reactions: n.reactions.map((r) => ({ ...r })), payloadKeys: [...n.payloadKeys] });
+    }
+    return out;
   }
 }

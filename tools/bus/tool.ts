@@ -23,6 +23,7 @@ import {
   type Subscription,
   type ToolContext,
   type ToolMethods,
+  type TraceNode,
 } from '../../kernel/index.ts';
 import type { BusRequestRequest, Envelope, PublishRequest, SubscribeRequest, UnsubscribeRequest } from '../../proto/gen/microcore/v1/bus_pb.js';
 
@@ -82,11 +83,11 @@ export default class InProcessBus implements ToolMethods<'bus'> {
 
   async request(input: Plain<BusRequestRequest>, call: CallContext) {
     const env = this.#envelope(input.topic, input.payload ?? null, '', call.caller);
-    const finish = this.#ctx!.tracer.begin({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'request', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) });
+    const traced = this.#ctx!.tracer.begin({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'request', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) });
     const subs = this.#ctx!.subscriptions.forTopic(env.topic);
     if (subs.length === 0) {
       const error = mcError('MC_ERR_BUS_NO_SUBSCRIBER', `${call.caller} requested '${env.topic}', which no plugin subscribes to`, { topic: env.topic });
-      finish({ code: error.code });
+      traced.end({ code: error.code });
       throw error;
     }
     const sub = this.#next(`request:${env.topic}`, subs);
@@ -106,13 +107,13 @@ export default class InProcessBus implements ToolMethods<'bus'> {
       const payload = answer.case === 'value' ? answer.value : null;
       // A reply the contract cannot carry is the answering plugin's fault: say so here.
       jsToValue(payload, `the reply of ${sub.owner} to '${env.topic}'`);
-      this.#react(env.id, sub, started, 1);
-      finish();
+      this.#react(traced.node, sub, started, 1);
+      traced.end();
       return { payload };
     } catch (err) {
       const error = toMcError(err, 'MC_ERR_HANDLER_FAILED', `${sub.owner} answering '${env.topic}'`);
-      this.#react(env.id, sub, started, 1, error.code);
-      finish({ code: error.code });
+      this.#react(traced.node, sub, started, 1, error.code);
+      traced.end({ code: error.code });
       throw error;
     } finally {
       clearTimeout(timer);
@@ -140,12 +141,12 @@ export default class InProcessBus implements ToolMethods<'bus'> {
 
   /** Publishes an envelope: traced as an event (no duration; its reactions say how long), then delivered. */
   #send(env: Env): void {
-    this.#ctx!.tracer.record({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'event', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) });
-    this.#fanOut(env);
+    const node = this.#ctx!.tracer.record({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'event', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) });
+    this.#fanOut(env, node);
   }
 
   /** One subscription per consumer group, plus every broadcast subscription. */
-  #fanOut(env: Env): void {
+  #fanOut(env: Env, node: TraceNode): void {
     const groups = new Map<string, Subscription[]>();
     const targets: Subscription[] = [];
     for (const sub of this.#ctx!.subscriptions.forTopic(env.topic)) {
@@ -153,7 +154,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
       else groups.set(sub.group, [...(groups.get(sub.group) ?? []), sub]);
     }
     for (const [group, subs] of groups) targets.push(this.#next(`${env.topic}\u0000${group}`, subs));
-    for (const sub of targets) this.#track(this.#ordered(sub, env));
+    for (const sub of targets) this.#track(this.#ordered(sub, env, node));
   }
 
   #next(key: string, subs: Subscription[]): Subscription {
@@ -163,10 +164,10 @@ export default class InProcessBus implements ToolMethods<'bus'> {
   }
 
   /** Same key, same subscription: one after the other, in publish order. */
-  #ordered(sub: Subscription, env: Env): Promise<void> {
-    if (!env.key) return this.#deliver(sub, env);
+  #ordered(sub: Subscription, env: Env, node: TraceNode): Promise<void> {
+    if (!env.key) return this.#deliver(sub, env, node);
     const k = `${sub.id}\u0000${env.key}`;
-    const tail = (this.#keyTails.get(k) ?? Promise.resolve()).then(() => this.#deliver(sub, env));
+    const tail = (this.#keyTails.get(k) ?? Promise.resolve()).then(() => this.#deliver(sub, env, node));
     this.#keyTails.set(k, tail);
     void tail.then(() => {
       if (this.#keyTails.get(k) === tail) this.#keyTails.delete(k);
@@ -179,19 +180,19 @@ export default class InProcessBus implements ToolMethods<'bus'> {
     void delivery.finally(() => this.#inFlight.delete(delivery));
   }
 
-  async #deliver(sub: Subscription, env: Env): Promise<void> {
+  async #deliver(sub: Subscription, env: Env, node: TraceNode): Promise<void> {
     let error;
     for (let attempt = 1; attempt <= sub.maxRetries + 1; attempt++) {
       if (!this.#ctx!.subscriptions.get(sub.id)) return;
       const started = performance.now();
       try {
         await runInTrace({ traceId: env.traceId, spanId: newSpanId(), eventId: env.id }, () => this.#ctx!.invoke(sub.owner, sub.handlerId, { case: 'event', value: { ...env, attempt } }));
-        this.#react(env.id, sub, started, attempt);
+        this.#react(node, sub, started, attempt);
         this.#deadStreak.delete(sub.id);
         return;
       } catch (err) {
         error = toMcError(err, 'MC_ERR_HANDLER_FAILED', `${sub.owner} handling '${env.topic}'`);
-        this.#react(env.id, sub, started, attempt, error.code);
+        this.#react(node, sub, started, attempt, error.code);
         // Shutting down: no more attempts (the plugins are going away too).
         if (this.#closed) break;
         if (attempt <= sub.maxRetries) await sleep(this.#retryBaseMs * 2 ** (attempt - 1));
@@ -225,8 +226,8 @@ export default class InProcessBus implements ToolMethods<'bus'> {
     );
   }
 
-  #react(nodeId: string, sub: Subscription, started: number, attempts: number, code?: string): void {
-    this.#ctx!.tracer.react(nodeId, { identity: sub.owner, ms: performance.now() - started, ok: !code, code, attempts });
+  #react(node: TraceNode, sub: Subscription, started: number, attempts: number, code?: string): void {
+    this.#ctx!.tracer.react(node, { identity: sub.owner, ms: performance.now() - started, ok: !code, code, attempts });
   }
 }
 

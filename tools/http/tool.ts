@@ -152,7 +152,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     const incoming = parseTraceparent(headerOf(req, 'traceparent')) ?? newTrace();
     // The request is the root event: whatever its handler publishes names it as parent.
     const trace = { traceId: incoming.traceId, spanId: newSpanId(), eventId: requestId };
-    const finish = this.#ctx!.tracer.begin({ id: requestId, parentId: '', traceId: trace.traceId, kind: 'http', name: `${method} ${path}`, source: route.owner, payloadKeys: [] });
+    const { end: finish } = this.#ctx!.tracer.begin({ id: requestId, parentId: '', traceId: trace.traceId, kind: 'http', name: `${method} ${path}`, source: route.owner, payloadKeys: [] });
     const request: Plain<HttpRequest> = {
       method,
       route: path,
