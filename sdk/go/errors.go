@@ -39,7 +39,7 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 func (e *Error) Unwrap() error { return e.cause }
 
 // GRPCStatus lets grpc-go send an *Error as the protocol's status: the gRPC code
-// docs/protocol.md assigns, with the microcore.v1.Error packed in the details.
+// kernel assigns (docs/errors.md), with the microcore.v1.Error packed in the details.
 func (e *Error) GRPCStatus() *status.Status {
 	st := status.New(grpcCode(e.Code), e.Message)
 	withDetails, err := st.WithDetails(e.wire())
@@ -119,20 +119,36 @@ func fromGRPC(method string, err error) error {
 	return e.withDetails(map[string]string{"method": method, "grpcCode": st.Code().String()})
 }
 
-// grpcCode is the table in docs/protocol.md "Errors".
+// grpcCodes is the kernel's mapping (kernel/errors.ts), as docs/errors.md lists
+// it; codes not listed are Unknown. errors_test.go keeps the two equal.
+var grpcCodes = map[string]codes.Code{
+	"MC_ERR_BUS_NO_SUBSCRIBER":       codes.Unavailable,
+	"MC_ERR_BUS_PUBLISH":             codes.InvalidArgument,
+	"MC_ERR_CAP_DENIED":              codes.PermissionDenied,
+	"MC_ERR_CONFIG_MISSING":          codes.NotFound,
+	"MC_ERR_DB_BUSY":                 codes.Unavailable,
+	"MC_ERR_GATEWAY_BAD_MESSAGE":     codes.InvalidArgument,
+	"MC_ERR_GATEWAY_UNAUTHENTICATED": codes.Unauthenticated,
+	"MC_ERR_GATEWAY_UNKNOWN_METHOD":  codes.Unimplemented,
+	"MC_ERR_HANDLER_UNKNOWN":         codes.NotFound,
+	"MC_ERR_HTTP_LATE_ROUTE":         codes.InvalidArgument,
+	"MC_ERR_HTTP_MALFORMED":          codes.InvalidArgument,
+	"MC_ERR_HTTP_NOT_FOUND":          codes.NotFound,
+	"MC_ERR_HTTP_ROUTE":              codes.InvalidArgument,
+	"MC_ERR_HTTP_STREAM_CLOSED":      codes.NotFound,
+	"MC_ERR_HTTP_TOO_LARGE":          codes.InvalidArgument,
+	"MC_ERR_HTTP_UNAUTHORIZED":       codes.Unauthenticated,
+	"MC_ERR_HTTP_VALIDATION":         codes.InvalidArgument,
+	"MC_ERR_INVALID_ARGUMENT":        codes.InvalidArgument,
+	"MC_ERR_NOT_FOUND":               codes.NotFound,
+	"MC_ERR_SIDECAR_DOWN":            codes.Unavailable,
+	"MC_ERR_TOOL_UNAVAILABLE":        codes.Unavailable,
+	"MC_ERR_VALUE_UNSUPPORTED":       codes.InvalidArgument,
+}
+
 func grpcCode(code string) codes.Code {
-	switch code {
-	case CodeCapDenied:
-		return codes.PermissionDenied
-	case CodeGatewayUnauthenticated:
-		return codes.Unauthenticated
-	case CodeInvalidArgument, CodeGatewayBadMessage:
-		return codes.InvalidArgument
-	case CodeNotFound:
-		return codes.NotFound
-	case CodeGatewayUnknownMethod:
-		return codes.Unimplemented
-	default:
-		return codes.Unknown
+	if c, ok := grpcCodes[code]; ok {
+		return c
 	}
+	return codes.Unknown
 }

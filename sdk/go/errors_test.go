@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -123,5 +124,35 @@ func TestCodesMatchTheProtoEnum(t *testing.T) {
 		if _, ok := want[k]; !ok {
 			t.Errorf("codes.go: %s is not in the ErrorCode enum", k)
 		}
+	}
+}
+
+// TestGRPCCodesMatchTheKernel reads the generated docs/errors.md (the kernel's
+// registry) and checks every code maps to the same gRPC status here.
+func TestGRPCCodesMatchTheKernel(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/errors.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]codes.Code{"UNKNOWN": codes.Unknown, "INVALID_ARGUMENT": codes.InvalidArgument, "NOT_FOUND": codes.NotFound,
+		"PERMISSION_DENIED": codes.PermissionDenied, "UNIMPLEMENTED": codes.Unimplemented, "UNAVAILABLE": codes.Unavailable, "UNAUTHENTICATED": codes.Unauthenticated}
+	rows := 0
+	for _, line := range strings.Split(string(doc), "\n") {
+		if !strings.HasPrefix(line, "| `MC_ERR_") {
+			continue
+		}
+		cells := strings.Split(line, "|")
+		code, grpcName := strings.Trim(strings.TrimSpace(cells[1]), "`"), strings.TrimSpace(cells[3])
+		want, ok := names[grpcName]
+		if !ok {
+			t.Fatalf("docs/errors.md names gRPC status %q for %s, which this test does not know", grpcName, code)
+		}
+		if got := grpcCode(code); got != want {
+			t.Errorf("%s: the SDK answers gRPC %s, the kernel %s", code, got, want)
+		}
+		rows++
+	}
+	if rows < 30 {
+		t.Fatalf("read only %d codes from docs/errors.md", rows)
 	}
 }
