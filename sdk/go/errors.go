@@ -38,7 +38,7 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 // Unwrap returns the gRPC or Go error this one was translated from, if any.
 func (e *Error) Unwrap() error { return e.cause }
 
-// GRPCStatus lets grpc-go send an *Error as the protocol's status: the gRPC code
+// GRPCStatus lets grpc-go send an *Error as the protocol's status: the gRPC code the
 // kernel assigns (docs/errors.md), with the microcore.v1.Error packed in the details.
 func (e *Error) GRPCStatus() *status.Status {
 	st := status.New(grpcCode(e.Code), e.Message)
