@@ -102,11 +102,6 @@ export class SidecarHost implements PluginHost {
     this.#running = true;
   }
 
-  /** The process id while it runs (for tests and the boot report). */
-  get pid(): number | undefined {
-    return this.#running ? this.#child?.pid : undefined;
-  }
-
   #handshake(child: ChildProcess, command: string): Promise<string> {
     const timeoutMs = this.#o.manifest.startTimeoutMs;
     return new Promise((resolve, reject) => {

@@ -51,23 +51,23 @@ export class ToolCaller {
         // The tool broke the contract, not the caller: count it against the tool.
         throw mcError('MC_ERR_INTERNAL', `tool '${tool.name}' returned a ${where} result that does not fit ${method.output.typeName}: ${(err as Error).message}`, { tool: tool.name }, err);
       }
-      this.#finish(caller, tool.name, method.localName, started, trace.traceId);
+      this.#finish(caller, tool.name, method.localName, started, trace);
       return output;
     } catch (err) {
       const error = toMcError(err, 'MC_ERR_INTERNAL', `${where} called by ${caller}`);
-      this.#finish(caller, tool.name, method.localName, started, trace.traceId, error, isFromPlugin(err));
+      this.#finish(caller, tool.name, method.localName, started, trace, error, isFromPlugin(err));
       throw error;
     }
   }
 
-  #finish(caller: string, tool: string, method: string, started: number, traceId: string, error?: McError, plugins = false): void {
-    this.#metrics.record({ caller, tool, method, ms: performance.now() - started, ok: !error, code: error?.code, traceId, eventId: currentTrace()?.eventId, at: Date.now() });
+  #finish(caller: string, tool: string, method: string, started: number, trace: { traceId: string; eventId?: string }, error?: McError, fromPlugin = false): void {
+    this.#metrics.record({ caller, tool, method, ms: performance.now() - started, ok: !error, code: error?.code, traceId: trace.traceId, eventId: trace.eventId, at: Date.now() });
     if (!error) {
       if (this.#registry.status('tool', tool) === 'dead') this.#registry.set('tool', tool, { status: 'ready', reason: undefined, code: undefined });
       this.#streaks.set(tool, 0);
       return;
     }
-    if (plugins || !INFRA_CODES.has(error.code)) return;
+    if (fromPlugin || !INFRA_CODES.has(error.code)) return;
     const streak = (this.#streaks.get(tool) ?? 0) + 1;
     this.#streaks.set(tool, streak);
     const dead = error.code === 'MC_ERR_TOOL_UNAVAILABLE' || streak >= DEAD_STREAK;
