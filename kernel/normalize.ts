@@ -6,12 +6,10 @@
 import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
 import { FeatureSet_FieldPresence } from '@bufbuild/protobuf/wkt';
 import { mcError } from './errors.ts';
-import type { JsValue } from './values.ts';
+import { INT64_MAX, INT64_MIN, MAX_VALUE_DEPTH, type JsValue } from './values.ts';
 
 const VALUE = 'microcore.v1.Value';
 const VALUE_MAP = 'microcore.v1.ValueMap';
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 
 export function normalize(schema: DescMessage, plain: unknown, where: string): Record<string, unknown> {
   if (plain === undefined || plain === null) plain = {};
@@ -129,7 +127,7 @@ export function checkScalar(type: ScalarType, v: unknown, where: string): unknow
 }
 
 /** A JS value as a Value would bring it back: exactly valueToJs(jsToValue(v)). */
-function js(v: unknown, where: string): JsValue {
+function js(v: unknown, where: string, depth = 0): JsValue {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'boolean':
@@ -142,17 +140,19 @@ function js(v: unknown, where: string): JsValue {
       return Number.isSafeInteger(v) ? BigInt(v) : v;
   }
   if (v instanceof Uint8Array) return bytes(v);
-  if (Array.isArray(v)) return v.map((item, i) => js(item, `${where}[${i}]`));
   const proto = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) return record(v as object, where);
+  const isRecord = proto === Object.prototype || proto === null;
+  if ((Array.isArray(v) || isRecord) && depth >= MAX_VALUE_DEPTH) throw unsupported(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
+  if (Array.isArray(v)) return v.map((item, i) => js(item, `${where}[${i}]`, depth + 1));
+  if (isRecord) return record(v as object, where, depth + 1);
   throw unsupported(where, `a ${(v as object).constructor?.name ?? 'object'}`);
 }
 
-function record(v: object, where: string): Record<string, JsValue> {
+function record(v: object, where: string, depth = 1): Record<string, JsValue> {
   const out: Record<string, JsValue> = {};
   for (const [k, item] of Object.entries(v)) {
     if (k === '__proto__') throw unsupported(`${where}.${k}`, 'a key named __proto__ (it would set the prototype)');
-    out[k] = js(item, `${where}.${k}`);
+    out[k] = js(item, `${where}.${k}`, depth);
   }
   return out;
 }

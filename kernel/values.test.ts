@@ -1,7 +1,7 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { ValueSchema } from '../proto/gen/microcore/v1/value_pb.js';
-import { jsToValue, valueToJs } from './values.ts';
+import { jsToValue, MAX_VALUE_DEPTH, valueToJs } from './values.ts';
 
 describe('Value <-> JS', () => {
   const cases: [string, unknown, unknown][] = [
@@ -37,5 +37,20 @@ describe('__proto__ keys', () => {
     expect(() => jsToValue(payload, 'payload')).toThrow(/MC_ERR_VALUE_UNSUPPORTED: payload\.__proto__/);
     const publish = CONTRACT.bus.methods.find((m) => m.localName === 'publish')!.input;
     expect(() => normalize(publish, { topic: 't', payload }, 'bus.publish input')).toThrow(/__proto__/);
+  });
+});
+
+// Issue 7, item 10: one nesting limit every hosting decodes, at the kernel's edge.
+describe('nesting depth', () => {
+  const nested = (depth: number, leaf: unknown = 1): unknown => (depth === 0 ? leaf : depth % 2 ? [nested(depth - 1, leaf)] : { a: nested(depth - 1, leaf) });
+
+  it(`takes ${MAX_VALUE_DEPTH} nested lists and maps and refuses one more, naming where`, async () => {
+    const { normalize } = await import('./normalize.ts');
+    const { CONTRACT } = await import('./contract.ts');
+    const publish = CONTRACT.bus.methods.find((m) => m.localName === 'publish')!.input;
+    expect(valueToJs(fromBinary(ValueSchema, toBinary(ValueSchema, jsToValue(nested(MAX_VALUE_DEPTH)))))).toEqual(nested(MAX_VALUE_DEPTH, 1n));
+    expect(() => jsToValue(nested(MAX_VALUE_DEPTH + 1), 'payload')).toThrow(/MC_ERR_VALUE_UNSUPPORTED: payload(\[0\]|\.a)+ is nested deeper than 32/);
+    expect(normalize(publish, { topic: 't', payload: nested(MAX_VALUE_DEPTH) }, 'bus.publish input')).toBeDefined();
+    expect(() => normalize(publish, { topic: 't', payload: nested(MAX_VALUE_DEPTH + 1) }, 'bus.publish input')).toThrow(/nested deeper than 32/);
   });
 });

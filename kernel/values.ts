@@ -10,14 +10,23 @@ export interface JsRecord {
   [key: string]: JsValue;
 }
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
 
-export function jsToValue(js: unknown, where = 'value'): Value {
-  return create(ValueSchema, { kind: jsToKind(js, where) });
+/**
+ * How many lists and maps may nest inside one another in a Value. Every hosting
+ * must decode what the kernel sends: prost (Rust) stops at 100 nested messages
+ * and a map level costs three (Value, ValueMap, its entry), so 32 levels leave
+ * room for the message a value travels in. HTTP bodies are held to it too
+ * (tools/http), so a request is refused before any handler runs.
+ */
+export const MAX_VALUE_DEPTH = 32;
+
+export function jsToValue(js: unknown, where = 'value', depth = 0): Value {
+  return create(ValueSchema, { kind: jsToKind(js, where, depth) });
 }
 
-function jsToKind(js: unknown, where: string): Value['kind'] {
+function jsToKind(js: unknown, where: string, depth: number): Value['kind'] {
   if (js === null || js === undefined) return { case: 'nullValue', value: NullValue.UNSPECIFIED };
   switch (typeof js) {
     case 'boolean':
@@ -35,18 +44,21 @@ function jsToKind(js: unknown, where: string): Value['kind'] {
   // A Buffer is a Uint8Array with more methods; hand out plain bytes, as a decoded
   // message would, so native plugins see exactly what sidecars see.
   if (js instanceof Uint8Array) return { case: 'bytesValue', value: js.constructor === Uint8Array ? js : new Uint8Array(js.buffer, js.byteOffset, js.byteLength) };
-  if (Array.isArray(js)) return { case: 'listValue', value: { $typeName: 'microcore.v1.ValueList', values: js.map((v, i) => jsToValue(v, `${where}[${i}]`)) } };
-  if (isPlainObject(js)) return { case: 'mapValue', value: jsToValueMap(js, where) };
+  if (Array.isArray(js) || isPlainObject(js)) {
+    if (depth >= MAX_VALUE_DEPTH) throw unsupported(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
+    if (Array.isArray(js)) return { case: 'listValue', value: { $typeName: 'microcore.v1.ValueList', values: js.map((v, i) => jsToValue(v, `${where}[${i}]`, depth + 1)) } };
+    return { case: 'mapValue', value: jsToValueMap(js, where, depth + 1) };
+  }
   throw unsupported(where, `a ${describe(js)}`);
 }
 
-export function jsToValueMap(record: object, where = 'value'): ValueMap {
+export function jsToValueMap(record: object, where = 'value', depth = 1): ValueMap {
   const fields: Record<string, Value> = {};
   for (const [key, v] of Object.entries(record)) {
     // Assigning it would set the object's prototype instead of a key, here and in
     // every decoder on the way: refuse it rather than lose or smuggle it.
     if (key === '__proto__') throw unsupported(`${where}.${key}`, 'a key named __proto__');
-    fields[key] = jsToValue(v, `${where}.${key}`);
+    fields[key] = jsToValue(v, `${where}.${key}`, depth);
   }
   return create(ValueMapSchema, { fields });
 }

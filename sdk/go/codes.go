@@ -88,4 +88,8 @@ const (
 	CodeHttpStreamClosed = "MC_ERR_HTTP_STREAM_CLOSED"
 	// A request body is larger than HTTP_BODY_LIMIT (HTTP 413).
 	CodeHttpTooLarge = "MC_ERR_HTTP_TOO_LARGE"
+	// A request body's Content-Type is not application/json (HTTP 415).
+	CodeHttpUnsupportedMedia = "MC_ERR_HTTP_UNSUPPORTED_MEDIA"
+	// A request's handler did not answer within its deadline (HTTP 504).
+	CodeHttpTimeout = "MC_ERR_HTTP_TIMEOUT"
 )

@@ -138,6 +138,7 @@ var grpcCodes = map[string]codes.Code{
 	"MC_ERR_HTTP_STREAM_CLOSED":      codes.NotFound,
 	"MC_ERR_HTTP_TOO_LARGE":          codes.InvalidArgument,
 	"MC_ERR_HTTP_UNAUTHORIZED":       codes.Unauthenticated,
+	"MC_ERR_HTTP_UNSUPPORTED_MEDIA":  codes.InvalidArgument,
 	"MC_ERR_HTTP_VALIDATION":         codes.InvalidArgument,
 	"MC_ERR_INVALID_ARGUMENT":        codes.InvalidArgument,
 	"MC_ERR_NOT_FOUND":               codes.NotFound,

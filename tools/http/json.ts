@@ -1,16 +1,82 @@
 // JSON that keeps MicroCore's values exact. Parsing: whole-number literals
-// become bigint (a JS number would round past 2^53). Rendering: bigint as its
-// exact digits, bytes as base64.
-import type { JsValue } from '../../kernel/index.ts';
+// become bigint (a JS number would round past 2^53), and anything no hosting can
+// hold is refused naming its place in the body: an integer outside int64, a
+// number past a double (1e400 would become Infinity, then null), a string with a
+// lone surrogate, lists and maps nested past MAX_VALUE_DEPTH. Rendering: bigint
+// as its exact digits, bytes as base64.
+import { INT64_MAX, INT64_MIN, MAX_VALUE_DEPTH, mcError, type JsValue } from '../../kernel/index.ts';
 
 const INTEGER = /^-?\d+$/;
 
-export function parseExactJson(text: string): JsValue {
-  return JSON.parse(text, (key, value, context?: { source?: string }) => {
+/** A number in the text that no Value holds; found and named by checkBody. */
+class Unheld {
+  readonly source: string;
+  readonly why: string;
+  constructor(source: string, why: string) {
+    this.source = source;
+    this.why = why;
+  }
+}
+
+/** Parses a request body; `what` names it in errors ("the body of POST /orders"). */
+export function parseExactJson(text: string, what = 'the body'): JsValue {
+  checkDepth(text, what);
+  const value = JSON.parse(text, (key, value, context?: { source?: string }) => {
     // A "__proto__" key becomes a prototype as soon as anyone copies the object.
     if (key === '__proto__') throw new SyntaxError('a key named "__proto__" is not accepted');
-    return typeof value === 'number' && context?.source !== undefined && INTEGER.test(context.source) ? BigInt(context.source) : value;
-  }) as JsValue;
+    if (typeof value !== 'number') return value;
+    const source = context?.source ?? String(value);
+    if (INTEGER.test(source)) {
+      const n = BigInt(source);
+      return n < INT64_MIN || n > INT64_MAX ? new Unheld(source, 'an integer outside int64') : n;
+    }
+    return Number.isFinite(value) ? value : new Unheld(source, 'a number past the range of a double');
+  }) as unknown;
+  checkBody(value, what);
+  return value as JsValue;
+}
+
+// Before parsing: JSON.parse with a reviver recurses per level, so a body nested
+// thousands deep must be refused from its text.
+function checkDepth(text: string, what: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_VALUE_DEPTH) {
+        throw mcError('MC_ERR_HTTP_MALFORMED', `${what} nests lists and objects deeper than ${MAX_VALUE_DEPTH} levels (at character ${i})`, { limit: String(MAX_VALUE_DEPTH) });
+      }
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+}
+
+function checkBody(root: unknown, what: string): void {
+  const stack: { v: unknown; path: string }[] = [{ v: root, path: '' }];
+  while (stack.length > 0) {
+    const { v, path } = stack.pop()!;
+    if (v instanceof Unheld) throw refused(what, path, `is ${v.why} (${v.source.slice(0, 40)})`);
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) throw refused(what, path, 'holds a lone UTF-16 surrogate, which is not text');
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    for (const [key, item] of Object.entries(v)) {
+      if (!key.isWellFormed()) throw refused(what, path, 'has a key with a lone UTF-16 surrogate');
+      stack.push({ v: item, path: `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}` });
+    }
+  }
+}
+
+function refused(what: string, path: string, why: string) {
+  return mcError('MC_ERR_HTTP_VALIDATION', `${what}: ${path || '/'} ${why}`, { field: path || '/' }, undefined, 'Send values every hosting can hold: integers within int64, finite numbers, well-formed text (docs/protocol.md, "Values").');
 }
 
 export function renderJson(value: unknown): string {

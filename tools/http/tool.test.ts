@@ -1,6 +1,7 @@
 // The http tool over real HTTP: a real kernel boots a temp project whose
 // plugins are written inline, and requests go through fetch.
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_VALUE_DEPTH } from '../../kernel/index.ts';
 import { bootProject, plugin, type TestProject } from '../../test/project.ts';
 
 let project: TestProject | undefined;
@@ -291,5 +292,83 @@ describe('http tool and __proto__', () => {
     const res = await post('/echo', '{"__proto__":{"isAdmin":true}}');
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe('MC_ERR_HTTP_MALFORMED');
+  });
+});
+
+// Issue 7, item 8: what no hosting can hold is refused before any handler runs, naming the field.
+describe('http tool and values no hosting holds (issue 7)', () => {
+  it('answers an integer outside int64 with 422 naming the field, not 500', async () => {
+    await api(ECHO);
+    for (const n of ['9223372036854775808', '-9223372036854775809', '99999999999999999999999']) {
+      const res = await post('/echo', `{"order":{"quantity":${n}}}`);
+      expect(res.status, n).toBe(422);
+      expect(res.json.error).toMatchObject({ code: 'MC_ERR_HTTP_VALIDATION', details: { field: '/order/quantity' } });
+      expect(res.json.error.message).toContain('outside int64');
+    }
+    const edge = await post('/echo', '{"max":9223372036854775807,"min":-9223372036854775808}');
+    expect(edge.text).toBe('{"body":{"max":9223372036854775807,"min":-9223372036854775808}}');
+  });
+
+  it('answers 1e400 with 422 naming the field instead of turning it into null', async () => {
+    await api(ECHO);
+    const res = await post('/echo', '{"list":[1, 1e400]}');
+    expect(res.status).toBe(422);
+    expect(res.json.error).toMatchObject({ code: 'MC_ERR_HTTP_VALIDATION', details: { field: '/list/1' } });
+  });
+
+  it('answers invalid UTF-8 with 400 instead of storing U+FFFD, and a lone surrogate escape with 422', async () => {
+    await api(ECHO);
+    const bytes = Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const res = await send('/echo', { method: 'POST', body: bytes, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('MC_ERR_HTTP_MALFORMED');
+    expect(res.json.error.message).toContain('UTF-8');
+    const surrogate = await post('/echo', '{"name":"\\ud800"}');
+    expect(surrogate.status).toBe(422);
+    expect(surrogate.json.error.details.field).toBe('/name');
+  });
+
+  it('answers a body that is not JSON with 415, whatever its type, and a non-UTF-8 charset too', async () => {
+    await api(ECHO);
+    for (const type of ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'application/json; charset=latin1']) {
+      const res = await send('/echo', { method: 'POST', body: '{"a":1}', headers: { 'content-type': type } });
+      expect(res.status, type).toBe(415);
+      expect(res.json.error.code, type).toBe('MC_ERR_HTTP_UNSUPPORTED_MEDIA');
+    }
+    expect((await post('/echo', '{"a":1}', { 'content-type': 'application/json; charset=UTF-8' })).status).toBe(200);
+  });
+
+  it(`refuses lists and objects nested deeper than ${MAX_VALUE_DEPTH} levels with 400, and takes ${MAX_VALUE_DEPTH}`, async () => {
+    await api(ECHO);
+    const nested = (depth: number) => '{"a":'.repeat(depth - 1) + '[]' + '}'.repeat(depth - 1);
+    expect((await post('/echo', nested(MAX_VALUE_DEPTH))).status).toBe(200);
+    for (const depth of [MAX_VALUE_DEPTH + 1, 5000]) {
+      const res = await post('/echo', nested(depth));
+      expect(res.status, String(depth)).toBe(400);
+      expect(res.json.error).toMatchObject({ code: 'MC_ERR_HTTP_MALFORMED', details: { limit: String(MAX_VALUE_DEPTH) } });
+    }
+  });
+});
+
+// Issue 7, item 9: errors raised before dispatch carry the request id too.
+describe('http tool request ids on every answer (issue 7)', () => {
+  it('sends X-Request-ID with 400, 404, 413, 415 and 422 answers', async () => {
+    project = await bootProject({ 'domains/t/plugins/api.ts': endpoints(NAMED) }, { env: { HTTP_BODY_LIMIT: '64' } });
+    const answers = [
+      await post('/named', '{"name":', { 'x-request-id': 'r-400' }),
+      await send('/nowhere', { headers: { 'x-request-id': 'r-404' } }),
+      await post('/named', JSON.stringify({ name: 'x'.repeat(100) }), { 'x-request-id': 'r-413' }),
+      await send('/named', { method: 'POST', body: 'hi', headers: { 'content-type': 'text/plain', 'x-request-id': 'r-415' } }),
+      await post('/named', '{}', { 'x-request-id': 'r-422' }),
+    ];
+    expect(answers.map((a) => [a.status, a.headers.get('x-request-id')])).toEqual([
+      [400, 'r-400'],
+      [404, 'r-404'],
+      [413, 'r-413'],
+      [415, 'r-415'],
+      [422, 'r-422'],
+    ]);
+    const generated = await send('/nowhere');
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -47,16 +47,33 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       // Validation must judge the body the handler gets (a separate, exact parse):
       // so it may not strip properties, coerce types or fill defaults in its copy.
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+      // Every answer carries its request id, errors raised before dispatch too:
+      // a client's id is honoured when it looks like one; it also names the tracer node.
+      genReqId: (req) => {
+        const offered = req.headers['x-request-id'];
+        return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+      },
     });
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, text, done) => {
-      if (text === '' || text === undefined) return done(null, undefined);
+    app.addHook('onRequest', async (req, reply) => {
+      reply.header('x-request-id', req.id);
+    });
+    // JSON is the one body endpoints read: any other type (text/plain included)
+    // answers 415 rather than reaching a handler as a string or a silent null.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, raw, done) => {
+      const what = `the body of ${req.method} ${req.url}`;
       try {
+        const charset = /;\s*charset=("?)([^";]+)\1/i.exec(req.headers['content-type'] ?? '')?.[2];
+        if (charset && charset.toLowerCase() !== 'utf-8' && charset.toLowerCase() !== 'utf8') {
+          throw mcError('MC_ERR_HTTP_UNSUPPORTED_MEDIA', `${what} is declared as charset=${charset}`, { contentType: String(req.headers['content-type']) });
+        }
+        if ((raw as Buffer).length === 0) return done(null, undefined);
+        const text = decodeUtf8(raw as Buffer, what);
         // The numeric parse is what the schema validates; the exact one is what the handler gets.
-        const numeric = JSON.parse(text as string);
-        this.#exactBodies.set(req, parseExactJson(text as string));
-        done(null, numeric);
+        this.#exactBodies.set(req, parseExactJson(text, what));
+        done(null, JSON.parse(text));
       } catch (err) {
-        done(mcError('MC_ERR_HTTP_MALFORMED', `the body of ${req.method} ${req.url} is not valid JSON (${(err as Error).message})`, {}, err), undefined);
+        done(err instanceof McError ? err : mcError('MC_ERR_HTTP_MALFORMED', `${what} is not valid JSON (${(err as Error).message})`, {}, err), undefined);
       }
     });
     addResponseHeaders(app, ctx.env);
@@ -143,10 +160,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   }
 
   async #dispatch(method: HttpMethod, path: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    // A client's id is honoured when it looks like one; it also names the tracer node.
-    const offered = headerOf(req, 'x-request-id');
-    const requestId = offered && REQUEST_ID.test(offered) ? offered : randomUUID();
-    reply.header('x-request-id', requestId);
+    const requestId = req.id;
     const route = this.#ctx!.routes.get(method, path);
     if (!route) return this.#sendError(req, reply, mcError('MC_ERR_HTTP_NOT_FOUND', `${method} ${path} is no longer served (its plugin stopped)`, { path }));
     const incoming = parseTraceparent(headerOf(req, 'traceparent')) ?? newTrace();
@@ -236,6 +250,9 @@ function asHttpError(err: unknown, req: FastifyRequest): McError {
     return mcError('MC_ERR_HTTP_VALIDATION', `${req.method} ${req.url}: ${problems.join('; ')}`, { problems: problems.join('; ') });
   }
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return mcError('MC_ERR_HTTP_TOO_LARGE', `the body of ${req.method} ${req.url} is larger than HTTP_BODY_LIMIT`, {}, err);
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return mcError('MC_ERR_HTTP_UNSUPPORTED_MEDIA', `${req.method} ${req.url} sent a body of type '${req.headers['content-type'] ?? 'none'}'`, { contentType: String(req.headers['content-type'] ?? '') }, err);
+  }
   if (e.statusCode && e.statusCode < 500) return mcError('MC_ERR_HTTP_MALFORMED', `${req.method} ${req.url}: ${e.message}`, { fastifyCode: e.code ?? '' }, err);
   // Internals stay in the log, not in the response.
   return mcError('MC_ERR_INTERNAL', `${req.method} ${req.url} failed`, {}, err);
@@ -247,6 +264,16 @@ function parseSchema(json: string, field: string, caller: string): object | unde
     return JSON.parse(json) as object;
   } catch (err) {
     throw mcError('MC_ERR_INVALID_ARGUMENT', `${caller} gave http.addEndpoint a ${field} that is not JSON`, { field }, err);
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(raw: Buffer, what: string): string {
+  try {
+    return UTF8.decode(raw);
+  } catch (err) {
+    throw mcError('MC_ERR_HTTP_MALFORMED', `${what} is not valid UTF-8`, {}, err, 'Send the body encoded as UTF-8, the only encoding JSON has.');
   }
 }
 

@@ -102,6 +102,8 @@ pub mod codes {
     pub const HTTP_UNAUTHORIZED: &str = "MC_ERR_HTTP_UNAUTHORIZED";
     pub const HTTP_STREAM_CLOSED: &str = "MC_ERR_HTTP_STREAM_CLOSED";
     pub const HTTP_TOO_LARGE: &str = "MC_ERR_HTTP_TOO_LARGE";
+    pub const HTTP_UNSUPPORTED_MEDIA: &str = "MC_ERR_HTTP_UNSUPPORTED_MEDIA";
+    pub const HTTP_TIMEOUT: &str = "MC_ERR_HTTP_TIMEOUT";
 
     #[cfg(test)]
     pub(crate) const ALL: &[&str] = &[
@@ -146,6 +148,8 @@ pub mod codes {
         HTTP_UNAUTHORIZED,
         HTTP_STREAM_CLOSED,
         HTTP_TOO_LARGE,
+        HTTP_UNSUPPORTED_MEDIA,
+        HTTP_TIMEOUT,
     ];
 }
 

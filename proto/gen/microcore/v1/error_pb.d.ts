@@ -396,6 +396,22 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_HTTP_TOO_LARGE = 41;
    */
   HTTP_TOO_LARGE = 41,
+
+  /**
+   * A request body's Content-Type is not one the endpoint reads (HTTP 415):
+   * endpoints read application/json only.
+   *
+   * @generated from enum value: ERROR_CODE_HTTP_UNSUPPORTED_MEDIA = 42;
+   */
+  HTTP_UNSUPPORTED_MEDIA = 42,
+
+  /**
+   * A request's handler did not answer within its deadline (HTTP 504):
+   * HTTP_HANDLER_TIMEOUT_MS, or the endpoint's own timeoutMs.
+   *
+   * @generated from enum value: ERROR_CODE_HTTP_TIMEOUT = 43;
+   */
+  HTTP_TIMEOUT = 43,
 }
 
 /**

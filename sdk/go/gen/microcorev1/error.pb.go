@@ -124,6 +124,12 @@ const (
 	ErrorCode_ERROR_CODE_HTTP_STREAM_CLOSED ErrorCode = 40
 	// A request body is larger than HTTP_BODY_LIMIT (HTTP 413).
 	ErrorCode_ERROR_CODE_HTTP_TOO_LARGE ErrorCode = 41
+	// A request body's Content-Type is not one the endpoint reads (HTTP 415):
+	// endpoints read application/json only.
+	ErrorCode_ERROR_CODE_HTTP_UNSUPPORTED_MEDIA ErrorCode = 42
+	// A request's handler did not answer within its deadline (HTTP 504):
+	// HTTP_HANDLER_TIMEOUT_MS, or the endpoint's own timeoutMs.
+	ErrorCode_ERROR_CODE_HTTP_TIMEOUT ErrorCode = 43
 )
 
 // Enum value maps for ErrorCode.
@@ -171,6 +177,8 @@ var (
 		39: "ERROR_CODE_HTTP_UNAUTHORIZED",
 		40: "ERROR_CODE_HTTP_STREAM_CLOSED",
 		41: "ERROR_CODE_HTTP_TOO_LARGE",
+		42: "ERROR_CODE_HTTP_UNSUPPORTED_MEDIA",
+		43: "ERROR_CODE_HTTP_TIMEOUT",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":             0,
@@ -215,6 +223,8 @@ var (
 		"ERROR_CODE_HTTP_UNAUTHORIZED":       39,
 		"ERROR_CODE_HTTP_STREAM_CLOSED":      40,
 		"ERROR_CODE_HTTP_TOO_LARGE":          41,
+		"ERROR_CODE_HTTP_UNSUPPORTED_MEDIA":  42,
+		"ERROR_CODE_HTTP_TIMEOUT":            43,
 	}
 )
 
@@ -393,7 +403,7 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\tRpcStatus\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12.\n" +
-	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\x8c\n" +
+	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xd0\n" +
 	"\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
@@ -438,7 +448,9 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\x12ERROR_CODE_DB_BUSY\x10&\x12 \n" +
 	"\x1cERROR_CODE_HTTP_UNAUTHORIZED\x10'\x12!\n" +
 	"\x1dERROR_CODE_HTTP_STREAM_CLOSED\x10(\x12\x1d\n" +
-	"\x19ERROR_CODE_HTTP_TOO_LARGE\x10)B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\x19ERROR_CODE_HTTP_TOO_LARGE\x10)\x12%\n" +
+	"!ERROR_CODE_HTTP_UNSUPPORTED_MEDIA\x10*\x12\x1b\n" +
+	"\x17ERROR_CODE_HTTP_TIMEOUT\x10+B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_error_proto_rawDescOnce sync.Once
