@@ -28,7 +28,7 @@ import { RouteTable } from './route-table.ts';
 import type { SidecarHost } from './sidecar-host.ts';
 import { SidecarSupervisor } from './sidecar-supervisor.ts';
 import { SubscriptionTable } from './subscription-table.ts';
-import { withTimeout } from './timeout.ts';
+import { durationMs, withTimeout } from './durations.ts';
 import { ToolCaller, type ToolSlot } from './tool-call.ts';
 import { loadTools, toolMethods, type LoadedTool } from './tool-loader.ts';
 import { ToolServer } from './tool-server.ts';
@@ -78,8 +78,8 @@ export class Kernel {
     this.env = options.env ?? readEnv(this.root);
     this.#serve = options.serve ?? true;
     this.#onlyTools = options.onlyTools;
-    this.#stepMs = Number(this.env.MC_STEP_TIMEOUT_MS ?? 10_000);
-    this.#shutdownMs = Number(this.env.MC_SHUTDOWN_TIMEOUT_MS ?? 15_000);
+    this.#stepMs = durationMs(this.env.MC_STEP_TIMEOUT_MS, 'MC_STEP_TIMEOUT_MS', 10_000);
+    this.#shutdownMs = durationMs(this.env.MC_SHUTDOWN_TIMEOUT_MS, 'MC_SHUTDOWN_TIMEOUT_MS', 15_000);
     this.#supervisor = new SidecarSupervisor({
       registry: this.registry,
       subscriptions: this.subscriptions,

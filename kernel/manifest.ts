@@ -4,6 +4,7 @@
 // documents each field.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { durationMs } from './durations.ts';
 import { mcError } from './errors.ts';
 
 export interface SidecarManifest {
@@ -74,14 +75,14 @@ export function readSidecarManifest(root: string, file: string, folderName: stri
     needs: f.strings('needs', []),
     env: f.stringMap('env', {}),
     config: f.stringMap('config', {}),
-    startTimeoutMs: f.number('startTimeoutMs', 10_000),
-    stopTimeoutMs: f.number('stopTimeoutMs', 5_000),
-    callTimeoutMs: f.number('callTimeoutMs', 30_000),
+    startTimeoutMs: f.duration('startTimeoutMs', 10_000),
+    stopTimeoutMs: f.duration('stopTimeoutMs', 5_000),
+    callTimeoutMs: f.duration('callTimeoutMs', 30_000),
     restart: {
       policy: restart.oneOf('policy', RESTART_POLICIES, 'on-failure'),
-      backoffMs: restart.number('backoffMs', 500),
+      backoffMs: restart.duration('backoffMs', 500),
       maxRestarts: restart.number('maxRestarts', 5),
-      windowMs: restart.number('windowMs', 60_000),
+      windowMs: restart.duration('windowMs', 60_000),
     },
   };
   restart.done();
@@ -101,7 +102,7 @@ export function readWasmManifest(root: string, file: string, folderName: string)
     sha256: f.string('sha256', ''),
     build: f.strings('build', []),
     needs: f.strings('needs', []),
-    limits: { timeoutMs: limits.number('timeoutMs', 5_000), memoryMaxPages: limits.number('memoryMaxPages', 0) },
+    limits: { timeoutMs: limits.duration('timeoutMs', 5_000), memoryMaxPages: limits.number('memoryMaxPages', 0) },
     config: f.stringMap('config', {}),
     mode: f.oneOf('mode', WASM_MODES, 'worker'),
     allowedHosts: f.strings('allowedHosts', []),
@@ -158,6 +159,12 @@ class Fields {
 
   string(key: string, fallback?: string): string {
     return this.#get(key, fallback, (v) => typeof v === 'string' && (fallback !== undefined || v.length > 0), 'a non-empty string') as string;
+  }
+
+  /** A duration in ms (kernel/durations.ts): a whole number up to a timer's range. */
+  duration(key: string, fallback: number): number {
+    this.#seen.add(key);
+    return durationMs(this.#raw[key], `${this.#file} field '${key}'`, fallback, 'MC_ERR_MANIFEST_INVALID');
   }
 
   number(key: string, fallback: number): number {

@@ -23,6 +23,8 @@ export interface Route {
   auth?: string;
   /** A server-sent events stream rather than a request/response endpoint. */
   stream?: boolean;
+  /** The request's deadline in ms; 0 or absent: the http tool's default. */
+  timeoutMs?: number;
 }
 
 const PATH = /^(\/(:?[A-Za-z0-9_.~-]+))+$|^\/$/;

@@ -10,7 +10,7 @@ import type { RestartPolicy } from './manifest.ts';
 import type { Registry } from './registry.ts';
 import type { SidecarHost } from './sidecar-host.ts';
 import type { SubscriptionTable } from './subscription-table.ts';
-import { withTimeout } from './timeout.ts';
+import { withTimeout } from './durations.ts';
 import { newTrace, runInTrace } from './trace.ts';
 
 const MAX_BACKOFF_MS = 30_000;

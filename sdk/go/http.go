@@ -22,6 +22,8 @@ type Endpoint struct {
 	Tags               []string
 	// Auth names the auth validator (Http.AddAuthValidator) to run first; empty: none.
 	Auth string
+	// TimeoutMs is the request's deadline (504 MC_ERR_HTTP_TIMEOUT past it); 0: HTTP_HANDLER_TIMEOUT_MS.
+	TimeoutMs int64
 }
 
 // Http is the http tool.
@@ -47,6 +49,7 @@ func (h *Http) AddEndpoint(ctx context.Context, e Endpoint, handler HttpHandler)
 		Summary:            e.Summary,
 		Tags:               e.Tags,
 		Auth:               e.Auth,
+		TimeoutMs:          e.TimeoutMs,
 	})
 	if err != nil {
 		h.handlers.remove(id)

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import {
   checkTopic,
   currentTrace,
+  durationMs,
   jsToValue,
   mcError,
   newSpanId,
@@ -51,7 +52,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
 
   setup(ctx: ToolContext): void {
     this.#ctx = ctx;
-    this.#retryBaseMs = Number(ctx.env.BUS_RETRY_BASE_MS || 100);
+    this.#retryBaseMs = durationMs(ctx.env.BUS_RETRY_BASE_MS, 'BUS_RETRY_BASE_MS', 100, 'MC_ERR_TOOL_SETUP');
     this.#poisonAfter = Number(ctx.env.BUS_POISON_AFTER || 3);
   }
 
@@ -91,7 +92,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
       throw error;
     }
     const sub = this.#next(`request:${env.topic}`, subs);
-    const timeoutMs = Number(input.timeoutMs) > 0 ? Number(input.timeoutMs) : DEFAULT_REQUEST_TIMEOUT_MS;
+    const timeoutMs = durationMs(input.timeoutMs, `${call.caller} bus.request timeoutMs`, 0) || DEFAULT_REQUEST_TIMEOUT_MS;
     // The caller's wasm instance (if any) stays marked busy, so a request it would
     // have to answer itself fails fast instead of waiting out the timeout.
     const context = { traceId: env.traceId, spanId: newSpanId(), eventId: env.id, insideWasm: currentTrace()?.insideWasm };

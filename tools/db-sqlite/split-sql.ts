@@ -169,3 +169,26 @@ export function sqlComments(text: string): SqlComment[] {
   }
   return out;
 }
+
+export type StatementKind = 'insert' | 'replace' | 'update' | 'delete' | 'select' | 'values' | 'other';
+const KINDS = new Set<StatementKind>(['insert', 'replace', 'update', 'delete', 'select', 'values']);
+
+/**
+ * What a statement does: its first data keyword outside parentheses, past leading
+ * comments and a WITH clause (whose CTE bodies sit in parentheses), so
+ * `WITH n AS (SELECT 1) INSERT …` is an insert and `/* note *\/ INSERT …` too.
+ */
+export function statementKind(sql: string): StatementKind {
+  let depth = 0;
+  for (const t of tokens(sql)) {
+    if (t.kind === 'semicolon') break;
+    if (t.kind === 'other') {
+      if (sql[t.start] === '(') depth++;
+      else if (sql[t.start] === ')') depth--;
+    } else if (t.kind === 'word' && depth === 0) {
+      const word = sql.slice(t.start, t.end).toLowerCase() as StatementKind;
+      if (KINDS.has(word)) return word;
+    }
+  }
+  return 'other';
+}

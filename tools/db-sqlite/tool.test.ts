@@ -61,6 +61,18 @@ describe('db tool values and errors (testTools)', () => {
     expect(await t.tools.db.execute({ sql: 'DELETE FROM v WHERE s = ?', params: ['zzz'] })).toEqual({ changes: 0n, lastInsertId: 0n });
   });
 
+  // Issue 7, item 11: lastInsertId per statement kind, never an earlier statement's.
+  it('reports lastInsertId for INSERT, WITH … INSERT and a commented INSERT, and 0 for UPDATE, DELETE and an ignored INSERT', async () => {
+    expect(await t.tools.db.execute({ sql: 'INSERT INTO v (s) VALUES (?)', params: ['a'] })).toEqual({ changes: 1n, lastInsertId: 1n });
+    expect(await t.tools.db.execute({ sql: 'UPDATE v SET s = ? WHERE id = 1', params: ['b'] })).toEqual({ changes: 1n, lastInsertId: 0n });
+    expect(await t.tools.db.execute({ sql: 'WITH n(x) AS (SELECT 5) INSERT INTO v (i) SELECT x FROM n' })).toEqual({ changes: 1n, lastInsertId: 2n });
+    expect(await t.tools.db.execute({ sql: '-- a note\n/* and (another) */ INSERT INTO v (s) VALUES (?)', params: ['c'] })).toEqual({ changes: 1n, lastInsertId: 3n });
+    expect(await t.tools.db.execute({ sql: 'REPLACE INTO v (id, s) VALUES (7, ?)', params: ['d'] })).toEqual({ changes: 1n, lastInsertId: 7n });
+    expect(await t.tools.db.execute({ sql: 'WITH old AS (SELECT 1) UPDATE v SET i = 1 WHERE id IN (SELECT 1 FROM old)' })).toEqual({ changes: 1n, lastInsertId: 0n });
+    expect(await t.tools.db.execute({ sql: 'INSERT OR IGNORE INTO v (id, s) VALUES (1, ?)', params: ['dup'] })).toEqual({ changes: 0n, lastInsertId: 0n });
+    expect(await t.tools.db.execute({ sql: 'DELETE FROM v WHERE id = 7' })).toEqual({ changes: 1n, lastInsertId: 0n });
+  });
+
   it('runs a transaction and returns each result in order', async () => {
     const out = await t.tools.db.transaction({
       statements: [

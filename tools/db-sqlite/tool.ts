@@ -8,11 +8,12 @@
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { mcError, type CallContext, type JsRecord, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
+import { durationMs, mcError, type CallContext, type JsRecord, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { DescribeSchemaRequest, ExecuteRequest, QueryOneRequest, QueryRequest, TransactionRequest } from '../../proto/gen/microcore/v1/db_pb.js';
 import { classifyDbError, isDriverError } from './errors.ts';
 import { applyMigrations } from './migrations.ts';
 import { describeSchema } from './schema.ts';
+import { statementKind, type StatementKind } from './split-sql.ts';
 
 type Params = JsValue[];
 
@@ -27,8 +28,7 @@ export default class SqliteDb implements ToolMethods<'db'> {
     const configured = ctx.env.DATABASE_PATH || 'data/microcore.db';
     const path = configured === ':memory:' || isAbsolute(configured) ? configured : join(ctx.root, configured);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const busyTimeout = ctx.env.DATABASE_BUSY_TIMEOUT_MS || '5000';
-    if (!/^\d+$/.test(busyTimeout)) throw mcError('MC_ERR_TOOL_SETUP', `DATABASE_BUSY_TIMEOUT_MS is ${JSON.stringify(busyTimeout)}, not a whole number of milliseconds`, { setting: 'DATABASE_BUSY_TIMEOUT_MS' }, undefined, 'Set DATABASE_BUSY_TIMEOUT_MS to a whole number of milliseconds (default 5000), or unset it.');
+    const busyTimeout = durationMs(ctx.env.DATABASE_BUSY_TIMEOUT_MS, 'DATABASE_BUSY_TIMEOUT_MS', 5_000, 'MC_ERR_TOOL_SETUP');
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
@@ -106,9 +106,12 @@ export default class SqliteDb implements ToolMethods<'db'> {
   }
 
   #execute(sql: string, params: Params): { changes: bigint; lastInsertId: bigint } {
-    const result = this.#prepare(sql).run(...bind(params));
-    // SQLite keeps the last rowid of any earlier INSERT; report it only for an insert.
-    const inserted = result.changes > 0 && /^\s*(insert|replace)\b/i.test(sql);
+    const stmt = this.#prepare(sql);
+    const result = stmt.run(...bind(params));
+    // SQLite keeps the last rowid of any earlier INSERT, even across an UPDATE:
+    // report it only for a statement that is an insert (db.proto, ExecuteResponse).
+    const kind = result.changes > 0 ? kindOf(stmt, sql) : 'other';
+    const inserted = kind === 'insert' || kind === 'replace';
     return { changes: BigInt(result.changes), lastInsertId: inserted ? BigInt(result.lastInsertRowid) : 0n };
   }
 
@@ -147,6 +150,14 @@ function bind(params: Params): unknown[] {
 // behaves. Plugins (a sandboxed wasm module too) get SQL on their data, not these;
 // migrations, which the project owns, still may use them.
 const OUTSIDE = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(ATTACH|DETACH|VACUUM|PRAGMA)\b/i;
+
+// Tokenized once per prepared statement, which the cache above keeps.
+const kinds = new WeakMap<Statement, StatementKind>();
+function kindOf(stmt: Statement, sql: string): StatementKind {
+  let kind = kinds.get(stmt);
+  if (kind === undefined) kinds.set(stmt, (kind = statementKind(sql)));
+  return kind;
+}
 
 function refuseOutsideTheDatabase(sql: string): void {
   const m = OUTSIDE.exec(sql);

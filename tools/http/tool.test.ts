@@ -372,3 +372,32 @@ describe('http tool request ids on every answer (issue 7)', () => {
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+// Issue 7, item 12: a handler that never answers does not hold its connection.
+describe('http tool request deadline (issue 7)', () => {
+  it('answers 504 MC_ERR_HTTP_TIMEOUT past HTTP_HANDLER_TIMEOUT_MS, and an endpoint timeoutMs wins', async () => {
+    project = await bootProject(
+      {
+        'domains/t/plugins/api.ts': endpoints(
+          `{ method: 'GET', path: '/never', handler: () => new Promise(() => {}) }`,
+          `{ method: 'GET', path: '/slow', timeoutMs: 2000, handler: () => new Promise((ok) => setTimeout(() => ok({ done: true }), 600)) }`,
+        ),
+      },
+      { env: { HTTP_HANDLER_TIMEOUT_MS: '300' } },
+    );
+    const started = Date.now();
+    const never = await send('/never', { headers: { 'x-request-id': 'late-1' } });
+    expect(never.status).toBe(504);
+    expect(never.json.error).toMatchObject({ code: 'MC_ERR_HTTP_TIMEOUT', details: { requestId: 'late-1' } });
+    expect(never.headers.get('x-request-id')).toBe('late-1');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const slow = await send('/slow');
+    expect([slow.status, slow.json]).toEqual([200, { done: true }]);
+  });
+
+  it('refuses a duration past what a timer holds, naming it (issue 7, item 11)', async () => {
+    await expect(bootProject({ 'domains/t/plugins/api.ts': endpoints(ECHO) }, { env: { HTTP_HANDLER_TIMEOUT_MS: '3000000000' } }).then((p) => (project = p))).resolves.toBeDefined();
+    expect(project!.kernel.registry.list().find((i) => i.name === 'http')).toMatchObject({ status: 'failed' });
+    expect(JSON.stringify(project!.kernel.registry.list().find((i) => i.name === 'http'))).toContain('HTTP_HANDLER_TIMEOUT_MS');
+  });
+});

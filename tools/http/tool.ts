@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import {
+  durationMs,
   McError,
   mcError,
   newSpanId,
@@ -20,6 +21,7 @@ import {
   type ToolContext,
   type ToolMethods,
   type TraceContext,
+  withTimeout,
 } from '../../kernel/index.ts';
 import type { AddAuthValidatorRequest, AddEndpointRequest, AddStreamRequest, HttpRequest, SendEventRequest } from '../../proto/gen/microcore/v1/http_pb.js';
 import { parseExactJson, renderJson } from './json.ts';
@@ -38,9 +40,11 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   #exactBodies = new WeakMap<object, JsValue>();
   #streams = new Streams();
   #validators = new Map<string, { owner: string; handlerId: string }>();
+  #handlerTimeoutMs = 30_000;
 
   setup(ctx: ToolContext): void {
     this.#ctx = ctx;
+    this.#handlerTimeoutMs = durationMs(ctx.env.HTTP_HANDLER_TIMEOUT_MS, 'HTTP_HANDLER_TIMEOUT_MS', 30_000, 'MC_ERR_TOOL_SETUP') || 30_000;
     const app = Fastify({
       logger: false,
       bodyLimit: Number(ctx.env.HTTP_BODY_LIMIT || 1_048_576),
@@ -93,6 +97,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       summary: input.summary,
       tags: input.tags,
       auth: input.auth || undefined,
+      timeoutMs: durationMs(input.timeoutMs, `${call.caller} http.addEndpoint ${input.method} ${input.path} timeoutMs`, 0),
     });
     return {};
   }
@@ -180,12 +185,20 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       auth: null,
     };
     try {
-      if (route.auth) request.auth = await runInTrace(trace, () => this.#authenticate(route, request));
       if (route.stream) {
+        if (route.auth) request.auth = await runInTrace(trace, () => this.#authenticate(route, request));
         finish();
         return await this.#stream(route, request, reply, trace);
       }
-      const out = await runInTrace(trace, () => this.#ctx!.invoke(route.owner, route.handlerId, { case: 'http', value: request }));
+      // One deadline for the whole request, its validator included: a handler that
+      // never answers must not hold the connection (it keeps running; its answer is dropped).
+      const deadlineMs = route.timeoutMs || this.#handlerTimeoutMs;
+      const late = () => mcError('MC_ERR_HTTP_TIMEOUT', `${method} ${path} (${route.owner}) did not answer within ${deadlineMs} ms`, { plugin: route.owner, timeoutMs: String(deadlineMs) });
+      const out = await withTimeout(deadlineMs, `${method} ${path}`, () =>
+        runInTrace(trace, async () => {
+          if (route.auth) request.auth = await this.#authenticate(route, request);
+          return this.#ctx!.invoke(route.owner, route.handlerId, { case: 'http', value: request });
+        }), late);
       const response = out.case === 'http' ? out.value : { body: out.value };
       for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);
       finish();

@@ -1,7 +1,7 @@
 // The state tool: an in-memory key/value store with optional expiry. Each
 // caller has its own namespace, so plugins cannot read each other's keys.
 // Expired entries are dropped when read and by a sweep once a minute.
-import type { CallContext, JsValue, Plain, ToolMethods } from '../../kernel/index.ts';
+import { durationMs, type CallContext, type JsValue, type Plain, type ToolMethods } from '../../kernel/index.ts';
 import type { StateDeleteRequest, StateGetRequest, StateSetRequest } from '../../proto/gen/microcore/v1/state_pb.js';
 
 interface Entry {
@@ -32,7 +32,8 @@ export default class MemoryState implements ToolMethods<'state'> {
   }
 
   set(input: Plain<StateSetRequest>, call: CallContext) {
-    const ttl = Number(input.ttlMs);
+    // A TTL sets no timer (expiry is checked on read), so it may exceed a timer's range.
+    const ttl = durationMs(input.ttlMs, `${call.caller} state.set ttlMs`, 0, 'MC_ERR_INVALID_ARGUMENT', Number.MAX_SAFE_INTEGER);
     this.#entries.set(key(call, input.key), { value: input.value ?? null, expires: ttl > 0 ? Date.now() + ttl : Infinity });
     return {};
   }

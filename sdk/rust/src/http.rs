@@ -34,6 +34,8 @@ pub struct Endpoint {
     pub tags: Vec<String>,
     /// The auth validator (Http.AddAuthValidator) to run first; empty: none.
     pub auth: String,
+    /// The request's deadline in ms (504 MC_ERR_HTTP_TIMEOUT past it); 0: HTTP_HANDLER_TIMEOUT_MS.
+    pub timeout_ms: i64,
 }
 
 impl Endpoint {
@@ -59,6 +61,7 @@ pub fn add_endpoint(
         summary: endpoint.summary,
         tags: endpoint.tags,
         auth: endpoint.auth,
+        timeout_ms: endpoint.timeout_ms,
     };
     call::<_, AddEndpointResponse>(TOOL, "AddEndpoint", &request).map(drop).inspect_err(|_| registry::remove(&id))
 }

@@ -179,8 +179,11 @@ export declare const ExecuteRequestSchema: GenMessage<ExecuteRequest>;
 
 /**
  * What a data-changing statement did. One shape for every engine: `changes` is
- * always the number of rows changed, `last_insert_id` the rowid of the last
- * INSERT (0 when the statement inserted nothing).
+ * always the number of rows changed, `last_insert_id` the rowid of the last row
+ * the statement inserted. Only an INSERT or REPLACE that changed rows has one
+ * (after leading comments or a WITH clause too); an UPDATE, a DELETE, or an
+ * insert that changed nothing (OR IGNORE) reports 0, never an earlier
+ * statement's rowid.
  *
  * @generated from message microcore.v1.ExecuteResponse
  */

@@ -85,6 +85,15 @@ export declare type AddEndpointRequest = Message<"microcore.v1.AddEndpointReques
    * @generated from field: string auth = 9;
    */
   auth: string;
+
+  /**
+   * The request's deadline in ms, its auth validator included: past it the client
+   * gets 504 MC_ERR_HTTP_TIMEOUT (the handler is not stopped; its late answer is
+   * dropped). 0: HTTP_HANDLER_TIMEOUT_MS (default 30000). At most 2147483647.
+   *
+   * @generated from field: int64 timeout_ms = 10;
+   */
+  timeoutMs: bigint;
 };
 
 /**

@@ -47,7 +47,11 @@ type AddEndpointRequest struct {
 	// OpenAPI tags; default: the plugin's domain.
 	Tags []string `protobuf:"bytes,8,rep,name=tags,proto3" json:"tags,omitempty"`
 	// The name of an auth validator (AddAuthValidator) to run first; empty: none.
-	Auth          string `protobuf:"bytes,9,opt,name=auth,proto3" json:"auth,omitempty"`
+	Auth string `protobuf:"bytes,9,opt,name=auth,proto3" json:"auth,omitempty"`
+	// The request's deadline in ms, its auth validator included: past it the client
+	// gets 504 MC_ERR_HTTP_TIMEOUT (the handler is not stopped; its late answer is
+	// dropped). 0: HTTP_HANDLER_TIMEOUT_MS (default 30000). At most 2147483647.
+	TimeoutMs     int64 `protobuf:"varint,10,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -143,6 +147,13 @@ func (x *AddEndpointRequest) GetAuth() string {
 		return x.Auth
 	}
 	return ""
+}
+
+func (x *AddEndpointRequest) GetTimeoutMs() int64 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
 }
 
 // Http.AddEndpoint returns nothing.
@@ -700,7 +711,7 @@ var File_microcore_v1_http_proto protoreflect.FileDescriptor
 
 const file_microcore_v1_http_proto_rawDesc = "" +
 	"\n" +
-	"\x17microcore/v1/http.proto\x12\fmicrocore.v1\x1a\x18microcore/v1/value.proto\"\xa4\x02\n" +
+	"\x17microcore/v1/http.proto\x12\fmicrocore.v1\x1a\x18microcore/v1/value.proto\"\xc3\x02\n" +
 	"\x12AddEndpointRequest\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1d\n" +
@@ -711,7 +722,10 @@ const file_microcore_v1_http_proto_rawDesc = "" +
 	"\x0esuccess_status\x18\x06 \x01(\x05R\rsuccessStatus\x12\x18\n" +
 	"\asummary\x18\a \x01(\tR\asummary\x12\x12\n" +
 	"\x04tags\x18\b \x03(\tR\x04tags\x12\x12\n" +
-	"\x04auth\x18\t \x01(\tR\x04auth\"\x15\n" +
+	"\x04auth\x18\t \x01(\tR\x04auth\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\n" +
+	" \x01(\x03R\ttimeoutMs\"\x15\n" +
 	"\x13AddEndpointResponse\"\x87\x01\n" +
 	"\x10AddStreamRequest\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x1d\n" +
