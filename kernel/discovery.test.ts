@@ -39,3 +39,22 @@ describe('discover', () => {
     ]);
   });
 });
+
+// Issue 7, item 3: identities cannot collide silently.
+describe('identity clashes', () => {
+  let root = '';
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('refuses native plugins in a reserved domain, naming the file and the plugin they would shadow', () => {
+    root = writeProject({ 'domains/sidecar/plugins/a-go.ts': '', 'domains/tool/plugins/bus.ts': '', 'domains/wasm/plugins/x.ts': '', 'sidecars/a-go/sidecar.json': '{}', 'domains/ok/plugins/y.ts': '' }, []);
+    const found = discover(root);
+    const byFile = Object.fromEntries(found.plugins.map((p) => [p.file, p]));
+    expect([byFile['sidecars/a-go/sidecar.json']!.identity, byFile['sidecars/a-go/sidecar.json']!.refused]).toEqual(['sidecar/a-go', undefined]);
+    expect([byFile['domains/ok/plugins/y.ts']!.identity, byFile['domains/ok/plugins/y.ts']!.refused]).toEqual(['ok/y', undefined]);
+    expect(byFile['domains/sidecar/plugins/a-go.ts']!.identity).toBe('domains/sidecar/plugins/a-go.ts');
+    expect(byFile['domains/sidecar/plugins/a-go.ts']!.refused?.message).toMatch(/MC_ERR_PLUGIN_IDENTITY: domains\/sidecar\/plugins\/a-go.ts is in domains\/sidecar, a domain name the kernel reserves .*its identity sidecar\/a-go is sidecars\/a-go\/sidecar.json's/);
+    expect(byFile['domains/tool/plugins/bus.ts']!.refused?.code).toBe('MC_ERR_PLUGIN_IDENTITY');
+    expect(byFile['domains/wasm/plugins/x.ts']!.refused?.code).toBe('MC_ERR_PLUGIN_IDENTITY');
+    expect(new Set(found.plugins.map((p) => p.identity)).size).toBe(found.plugins.length);
+  });
+});

@@ -7,6 +7,10 @@
 // Everything is sorted, so two runs over one tree find the same things in the same order.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { mcError, type McError } from './errors.ts';
+
+/** Domain names the kernel's own identities use: sidecar/<name>, wasm/<name>, and tool/<name> (the bus publishes dead letters as tool/bus). */
+export const RESERVED_DOMAINS = ['sidecar', 'wasm', 'tool'] as const;
 
 export interface DiscoveredTool {
   folder: string;
@@ -16,7 +20,10 @@ export interface DiscoveredTool {
 
 export interface DiscoveredPlugin {
   kind: 'native' | 'sidecar' | 'wasm';
+  /** Its identity; for a refused plugin, its file (so the report keeps both apart). */
   identity: string;
+  /** Why the kernel will not load it (a taken identity, a reserved domain). */
+  refused?: McError;
   /** The plugin file or manifest, relative to the root. */
   file: string;
   /** The plugin's folder (domain folder for native plugins), relative to the root. */
@@ -50,7 +57,28 @@ export function discover(root: string): Discovery {
       if (existsSync(join(root, top, name, 'migrations'))) migrations.push({ owner: `${kind}/${name}`, dir: `${top}/${name}/migrations` });
     }
   }
-  return { tools, plugins, migrations };
+  return { tools, plugins: refuseClashes(plugins), migrations };
+}
+
+// A plugin whose identity another already has would shadow it in every table
+// keyed by identity (routes, subscriptions, the report): refuse it, naming both.
+function refuseClashes(plugins: DiscoveredPlugin[]): DiscoveredPlugin[] {
+  const owners = new Map<string, string>();
+  // Sidecars and wasm modules first: their identities are the kernel's to give.
+  for (const p of [...plugins].sort((a, b) => Number(a.kind === 'native') - Number(b.kind === 'native'))) {
+    const domain = p.identity.split('/')[0]!;
+    const taken = owners.get(p.identity);
+    if (p.kind === 'native' && (RESERVED_DOMAINS as readonly string[]).includes(domain)) {
+      p.refused = mcError('MC_ERR_PLUGIN_IDENTITY', `${p.file} is in domains/${domain}, a domain name the kernel reserves (${RESERVED_DOMAINS.join(', ')})${taken ? `; its identity ${p.identity} is ${taken}'s` : ''}`, { file: p.file, identity: p.identity });
+    } else if (taken) {
+      p.refused = mcError('MC_ERR_PLUGIN_IDENTITY', `${p.file} has the identity ${p.identity}, which ${taken} already has`, { file: p.file, identity: p.identity, other: taken });
+    } else {
+      owners.set(p.identity, p.file);
+      continue;
+    }
+    p.identity = p.file;
+  }
+  return plugins;
 }
 
 function subdirs(root: string, rel: string): string[] {

@@ -48,6 +48,7 @@ export const ERROR_CODES = [
   'MC_ERR_HTTP_TOO_LARGE',
   'MC_ERR_HTTP_UNSUPPORTED_MEDIA',
   'MC_ERR_HTTP_TIMEOUT',
+  'MC_ERR_PLUGIN_IDENTITY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -107,6 +108,7 @@ export const ERRORS: Record<ErrorCode, ErrorEntry> = {
   MC_ERR_HTTP_TOO_LARGE: { http: 413, grpc: GRPC.INVALID_ARGUMENT, fix: 'Send a smaller body, or raise HTTP_BODY_LIMIT.' },
   MC_ERR_HTTP_UNSUPPORTED_MEDIA: { http: 415, grpc: GRPC.INVALID_ARGUMENT, fix: 'Send the body as JSON with Content-Type: application/json (and UTF-8, the only charset JSON has).' },
   MC_ERR_HTTP_TIMEOUT: { http: 504, grpc: GRPC.UNKNOWN, fix: 'Make the handler answer sooner, or raise HTTP_HANDLER_TIMEOUT_MS (or the endpoint\'s timeoutMs).' },
+  MC_ERR_PLUGIN_IDENTITY: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Rename the plugin file or its folder so each identity is one plugin\'s, and no domain folder is named sidecar, wasm or tool.' },
   MC_ERR_TOOL_UNAVAILABLE: { http: 503, grpc: GRPC.UNAVAILABLE, fix: 'Look at the tool\'s status in the boot report (/system/status) for the reason.' },
 };
 

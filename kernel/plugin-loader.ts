@@ -36,6 +36,7 @@ export interface LoaderDeps {
 }
 
 export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host: PluginHost; needs: string[] }> {
+  if (p.refused) throw p.refused;
   const folderName = p.dir.split('/').pop()!;
   if (p.kind === 'native') return loadNative(p, deps);
   if (p.kind === 'sidecar') {

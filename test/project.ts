@@ -25,7 +25,7 @@ export interface TestProject {
  * Writes `files` (path -> content) into a new project with the given real
  * tools, boots it, and returns it. The caller must stop() it.
  */
-export async function bootProject(files: Record<string, string>, options: { tools?: readonly string[]; env?: Record<string, string> } = {}): Promise<TestProject> {
+export async function bootProject(files: Record<string, string | Uint8Array>, options: { tools?: readonly string[]; env?: Record<string, string> } = {}): Promise<TestProject> {
   const root = writeProject(files, options.tools ?? REAL_TOOLS);
   const kernel = new Kernel({ root, env: { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(root, 'data/test.db'), ...options.env } });
   const report = await kernel.boot();
@@ -43,7 +43,7 @@ export async function bootProject(files: Record<string, string>, options: { tool
   };
 }
 
-export function writeProject(files: Record<string, string>, tools: readonly string[] = REAL_TOOLS): string {
+export function writeProject(files: Record<string, string | Uint8Array>, tools: readonly string[] = REAL_TOOLS): string {
   const root = mkdtempSync(join(tmpdir(), 'mc-test-'));
   // What the framework half of this repository provides, so a project laid out
   // by `microcore new` finds its kernel, SDKs and build scripts by relative path.
@@ -53,7 +53,7 @@ export function writeProject(files: Record<string, string>, tools: readonly stri
   return root;
 }
 
-function writeFile(root: string, path: string, content: string): void {
+function writeFile(root: string, path: string, content: string | Uint8Array): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
   writeFileSync(join(root, path), content);
 }

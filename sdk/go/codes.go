@@ -92,4 +92,6 @@ const (
 	CodeHttpUnsupportedMedia = "MC_ERR_HTTP_UNSUPPORTED_MEDIA"
 	// A request's handler did not answer within its deadline (HTTP 504).
 	CodeHttpTimeout = "MC_ERR_HTTP_TIMEOUT"
+	// Two plugins have one identity, or a domain folder uses a reserved name.
+	CodePluginIdentity = "MC_ERR_PLUGIN_IDENTITY"
 )

@@ -104,6 +104,7 @@ pub mod codes {
     pub const HTTP_TOO_LARGE: &str = "MC_ERR_HTTP_TOO_LARGE";
     pub const HTTP_UNSUPPORTED_MEDIA: &str = "MC_ERR_HTTP_UNSUPPORTED_MEDIA";
     pub const HTTP_TIMEOUT: &str = "MC_ERR_HTTP_TIMEOUT";
+    pub const PLUGIN_IDENTITY: &str = "MC_ERR_PLUGIN_IDENTITY";
 
     #[cfg(test)]
     pub(crate) const ALL: &[&str] = &[
@@ -150,6 +151,7 @@ pub mod codes {
         HTTP_TOO_LARGE,
         HTTP_UNSUPPORTED_MEDIA,
         HTTP_TIMEOUT,
+        PLUGIN_IDENTITY,
     ];
 }
 

@@ -412,6 +412,14 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_HTTP_TIMEOUT = 43;
    */
   HTTP_TIMEOUT = 43,
+
+  /**
+   * A plugin's identity is taken by another plugin, or its domain folder uses a
+   * name the kernel reserves (sidecar, wasm, tool); the plugin is not loaded.
+   *
+   * @generated from enum value: ERROR_CODE_PLUGIN_IDENTITY = 44;
+   */
+  PLUGIN_IDENTITY = 44,
 }
 
 /**

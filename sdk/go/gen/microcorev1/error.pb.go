@@ -130,6 +130,9 @@ const (
 	// A request's handler did not answer within its deadline (HTTP 504):
 	// HTTP_HANDLER_TIMEOUT_MS, or the endpoint's own timeoutMs.
 	ErrorCode_ERROR_CODE_HTTP_TIMEOUT ErrorCode = 43
+	// A plugin's identity is taken by another plugin, or its domain folder uses a
+	// name the kernel reserves (sidecar, wasm, tool); the plugin is not loaded.
+	ErrorCode_ERROR_CODE_PLUGIN_IDENTITY ErrorCode = 44
 )
 
 // Enum value maps for ErrorCode.
@@ -179,6 +182,7 @@ var (
 		41: "ERROR_CODE_HTTP_TOO_LARGE",
 		42: "ERROR_CODE_HTTP_UNSUPPORTED_MEDIA",
 		43: "ERROR_CODE_HTTP_TIMEOUT",
+		44: "ERROR_CODE_PLUGIN_IDENTITY",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":             0,
@@ -225,6 +229,7 @@ var (
 		"ERROR_CODE_HTTP_TOO_LARGE":          41,
 		"ERROR_CODE_HTTP_UNSUPPORTED_MEDIA":  42,
 		"ERROR_CODE_HTTP_TIMEOUT":            43,
+		"ERROR_CODE_PLUGIN_IDENTITY":         44,
 	}
 )
 
@@ -403,7 +408,7 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\tRpcStatus\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12.\n" +
-	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xd0\n" +
+	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xf0\n" +
 	"\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
@@ -450,7 +455,8 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\x1dERROR_CODE_HTTP_STREAM_CLOSED\x10(\x12\x1d\n" +
 	"\x19ERROR_CODE_HTTP_TOO_LARGE\x10)\x12%\n" +
 	"!ERROR_CODE_HTTP_UNSUPPORTED_MEDIA\x10*\x12\x1b\n" +
-	"\x17ERROR_CODE_HTTP_TIMEOUT\x10+B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\x17ERROR_CODE_HTTP_TIMEOUT\x10+\x12\x1e\n" +
+	"\x1aERROR_CODE_PLUGIN_IDENTITY\x10,B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_error_proto_rawDescOnce sync.Once
