@@ -5,6 +5,7 @@
 import { fromBinary, toBinary, type DescMethod } from '@bufbuild/protobuf';
 import { methodOf, serviceOf } from './contract.ts';
 import { mcError } from './errors.ts';
+import type { KernelLog } from './log.ts';
 import { fromPlain, toPlain } from './plain.ts';
 import type { ToolCaller, ToolSlot } from './tool-call.ts';
 
@@ -16,10 +17,13 @@ export interface GatewayCaller {
 export class Gateway {
   #tools: ReadonlyMap<string, ToolSlot>;
   #toolCaller: ToolCaller;
+  #log: () => Pick<KernelLog, 'warn'>;
 
-  constructor(tools: ReadonlyMap<string, ToolSlot>, toolCaller: ToolCaller) {
+  /** `log` is read at each use: the kernel's log becomes the logger tool's once that is set up. */
+  constructor(tools: ReadonlyMap<string, ToolSlot>, toolCaller: ToolCaller, log: () => Pick<KernelLog, 'warn'>) {
     this.#tools = tools;
     this.#toolCaller = toolCaller;
+    this.#log = log;
   }
 
   /** Resolves a tool and method name, or throws the error the caller should get. */
@@ -28,7 +32,12 @@ export class Gateway {
     const method = service && methodOf(service, methodName);
     if (!method) throw mcError('MC_ERR_GATEWAY_UNKNOWN_METHOD', `${caller.identity} called ${toolName}.${methodName}, which proto/microcore/v1 does not define`, { tool: toolName, method: methodName });
     if (!caller.needs.includes(toolName)) {
-      throw mcError('MC_ERR_CAP_DENIED', `${caller.identity} called ${toolName}.${method.name} but did not declare '${toolName}' (needs: ${caller.needs.join(', ') || 'none'})`, { plugin: caller.identity, tool: toolName, method: method.name });
+      const declared = caller.needs.join(', ') || 'none';
+      const error = mcError('MC_ERR_CAP_DENIED', `${caller.identity} called ${toolName}.${method.name} but did not declare '${toolName}' (needs: ${declared})`, { plugin: caller.identity, tool: toolName, method: method.name });
+      // The client that triggered the call sees only a 403: the server must see who tried what.
+      this.#log().warn(error.message, { code: error.code, identity: caller.identity, tool: toolName, method: method.name, declared });
+      this.#toolCaller.refused(caller.identity, toolName, method.localName, error);
+      throw error;
     }
     const tool = this.#tools.get(toolName);
     if (!tool) throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${caller.identity} called ${toolName}.${method.name}, but no tool serving '${toolName}' is loaded`, { tool: toolName });

@@ -130,3 +130,28 @@ describe('kernel lifecycle order', () => {
     expect(kernel.registry.list().every((i) => i.status === 'stopped')).toBe(true);
   });
 });
+
+// Issue 7, item 19: a shutdown past MC_SHUTDOWN_TIMEOUT_MS used to leave /tmp/mc-* behind.
+describe('kernel shutdown past its limit', () => {
+  it('still removes its private socket folder', async () => {
+    const { existsSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const root = writeProject({
+      // A sidecar that writes down the folder it was given, then never handshakes.
+      'sidecars/s/sidecar.json': JSON.stringify({ name: 's', command: 'sh', args: ['-c', 'echo "$MICROCORE_SOCKET_DIR" > socket-dir.txt; sleep 30'], startTimeoutMs: 300 }),
+      'domains/h/plugins/hang.ts': plugin(`export class HangPlugin { constructor({ logger }) {} onShutdown() { return new Promise(() => {}); } }`),
+    });
+    const kernel = new Kernel({ root, env: { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: ':memory:', MC_SHUTDOWN_TIMEOUT_MS: '300', MC_STEP_TIMEOUT_MS: '5000', AI_CONTEXT_PATH: 'off' } });
+    try {
+      await kernel.boot();
+      const dir = readFileSync(join(root, 'sidecars/s/socket-dir.txt'), 'utf8').trim();
+      expect(dir).toMatch(/mc-/);
+      expect(existsSync(dir)).toBe(true);
+      await expect(kernel.shutdown()).rejects.toMatchObject({ code: 'MC_ERR_LIFECYCLE_TIMEOUT' });
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      const { rmSync } = await import('node:fs');
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -67,7 +67,7 @@ export class Kernel {
   #slots = new Map<string, ToolSlot>();
   #hosts = new Map<string, PluginHost>();
   #toolCaller = new ToolCaller(this.metrics, this.registry);
-  #gateway = new Gateway(this.#slots, this.#toolCaller);
+  readonly gateway = new Gateway(this.#slots, this.#toolCaller, () => this.#log);
   #toolServer?: Promise<ToolServer>;
   #socketDir?: string;
   #stopped?: Promise<void>;
@@ -88,10 +88,6 @@ export class Kernel {
       stepMs: this.#stepMs,
       host: (identity) => this.#hosts.get(identity) as SidecarHost | undefined,
     });
-  }
-
-  get gateway(): Gateway {
-    return this.#gateway;
   }
 
   /** A tool's own instance, bypassing proxies: for the CLI, tests and kernel-facing plugins. */
@@ -175,7 +171,7 @@ export class Kernel {
       tools: this.#slots,
       declared: new Set(tools.map((t) => t.contract)),
       toolCaller: this.#toolCaller,
-      gateway: this.#gateway,
+      gateway: this.gateway,
       subscriptions: this.subscriptions,
       toolServer: () => this.#startToolServer(),
       socketDir: () => this.#privateDir(),
@@ -195,10 +191,13 @@ export class Kernel {
 
   /** Stops everything in reverse order, within MC_SHUTDOWN_TIMEOUT_MS. Safe to call twice. */
   shutdown(): Promise<void> {
-    this.#stopped ??= withTimeout(this.#shutdownMs, 'shutdown', () => this.#stopAll()).catch((err) => {
-      this.#log.error((err as Error).message);
-      throw err;
-    });
+    this.#stopped ??= withTimeout(this.#shutdownMs, 'shutdown', () => this.#stopAll())
+      .catch((err) => {
+        this.#log.error((err as Error).message);
+        throw err;
+      })
+      // Even a shutdown that overran its limit removes the private socket folder.
+      .finally(() => this.#socketDir && rmSync(this.#socketDir, { recursive: true, force: true }));
     return this.#stopped;
   }
 
@@ -217,7 +216,6 @@ export class Kernel {
     // Reverse set-up order: the logger set up first, so it stops last.
     const rest = this.#tools.filter((t) => t !== http).reverse();
     for (const tool of rest.sort((a, b) => Number(a.contract === 'logger') - Number(b.contract === 'logger'))) await this.#stopTool(tool);
-    if (this.#socketDir) rmSync(this.#socketDir, { recursive: true, force: true });
   }
 
   /** Stops a plugin the boot gave up on, within the step limit. */
@@ -287,7 +285,7 @@ export class Kernel {
     this.#toolServer ??= (async () => {
       // A leading dot: no sidecar can be named so (discovery skips dot folders), so
       // no sidecar's own socket in this directory can take the kernel's place.
-      const server = new ToolServer(join(this.#privateDir(), '.kernel.sock'), this.#gateway);
+      const server = new ToolServer(join(this.#privateDir(), '.kernel.sock'), this.gateway);
       await server.listen();
       return server;
     })();

@@ -14,6 +14,11 @@ import { withTimeout } from './durations.ts';
 import { newTrace, runInTrace } from './trace.ts';
 
 const MAX_BACKOFF_MS = 30_000;
+// A signal sent to the whole process group (Ctrl-C in a terminal, a service
+// manager's SIGTERM) reaches a sidecar and the kernel at once, and the sidecar
+// may exit before the kernel's own handler starts the shutdown: an exit is judged
+// after this grace, so such a stop is not reported as a crash.
+const EXIT_GRACE_MS = 200;
 
 export interface SupervisorDeps {
   registry: Registry;
@@ -33,8 +38,16 @@ export class SidecarSupervisor {
     this.#deps = deps;
   }
 
-  /** A sidecar exited while it should run: mark it dead, then restart it or give up. */
+  /** A sidecar exited while it should run: after a grace, mark it dead, then restart it or give up. */
   exited(identity: string, policy: RestartPolicy, reason: string): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.#stopped) this.#judge(identity, policy, reason);
+    }, EXIT_GRACE_MS);
+    this.#timers.add(timer);
+  }
+
+  #judge(identity: string, policy: RestartPolicy, reason: string): void {
     const { registry, log } = this.#deps;
     const down = mcError('MC_ERR_SIDECAR_DOWN', reason, { plugin: identity });
     registry.set('sidecar', identity, { status: 'dead', reason: down.message, code: down.code });
@@ -71,7 +84,7 @@ export class SidecarSupervisor {
       log.info(`restarted ${identity}`, { plugin: identity });
     } catch (err) {
       await host.shutdown();
-      this.exited(identity, policy, `${identity} failed to restart: ${toMcError(err, 'MC_ERR_SIDECAR_HANDSHAKE', identity).message}`);
+      this.#judge(identity, policy, `${identity} failed to restart: ${toMcError(err, 'MC_ERR_SIDECAR_HANDSHAKE', identity).message}`);
     }
   }
 

@@ -60,6 +60,12 @@ export class ToolCaller {
     }
   }
 
+  /** Counts a call refused before it reached the tool (a capability denial), like any failed call. */
+  refused(caller: string, tool: string, method: string, error: McError): void {
+    const trace = currentTrace();
+    this.#metrics.record({ caller, tool, method, ms: 0, ok: false, code: error.code, traceId: trace?.traceId ?? '', eventId: trace?.eventId, at: Date.now() });
+  }
+
   #finish(caller: string, tool: string, method: string, started: number, trace: { traceId: string; eventId?: string }, error?: McError, fromPlugin = false): void {
     this.#metrics.record({ caller, tool, method, ms: performance.now() - started, ok: !error, code: error?.code, traceId: trace.traceId, eventId: trace.eventId, at: Date.now() });
     if (!error) {

@@ -25,6 +25,17 @@ packed microcore.v1.Error in its details says the rest; docs/protocol.md).
 | Code | HTTP | gRPC | Meaning | Fix |
 | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
+
+## What a client sees
+
+An HTTP client gets \`{ "error": { code, message, details } }\` with the status above.
+A 4xx shows its message and details in full, except database errors: for those
+(and for every 5xx) the message names only the request and its \`X-Request-ID\`,
+and the details keep \`kind\`, \`requestId\` and, for \`MC_ERR_DB_UNIQUE\` and
+\`MC_ERR_DB_CONSTRAINT\`, \`columns\` (which fields clashed, comma-separated: the
+client's to fix). SQL, table names and the database's own message stay in the
+server log under that request id. \`HTTP_EXPOSE_ERRORS=true\` shows everything
+(development only).
 `;
 }
 

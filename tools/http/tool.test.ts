@@ -281,6 +281,9 @@ describe('http tool keeps database internals out of client errors', () => {
     expect(res.status).toBe(409);
     expect(res.json.error.code).toBe('MC_ERR_DB_UNIQUE');
     expect(res.json.error.details.kind).toBe('unique');
+    // Issue 7, item 19: which field clashed is the client's to know (the column); the SQL and table are not.
+    expect(res.json.error.details.columns).toBe('k');
+    expect(res.json.error.message).toContain('(k)');
     expect(res.text).not.toContain('INSERT');
     expect(res.text).not.toContain('"table"');
   });

@@ -5,6 +5,7 @@
 // { "error": { code, message, details } }.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import {
   durationMs,
   McError,
@@ -146,9 +147,13 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     app.get('/docs/json', async (_req, reply) => reply.type('application/json').send(renderJson(openApiDocument(ctx.routes.list(), TITLE))));
     app.get('/docs', async (_req, reply) => reply.type('text/html').send(docsPage(TITLE)));
     const port = Number(ctx.env.HTTP_PORT ?? 5000);
-    const address = await app.listen({ port, host: ctx.env.HTTP_HOST || '0.0.0.0' });
+    const host = ctx.env.HTTP_HOST || '0.0.0.0';
+    await app.listen({ port, host });
     this.#listening = true;
-    ctx.log.info(`listening on ${address}`, { port: this.port });
+    // fastify's own answer names 127.0.0.1 even when every interface listens: say what is bound.
+    const bound = app.server.address() as AddressInfo;
+    const shown = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+    ctx.log.info(`listening on http://${shown}:${bound.port}${host === '0.0.0.0' || host === '::' ? ' (every interface)' : ''}`, { port: this.port, host: bound.address });
   }
 
   /** The bound port (HTTP_PORT=0 picks a free one). */
@@ -247,8 +252,11 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       if (this.#ctx?.env.HTTP_EXPOSE_ERRORS !== 'true') {
         const details: Record<string, string> = {};
         if (error.details.kind) details.kind = error.details.kind;
+        // Which fields clashed is the client's to fix (docs/errors.md, "What a client sees").
+        if (error.details.columns && error.httpStatus < 500) details.columns = error.details.columns;
         if (requestId) details.requestId = requestId;
-        shown = { code: error.code, message: `${error.code}: ${req.method} ${req.url} failed; the server log has the cause (request id ${requestId || 'none'})`, details };
+        const clash = details.columns ? ` (${details.columns})` : '';
+        shown = { code: error.code, message: `${error.code}: ${req.method} ${req.url} failed${clash}; the server log has the cause (request id ${requestId || 'none'})`, details };
       }
     }
     return reply.code(error.httpStatus).type('application/json').send(renderJson({ error: shown }));
