@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kernel } from '../kernel/index.ts';
-import { childPidsOf, REPO } from './project.ts';
+import { bootProject, childPidsOf, REPO } from './project.ts';
 
 const SIDECAR = join(REPO, 'sidecars/parity-go/bin/parity-go');
 
@@ -64,5 +64,25 @@ describe('sidecar credentials', () => {
     expect(await res.text()).toContain('"big":9007199254740993');
     const count = await (await fetch(`${url}/parity/go/count`)).json();
     expect(count).toEqual({ n: 1 });
+  });
+});
+
+describe('the handshake line', () => {
+  const printing = (line: string) => ({ 'sidecars/shell/sidecar.json': JSON.stringify({ name: 'shell', command: 'sh', args: ['-c', `echo '${line}'; sleep 5`], needs: ['logger'], startTimeoutMs: 3000 }) });
+
+  it.each([
+    ['a version-1 line, without a certificate', '1|1|unix|/tmp/mc-x/shell.sock|grpc', 'is not the handshake 1|<version>|unix|<socket>|grpc|<base64 DER certificate>'],
+    ['a last field that is not a certificate', '1|2|unix|/tmp/mc-x/shell.sock|grpc|AAAA', 'whose last field is not a base64 DER X.509 certificate'],
+    ['a field too many', '1|2|unix|/tmp/mc-x/shell.sock|grpc|AAAA|x', 'is not the handshake'],
+  ])('refuses %s, quoting it', async (_what, line, reason) => {
+    const project = await bootProject(printing(line));
+    try {
+      const item = project.item('sidecar/shell')!;
+      expect(item).toMatchObject({ status: 'failed', code: 'MC_ERR_SIDECAR_HANDSHAKE' });
+      expect(item.reason).toContain(reason);
+      expect(item.reason).toContain(`printed: ${JSON.stringify(line)}`);
+    } finally {
+      await project.stop();
+    }
   });
 });
