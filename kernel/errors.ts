@@ -75,7 +75,7 @@ export const ERRORS: Record<ErrorCode, ErrorEntry> = {
   MC_ERR_CAP_DENIED: { http: 403, grpc: GRPC.PERMISSION_DENIED, fix: 'Declare the tool: a constructor parameter for a native plugin, "needs" in sidecar.json or plugin.json.' },
   MC_ERR_GATEWAY_UNKNOWN_METHOD: { http: 500, grpc: GRPC.UNIMPLEMENTED, fix: 'Call a tool and method that proto/microcore/v1 defines (AI_CONTEXT.md lists them).' },
   MC_ERR_GATEWAY_BAD_MESSAGE: { http: 400, grpc: GRPC.INVALID_ARGUMENT, fix: 'Send the request message the method declares, encoded with the generated code of proto/microcore/v1.' },
-  MC_ERR_GATEWAY_UNAUTHENTICATED: { http: 401, grpc: GRPC.UNAUTHENTICATED, fix: 'Send MICROCORE_TOKEN as the mc-token metadata; the SDKs do this for you.' },
+  MC_ERR_GATEWAY_UNAUTHENTICATED: { http: 401, grpc: GRPC.UNAUTHENTICATED, fix: 'Only a sidecar the kernel started may call its tools: over TLS, with the certificate its handshake line printed, trusting MICROCORE_KERNEL_CERT (docs/protocol.md, "Credentials"); the SDKs do this for you.' },
   MC_ERR_SIDECAR_HANDSHAKE: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Build the sidecar (npm run build) and check it prints the handshake line described in docs/protocol.md.' },
   MC_ERR_SIDECAR_DOWN: { http: 503, grpc: GRPC.UNAVAILABLE, fix: 'Look at the sidecar\'s last log lines and its status in the boot report.' },
   MC_ERR_WASM_LOAD: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Build the module (npm run build) and check the manifest\'s "module" path and "sha256".' },

@@ -167,7 +167,7 @@ export class Kernel {
 
   #loaderDeps(tools: LoadedTool[]): LoaderDeps {
     return {
-      root: this.root,
+      root: this.root, env: this.env,
       tools: this.#slots,
       declared: new Set(tools.map((t) => t.contract)),
       toolCaller: this.#toolCaller,

@@ -17,6 +17,8 @@ export interface SidecarManifest {
   build: string[];
   needs: string[];
   env: Record<string, string>;
+  /** Variables of the kernel's settings passed to the sidecar by name (kernel/sidecar-env.ts). */
+  passEnv: string[];
   config: Record<string, string>;
   startTimeoutMs: number;
   stopTimeoutMs: number;
@@ -74,6 +76,7 @@ export function readSidecarManifest(root: string, file: string, folderName: stri
     build: f.strings('build', []),
     needs: f.strings('needs', []),
     env: f.stringMap('env', {}),
+    passEnv: f.strings('passEnv', []),
     config: f.stringMap('config', {}),
     startTimeoutMs: f.duration('startTimeoutMs', 10_000),
     stopTimeoutMs: f.duration('stopTimeoutMs', 5_000),
@@ -88,6 +91,7 @@ export function readSidecarManifest(root: string, file: string, folderName: stri
   restart.done();
   f.done();
   checkName(file, m.name, folderName);
+  checkVarNames(file, m.passEnv);
   return m;
 }
 
@@ -133,6 +137,12 @@ function readJson(root: string, file: string): Raw {
 
 function checkName(file: string, name: string, folder: string): void {
   if (name !== folder) throw mcError('MC_ERR_MANIFEST_INVALID', `${file} field 'name' is '${name}' but its folder is '${folder}'; they must match`, { file, field: 'name' });
+}
+
+// MICROCORE_* is the handshake's: the kernel sets those itself.
+function checkVarNames(file: string, names: string[]): void {
+  const bad = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) || n.startsWith('MICROCORE_'));
+  if (bad !== undefined) throw mcError('MC_ERR_MANIFEST_INVALID', `${file} field 'passEnv' lists ${JSON.stringify(bad)}, which is not a variable name it may pass (letters, digits and _, not starting with a digit or MICROCORE_)`, { file, field: 'passEnv' });
 }
 
 /** Typed reads of a manifest object that remember which keys were read. */

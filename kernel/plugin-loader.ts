@@ -22,6 +22,8 @@ import { WasmHost } from './wasm-host.ts';
 
 export interface LoaderDeps {
   root: string;
+  /** The kernel's settings (sidecars get the names their manifest's passEnv lists). */
+  env: Readonly<Record<string, string | undefined>>;
   /** Tools that set up, by contract name. */
   tools: ReadonlyMap<string, ToolSlot>;
   /** Every contract name a tool folder declared, set up or not (for messages). */
@@ -42,7 +44,7 @@ export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise
   if (p.kind === 'sidecar') {
     const manifest = readSidecarManifest(deps.root, p.file, folderName);
     const needs = checkNeeds(p, manifest.needs.map((tool) => ({ tool, optional: false })), deps, 'remove it from "needs"');
-    const host = new SidecarHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, socketDir: deps.socketDir(), toolServer: await deps.toolServer(), log: deps.log(p.identity), onExit: (reason) => deps.onSidecarExit(p.identity, manifest.restart, reason) });
+    const host = new SidecarHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, socketDir: deps.socketDir(), toolServer: await deps.toolServer(), settings: deps.env, log: deps.log(p.identity), onExit: (reason) => deps.onSidecarExit(p.identity, manifest.restart, reason) });
     return { host, needs };
   }
   const manifest = readWasmManifest(deps.root, p.file, folderName);

@@ -1,11 +1,13 @@
 // Sidecars: a child process per manifest, started with a go-plugin-style
-// handshake (cookie and versions in env, one stdout line back), checked with
-// gRPC health, then driven through microcore.v1.Plugin. Its tool calls come back
-// through the ToolServer, authenticated by the token we gave it.
+// handshake (cookie, versions and the kernel's certificate in env, one stdout
+// line back with the sidecar's certificate), checked with gRPC health, then
+// driven through microcore.v1.Plugin over TLS pinned to that certificate. Its
+// tool calls come back through the ToolServer, which knows it by the same
+// certificate (sidecar-tls.ts).
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { join, isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus, Health } from '../proto/gen/grpc/health/v1/health_pb.js';
@@ -17,13 +19,17 @@ import type { KernelLog } from './log.ts';
 import type { SidecarManifest } from './manifest.ts';
 import type { PluginHost } from './plugin-host.ts';
 import { diagnoseCommand } from './sidecar-diagnosis.ts';
+import { sidecarEnv } from './sidecar-env.ts';
 import { typedDefinition } from './grpc-service.ts';
 import type { ToolServer } from './tool-server.ts';
 import { currentTrace, openSpan } from './trace.ts';
 
 export const SIDECAR_COOKIE = 'microcore-sidecar-v1';
-export const PROTOCOL_VERSIONS = [1] as const;
-const HANDSHAKE = /^1\|(\d+)\|unix\|([^|]+)\|grpc$/;
+// Version 1 (a bearer token in the environment) is retired: any process of the
+// same user could read the token and act as the sidecar.
+export const PROTOCOL_VERSIONS = [2] as const;
+const HANDSHAKE = /^1\|(\d+)\|unix\|([^|]+)\|grpc\|([A-Za-z0-9+/]+={0,2})$/;
+const HANDSHAKE_FORM = '1|<version>|unix|<socket>|grpc|<base64 DER certificate>';
 const STDERR_KEPT = 20;
 
 const PluginClient = grpc.makeGenericClientConstructor(typedDefinition(Plugin), 'Plugin');
@@ -38,6 +44,8 @@ export interface SidecarOptions {
   needs: readonly string[];
   socketDir: string;
   toolServer: ToolServer;
+  /** The kernel's settings, where the manifest's passEnv names are looked up. */
+  settings: Readonly<Record<string, string | undefined>>;
   log: KernelLog;
   /** Told when the process exits while it should be running. */
   onExit(reason: string): void;
@@ -50,7 +58,8 @@ export class SidecarHost implements PluginHost {
   #o: SidecarOptions;
   #child?: ChildProcess;
   #plugin?: grpc.Client;
-  #token = randomBytes(24).toString('hex');
+  /** The running process's certificate (DER), from its handshake line. */
+  #cert?: Buffer;
   #stderr: string[] = [];
   #running = false;
   #stopping = false;
@@ -64,21 +73,16 @@ export class SidecarHost implements PluginHost {
   async start(): Promise<void> {
     const m = this.#o.manifest;
     const command = m.command.includes('/') && !isAbsolute(m.command) ? join(this.#o.dir, m.command) : m.command;
-    this.#o.toolServer.addCaller(this.#token, { identity: this.identity, needs: this.needs });
-    const child = spawn(command, m.args, {
-      cwd: this.#o.dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        ...m.env,
-        MICROCORE_PLUGIN_COOKIE: SIDECAR_COOKIE,
-        MICROCORE_PROTOCOL_VERSIONS: PROTOCOL_VERSIONS.join(','),
-        MICROCORE_KERNEL_ADDRESS: `unix://${this.#o.toolServer.socketPath}`,
-        MICROCORE_TOKEN: this.#token,
-        MICROCORE_IDENTITY: this.identity,
-        MICROCORE_SOCKET_DIR: this.#o.socketDir,
-      },
+    const { env, unset } = sidecarEnv(m, this.#o.settings, process.env, {
+      MICROCORE_PLUGIN_COOKIE: SIDECAR_COOKIE,
+      MICROCORE_PROTOCOL_VERSIONS: PROTOCOL_VERSIONS.join(','),
+      MICROCORE_KERNEL_ADDRESS: `unix://${this.#o.toolServer.socketPath}`,
+      MICROCORE_KERNEL_CERT: this.#o.toolServer.certPem,
+      MICROCORE_IDENTITY: this.identity,
+      MICROCORE_SOCKET_DIR: this.#o.socketDir,
     });
+    if (unset.length) this.#o.log.warn(`${this.#o.manifestFile} passEnv names ${unset.join(', ')}, which the kernel's environment does not set; the sidecar starts without ${unset.length > 1 ? 'them' : 'it'}`, { plugin: this.identity });
+    const child = spawn(command, m.args, { cwd: this.#o.dir, stdio: ['ignore', 'pipe', 'pipe'], env });
     this.#child = child;
     this.#running = false;
     this.#stopping = false;
@@ -94,15 +98,23 @@ export class SidecarHost implements PluginHost {
       if (this.#stderr.length > STDERR_KEPT) this.#stderr.shift();
       this.#logLine(line, 'warn');
     });
-    const address = await this.#handshake(child, command);
+    const { address, cert } = await this.#handshake(child, command);
+    this.#forgetCert();
+    this.#cert = cert;
+    this.#o.toolServer.addCaller(cert, { identity: this.identity, needs: this.needs });
     this.#plugin?.close();
-    this.#plugin = new PluginClient(`unix://${address}`, grpc.credentials.createInsecure());
-    await this.#checkHealth(address);
+    this.#plugin = new PluginClient(`unix://${address}`, this.#o.toolServer.channelTo(cert));
+    await this.#checkHealth(address, cert);
     if (child.exitCode !== null || child.signalCode !== null) throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} exited right after its handshake; last stderr: ${this.#stderr.slice(-3).join(' | ') || 'none'}`, { plugin: this.identity });
     this.#running = true;
   }
 
-  #handshake(child: ChildProcess, command: string): Promise<string> {
+  #forgetCert(): void {
+    if (this.#cert) this.#o.toolServer.removeCaller(this.#cert);
+    this.#cert = undefined;
+  }
+
+  #handshake(child: ChildProcess, command: string): Promise<{ address: string; cert: Buffer }> {
     const timeoutMs = this.#o.manifest.startTimeoutMs;
     return new Promise((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
@@ -121,16 +133,22 @@ export class SidecarHost implements PluginHost {
         if (first !== undefined) return this.#logLine(line, 'info');
         first = line;
         const m = HANDSHAKE.exec(line.trim());
-        if (!m) return fail('printed a first line that is not the handshake 1|<version>|unix|<socket>|grpc');
-        if (!PROTOCOL_VERSIONS.includes(Number(m[1]) as 1)) return fail(`speaks protocol version ${m[1]}; the kernel speaks ${PROTOCOL_VERSIONS.join(', ')}`);
+        if (!m) return fail(`printed a first line that is not the handshake ${HANDSHAKE_FORM} (a sidecar built with an SDK older than protocol version 2 must be rebuilt)`);
+        if (!PROTOCOL_VERSIONS.includes(Number(m[1]) as 2)) return fail(`speaks protocol version ${m[1]}; the kernel speaks ${PROTOCOL_VERSIONS.join(', ')}`);
+        const cert = Buffer.from(m[3]!, 'base64');
+        try {
+          new X509Certificate(cert);
+        } catch (err) {
+          return fail('printed a handshake line whose last field is not a base64 DER X.509 certificate', err);
+        }
         clearTimeout(timer);
-        resolve(m[2]!);
+        resolve({ address: m[2]!, cert });
       });
     });
   }
 
-  async #checkHealth(address: string): Promise<void> {
-    const health = new HealthClient(`unix://${address}`, grpc.credentials.createInsecure());
+  async #checkHealth(address: string, cert: Buffer): Promise<void> {
+    const health = new HealthClient(`unix://${address}`, this.#o.toolServer.channelTo(cert));
     try {
       const res = await unary<{ status: number }>(health, 'check', create(HealthCheckRequestSchema, { service: 'plugin' }), new grpc.Metadata(), this.#o.manifest.startTimeoutMs);
       if (res.status !== HealthCheckResponse_ServingStatus.SERVING) throw new Error(`health status ${HealthCheckResponse_ServingStatus[res.status]}`);
@@ -193,7 +211,7 @@ export class SidecarHost implements PluginHost {
   async shutdown(): Promise<void> {
     this.#stopping = true;
     const child = this.#child;
-    this.#o.toolServer.removeCaller(this.#token);
+    this.#forgetCert();
     if (!child || child.exitCode !== null || child.signalCode !== null) return this.#plugin?.close();
     // Listen before asking it to stop: it may exit on its own at any point after.
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -1,7 +1,8 @@
 // The kernel's tool services for sidecars: every contract service on a Unix
-// socket in a private directory (mode 0600). The mc-token metadata names the
-// caller; the traceparent metadata continues the caller's trace. Every call goes
-// through the gateway.
+// socket in a private directory (mode 0600), over TLS. The client certificate
+// names the caller (sidecar-tls.ts): a sidecar's own, from its handshake line;
+// the traceparent metadata continues the caller's trace. Every call goes through
+// the gateway.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
@@ -11,11 +12,16 @@ import { CONTRACT } from './contract.ts';
 import { ERRORS, isErrorCode, mcError, toMcError } from './errors.ts';
 import type { Gateway, GatewayCaller } from './gateway.ts';
 import { rawDefinition } from './grpc-service.ts';
+import { createSelfSignedCert, type KeyAndCert } from './self-signed-cert.ts';
+import { CallerCredentials, certKey, peerCertOf, pinnedChannel } from './sidecar-tls.ts';
 import { newTrace, runInTrace, traceFromParent } from './trace.ts';
 
 export class ToolServer {
   #server = new grpc.Server();
   #callers = new Map<string, GatewayCaller>();
+  // One key pair per kernel process, in memory only; sidecars see the certificate.
+  #own: KeyAndCert = createSelfSignedCert('microcore-kernel');
+  #credentials = new CallerCredentials(this.#own);
   readonly socketPath: string;
 
   constructor(socketPath: string, gateway: Gateway) {
@@ -24,11 +30,12 @@ export class ToolServer {
       const handlers: grpc.UntypedServiceImplementation = {};
       for (const method of service.methods) {
         handlers[method.localName] = (call: grpc.ServerUnaryCall<Buffer, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) => {
-          const caller = this.#callers.get(String(call.metadata.get('mc-token')[0] ?? ''));
+          const cert = peerCertOf(call);
+          const caller = cert && this.#callers.get(certKey(cert));
           const trace = traceFromParent(String(call.metadata.get('traceparent')[0] ?? '')) ?? newTrace();
           const work = caller
             ? runInTrace(trace, () => gateway.call(caller, toolName, method.name, call.request))
-            : Promise.reject(mcError('MC_ERR_GATEWAY_UNAUTHENTICATED', `a call to ${toolName}.${method.name} came with no valid mc-token`, { tool: toolName }));
+            : Promise.reject(mcError('MC_ERR_GATEWAY_UNAUTHENTICATED', `a call to ${toolName}.${method.name} came over a connection without a sidecar's certificate (only the kernel's own sidecars, over TLS with the certificate their handshake line named, may call tools)`, { tool: toolName }));
           work.then(
             (bytes) => callback(null, bytes),
             (err) => callback(grpcError(toMcError(err, 'MC_ERR_INTERNAL', `${toolName}.${method.name}`))),
@@ -41,18 +48,30 @@ export class ToolServer {
 
   async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.#server.bindAsync(`unix://${this.socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
+      this.#server.bindAsync(`unix://${this.socketPath}`, this.#credentials, (err) => (err ? reject(err) : resolve()));
     });
     chmodSync(this.socketPath, 0o600);
   }
 
-  /** Lets the holder of `token` call tools as `caller`. */
-  addCaller(token: string, caller: GatewayCaller): void {
-    this.#callers.set(token, caller);
+  /** The certificate sidecars pin (MICROCORE_KERNEL_CERT): public. */
+  get certPem(): string {
+    return this.#own.certPem;
   }
 
-  removeCaller(token: string): void {
-    this.#callers.delete(token);
+  /** Lets the holder of the key of `certDer` (a sidecar's certificate) call tools as `caller`. */
+  addCaller(certDer: Buffer, caller: GatewayCaller): void {
+    this.#callers.set(certKey(certDer), caller);
+    this.#credentials.addCert(certDer);
+  }
+
+  removeCaller(certDer: Buffer): void {
+    this.#callers.delete(certKey(certDer));
+    this.#credentials.removeCert(certDer);
+  }
+
+  /** Credentials to dial the sidecar whose certificate is `certDer`: we show ours, accept only its. */
+  channelTo(certDer: Buffer): grpc.ChannelCredentials {
+    return pinnedChannel(this.#own, certDer);
   }
 
   /** Lets calls in flight finish, for at most `graceMs`; the sidecars are stopped by now. */

@@ -1,7 +1,7 @@
 // Test harness: a throwaway MicroCore project in a temp folder, booted by a real
 // kernel. Tools are the repository's own (re-exported by absolute path), so a
 // test exercises the real drivers; plugins are whatever the test writes.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Kernel, type ReportItem } from '../kernel/index.ts';
@@ -61,4 +61,20 @@ function writeFile(root: string, path: string, content: string | Uint8Array): vo
 /** A one-file native plugin importing the kernel by absolute path. */
 export function plugin(body: string): string {
   return `import { mcError } from '${REPO}/kernel/index.ts';\nvoid mcError;\n${body}\n`;
+}
+
+/** Pids of this process's children running `exe` (an absolute path): Linux /proc. */
+export function childPidsOf(exe: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after its ')'.
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (ppid === process.pid && readlinkSync(`/proc/${entry}/exe`) === exe) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked: not ours to find.
+    }
+  }
+  return pids;
 }

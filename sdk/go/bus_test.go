@@ -5,11 +5,12 @@ package microcore
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/protobuf/proto"
 
 	"microcore.dev/sdk/go/gen/microcorev1"
@@ -20,8 +21,10 @@ import (
 func busKernel(t *testing.T) (*Kernel, *pluginServer, *fakeKernel) {
 	t.Helper()
 	fk := startFakeKernel(t)
-	conn, err := grpc.NewClient(fk.addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(kernelCall("tok-bus")))
+	own := mustCert(t, "sidecar/bus-test")
+	busClients.Store(fk, own.Certificate[0])
+	conn, err := grpc.NewClient(fk.addr, grpc.WithTransportCredentials(credentials.NewTLS(clientTLS(own, fk.cert.Leaf))),
+		grpc.WithUnaryInterceptor(kernelCall))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +32,14 @@ func busKernel(t *testing.T) (*Kernel, *pluginServer, *fakeKernel) {
 	handlers := newHandlerTable()
 	k := newKernel(conn, "sidecar/bus-test", handlers)
 	return k, &pluginServer{plugin: testPlugin{}, kernel: k, handlers: handlers}, fk
+}
+
+// busClients holds the certificate each busKernel's client shows its fake kernel.
+var busClients sync.Map
+
+func busClientCert(fk *fakeKernel) []byte {
+	der, _ := busClients.Load(fk)
+	return der.([]byte)
 }
 
 func TestBusPublish(t *testing.T) {
@@ -41,8 +52,8 @@ func TestBusPublish(t *testing.T) {
 	c := fk.find("Bus.Publish")[0]
 	req := c.req.(*microcorev1.PublishRequest)
 	if req.GetKey() != "k1" || Row(req.GetPayload().GetMapValue())["n"] != int64(9007199254740993) ||
-		c.token != "tok-bus" || c.traceparent != tpInvoke {
-		t.Fatalf("Publish sent %v with token %q traceparent %q", req, c.token, c.traceparent)
+		c.caller != certKey(busClientCert(fk)) || c.traceparent != tpInvoke {
+		t.Fatalf("Publish sent %v from %q with traceparent %q", req, c.caller, c.traceparent)
 	}
 	if _, err := k.Bus.Publish(ctx, "t.refused", nil, ""); CodeOf(err) != CodeBusPublish {
 		t.Fatalf("a refused publish should return the kernel's error, got %v", err)

@@ -23,7 +23,7 @@ const (
 	CodeGatewayUnknownMethod = "MC_ERR_GATEWAY_UNKNOWN_METHOD"
 	// A call's message could not be decoded or converted.
 	CodeGatewayBadMessage = "MC_ERR_GATEWAY_BAD_MESSAGE"
-	// The caller's token is missing or unknown.
+	// The caller showed no TLS client certificate of a sidecar the kernel started.
 	CodeGatewayUnauthenticated = "MC_ERR_GATEWAY_UNAUTHENTICATED"
 	// A sidecar did not complete the handshake.
 	CodeSidecarHandshake = "MC_ERR_SIDECAR_HANDSHAKE"

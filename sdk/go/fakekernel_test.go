@@ -4,6 +4,10 @@ package microcore
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/pem"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,16 +17,29 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/proto"
 
 	"microcore.dev/sdk/go/gen/microcorev1"
 )
 
-// call is one tool call the fake kernel received, with the metadata that matters.
+// mdTestCaller names the caller of a call that came without TLS: the wasm
+// test's fake host stamps it, as the real host knows the module it is calling.
+const mdTestCaller = "x-test-caller"
+
+// certKey names a caller by its certificate, as the kernel does: hex SHA-256 of the DER.
+func certKey(der []byte) string {
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:])
+}
+
+// call is one tool call the fake kernel received, with who made it (the
+// caller's certKey, or mdTestCaller) and the metadata that matters.
 type call struct {
 	method      string
-	token       string
+	caller      string
 	traceparent string
 	req         proto.Message
 }
@@ -40,9 +57,15 @@ func (r *recorder) record(ctx context.Context, method string, req proto.Message)
 		}
 		return ""
 	}
+	caller := first(mdTestCaller)
+	if p, ok := peer.FromContext(ctx); ok {
+		if info, ok := p.AuthInfo.(credentials.TLSInfo); ok && len(info.State.PeerCertificates) > 0 {
+			caller = certKey(info.State.PeerCertificates[0].Raw)
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls = append(r.calls, call{method, first(mdToken), first(mdTraceparent), req})
+	r.calls = append(r.calls, call{method, caller, first(mdTraceparent), req})
 }
 
 func (r *recorder) find(method string) []call {
@@ -57,9 +80,13 @@ func (r *recorder) find(method string) []call {
 	return out
 }
 
-// fakeKernel serves the tool services on a Unix socket, the way the kernel does.
+// fakeKernel serves the tool services on a Unix socket over TLS, the way the
+// kernel does: with its own certificate (passed to sidecars as PEM), asking
+// every caller for one and recording whose it was.
 type fakeKernel struct {
-	addr string
+	addr    string
+	cert    tls.Certificate
+	certPEM string
 	*recorder
 }
 
@@ -82,14 +109,26 @@ func startFakeKernel(t *testing.T) *fakeKernel {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cert := mustCert(t, "microcore-kernel")
 	rec := &recorder{}
-	srv := grpc.NewServer()
+	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(&tls.Config{
+		Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAnyClientCert})))
 	for _, s := range fakeServices(rec) {
 		srv.RegisterService(s.desc, s.impl)
 	}
 	go srv.Serve(lis) //nolint:errcheck // ends with Stop below
 	t.Cleanup(srv.Stop)
-	return &fakeKernel{addr: "unix://" + path, recorder: rec}
+	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}))
+	return &fakeKernel{addr: "unix://" + path, cert: cert, certPEM: certPEM, recorder: rec}
+}
+
+func mustCert(t *testing.T, name string) tls.Certificate {
+	t.Helper()
+	c, err := newCert(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // fakeService is one tool service of the fake kernel with its gRPC description.

@@ -1,6 +1,9 @@
 package microcore
 
 import (
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"fmt"
 	"hash/fnv"
 	"path/filepath"
@@ -14,12 +17,14 @@ const (
 	envCookie     = "MICROCORE_PLUGIN_COOKIE"
 	envVersions   = "MICROCORE_PROTOCOL_VERSIONS"
 	envKernelAddr = "MICROCORE_KERNEL_ADDRESS"
-	envToken      = "MICROCORE_TOKEN"
+	envKernelCert = "MICROCORE_KERNEL_CERT"
 	envIdentity   = "MICROCORE_IDENTITY"
 	envSocketDir  = "MICROCORE_SOCKET_DIR"
 	cookieValue   = "microcore-sidecar-v1"
 	coreProtocol  = 1
-	appProtocol   = "1"
+	// Version 1 carried a bearer token in the environment, which any process of
+	// the same user could read; version 2 is mutual TLS (tls.go).
+	appProtocol   = "2"
 	healthService = "plugin"
 	// sun_path holds 108 bytes on Linux and 104 on macOS, NUL included; the
 	// protocol promises the kernel paths under 107 bytes.
@@ -29,10 +34,11 @@ const (
 // sidecarEnv is what Serve reads from the environment; tests build it directly.
 type sidecarEnv struct {
 	KernelAddress string
-	Token         string
-	Identity      string
-	SocketDir     string
-	Version       string
+	// KernelCert is the only certificate the sidecar accepts from the kernel.
+	KernelCert *x509.Certificate
+	Identity   string
+	SocketDir  string
+	Version    string
 }
 
 // notStartedByKernel is the one sentence a sidecar run by hand prints.
@@ -51,13 +57,12 @@ func readEnv(getenv func(string) string) (sidecarEnv, error) {
 	}
 	e := sidecarEnv{
 		KernelAddress: getenv(envKernelAddr),
-		Token:         getenv(envToken),
 		Identity:      getenv(envIdentity),
 		SocketDir:     getenv(envSocketDir),
 		Version:       version,
 	}
 	for _, v := range []struct{ name, value string }{
-		{envKernelAddr, e.KernelAddress}, {envToken, e.Token}, {envIdentity, e.Identity}, {envSocketDir, e.SocketDir},
+		{envKernelAddr, e.KernelAddress}, {envKernelCert, getenv(envKernelCert)}, {envIdentity, e.Identity}, {envSocketDir, e.SocketDir},
 	} {
 		if v.value == "" {
 			return sidecarEnv{}, Errorf(CodeSidecarHandshake,
@@ -65,6 +70,11 @@ func readEnv(getenv func(string) string) (sidecarEnv, error) {
 					"start the sidecar with `microcore start`, or set every variable docs/protocol.md lists", v.name, envCookie)
 		}
 	}
+	cert, err := parseKernelCert(getenv(envKernelCert))
+	if err != nil {
+		return sidecarEnv{}, err
+	}
+	e.KernelCert = cert
 	return e, nil
 }
 
@@ -108,13 +118,31 @@ func socketPath(dir, identity string) (string, error) {
 	return path, nil
 }
 
-// handshakeLine is the one line the kernel reads on stdout.
-func handshakeLine(version, path string) string {
-	return fmt.Sprintf("%d|%s|unix|%s|grpc\n", coreProtocol, version, path)
+// handshakeLine is the one line the kernel reads on stdout; its last field is
+// the sidecar's certificate, base64 (standard, padded) DER, as go-plugin's.
+func handshakeLine(version, path string, certDER []byte) string {
+	return fmt.Sprintf("%d|%s|unix|%s|grpc|%s\n", coreProtocol, version, path, base64.StdEncoding.EncodeToString(certDER))
 }
 
 func fallbackSocketName(identity string) string {
 	h := fnv.New32a()
 	h.Write([]byte(identity))
 	return fmt.Sprintf("s-%08x.sock", h.Sum32())
+}
+
+// parseKernelCert reads MICROCORE_KERNEL_CERT: one PEM certificate.
+func parseKernelCert(text string) (*x509.Certificate, error) {
+	block, rest := pem.Decode([]byte(text))
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, Errorf(CodeSidecarHandshake, "%s does not hold a PEM certificate (want -----BEGIN CERTIFICATE-----): "+
+			"the kernel sets it; start the sidecar with `microcore start`", envKernelCert)
+	}
+	if len(strings.TrimSpace(string(rest))) != 0 {
+		return nil, Errorf(CodeSidecarHandshake, "%s holds more than one PEM block; the kernel sets exactly one certificate", envKernelCert)
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, Errorf(CodeSidecarHandshake, "%s is not an X.509 certificate: %v", envKernelCert, err)
+	}
+	return cert, nil
 }

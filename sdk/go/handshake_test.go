@@ -1,6 +1,7 @@
 package microcore
 
 import (
+	"encoding/pem"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,19 +11,29 @@ func envOf(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// kernelPEM is a certificate as the kernel passes it: one PEM block.
+var kernelPEM = func() string {
+	c, err := newCert("k")
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]}))
+}()
+
 func fullEnv() map[string]string {
 	return map[string]string{
-		envVersions: "1", envKernelAddr: "unix:///tmp/k/kernel.sock", envToken: "t",
+		envVersions: appProtocol, envKernelAddr: "unix:///tmp/k/kernel.sock", envKernelCert: kernelPEM,
 		envIdentity: "sidecar/parity-go", envSocketDir: "/tmp/mc-x",
 	}
 }
 
 func TestReadEnv(t *testing.T) {
 	e, err := readEnv(envOf(fullEnv()))
-	if err != nil || e.Version != "1" || e.Token != "t" || e.Identity != "sidecar/parity-go" {
+	if err != nil || e.Version != appProtocol || e.KernelCert == nil || e.KernelCert.Subject.CommonName != "k" ||
+		e.Identity != "sidecar/parity-go" {
 		t.Fatalf("got %+v, %v", e, err)
 	}
-	for _, missing := range []string{envToken, envKernelAddr, envIdentity, envSocketDir} {
+	for _, missing := range []string{envKernelCert, envKernelAddr, envIdentity, envSocketDir} {
 		m := fullEnv()
 		delete(m, missing)
 		_, err := readEnv(envOf(m))
@@ -32,11 +43,23 @@ func TestReadEnv(t *testing.T) {
 	}
 }
 
+func TestReadEnvRefusesABadKernelCert(t *testing.T) {
+	for _, bad := range []string{"not pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", kernelPEM + kernelPEM} {
+		m := fullEnv()
+		m[envKernelCert] = bad
+		_, err := readEnv(envOf(m))
+		if CodeOf(err) != CodeSidecarHandshake || !strings.Contains(err.Error(), envKernelCert) {
+			t.Errorf("%s = %q: %v", envKernelCert, bad, err)
+		}
+	}
+}
+
 func TestPickVersion(t *testing.T) {
-	if v, err := pickVersion(" 2, 1 "); v != "1" || err != nil {
+	if v, err := pickVersion(" 3, 2 "); v != "2" || err != nil {
 		t.Fatalf("got %q, %v", v, err)
 	}
-	for _, offered := range []string{"", "2,3"} {
+	// Version 1 (the bearer token) is retired.
+	for _, offered := range []string{"", "1", "3,4"} {
 		_, err := pickVersion(offered)
 		if CodeOf(err) != CodeSidecarHandshake || !strings.Contains(err.Error(), envVersions) {
 			t.Errorf("offered %q: %v", offered, err)
@@ -74,7 +97,7 @@ func mustSocketPath(t *testing.T, dir, id string) string {
 }
 
 func TestHandshakeLine(t *testing.T) {
-	if got := handshakeLine("1", "/tmp/mc-x/parity-go.sock"); got != "1|1|unix|/tmp/mc-x/parity-go.sock|grpc\n" {
+	if got := handshakeLine("2", "/tmp/mc-x/parity-go.sock", []byte{0x30, 0x82, 0xff}); got != "1|2|unix|/tmp/mc-x/parity-go.sock|grpc|MIL/\n" {
 		t.Fatalf("got %q", got)
 	}
 }

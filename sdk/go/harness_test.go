@@ -5,6 +5,9 @@ package microcore
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
 	"io"
 	"strconv"
 	"strings"
@@ -12,7 +15,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/credentials"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
@@ -42,9 +45,31 @@ func readLine(t *testing.T, r io.Reader) string {
 	}
 }
 
-func dialPlugin(t *testing.T, socket string) microcorev1.PluginClient {
+// readHandshake reads the handshake line, checks it names socket, and returns
+// the sidecar's certificate (DER) from its last field.
+func readHandshake(t *testing.T, r io.Reader, socket string) []byte {
 	t.Helper()
-	conn, err := grpc.NewClient("unix://"+socket, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	line := readLine(t, r)
+	prefix := "1|" + appProtocol + "|unix|" + socket + "|grpc|"
+	b64, ok := strings.CutPrefix(line, prefix)
+	if !ok {
+		t.Fatalf("handshake line %q, want %q + base64 certificate", line, prefix)
+	}
+	der, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatalf("handshake certificate %q: %v", b64, err)
+	}
+	if _, err := x509.ParseCertificate(der); err != nil {
+		t.Fatalf("handshake certificate: %v", err)
+	}
+	return der
+}
+
+// dialPlugin dials the sidecar as the fake kernel: showing its certificate and
+// accepting only the sidecar's (sidecarDER, from the handshake line).
+func dialPlugin(t *testing.T, fk *fakeKernel, socket string, sidecarDER []byte) microcorev1.PluginClient {
+	t.Helper()
+	conn, err := grpc.NewClient("unix://"+socket, grpc.WithTransportCredentials(credentials.NewTLS(pinnedTo(t, fk.cert, sidecarDER))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +81,18 @@ func dialPlugin(t *testing.T, socket string) microcorev1.PluginClient {
 		t.Fatalf("health of %q: %v, %v", healthService, h, err)
 	}
 	return microcorev1.NewPluginClient(conn)
+}
+
+// pinnedTo is a client TLS config that shows own and accepts only peerDER.
+func pinnedTo(t *testing.T, own tls.Certificate, peerDER []byte) *tls.Config {
+	t.Helper()
+	peer, err := x509.ParseCertificate(peerDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(peer)
+	return &tls.Config{Certificates: []tls.Certificate{own}, RootCAs: pool, ServerName: peerName}
 }
 
 func withTrace(tp string) context.Context {
@@ -70,7 +107,7 @@ func withTrace(tp string) context.Context {
 // what reached the fake kernel. Shared by the in-process and subprocess sidecar
 // tests (plugin dialed over gRPC) and the wasm transport test (plugin called
 // through the Extism exports' bodies, wasm_test.go).
-func exercisePlugin(t *testing.T, plugin microcorev1.PluginClient, fk *fakeKernel, token string) {
+func exercisePlugin(t *testing.T, plugin microcorev1.PluginClient, fk *fakeKernel, caller string) {
 	t.Helper()
 	boot, err := plugin.OnBoot(withTrace(tpBoot), &microcorev1.OnBootRequest{Identity: "sidecar/sdk-test"})
 	if err != nil || boot.GetError() != nil {
@@ -79,8 +116,8 @@ func exercisePlugin(t *testing.T, plugin microcorev1.PluginClient, fk *fakeKerne
 
 	ids := map[string]string{}
 	for _, c := range append(fk.find("Http.AddEndpoint"), fk.find("Logger.Log")...) {
-		if c.token != token || c.traceparent != tpBoot {
-			t.Fatalf("%s during OnBoot carried token %q traceparent %q", c.method, c.token, c.traceparent)
+		if c.caller != caller || c.traceparent != tpBoot {
+			t.Fatalf("%s during OnBoot came from %q with traceparent %q", c.method, c.caller, c.traceparent)
 		}
 		if req, ok := c.req.(*microcorev1.AddEndpointRequest); ok {
 			ids[req.GetPath()] = req.GetHandlerId()
@@ -105,8 +142,8 @@ func exercisePlugin(t *testing.T, plugin microcorev1.PluginClient, fk *fakeKerne
 		t.Fatalf("echo body: %#v", body)
 	}
 	queries := fk.find("Db.Query")
-	if last := queries[len(queries)-1]; last.token != token || last.traceparent != tpInvoke {
-		t.Fatalf("Db.Query during Invoke carried token %q traceparent %q", last.token, last.traceparent)
+	if last := queries[len(queries)-1]; last.caller != caller || last.traceparent != tpInvoke {
+		t.Fatalf("Db.Query during Invoke came from %q with traceparent %q", last.caller, last.traceparent)
 	}
 	invoke(ids["/t/echo"], "")
 	queries = fk.find("Db.Query")
@@ -127,19 +164,19 @@ func exercisePlugin(t *testing.T, plugin microcorev1.PluginClient, fk *fakeKerne
 	wantError(ids["/t/panic"], CodeHandlerFailed, "kaboom")
 	wantError("h999", CodeHandlerUnknown, "h999")
 
-	exerciseEvents(t, plugin, fk, token, ids)
+	exerciseEvents(t, plugin, fk, caller, ids)
 }
 
 // exerciseEvents checks the test plugin's subscriptions: what Subscribe sent,
 // and what an event Invoke answers. endpoints are the AddEndpoint ids by path.
-func exerciseEvents(t *testing.T, plugin microcorev1.PluginClient, fk *fakeKernel, token string, endpoints map[string]string) {
+func exerciseEvents(t *testing.T, plugin microcorev1.PluginClient, fk *fakeKernel, caller string, endpoints map[string]string) {
 	t.Helper()
 	topics := map[string]string{}
 	for _, c := range fk.find("Bus.Subscribe") {
 		req := c.req.(*microcorev1.SubscribeRequest)
 		want := testEvents[req.GetTopic()]
-		if c.token != token || c.traceparent != tpBoot {
-			t.Fatalf("Bus.Subscribe during OnBoot carried token %q traceparent %q", c.token, c.traceparent)
+		if c.caller != caller || c.traceparent != tpBoot {
+			t.Fatalf("Bus.Subscribe during OnBoot came from %q with traceparent %q", c.caller, c.traceparent)
 		}
 		if req.GetGroup() != want.Group || req.GetBroadcast() != want.Broadcast || req.GetMaxRetries() != want.MaxRetries {
 			t.Fatalf("Bus.Subscribe %s: want %+v, got %v", req.GetTopic(), want, req)
@@ -181,8 +218,8 @@ func exerciseEvents(t *testing.T, plugin microcorev1.PluginClient, fk *fakeKerne
 		t.Fatalf("t.echo should answer its payload exactly:\nsent %v\ngot  %v", sent, got)
 	}
 	queries := fk.find("Db.Query")
-	if last := queries[len(queries)-1]; last.token != token || last.traceparent != tpInvoke {
-		t.Fatalf("Db.Query in an event handler carried token %q traceparent %q", last.token, last.traceparent)
+	if last := queries[len(queries)-1]; last.caller != caller || last.traceparent != tpInvoke {
+		t.Fatalf("Db.Query in an event handler came from %q with traceparent %q", last.caller, last.traceparent)
 	}
 
 	values := Row(invoke(topics["t.values"], "", nil).GetValue().GetMapValue())

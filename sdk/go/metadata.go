@@ -10,10 +10,7 @@ import (
 )
 
 // Metadata keys of docs/protocol.md, "Calls from the sidecar to the kernel".
-const (
-	mdToken       = "mc-token"
-	mdTraceparent = "traceparent"
-)
+const mdTraceparent = "traceparent"
 
 type traceparentKey struct{}
 
@@ -30,17 +27,14 @@ func keepTraceparent(ctx context.Context, req any, _ *grpc.UnaryServerInfo, next
 	return next(ctx, req)
 }
 
-// kernelCall is the tool clients' interceptor: every call carries the token and
-// the traceparent being served, and every failure comes back as *Error. Doing
-// both here covers the typed skins and the generated clients alike.
-func kernelCall(token string) grpc.UnaryClientInterceptor {
-	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
-		invoke grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-		pairs := []string{mdToken, token}
-		if tp, ok := ctx.Value(traceparentKey{}).(string); ok {
-			pairs = append(pairs, mdTraceparent, tp)
-		}
-		ctx = metadata.AppendToOutgoingContext(ctx, pairs...)
-		return fromGRPC(method, invoke(ctx, method, req, reply, cc, opts...))
+// kernelCall is the tool clients' interceptor: every call carries the
+// traceparent being served, and every failure comes back as *Error. Doing both
+// here covers the typed skins and the generated clients alike. Who is calling
+// the kernel knows from the TLS client certificate (tls.go), not from metadata.
+func kernelCall(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn,
+	invoke grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if tp, ok := ctx.Value(traceparentKey{}).(string); ok {
+		ctx = metadata.AppendToOutgoingContext(ctx, mdTraceparent, tp)
 	}
+	return fromGRPC(method, invoke(ctx, method, req, reply, cc, opts...))
 }

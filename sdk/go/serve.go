@@ -10,7 +10,7 @@ import (
 	"os"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
@@ -45,9 +45,13 @@ func Serve(p Plugin) {
 // run is Serve without the process around it: tests call it with an explicit
 // environment and stdout. It returns nil once ctx ends and calls have drained.
 func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error {
+	own, err := newCert(env.Identity)
+	if err != nil {
+		return Errorf(CodeSidecarHandshake, "cannot make the sidecar's key pair and certificate: %v", err)
+	}
 	conn, err := grpc.NewClient(env.KernelAddress,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(kernelCall(env.Token)))
+		grpc.WithTransportCredentials(credentials.NewTLS(clientTLS(own, env.KernelCert))),
+		grpc.WithUnaryInterceptor(kernelCall))
 	if err != nil {
 		return Errorf(CodeSidecarHandshake, "%s %q is not a gRPC target (want unix:///abs/path/kernel.sock): %v",
 			envKernelAddr, env.KernelAddress, err)
@@ -66,7 +70,8 @@ func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error 
 	}
 
 	handlers := newHandlerTable()
-	srv := grpc.NewServer(grpc.UnaryInterceptor(keepTraceparent))
+	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(serverTLS(own, env.KernelCert))),
+		grpc.UnaryInterceptor(keepTraceparent))
 	microcorev1.RegisterPluginServer(srv, &pluginServer{
 		plugin: p, kernel: newKernel(conn, env.Identity, handlers), handlers: handlers,
 	})
@@ -78,7 +83,7 @@ func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error 
 	go func() { served <- srv.Serve(lis) }()
 	// The listener exists before the line is printed, so the kernel can dial
 	// as soon as it reads it.
-	if _, err := io.WriteString(stdout, handshakeLine(env.Version, path)); err != nil {
+	if _, err := io.WriteString(stdout, handshakeLine(env.Version, path, own.Certificate[0])); err != nil {
 		srv.Stop()
 		return Errorf(CodeSidecarHandshake, "cannot print the handshake line on stdout: %v", err)
 	}

@@ -16,7 +16,7 @@ import (
 func TestServeInProcess(t *testing.T) {
 	fk := startFakeKernel(t)
 	dir := shortDir(t)
-	env := sidecarEnv{KernelAddress: fk.addr, Token: "tok-in", Identity: "sidecar/sdk-test", SocketDir: dir, Version: "1"}
+	env := sidecarEnv{KernelAddress: fk.addr, KernelCert: fk.cert.Leaf, Identity: "sidecar/sdk-test", SocketDir: dir, Version: appProtocol}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stdout, w := io.Pipe()
@@ -24,10 +24,8 @@ func TestServeInProcess(t *testing.T) {
 	go func() { done <- run(ctx, env, testPlugin{}, w) }()
 
 	socket := filepath.Join(dir, "sdk-test.sock")
-	if line := readLine(t, stdout); line != "1|1|unix|"+socket+"|grpc" {
-		t.Fatalf("handshake line %q", line)
-	}
-	exercisePlugin(t, dialPlugin(t, socket), fk, "tok-in")
+	cert := readHandshake(t, stdout, socket)
+	exercisePlugin(t, dialPlugin(t, fk, socket, cert), fk, certKey(cert))
 
 	cancel()
 	select {
@@ -46,14 +44,13 @@ func TestServeInProcess(t *testing.T) {
 func TestOnBootFailureIsAnswered(t *testing.T) {
 	fk := startFakeKernel(t)
 	dir := shortDir(t)
-	env := sidecarEnv{KernelAddress: fk.addr, Token: "t", Identity: "sidecar/boot-fail", SocketDir: dir, Version: "1"}
+	env := sidecarEnv{KernelAddress: fk.addr, KernelCert: fk.cert.Leaf, Identity: "sidecar/boot-fail", SocketDir: dir, Version: appProtocol}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stdout, w := io.Pipe()
 	go run(ctx, env, testPlugin{}, w) //nolint:errcheck // stopped by cancel
-	readLine(t, stdout)
-
-	plugin := dialPlugin(t, filepath.Join(dir, "boot-fail.sock"))
+	socket := filepath.Join(dir, "boot-fail.sock")
+	plugin := dialPlugin(t, fk, socket, readHandshake(t, stdout, socket))
 	resp, err := plugin.OnBoot(context.Background(), &microcorev1.OnBootRequest{Config: map[string]string{"fail": "yes"}})
 	if err != nil || resp.GetError().GetCode() != CodeConfigMissing {
 		t.Fatalf("OnBoot should answer the plugin's *Error unchanged: %v, %v", resp, err)

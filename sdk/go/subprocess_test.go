@@ -33,8 +33,8 @@ func sidecarCmd(vars map[string]string, name string, args ...string) *exec.Cmd {
 
 func kernelVars(fk *fakeKernel, dir string) map[string]string {
 	return map[string]string{
-		envCookie: cookieValue, envVersions: "1", envKernelAddr: fk.addr,
-		envToken: "tok-sub", envIdentity: "sidecar/sdk-test", envSocketDir: dir,
+		envCookie: cookieValue, envVersions: appProtocol, envKernelAddr: fk.addr,
+		envKernelCert: fk.certPEM, envIdentity: "sidecar/sdk-test", envSocketDir: dir,
 	}
 }
 
@@ -84,10 +84,8 @@ func TestSubprocessSidecar(t *testing.T) {
 	t.Cleanup(func() { cmd.Process.Kill() })
 
 	socket := filepath.Join(dir, "sdk-test.sock")
-	if line := readLine(t, stdout); line != "1|1|unix|"+socket+"|grpc" {
-		t.Fatalf("handshake line %q", line)
-	}
-	exercisePlugin(t, dialPlugin(t, socket), fk, "tok-sub")
+	cert := readHandshake(t, stdout, socket)
+	exercisePlugin(t, dialPlugin(t, fk, socket, cert), fk, certKey(cert))
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

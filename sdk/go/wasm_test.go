@@ -79,7 +79,7 @@ func (k *wasmKernel) dispatch(call *microcorev1.ToolCall) (proto.Message, error)
 	if i < 0 {
 		return nil, Errorf(CodeGatewayUnknownMethod, "no method %s.%s", call.GetTool(), call.GetMethod())
 	}
-	md := metadata.Pairs(mdToken, k.token)
+	md := metadata.Pairs(mdTestCaller, k.token)
 	if k.trace != "" {
 		md.Append(mdTraceparent, k.trace)
 	}

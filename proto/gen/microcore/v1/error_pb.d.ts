@@ -164,7 +164,7 @@ export enum ErrorCode {
   GATEWAY_BAD_MESSAGE = 9,
 
   /**
-   * The caller's token is missing or unknown.
+   * The caller showed no TLS client certificate of a sidecar the kernel started.
    *
    * @generated from enum value: ERROR_CODE_GATEWAY_UNAUTHENTICATED = 10;
    */

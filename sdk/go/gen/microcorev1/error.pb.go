@@ -50,7 +50,7 @@ const (
 	ErrorCode_ERROR_CODE_GATEWAY_UNKNOWN_METHOD ErrorCode = 8
 	// A call's message could not be decoded or converted.
 	ErrorCode_ERROR_CODE_GATEWAY_BAD_MESSAGE ErrorCode = 9
-	// The caller's token is missing or unknown.
+	// The caller showed no TLS client certificate of a sidecar the kernel started.
 	ErrorCode_ERROR_CODE_GATEWAY_UNAUTHENTICATED ErrorCode = 10
 	// A sidecar did not complete the handshake.
 	ErrorCode_ERROR_CODE_SIDECAR_HANDSHAKE ErrorCode = 11

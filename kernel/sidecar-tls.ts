@@ -1,0 +1,70 @@
+// Credentials between the kernel and its sidecars, after hashicorp/go-plugin's
+// AutoMTLS: the kernel hands each sidecar only its public certificate
+// (MICROCORE_KERNEL_CERT); the sidecar makes its own key pair and prints its
+// certificate in the handshake line, which only the kernel reads (a pipe). Both
+// ends then run TLS with client certificates and accept only the other's
+// certificate, so nothing another process can read from the sidecar's
+// environment or command line lets it act as either end.
+import * as grpc from '@grpc/grpc-js';
+import { createHash, X509Certificate } from 'node:crypto';
+import type { PeerCertificate } from 'node:tls';
+import type { KeyAndCert } from './self-signed-cert.ts';
+
+/** The key under which a certificate is known: hex SHA-256 of its DER bytes. */
+export function certKey(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('hex');
+}
+
+/** The peer's certificate DER, when it proved it holds the key of a certificate we trust. */
+export function peerCertOf(call: { getAuthContext(): { sslPeerCertificate?: PeerCertificate } | null }): Buffer | undefined {
+  return call.getAuthContext()?.sslPeerCertificate?.raw;
+}
+
+/**
+ * The tool server's TLS: our certificate, a client certificate requested from
+ * every caller and verified against the sidecar certificates added so far.
+ * grpc-js fixes the CA list of createSsl at creation, but sidecar certificates
+ * arrive later, one per handshake, so this feeds grpc-js's own hook for
+ * reloaded credentials (new connections get the new list). A caller without an
+ * accepted certificate still connects; its calls are refused with a coded
+ * error (MC_ERR_GATEWAY_UNAUTHENTICATED) rather than a bare TLS failure.
+ */
+export class CallerCredentials extends grpc.ServerCredentials {
+  #own: KeyAndCert;
+  #trusted = new Map<string, string>();
+
+  constructor(own: KeyAndCert) {
+    super({ requestCert: true, rejectUnauthorized: false }, contextOptions(own, []));
+    this.#own = own;
+  }
+
+  addCert(der: Buffer): void {
+    this.#trusted.set(certKey(der), new X509Certificate(der).toString());
+    this.updateSecureContextOptions(contextOptions(this.#own, [...this.#trusted.values()]));
+  }
+
+  removeCert(der: Buffer): void {
+    if (this.#trusted.delete(certKey(der))) this.updateSecureContextOptions(contextOptions(this.#own, [...this.#trusted.values()]));
+  }
+
+  _equals(other: grpc.ServerCredentials): boolean {
+    return other === this;
+  }
+}
+
+// The CA list is never empty: an empty one would make Node fall back to the
+// public roots. Our own certificate stands in; no caller holds its key.
+function contextOptions(own: KeyAndCert, cas: string[]) {
+  return { key: own.keyPem, cert: own.certPem, ca: [own.certPem, ...cas] };
+}
+
+/** Channel credentials that present our certificate and accept only `peerDer` from the server. */
+export function pinnedChannel(own: KeyAndCert, peerDer: Buffer): grpc.ChannelCredentials {
+  const peer = new X509Certificate(peerDer);
+  const expected = certKey(peerDer);
+  return grpc.credentials.createSsl(Buffer.from(peer.toString()), Buffer.from(own.keyPem), Buffer.from(own.certPem), {
+    // The chain was checked against the sidecar's certificate alone; the name
+    // means nothing on a Unix socket, the exact certificate does.
+    checkServerIdentity: (_host, cert) => (cert.raw && certKey(cert.raw) === expected ? undefined : new Error(`the server's certificate is not the one its handshake line named`)),
+  });
+}

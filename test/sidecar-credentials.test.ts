@@ -1,0 +1,88 @@
+// Regression for "a sidecar can use another sidecar's credentials": a program
+// of the same user read MICROCORE_TOKEN from the parity sidecar's
+// /proc/<pid>/environ and called Db.Query with it. Now the kernel and each
+// sidecar know each other by TLS certificates whose keys never leave their
+// memory (docs/protocol.md, "Credentials"): a separate process with all it can
+// read of the real parity-go sidecar is refused by the kernel's tool server and
+// by the sidecar's plugin socket, while the kernel's own calls still work.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kernel } from '../kernel/index.ts';
+import { bootProject, childPidsOf, REPO } from './project.ts';
+
+const SIDECAR = join(REPO, 'sidecars/parity-go/bin/parity-go');
+
+let kernel: Kernel;
+let url: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  if (!existsSync(SIDECAR)) throw new Error('sidecars/parity-go is not built: run bash scripts/setup.sh');
+  dataDir = mkdtempSync(join(tmpdir(), 'mc-cred-'));
+  kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(dataDir, 'cred.db'), AI_CONTEXT_PATH: 'off' } });
+  const report = await kernel.boot();
+  expect(report.find((i) => i.name === 'sidecar/parity-go')?.status).toBe('ready');
+  url = `http://127.0.0.1:${(kernel.getTool('http') as { port: number }).port}`;
+});
+
+afterAll(async () => {
+  await kernel?.shutdown();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Intrusion {
+  environ: string[];
+  pluginSockets: string[];
+  attempts: { target: string; way: string; accepted: boolean; outcome: string }[];
+}
+
+describe('sidecar credentials', () => {
+  it('refuses a process holding everything it can read of the sidecar, at the kernel and at the sidecar', async () => {
+    const [pid] = childPidsOf(SIDECAR);
+    expect(pid, 'the parity-go sidecar process').toBeDefined();
+    const { stdout } = await promisify(execFile)(process.execPath, ['--disable-warning=ExperimentalWarning', join(REPO, 'test/sidecar-intruder.ts'), String(pid)], { cwd: REPO, timeout: 30_000 });
+    const seen = JSON.parse(stdout) as Intrusion;
+    expect(seen.pluginSockets.length, 'the intruder found the sidecar socket').toBeGreaterThan(0);
+    const accepted = seen.attempts.filter((a) => a.accepted);
+    expect(accepted, JSON.stringify(seen.attempts, null, 2)).toEqual([]);
+    expect(seen.environ).toContain('MICROCORE_KERNEL_ADDRESS');
+    expect(seen.environ).not.toContain('MICROCORE_TOKEN');
+    const atKernel = seen.attempts.filter((a) => a.target.startsWith('kernel'));
+    expect(atKernel.map((a) => a.way)).toEqual(['plaintext', 'tls, no client certificate', 'tls, own client certificate']);
+    // Over TLS the call reaches the tool server, which names the reason.
+    for (const a of atKernel.filter((x) => x.way !== 'plaintext')) expect(a.outcome, a.way).toBe('MC_ERR_GATEWAY_UNAUTHENTICATED');
+    expect(seen.attempts.filter((a) => a.target.startsWith('plugin')).length).toBe(3 * seen.pluginSockets.length);
+  });
+
+  it('still serves the kernel: the sidecar answers and its own tool calls get rows', async () => {
+    const res = await fetch(`${url}/parity/go/values`, { method: 'POST' });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.text()).toContain('"big":9007199254740993');
+    const count = await (await fetch(`${url}/parity/go/count`)).json();
+    expect(count).toEqual({ n: 1 });
+  });
+});
+
+describe('the handshake line', () => {
+  const printing = (line: string) => ({ 'sidecars/shell/sidecar.json': JSON.stringify({ name: 'shell', command: 'sh', args: ['-c', `echo '${line}'; sleep 5`], needs: ['logger'], startTimeoutMs: 3000 }) });
+
+  it.each([
+    ['a version-1 line, without a certificate', '1|1|unix|/tmp/mc-x/shell.sock|grpc', 'is not the handshake 1|<version>|unix|<socket>|grpc|<base64 DER certificate>'],
+    ['a last field that is not a certificate', '1|2|unix|/tmp/mc-x/shell.sock|grpc|AAAA', 'whose last field is not a base64 DER X.509 certificate'],
+    ['a field too many', '1|2|unix|/tmp/mc-x/shell.sock|grpc|AAAA|x', 'is not the handshake'],
+  ])('refuses %s, quoting it', async (_what, line, reason) => {
+    const project = await bootProject(printing(line));
+    try {
+      const item = project.item('sidecar/shell')!;
+      expect(item).toMatchObject({ status: 'failed', code: 'MC_ERR_SIDECAR_HANDSHAKE' });
+      expect(item.reason).toContain(reason);
+      expect(item.reason).toContain(`printed: ${JSON.stringify(line)}`);
+    } finally {
+      await project.stop();
+    }
+  });
+});
