@@ -157,15 +157,18 @@ export class Delivery {
 
   /** The events a removed subscription still had: to the rest of its group, else to the dead letters. */
   #reroute(gone: Subscription, items: Item[]): void {
-    const rest = gone.broadcast ? [] : this.#o.ctx.subscriptions.forTopic(gone.topic).filter((s) => !s.broadcast && s.group === gone.group);
+    // A broadcast subscription's only other "member" is itself subscribed again by
+    // the same handler: a sidecar after its restart, a wasm module after its reboot.
+    const live = this.#o.ctx.subscriptions.forTopic(gone.topic);
+    const rest = gone.broadcast ? live.filter((s) => s.broadcast && s.owner === gone.owner && s.handlerId === gone.handlerId) : live.filter((s) => !s.broadcast && s.group === gone.group);
     if (rest.length === 0) {
-      const error = mcError('MC_ERR_BUS_NO_SUBSCRIBER', `${gone.owner}'s subscription to '${gone.topic}' ended with ${items.length} event(s) still to deliver, and no other member of group '${gone.group}' is subscribed`, { topic: gone.topic, subscriber: gone.owner });
+      const error = mcError('MC_ERR_BUS_NO_SUBSCRIBER', `${gone.owner}'s subscription to '${gone.topic}' ended with ${items.length} event(s) still to deliver, and no other member of ${gone.broadcast ? 'it (a broadcast subscription)' : `group '${gone.group}'`} is subscribed`, { topic: gone.topic, subscriber: gone.owner });
       for (const item of items) this.#deadLetter(gone, item, { code: error.code, message: error.message });
       return;
     }
     const moved = new Map<Subscription, Item[]>();
     for (const item of items) {
-      const to = this.next(`${gone.topic}\u0000${gone.group}`, rest);
+      const to = gone.broadcast ? rest[0]! : this.next(`${gone.topic}\u0000${gone.group}`, rest);
       moved.set(to, [...(moved.get(to) ?? []), item]);
     }
     for (const [to, list] of moved) this.#enqueue(to, list);
