@@ -118,6 +118,7 @@ export class Delivery {
           this.#deadLetter(sub, item, item.error ?? { code: 'MC_ERR_TOOL_UNAVAILABLE', message: `the bus shut down before '${item.env.topic}' reached ${sub.owner}` });
         } else if (!(await this.#deliver(sub, item))) {
           this.#queues.delete(sub.id);
+          this.#deadStreak.delete(sub.id);
           this.#reroute(sub, [item, ...items.splice(0)]);
           return;
         }

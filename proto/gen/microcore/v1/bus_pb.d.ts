@@ -350,7 +350,8 @@ export declare const Bus: GenService<{
   },
   /**
    * Publishes an event that exactly one subscriber answers, and waits for the
-   * answer or the timeout (MC_ERR_BUS_TIMEOUT).
+   * answer or the timeout (MC_ERR_BUS_TIMEOUT). A request does not queue behind
+   * the subscription's events: its handler runs at once, with no retry.
    *
    * @generated from rpc microcore.v1.Bus.Request
    */

@@ -62,7 +62,8 @@ type BusClient interface {
 	// accept reaches the caller.
 	Publish(ctx context.Context, in *PublishRequest, opts ...grpc.CallOption) (*PublishResponse, error)
 	// Publishes an event that exactly one subscriber answers, and waits for the
-	// answer or the timeout (MC_ERR_BUS_TIMEOUT).
+	// answer or the timeout (MC_ERR_BUS_TIMEOUT). A request does not queue behind
+	// the subscription's events: its handler runs at once, with no retry.
 	Request(ctx context.Context, in *BusRequestRequest, opts ...grpc.CallOption) (*BusRequestResponse, error)
 	// Subscribes a handler to a topic. The kernel invokes the handler id with each
 	// envelope; a handler's return value answers a Request.
@@ -152,7 +153,8 @@ type BusServer interface {
 	// accept reaches the caller.
 	Publish(context.Context, *PublishRequest) (*PublishResponse, error)
 	// Publishes an event that exactly one subscriber answers, and waits for the
-	// answer or the timeout (MC_ERR_BUS_TIMEOUT).
+	// answer or the timeout (MC_ERR_BUS_TIMEOUT). A request does not queue behind
+	// the subscription's events: its handler runs at once, with no retry.
 	Request(context.Context, *BusRequestRequest) (*BusRequestResponse, error)
 	// Subscribes a handler to a topic. The kernel invokes the handler id with each
 	// envelope; a handler's return value answers a Request.
