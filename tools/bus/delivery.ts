@@ -133,6 +133,8 @@ export class Delivery {
     const { env, node } = item;
     const ctx = this.#o.ctx;
     while (item.tries <= sub.maxRetries) {
+      // The bus shut down during a backoff: no more attempts.
+      if (this.#closed && item.error) break;
       if (!ctx.subscriptions.get(sub.id)) return false;
       const attempt = ++item.tries;
       const started = performance.now();
