@@ -145,7 +145,6 @@ export class Kernel {
         } catch (err) {
           this.#fail(host.hosting, host.identity, err, 'MC_ERR_PLUGIN_BOOT', t0);
           this.routes.removeOwner(host.identity);
-          this.subscriptions.removeOwner(host.identity);
           this.#hosts.delete(host.identity);
           await this.#release(host);
         }
@@ -218,8 +217,9 @@ export class Kernel {
     for (const tool of rest.sort((a, b) => Number(a.contract === 'logger') - Number(b.contract === 'logger'))) await this.#stopTool(tool);
   }
 
-  /** Stops a plugin the boot gave up on, within the step limit. */
+  /** Stops a plugin (at shutdown, or one the boot gave up on) within the step limit. Its subscriptions go first, so the bus moves or dead-letters their queued events while other plugins still run. */
   async #release(host: PluginHost): Promise<void> {
+    this.subscriptions.removeOwner(host.identity);
     await withTimeout(this.#stepMs, `${host.identity} shutdown`, () => host.shutdown()).catch((err) => this.#log.error((err as Error).message));
   }
 

@@ -198,6 +198,20 @@ describe('one contract, three hostings', () => {
     }
   });
 
+  it('issue 5: hands 20 unkeyed publishes in a row to every hosting in publish order', async () => {
+    // bus.proto: a subscription gets its events one at a time, in publish order. Each
+    // twin's broadcast handler records event:<source>; a distinct publisher per event
+    // makes each row name its event.
+    const bus = kernel.getTool('bus') as { publish(input: object, call: object): { id: string }; idle(): Promise<void> };
+    const order = Array.from({ length: 20 }, (_, n) => `order-test/e${String(n).padStart(2, '0')}`);
+    for (const caller of order) bus.publish({ topic: 'parity.broadcast', payload: { from: caller }, key: '' }, { caller, traceId: TRACE_ID });
+    await bus.idle();
+    const db = new Database(dbPath, { readonly: true });
+    const rows = db.prepare("SELECT hosting, text FROM parity_items WHERE text LIKE 'event:order-test/%' ORDER BY id").all() as { hosting: string; text: string }[];
+    db.close();
+    for (const h of HOSTINGS) expect(rows.filter((r) => r.hosting === h.name).map((r) => r.text.slice('event:'.length)), h.name).toEqual(order);
+  });
+
   it('delivers one broadcast to every hosting, and traces it under the request that published it', async () => {
     for (const [i, from] of HOSTINGS.entries()) {
       const traceId = String(i + 1).repeat(32);

@@ -73,7 +73,8 @@ func (b *Bus) Request(ctx context.Context, topic string, payload any, timeout ti
 }
 
 // Subscribe runs handler for each event of s.Topic and returns the subscription
-// id for Unsubscribe. Call it in OnBoot.
+// id for Unsubscribe. Call it in OnBoot. The kernel hands one subscription its
+// events one at a time, in publish order (bus.proto), in a sidecar as in wasm.
 func (b *Bus) Subscribe(ctx context.Context, s Subscription, handler EventHandler) (string, error) {
 	label := "subscription " + s.Topic
 	if handler == nil {

@@ -224,6 +224,69 @@ describe('bus consumer groups and broadcast', () => {
   });
 });
 
+interface DeadLetter {
+  event: Env;
+  subscriber: string;
+  attempts: bigint;
+  error: { code: string; message: string };
+}
+const busTool = () => project!.kernel.getTool('bus') as { counts(): { delivered: number; deadLettered: number } };
+
+describe('bus loses nothing (issue 4): every accepted event ends delivered or dead-lettered', () => {
+  it('issue 4: a consumer group whose handler always fails, sent 20 events: 3 dead-lettered as failed, the 17 queued behind them when it is dropped', async () => {
+    await boot([
+      PUBLISHER,
+      busPlugin('jobs/failing', `await bus.subscribe({ topic: 'job.run', group: 'workers', maxRetries: 1, handler: (env) => { record('failing', env); throw new Error('always broken'); } });`),
+      busPlugin('jobs/dead', `await bus.subscribe({ topic: '_dlq.job.run', handler: (env) => record('dlq', env) });`),
+    ]);
+    const published: string[] = [];
+    for (let n = 0; n < 20; n++) published.push((await busOf('shop/orders').publish({ topic: 'job.run', payload: { n } })).id);
+    await idle();
+    expect(project!.kernel.subscriptions.list().filter((s) => s.topic === 'job.run')).toEqual([]);
+    const dead = got('dlq').map((e) => e.payload as unknown as DeadLetter);
+    // Each event exactly once, in publish order.
+    expect(dead.map((d) => d.event.id)).toEqual(published);
+    expect(dead.slice(0, 3).map((d) => [d.error.code, d.attempts])).toEqual(Array(3).fill(['MC_ERR_HANDLER_FAILED', 2n]));
+    expect(dead.slice(3).map((d) => [d.error.code, d.attempts, d.subscriber])).toEqual(Array(17).fill(['MC_ERR_BUS_NO_SUBSCRIBER', 0n, 'jobs/failing']));
+    expect(dead[3]!.error.message).toContain("jobs/failing's subscription to 'job.run' ended with 17 event(s) still to deliver, and no other member of group 'workers' is subscribed");
+    // 3 events × 2 attempts reached the handler; the other 17 never did.
+    expect(got('failing')).toHaveLength(6);
+    expect(busTool().counts()).toEqual({ delivered: 20, deadLettered: 20 });
+  });
+
+  it('issue 4: a group of two whose one member is dropped: the events queued for it go to the other', async () => {
+    await boot([
+      PUBLISHER,
+      busPlugin('jobs/failing', `await bus.subscribe({ topic: 'job.run', group: 'workers', maxRetries: 1, handler: (env) => { record('failing', env); throw new Error('always broken'); } });`),
+      busPlugin('jobs/healthy', `await bus.subscribe({ topic: 'job.run', group: 'workers', handler: async (env) => { await new Promise((r) => setTimeout(r, 1)); record('healthy', env); } });`),
+      busPlugin('jobs/dead', `await bus.subscribe({ topic: '_dlq.job.run', handler: (env) => record('dlq', env) });`),
+    ]);
+    const published: string[] = [];
+    for (let n = 0; n < 20; n++) published.push((await busOf('shop/orders').publish({ topic: 'job.run', payload: { n } })).id);
+    await idle();
+    const failed = got('dlq').map((e) => (e.payload as unknown as DeadLetter).event.id);
+    const delivered = got('healthy').map((e) => e.id);
+    // Round-robin gave each member 10; the failing one killed 3 and was dropped.
+    expect(failed).toHaveLength(3);
+    expect(got('dlq').every((e) => (e.payload as unknown as DeadLetter).error.code === 'MC_ERR_HANDLER_FAILED')).toBe(true);
+    expect(delivered).toHaveLength(17);
+    expect([...failed, ...delivered].sort()).toEqual([...published].sort());
+    expect(got('healthy').every((e) => e.attempt === 1)).toBe(true);
+  });
+
+  it('issue 4: at shutdown, the events still queued are dead-lettered (logged and counted), none dropped unseen', async () => {
+    await boot([PUBLISHER, busPlugin('jobs/slow', `await bus.subscribe({ topic: 'job.run', handler: async (env) => { await new Promise((r) => setTimeout(r, 5)); record('slow', env); } });`)]);
+    for (let n = 0; n < 20; n++) await busOf('shop/orders').publish({ topic: 'job.run', payload: { n } });
+    const bus = busTool();
+    const stopping = project!;
+    project = undefined;
+    await stopping.stop();
+    const delivered = got('slow').length;
+    expect(delivered).toBeLessThan(20);
+    expect(bus.counts()).toEqual({ delivered, deadLettered: 20 - delivered });
+  });
+});
+
 describe('bus ownership', () => {
   it('lets only the owner remove a subscription; after removal nothing is delivered', async () => {
     await boot([PUBLISHER, AUDIT]);
@@ -286,6 +349,26 @@ describe('bus with one identity (testTools)', () => {
     t = undefined;
   });
 
+  it('issue 5: hands a subscription its unkeyed events one at a time, in publish order, whatever each handler takes', async () => {
+    const { tools } = await open();
+    const seen: bigint[] = [];
+    let running = 0;
+    let most = 0;
+    await tools.bus.subscribe({
+      topic: 'seq.u',
+      handler: async (env) => {
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+        seen.push((env.payload as { n: bigint }).n);
+        running--;
+      },
+    });
+    for (let n = 0; n < 20; n++) await tools.bus.publish({ topic: 'seq.u', payload: { n } });
+    await t!.settle();
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, n) => BigInt(n)));
+    expect(most).toBe(1);
+  });
+
   it('delivers events with the same key in publish order, whatever each handler takes', async () => {
     const { tools } = await open();
     const keyed: bigint[] = [];
@@ -330,7 +413,7 @@ describe('bus with one identity (testTools)', () => {
     await expect(tools.bus.request({ topic: 'item.find', payload: { id: 7 } })).rejects.toMatchObject({ code: 'MC_ERR_NOT_FOUND', message: expect.stringContaining('no item 7'), details: { id: '7' } });
   });
 
-  it('shuts down cleanly while a subscriber is still retrying: no dead letter, no unhandled rejection', async () => {
+  it('shuts down cleanly while a subscriber is still retrying: no more attempts, no published dead letter, no unhandled rejection', async () => {
     const { tools } = await open();
     const attempts: number[] = [];
     const rejections: unknown[] = [];

@@ -65,7 +65,8 @@ pub fn request(topic: &str, payload: Value, timeout_ms: i64) -> Result<Value, Er
 
 /// Bus.Subscribe: runs `handler` for each event of the subscription's topic and
 /// returns the subscription id, for [`unsubscribe`]. Call it in on_boot. The
-/// handler's Err answers the delivery (and a Bus.Request) unchanged.
+/// handler's Err answers the delivery (and a Bus.Request) unchanged. The kernel
+/// hands one subscription its events one at a time, in publish order (bus.proto).
 pub fn subscribe(
     subscription: Subscription,
     handler: impl Fn(Envelope) -> Result<Value, Error> + 'static,

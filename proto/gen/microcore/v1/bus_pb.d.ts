@@ -73,14 +73,16 @@ export declare type Envelope = Message<"microcore.v1.Envelope"> & {
   timeUnixMs: bigint;
 
   /**
-   * Events with the same key are delivered to a subscriber in publish order.
+   * The publisher's ordering key, as given. Every subscription already gets all
+   * its events in publish order (see Bus), so the key promises nothing more today.
    *
    * @generated from field: string key = 8;
    */
   key: string;
 
   /**
-   * Delivery attempt, 1 for the first.
+   * Delivery attempt, 1 for the first. It counts on when a removed subscription's
+   * events move to another member of its group.
    *
    * @generated from field: int32 attempt = 9;
    */
@@ -114,7 +116,7 @@ export declare type PublishRequest = Message<"microcore.v1.PublishRequest"> & {
   payload?: Value | undefined;
 
   /**
-   * The ordering key; empty for none.
+   * The ordering key, passed on in the envelope; empty for none.
    *
    * @generated from field: string key = 3;
    */
@@ -237,8 +239,9 @@ export declare type SubscribeRequest = Message<"microcore.v1.SubscribeRequest"> 
   broadcast: boolean;
 
   /**
-   * Deliveries retried after the first failure; then the event goes to the
-   * dead-letter topic. 0 means 3.
+   * Deliveries retried after the first failure (backoff doubling from
+   * BUS_RETRY_BASE_MS, 100 ms); then the event goes to the dead-letter topic
+   * `_dlq.<topic>` as { event, subscriber, attempts, error }. 0 means 3; at most 16.
    *
    * @generated from field: int32 max_retries = 5;
    */
@@ -308,6 +311,29 @@ export declare const UnsubscribeResponseSchema: GenMessage<UnsubscribeResponse>;
 /**
  * Bus publishes and delivers events.
  *
+ * Order, the same in every hosting (native, sidecar, wasm): a subscription gets
+ * its events one at a time, in publish order, keyed or not. The next event waits
+ * until the handler has returned, or its last retry has failed, so a slow or
+ * retrying handler holds back its own subscription's later events and no one
+ * else's; for work in parallel, subscribe more members to one group. (Events of
+ * one publisher are in publish order; events of several publishers in the order
+ * the bus accepted them.)
+ *
+ * Nothing accepted is lost: for each subscription an event goes to, it ends
+ * delivered or dead-lettered, at least once (a plugin that dies mid-handler gets
+ * the event again). When a subscription goes away (Unsubscribe, dropped after
+ * repeated dead letters, its sidecar restarted, its wasm module booted again,
+ * its plugin stopped), the events still waiting for it move to another member
+ * of its group, merged in publish order (for a broadcast subscription: to the
+ * same handler subscribed again by the restarted plugin), and otherwise go to
+ * `_dlq.<topic>` with error MC_ERR_BUS_NO_SUBSCRIBER and the attempts made.
+ *
+ * Shutdown: the kernel stops each plugin after removing its subscriptions, so
+ * its waiting events move or are dead-lettered while the other plugins still
+ * run; the bus stops last. An event still waiting then, or failing then, is
+ * dead-lettered without retry and logged as a warning (topic, id, subscriber):
+ * not published, since no plugin is left to receive it.
+ *
  * @generated from service microcore.v1.Bus
  */
 export declare const Bus: GenService<{
@@ -324,7 +350,8 @@ export declare const Bus: GenService<{
   },
   /**
    * Publishes an event that exactly one subscriber answers, and waits for the
-   * answer or the timeout (MC_ERR_BUS_TIMEOUT).
+   * answer or the timeout (MC_ERR_BUS_TIMEOUT). A request does not queue behind
+   * the subscription's events: its handler runs at once, with no retry.
    *
    * @generated from rpc microcore.v1.Bus.Request
    */

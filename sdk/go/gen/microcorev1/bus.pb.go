@@ -44,9 +44,11 @@ type Envelope struct {
 	Source string `protobuf:"bytes,6,opt,name=source,proto3" json:"source,omitempty"`
 	// When it was published, in milliseconds since the Unix epoch.
 	TimeUnixMs int64 `protobuf:"varint,7,opt,name=time_unix_ms,json=timeUnixMs,proto3" json:"time_unix_ms,omitempty"`
-	// Events with the same key are delivered to a subscriber in publish order.
+	// The publisher's ordering key, as given. Every subscription already gets all
+	// its events in publish order (see Bus), so the key promises nothing more today.
 	Key string `protobuf:"bytes,8,opt,name=key,proto3" json:"key,omitempty"`
-	// Delivery attempt, 1 for the first.
+	// Delivery attempt, 1 for the first. It counts on when a removed subscription's
+	// events move to another member of its group.
 	Attempt       int32 `protobuf:"varint,9,opt,name=attempt,proto3" json:"attempt,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -152,7 +154,7 @@ type PublishRequest struct {
 	Topic string `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
 	// The event's data.
 	Payload *Value `protobuf:"bytes,2,opt,name=payload,proto3" json:"payload,omitempty"`
-	// The ordering key; empty for none.
+	// The ordering key, passed on in the envelope; empty for none.
 	Key           string `protobuf:"bytes,3,opt,name=key,proto3" json:"key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -377,8 +379,9 @@ type SubscribeRequest struct {
 	Group string `protobuf:"bytes,3,opt,name=group,proto3" json:"group,omitempty"`
 	// Every subscription gets every event, ignoring group.
 	Broadcast bool `protobuf:"varint,4,opt,name=broadcast,proto3" json:"broadcast,omitempty"`
-	// Deliveries retried after the first failure; then the event goes to the
-	// dead-letter topic. 0 means 3.
+	// Deliveries retried after the first failure (backoff doubling from
+	// BUS_RETRY_BASE_MS, 100 ms); then the event goes to the dead-letter topic
+	// `_dlq.<topic>` as { event, subscriber, attempts, error }. 0 means 3; at most 16.
 	MaxRetries    int32 `protobuf:"varint,5,opt,name=max_retries,json=maxRetries,proto3" json:"max_retries,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

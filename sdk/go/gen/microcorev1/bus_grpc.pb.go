@@ -34,12 +34,36 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // Bus publishes and delivers events.
+//
+// Order, the same in every hosting (native, sidecar, wasm): a subscription gets
+// its events one at a time, in publish order, keyed or not. The next event waits
+// until the handler has returned, or its last retry has failed, so a slow or
+// retrying handler holds back its own subscription's later events and no one
+// else's; for work in parallel, subscribe more members to one group. (Events of
+// one publisher are in publish order; events of several publishers in the order
+// the bus accepted them.)
+//
+// Nothing accepted is lost: for each subscription an event goes to, it ends
+// delivered or dead-lettered, at least once (a plugin that dies mid-handler gets
+// the event again). When a subscription goes away (Unsubscribe, dropped after
+// repeated dead letters, its sidecar restarted, its wasm module booted again,
+// its plugin stopped), the events still waiting for it move to another member
+// of its group, merged in publish order (for a broadcast subscription: to the
+// same handler subscribed again by the restarted plugin), and otherwise go to
+// `_dlq.<topic>` with error MC_ERR_BUS_NO_SUBSCRIBER and the attempts made.
+//
+// Shutdown: the kernel stops each plugin after removing its subscriptions, so
+// its waiting events move or are dead-lettered while the other plugins still
+// run; the bus stops last. An event still waiting then, or failing then, is
+// dead-lettered without retry and logged as a warning (topic, id, subscriber):
+// not published, since no plugin is left to receive it.
 type BusClient interface {
 	// Publishes one event and returns once the bus has accepted it. A failure to
 	// accept reaches the caller.
 	Publish(ctx context.Context, in *PublishRequest, opts ...grpc.CallOption) (*PublishResponse, error)
 	// Publishes an event that exactly one subscriber answers, and waits for the
-	// answer or the timeout (MC_ERR_BUS_TIMEOUT).
+	// answer or the timeout (MC_ERR_BUS_TIMEOUT). A request does not queue behind
+	// the subscription's events: its handler runs at once, with no retry.
 	Request(ctx context.Context, in *BusRequestRequest, opts ...grpc.CallOption) (*BusRequestResponse, error)
 	// Subscribes a handler to a topic. The kernel invokes the handler id with each
 	// envelope; a handler's return value answers a Request.
@@ -101,12 +125,36 @@ func (c *busClient) Unsubscribe(ctx context.Context, in *UnsubscribeRequest, opt
 // for forward compatibility.
 //
 // Bus publishes and delivers events.
+//
+// Order, the same in every hosting (native, sidecar, wasm): a subscription gets
+// its events one at a time, in publish order, keyed or not. The next event waits
+// until the handler has returned, or its last retry has failed, so a slow or
+// retrying handler holds back its own subscription's later events and no one
+// else's; for work in parallel, subscribe more members to one group. (Events of
+// one publisher are in publish order; events of several publishers in the order
+// the bus accepted them.)
+//
+// Nothing accepted is lost: for each subscription an event goes to, it ends
+// delivered or dead-lettered, at least once (a plugin that dies mid-handler gets
+// the event again). When a subscription goes away (Unsubscribe, dropped after
+// repeated dead letters, its sidecar restarted, its wasm module booted again,
+// its plugin stopped), the events still waiting for it move to another member
+// of its group, merged in publish order (for a broadcast subscription: to the
+// same handler subscribed again by the restarted plugin), and otherwise go to
+// `_dlq.<topic>` with error MC_ERR_BUS_NO_SUBSCRIBER and the attempts made.
+//
+// Shutdown: the kernel stops each plugin after removing its subscriptions, so
+// its waiting events move or are dead-lettered while the other plugins still
+// run; the bus stops last. An event still waiting then, or failing then, is
+// dead-lettered without retry and logged as a warning (topic, id, subscriber):
+// not published, since no plugin is left to receive it.
 type BusServer interface {
 	// Publishes one event and returns once the bus has accepted it. A failure to
 	// accept reaches the caller.
 	Publish(context.Context, *PublishRequest) (*PublishResponse, error)
 	// Publishes an event that exactly one subscriber answers, and waits for the
-	// answer or the timeout (MC_ERR_BUS_TIMEOUT).
+	// answer or the timeout (MC_ERR_BUS_TIMEOUT). A request does not queue behind
+	// the subscription's events: its handler runs at once, with no retry.
 	Request(context.Context, *BusRequestRequest) (*BusRequestResponse, error)
 	// Subscribes a handler to a topic. The kernel invokes the handler id with each
 	// envelope; a handler's return value answers a Request.
