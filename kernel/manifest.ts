@@ -3,7 +3,7 @@
 // MC_ERR_MANIFEST_INVALID naming the file and the field. docs/manifests.md
 // documents each field.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { mcError } from './errors.ts';
 
 export interface SidecarManifest {
@@ -87,6 +87,8 @@ export function readSidecarManifest(root: string, file: string, folderName: stri
   restart.done();
   f.done();
   checkName(file, m.name, folderName);
+  checkInside(root, file, 'command', m.command, true);
+  if (m.build[0]) checkInside(root, file, 'build', m.build[0], true);
   return m;
 }
 
@@ -110,6 +112,8 @@ export function readWasmManifest(root: string, file: string, folderName: string)
   limits.done();
   f.done();
   checkName(file, m.name, folderName);
+  checkInside(root, file, 'module', m.module, false);
+  if (m.build[0]) checkInside(root, file, 'build', m.build[0], true);
   return m;
 }
 
@@ -132,6 +136,22 @@ function readJson(root: string, file: string): Raw {
 
 function checkName(file: string, name: string, folder: string): void {
   if (name !== folder) throw mcError('MC_ERR_MANIFEST_INVALID', `${file} field 'name' is '${name}' but its folder is '${folder}'; they must match`, { file, field: 'name' });
+}
+
+/**
+ * A path a manifest names (relative to its folder, or absolute) must stay inside
+ * the project: not a security boundary — the manifest's author runs code anyway —
+ * but a typo such as one `../` too many must not run a program from elsewhere.
+ * A bare program name (no `/`) is looked up on PATH, as a shell would.
+ */
+function checkInside(root: string, file: string, field: string, path: string, bareFromPath: boolean): void {
+  if (bareFromPath && !path.includes('/')) return;
+  const full = resolve(dirname(join(root, file)), path);
+  const rel = relative(resolve(root), full);
+  if (rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel)) {
+    const bare = bareFromPath ? ', or a bare program name to look up on PATH' : '';
+    throw mcError('MC_ERR_MANIFEST_INVALID', `${file} field '${field}' is '${path}', which resolves to ${full}, outside the project ${resolve(root)}. Name a path inside the project${bare}.`, { file, field });
+  }
 }
 
 /** Typed reads of a manifest object that remember which keys were read. */
