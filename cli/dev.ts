@@ -36,7 +36,11 @@ export function dev(root: string, print: (line: string) => void): Promise<number
       await exited(old);
     }
     if (stopping) return;
-    if (files.some((f) => /^(sidecars|wasm-plugins)\//.test(f))) await exited(run(['build']));
+    if (files.some((f) => /^(sidecars|wasm-plugins)\//.test(f))) {
+      const build = run(['build']);
+      await exited(build);
+      if (build.exitCode !== 0) print('microcore dev: a build failed; starting anyway: the previous build of that plugin keeps serving, and the boot report marks it failed');
+    }
     if (!stopping) child = run(['start']);
   };
   const enqueue = () => (turn = turn.then(restart));

@@ -46,6 +46,7 @@ export const ERROR_CODES = [
   'MC_ERR_HTTP_UNAUTHORIZED',
   'MC_ERR_HTTP_STREAM_CLOSED',
   'MC_ERR_HTTP_TOO_LARGE',
+  'MC_ERR_PLUGIN_BUILD',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -65,6 +66,7 @@ interface ErrorEntry {
 export const ERRORS: Record<ErrorCode, ErrorEntry> = {
   MC_ERR_PLUGIN_MISSING_TOOL: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Add the tool under tools/, or remove it from the constructor (a default value makes it optional) or from the manifest\'s "needs".' },
   MC_ERR_PLUGIN_BOOT: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the error in the plugin\'s constructor or onBoot; the cause is attached.' },
+  MC_ERR_PLUGIN_BUILD: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the build error (the compiler\'s last lines follow) and run `microcore build`; `microcore dev` rebuilds on save.' },
   MC_ERR_LIFECYCLE_TIMEOUT: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Make the step finish sooner (an await that never resolves is the usual cause), or raise its timeout.' },
   MC_ERR_MANIFEST_INVALID: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Correct the manifest field named; docs/manifests.md lists every field with its default.' },
   MC_ERR_TOOL_DUPLICATE: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Keep one of the two tool folders, or change the contract name one of them declares.' },

@@ -88,4 +88,8 @@ const (
 	CodeHttpStreamClosed = "MC_ERR_HTTP_STREAM_CLOSED"
 	// A request body is larger than HTTP_BODY_LIMIT (HTTP 413).
 	CodeHttpTooLarge = "MC_ERR_HTTP_TOO_LARGE"
+	// A sidecar's or wasm module's last build (`microcore build`, or the rebuild
+	// in `microcore dev`) failed. The reason holds the compiler's last lines and
+	// says whether the previous build still serves. details: plugin.
+	CodePluginBuild = "MC_ERR_PLUGIN_BUILD"
 )

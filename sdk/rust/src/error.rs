@@ -102,6 +102,7 @@ pub mod codes {
     pub const HTTP_UNAUTHORIZED: &str = "MC_ERR_HTTP_UNAUTHORIZED";
     pub const HTTP_STREAM_CLOSED: &str = "MC_ERR_HTTP_STREAM_CLOSED";
     pub const HTTP_TOO_LARGE: &str = "MC_ERR_HTTP_TOO_LARGE";
+    pub const PLUGIN_BUILD: &str = "MC_ERR_PLUGIN_BUILD";
 
     #[cfg(test)]
     pub(crate) const ALL: &[&str] = &[
@@ -146,6 +147,7 @@ pub mod codes {
         HTTP_UNAUTHORIZED,
         HTTP_STREAM_CLOSED,
         HTTP_TOO_LARGE,
+        PLUGIN_BUILD,
     ];
 }
 

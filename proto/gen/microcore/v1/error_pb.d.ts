@@ -396,6 +396,15 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_HTTP_TOO_LARGE = 41;
    */
   HTTP_TOO_LARGE = 41,
+
+  /**
+   * A sidecar's or wasm module's last build (`microcore build`, or the rebuild
+   * in `microcore dev`) failed. The reason holds the compiler's last lines and
+   * says whether the previous build still serves. details: plugin.
+   *
+   * @generated from enum value: ERROR_CODE_PLUGIN_BUILD = 42;
+   */
+  PLUGIN_BUILD = 42,
 }
 
 /**

@@ -124,6 +124,10 @@ const (
 	ErrorCode_ERROR_CODE_HTTP_STREAM_CLOSED ErrorCode = 40
 	// A request body is larger than HTTP_BODY_LIMIT (HTTP 413).
 	ErrorCode_ERROR_CODE_HTTP_TOO_LARGE ErrorCode = 41
+	// A sidecar's or wasm module's last build (`microcore build`, or the rebuild
+	// in `microcore dev`) failed. The reason holds the compiler's last lines and
+	// says whether the previous build still serves. details: plugin.
+	ErrorCode_ERROR_CODE_PLUGIN_BUILD ErrorCode = 42
 )
 
 // Enum value maps for ErrorCode.
@@ -171,6 +175,7 @@ var (
 		39: "ERROR_CODE_HTTP_UNAUTHORIZED",
 		40: "ERROR_CODE_HTTP_STREAM_CLOSED",
 		41: "ERROR_CODE_HTTP_TOO_LARGE",
+		42: "ERROR_CODE_PLUGIN_BUILD",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":             0,
@@ -215,6 +220,7 @@ var (
 		"ERROR_CODE_HTTP_UNAUTHORIZED":       39,
 		"ERROR_CODE_HTTP_STREAM_CLOSED":      40,
 		"ERROR_CODE_HTTP_TOO_LARGE":          41,
+		"ERROR_CODE_PLUGIN_BUILD":            42,
 	}
 )
 
@@ -393,7 +399,7 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\tRpcStatus\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12.\n" +
-	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\x8c\n" +
+	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xa9\n" +
 	"\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
@@ -438,7 +444,8 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\x12ERROR_CODE_DB_BUSY\x10&\x12 \n" +
 	"\x1cERROR_CODE_HTTP_UNAUTHORIZED\x10'\x12!\n" +
 	"\x1dERROR_CODE_HTTP_STREAM_CLOSED\x10(\x12\x1d\n" +
-	"\x19ERROR_CODE_HTTP_TOO_LARGE\x10)B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\x19ERROR_CODE_HTTP_TOO_LARGE\x10)\x12\x1b\n" +
+	"\x17ERROR_CODE_PLUGIN_BUILD\x10*B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_error_proto_rawDescOnce sync.Once
