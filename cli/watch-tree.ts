@@ -31,7 +31,8 @@ export function watchTree(root: string, tops: readonly string[], ignored: RegExp
     } catch {
       return; // Gone already, or not a directory: nothing to watch.
     }
-    // A watched directory that is removed ends its watcher with an error: drop it.
+    // A watcher that fails (its directory went away under it) is dropped; a new
+    // directory of that name is watched when its parent reports it.
     watcher.on('error', () => {
       watcher.close();
       watchers.delete(rel);
@@ -41,7 +42,7 @@ export function watchTree(root: string, tops: readonly string[], ignored: RegExp
     try {
       entries = readdirSync(join(root, rel), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
     } catch {
-      // Removed while we looked: its watcher's error event cleans up.
+      // Removed while we looked: its parent's event drops it.
     }
     for (const name of entries) add(`${rel}/${name}`);
   };
