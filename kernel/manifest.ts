@@ -139,13 +139,14 @@ function checkName(file: string, name: string, folder: string): void {
 }
 
 /**
- * A path a manifest names (relative to its folder, or absolute) must stay inside
- * the project: not a security boundary — the manifest's author runs code anyway —
+ * A relative path a manifest names (from its folder) must stay inside the
+ * project: not a security boundary — the manifest's author runs code anyway —
  * but a typo such as one `../` too many must not run a program from elsewhere.
- * A bare program name (no `/`) is looked up on PATH, as a shell would.
+ * An absolute path is taken as meant (tests point at a binary elsewhere so), and
+ * a bare program name (no `/`) is looked up on PATH, as a shell would.
  */
 function checkInside(root: string, file: string, field: string, path: string, bareFromPath: boolean): void {
-  if (bareFromPath && !path.includes('/')) return;
+  if ((bareFromPath && !path.includes('/')) || isAbsolute(path)) return;
   const full = resolve(dirname(join(root, file)), path);
   const rel = relative(resolve(root), full);
   if (rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel)) {
