@@ -66,6 +66,21 @@ describe('microcore start', () => {
   });
 });
 
+describe('microcore start and SIGTERM', () => {
+  it('shuts down cleanly on a SIGTERM sent the moment the server listens, before boot() has returned', async () => {
+    root = writeProject({});
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'start'], { cwd: root, env: { ...process.env, ...QUIET, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      if (line.includes('listening on')) child.kill('SIGTERM');
+    });
+    expect(await exited, lines.join('\n')).toBe(0);
+    expect(lines.join('\n')).toContain('SIGTERM: shutting down');
+  });
+});
+
 describe('microcore migrate', () => {
   it('applies pending migrations with the db tool alone and lists them', () => {
     root = writeProject({
