@@ -105,22 +105,24 @@ describe('a failed build (issue item 15)', () => {
       const m = /"port":(\d+).*listening on/.exec(line);
       if (m) ports.push(Number(m[1]));
     });
-    const waitFor = async (n: number) => {
-      for (const t0 = Date.now(); ports.length < n; await new Promise((r) => setTimeout(r, 20))) {
-        if (Date.now() - t0 > 45_000) throw new Error(`expected ${n} boots:\n${lines.join('\n')}`);
+    const text = () => lines.join('\n');
+    // The server logs that it listens before the CLI prints the boot report: wait for the report.
+    const until = async (what: string, check: () => boolean) => {
+      for (const t0 = Date.now(); !check(); await new Promise((r) => setTimeout(r, 20))) {
+        if (Date.now() - t0 > 45_000) throw new Error(`timed out waiting for ${what}:\n${text()}`);
       }
     };
     try {
-      await waitFor(1);
-      expect(lines.join('\n')).toMatch(/ok\s+sidecar\s+sidecar\/parity-go/);
+      await until('the first boot report', () => /ok\s+sidecar\s+sidecar\/parity-go/.test(text()));
       writeFileSync(join(root, 'sidecars/parity-go/BROKEN'), '');
-      await waitFor(2);
-      const output = lines.join('\n');
+      await until('a second boot report', () => /failed\s+sidecar\s+sidecar\/parity-go/.test(text()) && text().includes(COMPILER_LINE));
+      const output = text();
       expect(output).toContain('microcore dev: a build failed; starting anyway');
       const second = output.slice(output.lastIndexOf('boot report'));
       expect(second).toMatch(/failed\s+sidecar\s+sidecar\/parity-go/);
       expect(second).toContain('the previous build keeps serving');
       expect(second).toContain(COMPILER_LINE);
+      expect(ports).toHaveLength(2);
       expect((await fetch(`http://127.0.0.1:${ports[1]}/parity/go/denied`)).status).toBe(403);
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));
