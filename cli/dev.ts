@@ -4,11 +4,13 @@
 // rebuilt by `microcore build` first when they changed. Restarts take turns: a
 // change during a build waits for it, so two servers never run at once.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { watch } from 'node:fs';
 import { join } from 'node:path';
+import { watchTree } from './watch-tree.ts';
 
 const WATCHED = ['domains', 'tools', 'kernel', 'sidecars', 'wasm-plugins', 'proto'];
-const IGNORED = /(^|\/)(node_modules|target|bin|data|\.git)(\/|$)|\.wasm$|AI_CONTEXT\.md$|\.db(-wal|-shm)?$/;
+// Build outputs, data, and editors' temporary files (a save by replacement writes
+// one and renames it over the file: the file's own change is what counts).
+const IGNORED = /(^|\/)(node_modules|target|bin|data|\.git)(\/|$)|\.wasm$|AI_CONTEXT\.md$|\.db(-wal|-shm)?$|\.(tmp|sw[pox])$|~$/;
 const SETTLE_MS = 200;
 
 export function dev(root: string, print: (line: string) => void): Promise<number> {
@@ -34,29 +36,26 @@ export function dev(root: string, print: (line: string) => void): Promise<number
       await exited(old);
     }
     if (stopping) return;
-    if (files.some((f) => /^(sidecars|wasm-plugins)\//.test(f))) await exited(run(['build']));
+    if (files.some((f) => /^(sidecars|wasm-plugins)\//.test(f))) {
+      const build = run(['build']);
+      await exited(build);
+      if (build.exitCode !== 0) print('microcore dev: a build failed; starting anyway: the previous build of that plugin keeps serving, and the boot report marks it failed');
+    }
     if (!stopping) child = run(['start']);
   };
   const enqueue = () => (turn = turn.then(restart));
 
-  for (const dir of WATCHED) {
-    try {
-      watch(join(root, dir), { recursive: true }, (_event, file) => {
-        const path = `${dir}/${file ?? ''}`;
-        if (!file || IGNORED.test(path)) return;
-        changed.add(path);
-        clearTimeout(timer);
-        timer = setTimeout(enqueue, SETTLE_MS);
-      });
-    } catch {
-      // A project without this folder: nothing to watch there.
-    }
-  }
+  const unwatch = watchTree(root, WATCHED, IGNORED, (path) => {
+    changed.add(path);
+    clearTimeout(timer);
+    timer = setTimeout(enqueue, SETTLE_MS);
+  });
   print('microcore dev: watching for changes (Ctrl-C stops)');
   enqueue();
   return new Promise((resolve) => {
     const stop = () => {
       stopping = true;
+      unwatch();
       clearTimeout(timer);
       void turn.then(async () => {
         if (child) {

@@ -59,6 +59,14 @@ async function main([command, ...args]: string[]): Promise<number> {
 
 async function start(): Promise<number> {
   const kernel = new Kernel();
+  // Signals are taken from the start: the server listens before boot() returns, so a
+  // SIGTERM in between must wait for the boot and then shut down, not kill the process.
+  let early: string | undefined;
+  let onSignal = (signal: string) => {
+    early ??= signal;
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
   const report = await kernel.boot();
   out(formatReport(report));
   // Without its server there is nothing to serve: say so and stop, rather than wait.
@@ -76,8 +84,8 @@ async function start(): Promise<number> {
         () => resolve(1),
       );
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    onSignal = stop;
+    if (early) stop(early);
   });
 }
 

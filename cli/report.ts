@@ -6,7 +6,7 @@ export function formatReport(report: ReportItem[]): string {
   const rows = report.map((i) => {
     const mark = i.status === 'ready' ? 'ok' : i.status;
     const line = `  ${mark.padEnd(7)} ${i.kind.padEnd(7)} ${i.name.padEnd(28)} ${i.ms === undefined ? '' : `${i.ms} ms`}`.trimEnd();
-    return i.reason ? `${line}\n          ${i.reason}` : line;
+    return i.reason ? `${line}\n${i.reason.replace(/^/gm, '          ')}` : line;
   });
   return `boot report (${ready}/${report.length} ready)\n${rows.join('\n')}\n`;
 }

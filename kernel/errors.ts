@@ -49,6 +49,7 @@ export const ERROR_CODES = [
   'MC_ERR_HTTP_UNSUPPORTED_MEDIA',
   'MC_ERR_HTTP_TIMEOUT',
   'MC_ERR_PLUGIN_IDENTITY',
+  'MC_ERR_PLUGIN_BUILD',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -68,8 +69,9 @@ interface ErrorEntry {
 export const ERRORS: Record<ErrorCode, ErrorEntry> = {
   MC_ERR_PLUGIN_MISSING_TOOL: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Add the tool under tools/, or remove it from the constructor (a default value makes it optional) or from the manifest\'s "needs".' },
   MC_ERR_PLUGIN_BOOT: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the error in the plugin\'s constructor or onBoot; the cause is attached.' },
+  MC_ERR_PLUGIN_BUILD: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the build error (the compiler\'s last lines follow) and run `microcore build`; `microcore dev` rebuilds on save.' },
   MC_ERR_LIFECYCLE_TIMEOUT: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Make the step finish sooner (an await that never resolves is the usual cause), or raise its timeout.' },
-  MC_ERR_MANIFEST_INVALID: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Correct the manifest field named; docs/protocol.md lists every field with its default.' },
+  MC_ERR_MANIFEST_INVALID: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Correct the manifest field named; docs/manifests.md lists every field with its default.' },
   MC_ERR_TOOL_DUPLICATE: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Keep one of the two tool folders, or change the contract name one of them declares.' },
   MC_ERR_TOOL_SETUP: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the tool\'s setup (its configuration is the usual cause); plugins that need it stay down until then.' },
   MC_ERR_CAP_DENIED: { http: 403, grpc: GRPC.PERMISSION_DENIED, fix: 'Declare the tool: a constructor parameter for a native plugin, "needs" in sidecar.json or plugin.json.' },

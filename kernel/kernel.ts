@@ -12,6 +12,7 @@
 // order), then the other tools (reverse set-up order, logger last). Every step
 // runs under a time limit; a failure marks one item failed, never the kernel.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { markFailedBuilds } from './build-record.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CONTRACT, isContractName, type InvokeInput, type InvokeOutput } from './contract.ts';
@@ -151,6 +152,7 @@ export class Kernel {
       }),
     );
 
+    markFailedBuilds(this.root, this.registry, found.plugins, (identity) => this.#hosts.has(identity));
     for (const tool of this.#serve ? this.#completionOrder() : []) {
       try {
         await withTimeout(this.#stepMs, `${tool.folder} onBootComplete`, () => tool.instance.onBootComplete?.());
@@ -293,6 +295,4 @@ export class Kernel {
   }
 }
 
-function ms(t0: number): number {
-  return Math.round(performance.now() - t0);
-}
+const ms = (t0: number): number => Math.round(performance.now() - t0);

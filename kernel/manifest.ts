@@ -3,7 +3,7 @@
 // MC_ERR_MANIFEST_INVALID naming the file and the field. docs/manifests.md
 // documents each field.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { durationMs } from './durations.ts';
 import { mcError } from './errors.ts';
 
@@ -92,6 +92,8 @@ export function readSidecarManifest(root: string, file: string, folderName: stri
   f.done();
   checkName(file, m.name, folderName);
   checkVarNames(file, m.passEnv);
+  checkInside(root, file, 'command', m.command, true);
+  if (m.build[0]) checkInside(root, file, 'build', m.build[0], true);
   return m;
 }
 
@@ -115,6 +117,8 @@ export function readWasmManifest(root: string, file: string, folderName: string)
   limits.done();
   f.done();
   checkName(file, m.name, folderName);
+  checkInside(root, file, 'module', m.module, false);
+  if (m.build[0]) checkInside(root, file, 'build', m.build[0], true);
   return m;
 }
 
@@ -143,6 +147,23 @@ function checkName(file: string, name: string, folder: string): void {
 function checkVarNames(file: string, names: string[]): void {
   const bad = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) || n.startsWith('MICROCORE_'));
   if (bad !== undefined) throw mcError('MC_ERR_MANIFEST_INVALID', `${file} field 'passEnv' lists ${JSON.stringify(bad)}, which is not a variable name it may pass (letters, digits and _, not starting with a digit or MICROCORE_)`, { file, field: 'passEnv' });
+}
+
+/**
+ * A relative path a manifest names (from its folder) must stay inside the
+ * project: not a security boundary — the manifest's author runs code anyway —
+ * but a typo such as one `../` too many must not run a program from elsewhere.
+ * An absolute path is taken as meant (tests point at a binary elsewhere so), and
+ * a bare program name (no `/`) is looked up on PATH, as a shell would.
+ */
+function checkInside(root: string, file: string, field: string, path: string, bareFromPath: boolean): void {
+  if ((bareFromPath && !path.includes('/')) || isAbsolute(path)) return;
+  const full = resolve(dirname(join(root, file)), path);
+  const rel = relative(resolve(root), full);
+  if (rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel)) {
+    const bare = bareFromPath ? ', or a bare program name to look up on PATH' : '';
+    throw mcError('MC_ERR_MANIFEST_INVALID', `${file} field '${field}' is '${path}', which resolves to ${full}, outside the project ${resolve(root)}. Name a path inside the project${bare}.`, { file, field });
+  }
 }
 
 /** Typed reads of a manifest object that remember which keys were read. */

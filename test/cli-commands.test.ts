@@ -2,7 +2,7 @@
 // projects: status, migrate, new (each skeleton built where it needs building,
 // booted, and answering), dev.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -63,6 +63,21 @@ describe('microcore start', () => {
     } finally {
       taken.close();
     }
+  });
+});
+
+describe('microcore start and SIGTERM', () => {
+  it('shuts down cleanly on a SIGTERM sent the moment the server listens, before boot() has returned', async () => {
+    root = writeProject({});
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'start'], { cwd: root, env: { ...process.env, ...QUIET, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      if (line.includes('listening on')) child.kill('SIGTERM');
+    });
+    expect(await exited, lines.join('\n')).toBe(0);
+    expect(lines.join('\n')).toContain('SIGTERM: shutting down');
   });
 });
 
@@ -193,6 +208,41 @@ describe('microcore dev', () => {
       await waitFor(2);
       expect(lines.join('\n')).toContain('domains/a/plugins/hello.ts changed; restarting');
       expect(await (await fetch(`http://127.0.0.1:${ports[1]}/v`)).json()).toEqual({ v: 2 });
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
+
+  it('keeps watching a file saved by replacement: three renames over it, three restarts (issue item 14)', async () => {
+    root = writeProject({ 'domains/a/plugins/hello.ts': plugin(`export class HelloPlugin { constructor({ http }) { this.http = http; } async onBoot() { await this.http.addEndpoint({ method: 'GET', path: '/v', handler: () => ({ v: 0 }) }); } }`) });
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'dev'], { cwd: root, env: { ...process.env, ...QUIET, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const ports: number[] = [];
+    const lines: string[] = [];
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
+      const m = /"port":(\d+).*listening on/.exec(line);
+      if (m) ports.push(Number(m[1]));
+    });
+    const waitFor = async (n: number) => {
+      for (const t0 = Date.now(); ports.length < n; await new Promise((r) => setTimeout(r, 20))) {
+        if (Date.now() - t0 > 30_000) throw new Error(`expected ${n} boots:\n${lines.join('\n')}`);
+      }
+    };
+    try {
+      await waitFor(1);
+      const file = join(root, 'domains/a/plugins/hello.ts');
+      for (let v = 1; v <= 3; v++) {
+        // What `sed -i` and many editors do: write a new file, rename it over the old one.
+        const tmp = join(root, 'domains/a/plugins/.hello.ts.tmp');
+        writeFileSync(tmp, readFileSync(file, 'utf8').replace(/\(\{ v: \d \}\)/, `({ v: ${v} })`));
+        renameSync(tmp, file);
+        await waitFor(v + 1);
+        expect(await (await fetch(`http://127.0.0.1:${ports[v]}/v`)).json()).toEqual({ v });
+      }
+      expect(lines.filter((l) => l.includes('domains/a/plugins/hello.ts changed; restarting'))).toHaveLength(3);
+      expect(lines.join('\n')).not.toContain('.hello.ts.tmp');
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

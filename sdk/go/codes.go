@@ -94,4 +94,8 @@ const (
 	CodeHttpTimeout = "MC_ERR_HTTP_TIMEOUT"
 	// Two plugins have one identity, or a domain folder uses a reserved name.
 	CodePluginIdentity = "MC_ERR_PLUGIN_IDENTITY"
+	// A sidecar's or wasm module's last build (`microcore build`, or the rebuild
+	// in `microcore dev`) failed. The reason holds the compiler's last lines and
+	// says whether the previous build still serves. details: plugin.
+	CodePluginBuild = "MC_ERR_PLUGIN_BUILD"
 )

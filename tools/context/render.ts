@@ -98,7 +98,11 @@ function renderReport(report: ReportItem[]): string[] {
 }
 
 function status(i: ReportItem): string {
-  return i.status === 'ready' ? 'ready' : `**${i.status}**${i.reason ? ` — ${i.reason}` : ''}`;
+  if (i.status === 'ready') return 'ready';
+  // A reason of several lines (a failed build's compiler output) follows as a block.
+  const [first = '', ...rest] = (i.reason ?? '').split('\n');
+  const more = rest.length ? `\n\n  \`\`\`\n${rest.map((l) => `  ${l}`).join('\n')}\n  \`\`\`` : '';
+  return `**${i.status}**${first ? ` — ${first}` : ''}${more}`;
 }
 
 function byName(a: { name: string }, b: { name: string }): number {

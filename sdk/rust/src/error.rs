@@ -105,6 +105,7 @@ pub mod codes {
     pub const HTTP_UNSUPPORTED_MEDIA: &str = "MC_ERR_HTTP_UNSUPPORTED_MEDIA";
     pub const HTTP_TIMEOUT: &str = "MC_ERR_HTTP_TIMEOUT";
     pub const PLUGIN_IDENTITY: &str = "MC_ERR_PLUGIN_IDENTITY";
+    pub const PLUGIN_BUILD: &str = "MC_ERR_PLUGIN_BUILD";
 
     #[cfg(test)]
     pub(crate) const ALL: &[&str] = &[
@@ -152,6 +153,7 @@ pub mod codes {
         HTTP_UNSUPPORTED_MEDIA,
         HTTP_TIMEOUT,
         PLUGIN_IDENTITY,
+        PLUGIN_BUILD,
     ];
 }
 

@@ -420,6 +420,15 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_PLUGIN_IDENTITY = 44;
    */
   PLUGIN_IDENTITY = 44,
+
+  /**
+   * A sidecar's or wasm module's last build (`microcore build`, or the rebuild
+   * in `microcore dev`) failed. The reason holds the compiler's last lines and
+   * says whether the previous build still serves. details: plugin.
+   *
+   * @generated from enum value: ERROR_CODE_PLUGIN_BUILD = 45;
+   */
+  PLUGIN_BUILD = 45,
 }
 
 /**

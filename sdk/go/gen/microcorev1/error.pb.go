@@ -133,6 +133,10 @@ const (
 	// A plugin's identity is taken by another plugin, or its domain folder uses a
 	// name the kernel reserves (sidecar, wasm, tool); the plugin is not loaded.
 	ErrorCode_ERROR_CODE_PLUGIN_IDENTITY ErrorCode = 44
+	// A sidecar's or wasm module's last build (`microcore build`, or the rebuild
+	// in `microcore dev`) failed. The reason holds the compiler's last lines and
+	// says whether the previous build still serves. details: plugin.
+	ErrorCode_ERROR_CODE_PLUGIN_BUILD ErrorCode = 45
 )
 
 // Enum value maps for ErrorCode.
@@ -183,6 +187,7 @@ var (
 		42: "ERROR_CODE_HTTP_UNSUPPORTED_MEDIA",
 		43: "ERROR_CODE_HTTP_TIMEOUT",
 		44: "ERROR_CODE_PLUGIN_IDENTITY",
+		45: "ERROR_CODE_PLUGIN_BUILD",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":             0,
@@ -230,6 +235,7 @@ var (
 		"ERROR_CODE_HTTP_UNSUPPORTED_MEDIA":  42,
 		"ERROR_CODE_HTTP_TIMEOUT":            43,
 		"ERROR_CODE_PLUGIN_IDENTITY":         44,
+		"ERROR_CODE_PLUGIN_BUILD":            45,
 	}
 )
 
@@ -408,8 +414,7 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\tRpcStatus\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12.\n" +
-	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xf0\n" +
-	"\n" +
+	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\x8d\v\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_CODE_PLUGIN_MISSING_TOOL\x10\x01\x12\x1a\n" +
@@ -456,7 +461,8 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\x19ERROR_CODE_HTTP_TOO_LARGE\x10)\x12%\n" +
 	"!ERROR_CODE_HTTP_UNSUPPORTED_MEDIA\x10*\x12\x1b\n" +
 	"\x17ERROR_CODE_HTTP_TIMEOUT\x10+\x12\x1e\n" +
-	"\x1aERROR_CODE_PLUGIN_IDENTITY\x10,B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\x1aERROR_CODE_PLUGIN_IDENTITY\x10,\x12\x1b\n" +
+	"\x17ERROR_CODE_PLUGIN_BUILD\x10-B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_error_proto_rawDescOnce sync.Once
