@@ -36,7 +36,8 @@ fn on_boot(_: OnBootRequest) -> Result<(), Error> {
     http::add_endpoint(Endpoint::new("POST", path("request/:to")), request)?;
     // Last, so every handler above keeps its id.
     http::add_endpoint(Endpoint::new("POST", path("unique")), unique)?;
-    http::add_endpoint(Endpoint::new("POST", path("spin/:millions")), spin)
+    http::add_endpoint(Endpoint::new("POST", path("spin/:millions")), spin)?;
+    http::add_endpoint(Endpoint::new("POST", path("hog/:mib")), hog)
 }
 
 /// Busy-loops for the given millions of iterations (at most 100 000), so a test
@@ -48,6 +49,21 @@ fn spin(req: HttpRequest) -> Result<HttpResponse, Error> {
         x = std::hint::black_box(x.wrapping_add(i));
     }
     Ok(http::response(ValueMap::from_iter([("spun", Value::from(x as i64))])))
+}
+
+/// Allocates (and writes to) 16 MiB chunks until it holds the given MiB (at most
+/// 4096), so a test can run a call into limits.memoryMaxPages. Under the cap the
+/// allocation fails and the module aborts: a trap for the kernel.
+fn hog(req: HttpRequest) -> Result<HttpResponse, Error> {
+    const CHUNK: usize = 16 << 20;
+    let mib: usize = req.params.get("mib").and_then(|m| m.parse().ok()).unwrap_or(0).min(4096);
+    let mut held: Vec<Vec<u8>> = Vec::new();
+    while held.len() * (CHUNK >> 20) < mib {
+        // Non-zero bytes: every page is written, so it counts in the host's RSS.
+        held.push(std::hint::black_box(vec![1u8; CHUNK]));
+    }
+    let total = held.iter().map(Vec::len).sum::<usize>() >> 20;
+    Ok(http::response(ValueMap::from_iter([("mib", Value::from(total as i64))])))
 }
 
 /// Writes one row of every value kind and answers with it as read back.
