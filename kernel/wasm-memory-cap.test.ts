@@ -2,6 +2,20 @@
 import { describe, expect, it } from 'vitest';
 import { capMemory } from './wasm-memory-cap.ts';
 
+// TypeScript declares WebAssembly only in its DOM lib, which this project leaves out.
+declare const WebAssembly: {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports?: object) => { exports: Record<string, unknown> };
+  Memory: new (d: { initial: number; maximum: number }) => Memory;
+  Table: new (d: { initial: number; element: string }) => object;
+  Global: new (d: { value: string }, v: number) => object;
+};
+interface Memory {
+  grow(pages: number): number;
+  buffer: ArrayBuffer;
+}
+
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 const name = (s: string) => [s.length, ...new TextEncoder().encode(s)];
 const section = (id: number, body: number[]) => [id, body.length, ...body];
@@ -15,7 +29,7 @@ describe('capMemory', () => {
   it('adds a maximum to a memory that has none, and V8 then refuses to grow past it', () => {
     const out = capped(definedMemory([0x00, 1]), 4);
     expect(memorySection(out)).toEqual([5, 4, 1, 0x01, 1, 4]);
-    const memory = new WebAssembly.Instance(new WebAssembly.Module(out)).exports.m as WebAssembly.Memory;
+    const memory = new WebAssembly.Instance(new WebAssembly.Module(out)).exports.m as Memory;
     expect(memory.grow(3)).toBe(1);
     expect(() => memory.grow(1)).toThrow(RangeError);
     expect(memory.buffer.byteLength).toBe(4 * 65536);
