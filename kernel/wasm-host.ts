@@ -38,11 +38,13 @@ interface HostContext {
   trace: TraceContext;
 }
 
-// Why the instance cannot serve its next call as it is. timeout: Extism ended the
-// worker and started a fresh one, without the guest's state (its handler table),
-// which must be booted. trap: the instance may hold all the memory the guest grew
-// (wasm memory never shrinks) or be left half-way; it is replaced, then booted.
-type Lost = 'timeout' | 'trap';
+// What the instance needs before its next call. boot: it is fresh (Extism replaced
+// a timed-out worker, or the kernel a trapped instance) and has none of the
+// guest's state, its handler table included. replace: it trapped, so it may have
+// held all the memory the guest grew (wasm memory never shrinks) or been left
+// half-way; it is discarded at once, and a fresh one started at the next call.
+export const REPAIRS = ['boot', 'replace'] as const;
+type Repair = (typeof REPAIRS)[number];
 
 export class WasmHost implements PluginHost {
   readonly hosting = 'wasm';
@@ -54,7 +56,7 @@ export class WasmHost implements PluginHost {
   #plugin?: Plugin;
   // An Extism instance is not reentrant: calls into it take turns.
   #queue: Promise<unknown> = Promise.resolve();
-  #lost?: Lost;
+  #repair?: Repair;
 
   constructor(o: WasmOptions) {
     this.#o = o;
@@ -143,18 +145,16 @@ export class WasmHost implements PluginHost {
     const out = await this.#turn(async () => {
       // In its turn, not at entry: calls that queued behind the one that failed
       // must find the instance booted again.
-      if (this.#lost) await this.#recover(this.#lost);
+      if (this.#repair) await this.#repairNow();
       return this.#callNow('mc_invoke', encodeInvoke(handlerId, input));
     });
     return decodeInvokeResponse(this.identity, out);
   }
 
-  /** Replaces a trapped instance, then boots the module again. Runs inside a turn. */
-  async #recover(lost: Lost): Promise<void> {
-    if (lost === 'trap') {
-      const old = this.#plugin;
-      this.#plugin = undefined;
-      await old?.close().catch((err) => this.#o.log.warn(`${this.identity} could not close its trapped instance: ${(err as Error).message}`, { plugin: this.identity }));
+  /** Starts a fresh instance for a discarded one, then boots the module again. Runs inside a turn. */
+  async #repairNow(): Promise<void> {
+    const trapped = this.#repair === 'replace';
+    if (!this.#plugin) {
       try {
         this.#plugin = await this.#newPlugin(this.#module!);
       } catch (err) {
@@ -162,15 +162,15 @@ export class WasmHost implements PluginHost {
       }
     }
     this.#o.beforeReboot();
-    // Booting can fail too (and set #lost again); the next turn then tries again.
-    this.#lost = undefined;
+    this.#repair = undefined;
     try {
       await this.#boot();
     } catch (err) {
-      this.#lost ??= lost === 'trap' ? 'timeout' : lost;
+      // Still unbooted (a trap or timeout in mc_on_boot asked for more): the next turn tries again.
+      this.#repair ??= 'boot';
       throw err;
     }
-    this.#o.log.warn(`${this.identity} booted again: ${lost === 'trap' ? 'a trap' : 'a timed-out call'} had ended its instance`, { plugin: this.identity });
+    this.#o.log.warn(`${this.identity} booted again: ${trapped ? 'a trap' : 'a timed-out call'} had ended its instance`, { plugin: this.identity });
   }
 
   /** Runs `step` when every earlier call into the instance has finished. */
@@ -195,20 +195,29 @@ export class WasmHost implements PluginHost {
       await plugin.reset();
       return bytes;
     } catch (err) {
-      throw this.#failed(name, err);
+      const failure = this.#failed(name, err);
+      // Free what a trapped instance holds now, not at the module's next call.
+      if (this.#repair === 'replace') await this.#discard();
+      throw failure;
     }
+  }
+
+  async #discard(): Promise<void> {
+    const old = this.#plugin;
+    this.#plugin = undefined;
+    await old?.close().catch((err) => this.#o.log.warn(`${this.identity} could not close its trapped instance: ${(err as Error).message}`, { plugin: this.identity }));
   }
 
   #failed(name: string, err: unknown): McError {
     const text = (err as Error).message ?? String(err);
     const limits = this.#o.manifest.limits;
     if (/timeout|timed out/i.test(text)) {
-      this.#lost = 'timeout';
+      this.#repair = 'boot';
       return mcError('MC_ERR_WASM_TIMEOUT', `${this.identity} ${name} ran past ${limits.timeoutMs} ms (limits.timeoutMs)`, { plugin: this.identity }, err);
     }
     // The guest returned an error code of its own: the instance itself is fine.
     if (text.startsWith('Plugin-originated error')) return mcError('MC_ERR_WASM_TRAP', `${this.identity} ${name} failed: ${text}`, { plugin: this.identity }, err);
-    this.#lost = 'trap';
+    this.#repair = 'replace';
     const cap = `${limits.memoryMaxPages} pages (${mib(limits.memoryMaxPages)}, limits.memoryMaxPages in ${this.#o.manifestFile})`;
     return mcError(
       'MC_ERR_WASM_TRAP',
@@ -221,9 +230,9 @@ export class WasmHost implements PluginHost {
   async shutdown(): Promise<void> {
     if (!this.#plugin) return;
     await this.#turn(async () => {
-      // A lost instance was never booted (or is discarded): nothing to shut down.
+      // An instance awaiting repair is not booted (or is discarded): nothing to shut down.
       const plugin = this.#plugin;
-      if (!plugin || this.#lost) return;
+      if (!plugin || this.#repair) return;
       if (await plugin.functionExists('mc_on_shutdown').catch(() => false)) {
         await this.#callNow('mc_on_shutdown', toBinary(OnShutdownRequestSchema, create(OnShutdownRequestSchema))).catch((err) => this.#o.log.warn(`${this.identity} mc_on_shutdown failed: ${(err as Error).message}`));
       }

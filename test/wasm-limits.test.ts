@@ -105,11 +105,26 @@ describe('wasm limits', () => {
     expect(error.message).toMatch(/wasm\/parity-rust mc_invoke trapped/);
     expect(error.message).toMatch(/capped at 4096 pages \(256 MiB, limits\.memoryMaxPages in wasm-plugins\/parity-rust\/plugin\.json\)/);
 
+    // Freed at the trap, not only once the module is called again.
+    const afterTrap = await settledRss();
+    expect(afterTrap / before, `RSS ${before >> 20} MiB before the hog, ${afterTrap >> 20} MiB after its trap`).toBeLessThan(1.1);
+
     const count = await fetch(`${project.url}/parity/rust/count`);
     expect(count.status, await count.clone().text()).toBe(200);
     expect(await count.json()).toEqual({ n: 0 });
     const after = await settledRss();
-    expect(after / before, `RSS ${before >> 20} MiB before the hog, ${after >> 20} MiB after`).toBeLessThan(1.1);
+    expect(after / before, `RSS ${before >> 20} MiB before the hog, ${after >> 20} MiB after the next call`).toBeLessThan(1.1);
+  });
+
+  it('caps guest memory on the main thread too, and serves from a fresh instance after the trap', async () => {
+    project = await bootParityRust((m) => ((m.mode = 'main'), (m.limits = { memoryMaxPages: 1024 })));
+    const hog = await fetch(`${project.url}/parity/rust/hog/1024`, { method: 'POST' });
+    expect(hog.status).toBe(500);
+    const { error } = (await hog.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('MC_ERR_WASM_TRAP');
+    expect(error.message).toMatch(/capped at 1024 pages \(64 MiB, limits\.memoryMaxPages in/);
+    const count = await fetch(`${project.url}/parity/rust/count`);
+    expect(count.status, await count.clone().text()).toBe(200);
   });
 
   it('refuses a memory cap the module cannot start under, or one that is not a page count', async () => {
