@@ -78,7 +78,7 @@ export class WasmHost implements PluginHost {
       throw mcError('MC_ERR_WASM_LOAD', `${this.identity} module ${m.module} has sha256 ${sha256}, but ${this.#o.manifestFile} says ${m.sha256}`, { plugin: this.identity, field: 'sha256' });
     }
     // The hash is the file's; the kernel runs the copy whose memory limits it rewrote.
-    const capped = capMemory(new Uint8Array(data), m.limits.memoryMaxPages, `${this.identity} module ${m.module}`, { plugin: this.identity });
+    const capped = capMemory(new Uint8Array(data), m.limits.memoryMaxPages, `${this.identity} module ${m.module} could not be instantiated: it`, { plugin: this.identity });
     try {
       this.#module = await WebAssembly.compile(capped);
       this.#plugin = await this.#newPlugin(this.#module);

@@ -131,7 +131,7 @@ describe('wasm limits', () => {
     project = await bootParityRust((m) => (m.limits = { memoryMaxPages: 1 }));
     const below = project.item('wasm/parity-rust')!;
     expect([below.status, below.code]).toEqual(['failed', 'MC_ERR_WASM_LOAD']);
-    expect(below.reason).toMatch(/wasm\/parity-rust module .*parity_rust\.wasm starts its memory 0 at \d+ pages .* above its cap of 1 pages \(0\.0625 MiB\)\. Raise limits\.memoryMaxPages in plugin\.json to at least \d+\./);
+    expect(below.reason).toMatch(/wasm\/parity-rust module .*parity_rust\.wasm could not be instantiated: it starts its memory 0 at \d+ pages .* above its cap of 1 pages \(0\.0625 MiB\)\. Raise limits\.memoryMaxPages in plugin\.json to at least \d+\./);
     await project.stop();
 
     project = await bootParityRust((m) => (m.limits = { memoryMaxPages: 0 }));
