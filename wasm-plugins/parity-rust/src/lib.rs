@@ -294,6 +294,14 @@ mod tests {
     }
 
     #[test]
+    fn hog_holds_whole_16_mib_chunks_up_to_the_mib_asked() {
+        let calls = boot_with_kernel(Error::default());
+        let id = handler_id(&calls, "/parity/rust/hog/:mib");
+        let Some(Output::Http(res)) = http(id, &[("mib", "40")]).output else { panic!("no http output") };
+        assert_eq!(res.body, Some(ValueMap::from_iter([("mib", Value::from(48i64))]).into()));
+    }
+
+    #[test]
     fn publish_answers_the_envelope_id() {
         let calls = boot_with_kernel(Error::default());
         let Some(Output::Http(res)) = http(handler_id(&calls, "/parity/rust/publish"), &[]).output else {
