@@ -127,6 +127,40 @@ describe('wasm limits', () => {
     expect(count.status, await count.clone().text()).toBe(200);
   });
 
+  it('caps Extism\'s own buffers at limits.memoryMaxPages too', async () => {
+    project = await bootParityRust((m) => (m.limits = { memoryMaxPages: 1024 }));
+    const hog = await fetch(`${project.url}/parity/rust/hog-extism/1024`, { method: 'POST' });
+    const { error } = (await hog.json()) as { error: { code: string; message: string } };
+    expect(error.code, error.message).toBe('MC_ERR_WASM_TRAP');
+    expect(error.message).toMatch(/capped at 1024 pages \(64 MiB, limits\.memoryMaxPages in/);
+    const count = await fetch(`${project.url}/parity/rust/count`);
+    expect(count.status, await count.clone().text()).toBe(200);
+  });
+
+  it('fails a call whose tool result is bigger than the cap with the cap named, and serves the next', async () => {
+    const manifest = JSON.parse(readFileSync(join(REPO, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
+    delete manifest.build;
+    manifest.module = join(REPO, 'wasm-plugins/parity-rust/parity_rust.wasm');
+    manifest.limits = { memoryMaxPages: 32, timeoutMs: 3000 };
+    project = await bootProject(
+      {
+        'domains/parity/migrations/001.sql': readFileSync(join(REPO, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
+        // A 3 MB reply: more than the 2 MiB (32 pages) Extism may hold for the module.
+        'domains/echo/plugins/echo.ts': `export class EchoPlugin { constructor({ bus }) { this.bus = bus; } async onBoot() { await this.bus.subscribe({ topic: 'parity.ts.echo', handler: () => 'x'.repeat(3_000_000) }); } }`,
+        'wasm-plugins/parity-rust/plugin.json': JSON.stringify(manifest),
+      },
+      { env: { HTTP_EXPOSE_ERRORS: 'true' } },
+    );
+    const big = await fetch(`${project.url}/parity/rust/request/ts`, { method: 'POST' });
+    const { error } = (await big.json()) as { error: { code: string; message: string } };
+    // Extism rc13 still counts the block it refused, so the guest's next allocation
+    // (its error output) fails too: a trap, naming the cap.
+    expect(error.code, error.message).toBe('MC_ERR_WASM_TRAP');
+    expect(error.message).toMatch(/capped at 32 pages \(2 MiB, limits\.memoryMaxPages in/);
+    const count = await fetch(`${project.url}/parity/rust/count`);
+    expect(count.status, await count.clone().text()).toBe(200);
+  });
+
   it('refuses a memory cap the module cannot start under, or one that is not a page count', async () => {
     project = await bootParityRust((m) => (m.limits = { memoryMaxPages: 1 }));
     const below = project.item('wasm/parity-rust')!;

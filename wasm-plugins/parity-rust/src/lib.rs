@@ -37,7 +37,8 @@ fn on_boot(_: OnBootRequest) -> Result<(), Error> {
     // Last, so every handler above keeps its id.
     http::add_endpoint(Endpoint::new("POST", path("unique")), unique)?;
     http::add_endpoint(Endpoint::new("POST", path("spin/:millions")), spin)?;
-    http::add_endpoint(Endpoint::new("POST", path("hog/:mib")), hog)
+    http::add_endpoint(Endpoint::new("POST", path("hog/:mib")), hog)?;
+    http::add_endpoint(Endpoint::new("POST", path("hog-extism/:mib")), hog_extism)
 }
 
 /// Busy-loops for the given millions of iterations (at most 100 000), so a test
@@ -65,6 +66,30 @@ fn hog(req: HttpRequest) -> Result<HttpResponse, Error> {
     let total = held.iter().map(Vec::len).sum::<usize>() >> 20;
     Ok(http::response(ValueMap::from_iter([("mib", Value::from(total as i64))])))
 }
+
+/// Like hog, but in Extism's blocks (outside the guest's memory): copies one 16 MiB
+/// chunk into a new block, never freed, until the blocks hold the given MiB (at
+/// most 4096). Under the cap Extism refuses a block and storing into it fails.
+fn hog_extism(req: HttpRequest) -> Result<HttpResponse, Error> {
+    let mib: usize = req.params.get("mib").and_then(|m| m.parse().ok()).unwrap_or(0).min(4096);
+    let chunk = vec![1u8; 16 << 20];
+    let mut held = 0;
+    while held < mib {
+        extism_block(&chunk);
+        held += 16;
+    }
+    Ok(http::response(ValueMap::from_iter([("mib", Value::from(held as i64))])))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn extism_block(bytes: &[u8]) {
+    // Not freed: the kernel drops Extism's blocks when the call ends.
+    std::hint::black_box(extism_pdk::Memory::from_bytes(bytes).expect("raw bytes need no encoding"));
+}
+
+/// Outside wasm there is no Extism: host tests count the chunks only.
+#[cfg(not(target_arch = "wasm32"))]
+fn extism_block(_: &[u8]) {}
 
 /// Writes one row of every value kind and answers with it as read back.
 fn values(_: HttpRequest) -> Result<HttpResponse, Error> {
