@@ -1,7 +1,9 @@
 // Wasm modules through Extism: the module exports mc_on_boot / mc_invoke /
 // mc_on_shutdown and imports one host function, mc_call, which carries a
 // ToolCall through the gateway. The caller's identity is this host's; the trace
-// rides the Extism call's host context. docs/protocol.md has the ABI.
+// rides the Extism call's host context. docs/protocol.md has the ABI. Calls take
+// turns; the guest's memory is capped (wasm-memory-cap.ts), and an instance lost
+// to a timeout or a trap is booted again inside the next call's turn.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import createPlugin, { type CallContext, type ManifestWasmModule, type Plugin } from '@extism/extism';
 import { createHash } from 'node:crypto';
