@@ -10,8 +10,8 @@ import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bootProject, REPO, type TestProject } from './project.ts';
 
-/** parity-rust's manifest, with `change` applied, booted in a project with its migration. */
-async function bootParityRust(change: (manifest: Record<string, unknown>) => void): Promise<TestProject> {
+/** parity-rust's manifest, with `change` applied, booted in a project with its migration (and `files`). */
+async function bootParityRust(change: (manifest: Record<string, unknown>) => void, files: Record<string, string> = {}): Promise<TestProject> {
   const manifest = JSON.parse(readFileSync(join(REPO, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
   delete manifest.build;
   manifest.module = join(REPO, 'wasm-plugins/parity-rust/parity_rust.wasm');
@@ -20,6 +20,7 @@ async function bootParityRust(change: (manifest: Record<string, unknown>) => voi
     {
       'domains/parity/migrations/001.sql': readFileSync(join(REPO, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
       'wasm-plugins/parity-rust/plugin.json': JSON.stringify(manifest),
+      ...files,
     },
     { env: { HTTP_EXPOSE_ERRORS: 'true' } },
   );
@@ -47,17 +48,7 @@ afterEach(async () => {
 
 describe('wasm limits', () => {
   it('times a runaway call out, then boots the module again and serves', async () => {
-    const manifest = JSON.parse(readFileSync(join(REPO, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
-    delete manifest.build;
-    manifest.module = join(REPO, 'wasm-plugins/parity-rust/parity_rust.wasm');
-    manifest.limits = { timeoutMs: 300 };
-    project = await bootProject(
-      {
-        'domains/parity/migrations/001.sql': readFileSync(join(REPO, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
-        'wasm-plugins/parity-rust/plugin.json': JSON.stringify(manifest),
-      },
-      { env: { HTTP_EXPOSE_ERRORS: 'true' } },
-    );
+    project = await bootParityRust((m) => (m.limits = { timeoutMs: 300 }));
     expect(project.item('wasm/parity-rust')!.status).toBe('ready');
     const subscriptions = () => project!.kernel.subscriptions.list().filter((s) => s.owner === 'wasm/parity-rust').map((s) => s.topic);
     expect(subscriptions()).toEqual(['parity.broadcast', 'parity.rust.echo']);
@@ -138,23 +129,14 @@ describe('wasm limits', () => {
   });
 
   it('fails a call whose tool result is bigger than the cap with the cap named, and serves the next', async () => {
-    const manifest = JSON.parse(readFileSync(join(REPO, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
-    delete manifest.build;
-    manifest.module = join(REPO, 'wasm-plugins/parity-rust/parity_rust.wasm');
-    manifest.limits = { memoryMaxPages: 32, timeoutMs: 3000 };
-    project = await bootProject(
-      {
-        'domains/parity/migrations/001.sql': readFileSync(join(REPO, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
-        // A 3 MB reply: more than the 2 MiB (32 pages) Extism may hold for the module.
-        'domains/echo/plugins/echo.ts': `export class EchoPlugin { constructor({ bus }) { this.bus = bus; } async onBoot() { await this.bus.subscribe({ topic: 'parity.ts.echo', handler: () => 'x'.repeat(3_000_000) }); } }`,
-        'wasm-plugins/parity-rust/plugin.json': JSON.stringify(manifest),
-      },
-      { env: { HTTP_EXPOSE_ERRORS: 'true' } },
-    );
+    project = await bootParityRust((m) => (m.limits = { memoryMaxPages: 32 }), {
+      // A 3 MB reply, over the 2 MiB (32 pages) cap.
+      'domains/echo/plugins/echo.ts': `export class EchoPlugin { constructor({ bus }) { this.bus = bus; } async onBoot() { await this.bus.subscribe({ topic: 'parity.ts.echo', handler: () => 'x'.repeat(3_000_000) }); } }`,
+    });
     const big = await fetch(`${project.url}/parity/rust/request/ts`, { method: 'POST' });
     const { error } = (await big.json()) as { error: { code: string; message: string } };
-    // Extism rc13 still counts the block it refused, so the guest's next allocation
-    // (its error output) fails too: a trap, naming the cap.
+    // Extism's buffers hold the reply and the guest copies it: whichever cap it
+    // meets first, the call traps, naming the cap.
     expect(error.code, error.message).toBe('MC_ERR_WASM_TRAP');
     expect(error.message).toMatch(/capped at 32 pages \(2 MiB, limits\.memoryMaxPages in/);
     const count = await fetch(`${project.url}/parity/rust/count`);
