@@ -81,7 +81,7 @@ export const ERRORS: Record<ErrorCode, ErrorEntry> = {
   MC_ERR_SIDECAR_HANDSHAKE: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Build the sidecar (npm run build) and check it prints the handshake line described in docs/protocol.md.' },
   MC_ERR_SIDECAR_DOWN: { http: 503, grpc: GRPC.UNAVAILABLE, fix: 'Look at the sidecar\'s last log lines and its status in the boot report.' },
   MC_ERR_WASM_LOAD: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Build the module (npm run build) and check the manifest\'s "module" path and "sha256".' },
-  MC_ERR_WASM_TRAP: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the wasm plugin; the trap message is attached.' },
+  MC_ERR_WASM_TRAP: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the wasm plugin (the trap message is attached); if it ran out of memory, raise "limits.memoryMaxPages" in plugin.json.' },
   MC_ERR_WASM_TIMEOUT: { http: 504, grpc: GRPC.UNKNOWN, fix: 'Make the call faster, or raise "limits.timeoutMs" in plugin.json.' },
   MC_ERR_HANDLER_FAILED: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Fix the handler; its error is attached as the cause.' },
   MC_ERR_HANDLER_UNKNOWN: { http: 500, grpc: GRPC.NOT_FOUND, fix: 'Register the handler in onBoot before the kernel invokes it.' },

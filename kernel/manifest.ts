@@ -53,6 +53,7 @@ export interface WasmManifest {
   sha256: string;
   build: string[];
   needs: string[];
+  /** memoryMaxPages (64 KiB pages) caps the guest's linear memory, and Extism's buffers apart from it. */
   limits: { timeoutMs: number; memoryMaxPages: number };
   config: Record<string, string>;
   mode: (typeof WASM_MODES)[number];
@@ -108,7 +109,7 @@ export function readWasmManifest(root: string, file: string, folderName: string)
     sha256: f.string('sha256', ''),
     build: f.strings('build', []),
     needs: f.strings('needs', []),
-    limits: { timeoutMs: limits.duration('timeoutMs', 5_000), memoryMaxPages: limits.number('memoryMaxPages', 0) },
+    limits: { timeoutMs: limits.duration('timeoutMs', 5_000), memoryMaxPages: limits.integer('memoryMaxPages', 4096, 1, 65_536) },
     config: f.stringMap('config', {}),
     mode: f.oneOf('mode', WASM_MODES, 'worker'),
     allowedHosts: f.strings('allowedHosts', []),
@@ -200,6 +201,10 @@ class Fields {
 
   number(key: string, fallback: number): number {
     return this.#get(key, fallback, (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a number ≥ 0') as number;
+  }
+
+  integer(key: string, fallback: number, min: number, max: number): number {
+    return this.#get(key, fallback, (v) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max, `a whole number from ${min} to ${max}`) as number;
   }
 
   boolean(key: string, fallback: boolean): boolean {

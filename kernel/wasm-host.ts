@@ -1,9 +1,11 @@
 // Wasm modules through Extism: the module exports mc_on_boot / mc_invoke /
 // mc_on_shutdown and imports one host function, mc_call, which carries a
 // ToolCall through the gateway. The caller's identity is this host's; the trace
-// rides the Extism call's host context. docs/protocol.md has the ABI.
+// rides the Extism call's host context. docs/protocol.md has the ABI. Calls take
+// turns; the guest's memory is capped (wasm-memory-cap.ts), and an instance lost
+// to a timeout or a trap is booted again inside the next call's turn.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import createPlugin, { type CallContext, type Plugin } from '@extism/extism';
+import createPlugin, { type CallContext, type ManifestWasmModule, type Plugin } from '@extism/extism';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -16,6 +18,7 @@ import type { KernelLog } from './log.ts';
 import type { WasmManifest } from './manifest.ts';
 import type { PluginHost } from './plugin-host.ts';
 import { currentTrace, newTrace, runInTrace, type TraceContext } from './trace.ts';
+import { capMemory, mib } from './wasm-memory-cap.ts';
 
 export interface WasmOptions {
   identity: string;
@@ -29,21 +32,33 @@ export interface WasmOptions {
   beforeReboot(): void;
 }
 
+// TypeScript declares WebAssembly only in its DOM lib, which this project leaves out.
+declare const WebAssembly: { compile(bytes: Uint8Array): Promise<CompiledModule> };
+type CompiledModule = ManifestWasmModule['module'];
+
 interface HostContext {
   trace: TraceContext;
 }
+
+// What the instance needs before its next call. boot: it is fresh (Extism replaced
+// a timed-out worker, or the kernel a trapped instance) and has none of the
+// guest's state, its handler table included. replace: it trapped, so it may have
+// held all the memory the guest grew (wasm memory never shrinks) or been left
+// half-way; it is discarded at once, and a fresh one started at the next call.
+export const REPAIRS = ['boot', 'replace'] as const;
+type Repair = (typeof REPAIRS)[number];
 
 export class WasmHost implements PluginHost {
   readonly hosting = 'wasm';
   readonly identity: string;
   readonly needs: readonly string[];
   #o: WasmOptions;
+  // Compiled once, memory capped; each fresh instance is made from it.
+  #module?: CompiledModule;
   #plugin?: Plugin;
   // An Extism instance is not reentrant: calls into it take turns.
   #queue: Promise<unknown> = Promise.resolve();
-  // A timed-out call ends its worker; Extism starts a fresh instance with none of
-  // the guest's state (its handler table). The next invoke boots it again first.
-  #lostState = false;
+  #repair?: Repair;
 
   constructor(o: WasmOptions) {
     this.#o = o;
@@ -64,25 +79,35 @@ export class WasmHost implements PluginHost {
     if (m.sha256 && m.sha256.toLowerCase() !== sha256) {
       throw mcError('MC_ERR_WASM_LOAD', `${this.identity} module ${m.module} has sha256 ${sha256}, but ${this.#o.manifestFile} says ${m.sha256}`, { plugin: this.identity, field: 'sha256' });
     }
-    const log = this.#o.log;
+    // The hash is the file's; the kernel runs the copy whose memory limits it rewrote.
+    const capped = capMemory(new Uint8Array(data), m.limits.memoryMaxPages, `${this.identity} module ${m.module} could not be instantiated: it`, { plugin: this.identity });
     try {
-      this.#plugin = await createPlugin(
-        { wasm: [{ data: new Uint8Array(data) }], config: m.config },
-        {
-          useWasi: m.wasi,
-          runInWorker: m.mode === 'worker',
-          timeoutMs: m.mode === 'worker' ? m.limits.timeoutMs : null,
-          allowedHosts: m.allowedHosts,
-          ...(m.limits.memoryMaxPages ? { memory: { maxPages: m.limits.memoryMaxPages } } : {}),
-          logger: { trace: log.debug, debug: log.debug, info: log.info, warn: log.warn, error: log.error, log: log.info } as unknown as Console,
-          // An async function, not one returning a promise: Extism tells them apart by
-          // constructor, and only an async one gets JSPI on the main thread.
-          functions: { 'extism:host/user': { mc_call: async (cc: CallContext, offset: bigint) => this.#mcCall(cc, offset) } },
-        },
-      );
+      this.#module = await WebAssembly.compile(capped);
+      this.#plugin = await this.#newPlugin(this.#module);
     } catch (err) {
       throw mcError('MC_ERR_WASM_LOAD', `${this.identity} module ${m.module} could not be instantiated (${(err as Error).message})`, { plugin: this.identity }, err);
     }
+  }
+
+  #newPlugin(module: CompiledModule): Promise<Plugin> {
+    const m = this.#o.manifest;
+    const log = this.#o.log;
+    return createPlugin(
+      { wasm: [{ module, name: 'main' }], config: m.config },
+      {
+        useWasi: m.wasi,
+        runInWorker: m.mode === 'worker',
+        timeoutMs: m.mode === 'worker' ? m.limits.timeoutMs : null,
+        allowedHosts: m.allowedHosts,
+        // Extism's own buffers (inputs, outputs, what the guest allocates through
+        // Extism) live outside the guest's memory: the same cap applies to them.
+        memory: { maxPages: m.limits.memoryMaxPages },
+        logger: { trace: log.debug, debug: log.debug, info: log.info, warn: log.warn, error: log.error, log: log.info } as unknown as Console,
+        // An async function, not one returning a promise: Extism tells them apart by
+        // constructor, and only an async one gets JSPI on the main thread.
+        functions: { 'extism:host/user': { mc_call: async (cc: CallContext, offset: bigint) => this.#mcCall(cc, offset) } },
+      },
+    );
   }
 
   // Must never throw: a host function that throws leaves the Extism instance
@@ -102,8 +127,12 @@ export class WasmHost implements PluginHost {
     return cc.store(toBinary(ToolResultSchema, result));
   }
 
-  async boot(): Promise<void> {
-    const out = await this.#call('mc_on_boot', toBinary(OnBootRequestSchema, create(OnBootRequestSchema, { identity: this.identity, config: this.#o.manifest.config })));
+  boot(): Promise<void> {
+    return this.#turn(() => this.#boot());
+  }
+
+  async #boot(): Promise<void> {
+    const out = await this.#callNow('mc_on_boot', toBinary(OnBootRequestSchema, create(OnBootRequestSchema, { identity: this.identity, config: this.#o.manifest.config })));
     const res = fromBinary(OnBootResponseSchema, out);
     if (res.error) throw new McError(res.error.code || 'MC_ERR_PLUGIN_BOOT', res.error.message, { plugin: this.identity, ...res.error.details });
   }
@@ -115,57 +144,101 @@ export class WasmHost implements PluginHost {
     if (currentTrace()?.insideWasm === this.identity) {
       throw mcError('MC_ERR_WASM_REENTRANT', `${this.identity} would have to handle '${input.case === 'event' ? input.value.topic : input.value.route}' while its own call is still running`, { plugin: this.identity });
     }
-    if (this.#lostState) await this.#reboot();
-    return decodeInvokeResponse(this.identity, await this.#call('mc_invoke', encodeInvoke(handlerId, input)));
+    const out = await this.#turn(async () => {
+      // In its turn, not at entry: calls that queued behind the one that failed
+      // must find the instance booted again.
+      if (this.#repair) await this.#repairNow();
+      return this.#callNow('mc_invoke', encodeInvoke(handlerId, input));
+    });
+    return decodeInvokeResponse(this.identity, out);
   }
 
-  async #reboot(): Promise<void> {
-    this.#lostState = false;
+  /** Starts a fresh instance for a discarded one, then boots the module again. Runs inside a turn. */
+  async #repairNow(): Promise<void> {
+    const trapped = this.#repair === 'replace';
+    if (!this.#plugin) {
+      try {
+        this.#plugin = await this.#newPlugin(this.#module!);
+      } catch (err) {
+        throw mcError('MC_ERR_WASM_LOAD', `${this.identity} could not start a fresh instance after a trap (${(err as Error).message})`, { plugin: this.identity }, err);
+      }
+    }
     this.#o.beforeReboot();
+    this.#repair = undefined;
     try {
-      await this.boot();
-      this.#o.log.warn(`${this.identity} booted again: a timed-out call had ended its instance`, { plugin: this.identity });
+      await this.#boot();
     } catch (err) {
-      this.#lostState = true;
+      // Still unbooted (a trap or timeout in mc_on_boot asked for more): the next turn tries again.
+      this.#repair ??= 'boot';
       throw err;
     }
+    this.#o.log.warn(`${this.identity} booted again: ${trapped ? 'a trap' : 'a timed-out call'} had ended its instance`, { plugin: this.identity });
   }
 
-  #call(name: string, input: Uint8Array): Promise<Uint8Array> {
-    const plugin = this.#plugin;
-    if (!plugin) return Promise.reject(mcError('MC_ERR_WASM_LOAD', `${this.identity} is not loaded, so ${name} was not called`, { plugin: this.identity }));
-    const { insideWasm: _, ...trace } = currentTrace() ?? newTrace();
-    const hostContext: HostContext = { trace };
-    const run = async () => {
-      try {
-        const out = await plugin.call(name, input, hostContext);
-        const bytes = out?.bytes() ?? new Uint8Array();
-        // Extism (2.0.0-rc13) keeps a worker instance's memory blocks from call to
-        // call and ships all of them across threads on every host call, so each
-        // tool call gets slower than the last. Dropping them after each call keeps
-        // a call's cost flat.
-        await plugin.reset();
-        return bytes;
-      } catch (err) {
-        const text = (err as Error).message ?? String(err);
-        if (/timeout|timed out/i.test(text)) {
-          this.#lostState = true;
-          throw mcError('MC_ERR_WASM_TIMEOUT', `${this.identity} ${name} ran past ${this.#o.manifest.limits.timeoutMs} ms (limits.timeoutMs)`, { plugin: this.identity }, err);
-        }
-        throw mcError('MC_ERR_WASM_TRAP', `${this.identity} ${name} trapped: ${text}`, { plugin: this.identity }, err);
-      }
-    };
-    const result = this.#queue.then(run, run);
+  /** Runs `step` when every earlier call into the instance has finished. */
+  #turn<T>(step: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(step, step);
     this.#queue = result.catch(() => undefined);
     return result;
   }
 
-  async shutdown(): Promise<void> {
+  async #callNow(name: string, input: Uint8Array): Promise<Uint8Array> {
     const plugin = this.#plugin;
-    if (!plugin) return;
-    if (await plugin.functionExists('mc_on_shutdown').catch(() => false)) {
-      await this.#call('mc_on_shutdown', toBinary(OnShutdownRequestSchema, create(OnShutdownRequestSchema))).catch((err) => this.#o.log.warn(`${this.identity} mc_on_shutdown failed: ${(err as Error).message}`));
+    if (!plugin) throw mcError('MC_ERR_WASM_LOAD', `${this.identity} is not loaded, so ${name} was not called`, { plugin: this.identity });
+    const { insideWasm: _, ...trace } = currentTrace() ?? newTrace();
+    const hostContext: HostContext = { trace };
+    try {
+      const out = await plugin.call(name, input, hostContext);
+      const bytes = out?.bytes() ?? new Uint8Array();
+      // Extism (2.0.0-rc13) keeps a worker instance's memory blocks from call to
+      // call and ships all of them across threads on every host call, so each
+      // tool call gets slower than the last. Dropping them after each call keeps
+      // a call's cost flat.
+      await plugin.reset();
+      return bytes;
+    } catch (err) {
+      const failure = this.#failed(name, err);
+      // Free what a trapped instance holds now, not at the module's next call.
+      if (this.#repair === 'replace') await this.#discard();
+      throw failure;
     }
-    await plugin.close().catch(() => undefined);
+  }
+
+  async #discard(): Promise<void> {
+    const old = this.#plugin;
+    this.#plugin = undefined;
+    await old?.close().catch((err) => this.#o.log.warn(`${this.identity} could not close its trapped instance: ${(err as Error).message}`, { plugin: this.identity }));
+  }
+
+  #failed(name: string, err: unknown): McError {
+    const text = (err as Error).message ?? String(err);
+    const limits = this.#o.manifest.limits;
+    if (/timeout|timed out/i.test(text)) {
+      this.#repair = 'boot';
+      return mcError('MC_ERR_WASM_TIMEOUT', `${this.identity} ${name} ran past ${limits.timeoutMs} ms (limits.timeoutMs)`, { plugin: this.identity }, err);
+    }
+    // The guest returned an error code of its own: the instance itself is fine.
+    if (text.startsWith('Plugin-originated error')) return mcError('MC_ERR_WASM_TRAP', `${this.identity} ${name} failed: ${text}`, { plugin: this.identity }, err);
+    this.#repair = 'replace';
+    const cap = `${limits.memoryMaxPages} pages (${mib(limits.memoryMaxPages)}, limits.memoryMaxPages in ${this.#o.manifestFile})`;
+    return mcError(
+      'MC_ERR_WASM_TRAP',
+      `${this.identity} ${name} trapped (${text}); its memory is capped at ${cap}, and a module that runs out of it traps like this. The instance was discarded: a fresh one serves the next call`,
+      { plugin: this.identity, memoryMaxPages: String(limits.memoryMaxPages) },
+      err,
+    );
+  }
+
+  async shutdown(): Promise<void> {
+    if (!this.#plugin) return;
+    await this.#turn(async () => {
+      // An instance awaiting repair is not booted (or is discarded): nothing to shut down.
+      const plugin = this.#plugin;
+      if (!plugin || this.#repair) return;
+      if (await plugin.functionExists('mc_on_shutdown').catch(() => false)) {
+        await this.#callNow('mc_on_shutdown', toBinary(OnShutdownRequestSchema, create(OnShutdownRequestSchema))).catch((err) => this.#o.log.warn(`${this.identity} mc_on_shutdown failed: ${(err as Error).message}`));
+      }
+    });
+    await this.#plugin?.close().catch(() => undefined);
   }
 }

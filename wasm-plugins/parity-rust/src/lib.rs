@@ -36,7 +36,9 @@ fn on_boot(_: OnBootRequest) -> Result<(), Error> {
     http::add_endpoint(Endpoint::new("POST", path("request/:to")), request)?;
     // Last, so every handler above keeps its id.
     http::add_endpoint(Endpoint::new("POST", path("unique")), unique)?;
-    http::add_endpoint(Endpoint::new("POST", path("spin/:millions")), spin)
+    http::add_endpoint(Endpoint::new("POST", path("spin/:millions")), spin)?;
+    http::add_endpoint(Endpoint::new("POST", path("hog/:mib")), hog)?;
+    http::add_endpoint(Endpoint::new("POST", path("hog-extism/:mib")), hog_extism)
 }
 
 /// Busy-loops for the given millions of iterations (at most 100 000), so a test
@@ -49,6 +51,45 @@ fn spin(req: HttpRequest) -> Result<HttpResponse, Error> {
     }
     Ok(http::response(ValueMap::from_iter([("spun", Value::from(x as i64))])))
 }
+
+/// Allocates (and writes to) 16 MiB chunks until it holds the given MiB (at most
+/// 4096), so a test can run a call into limits.memoryMaxPages. Under the cap the
+/// allocation fails and the module aborts: a trap for the kernel.
+fn hog(req: HttpRequest) -> Result<HttpResponse, Error> {
+    const CHUNK: usize = 16 << 20;
+    let mib: usize = req.params.get("mib").and_then(|m| m.parse().ok()).unwrap_or(0).min(4096);
+    let mut held: Vec<Vec<u8>> = Vec::new();
+    while held.len() * (CHUNK >> 20) < mib {
+        // Non-zero bytes: every page is written, so it counts in the host's RSS.
+        held.push(std::hint::black_box(vec![1u8; CHUNK]));
+    }
+    let total = held.iter().map(Vec::len).sum::<usize>() >> 20;
+    Ok(http::response(ValueMap::from_iter([("mib", Value::from(total as i64))])))
+}
+
+/// Like hog, but in Extism's blocks (outside the guest's memory): copies one 16 MiB
+/// chunk into a new block, never freed, until the blocks hold the given MiB (at
+/// most 4096). Under the cap Extism refuses a block and storing into it fails.
+fn hog_extism(req: HttpRequest) -> Result<HttpResponse, Error> {
+    let mib: usize = req.params.get("mib").and_then(|m| m.parse().ok()).unwrap_or(0).min(4096);
+    let chunk = vec![1u8; 16 << 20];
+    let mut held = 0;
+    while held < mib {
+        extism_block(&chunk);
+        held += 16;
+    }
+    Ok(http::response(ValueMap::from_iter([("mib", Value::from(held as i64))])))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn extism_block(bytes: &[u8]) {
+    // Not freed: the kernel drops Extism's blocks when the call ends.
+    std::hint::black_box(extism_pdk::Memory::from_bytes(bytes).expect("raw bytes need no encoding"));
+}
+
+/// Outside wasm there is no Extism: host tests count the chunks only.
+#[cfg(not(target_arch = "wasm32"))]
+fn extism_block(_: &[u8]) {}
 
 /// Writes one row of every value kind and answers with it as read back.
 fn values(_: HttpRequest) -> Result<HttpResponse, Error> {
@@ -275,6 +316,14 @@ mod tests {
         let insert: ExecuteRequest = last(&calls, "Execute");
         assert_eq!(insert.sql, "INSERT INTO parity_items (hosting, text) VALUES (?, ?)");
         assert_eq!(insert.params, [Value::from("rust"), Value::from("event:sidecar/parity-go")]);
+    }
+
+    #[test]
+    fn hog_holds_whole_16_mib_chunks_up_to_the_mib_asked() {
+        let calls = boot_with_kernel(Error::default());
+        let id = handler_id(&calls, "/parity/rust/hog/:mib");
+        let Some(Output::Http(res)) = http(id, &[("mib", "40")]).output else { panic!("no http output") };
+        assert_eq!(res.body, Some(ValueMap::from_iter([("mib", Value::from(48i64))]).into()));
     }
 
     #[test]
