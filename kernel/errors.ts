@@ -50,12 +50,13 @@ export const ERROR_CODES = [
   'MC_ERR_HTTP_TIMEOUT',
   'MC_ERR_PLUGIN_IDENTITY',
   'MC_ERR_PLUGIN_BUILD',
+  'MC_ERR_MESSAGE_TOO_LARGE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 // gRPC status codes used on the sidecar wire (docs/protocol.md, "Errors").
-const GRPC = { UNKNOWN: 2, INVALID_ARGUMENT: 3, NOT_FOUND: 5, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
+const GRPC = { UNKNOWN: 2, INVALID_ARGUMENT: 3, NOT_FOUND: 5, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
 interface ErrorEntry {
   /** HTTP status when this error answers a request. */
@@ -111,6 +112,7 @@ export const ERRORS: Record<ErrorCode, ErrorEntry> = {
   MC_ERR_HTTP_UNSUPPORTED_MEDIA: { http: 415, grpc: GRPC.INVALID_ARGUMENT, fix: 'Send the body as JSON with Content-Type: application/json (and UTF-8, the only charset JSON has).' },
   MC_ERR_HTTP_TIMEOUT: { http: 504, grpc: GRPC.UNKNOWN, fix: 'Make the handler answer sooner, or raise HTTP_HANDLER_TIMEOUT_MS (or the endpoint\'s timeoutMs).' },
   MC_ERR_PLUGIN_IDENTITY: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Rename the plugin file or its folder so each identity is one plugin\'s, and no domain folder is named sidecar, wasm or tool.' },
+  MC_ERR_MESSAGE_TOO_LARGE: { http: 500, grpc: GRPC.RESOURCE_EXHAUSTED, fix: 'Move less per call (page a query, pass ids rather than blobs), or raise MC_MESSAGE_LIMIT_BYTES.' },
   MC_ERR_TOOL_UNAVAILABLE: { http: 503, grpc: GRPC.UNAVAILABLE, fix: 'Look at the tool\'s status in the boot report (/system/status) for the reason.' },
 };
 

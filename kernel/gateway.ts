@@ -6,6 +6,7 @@ import { fromBinary, toBinary, type DescMethod } from '@bufbuild/protobuf';
 import { methodOf, serviceOf } from './contract.ts';
 import { mcError } from './errors.ts';
 import type { KernelLog } from './log.ts';
+import { withinLimit } from './message-limit.ts';
 import { fromPlain, toPlain } from './plain.ts';
 import type { ToolCaller, ToolSlot } from './tool-call.ts';
 
@@ -18,12 +19,15 @@ export class Gateway {
   #tools: ReadonlyMap<string, ToolSlot>;
   #toolCaller: ToolCaller;
   #log: () => Pick<KernelLog, 'warn'>;
+  /** MC_MESSAGE_LIMIT_BYTES: the most one message to or from a plugin outside the kernel may hold (message-limit.ts). */
+  readonly messageLimit: number;
 
   /** `log` is read at each use: the kernel's log becomes the logger tool's once that is set up. */
-  constructor(tools: ReadonlyMap<string, ToolSlot>, toolCaller: ToolCaller, log: () => Pick<KernelLog, 'warn'>) {
+  constructor(tools: ReadonlyMap<string, ToolSlot>, toolCaller: ToolCaller, o: { log: () => Pick<KernelLog, 'warn'>; messageLimit: number }) {
     this.#tools = tools;
     this.#toolCaller = toolCaller;
-    this.#log = log;
+    this.#log = o.log;
+    this.messageLimit = o.messageLimit;
   }
 
   /** Resolves a tool and method name, or throws the error the caller should get. */
@@ -47,6 +51,7 @@ export class Gateway {
   /** Decodes the request, calls the tool, encodes the response. */
   async call(caller: GatewayCaller, toolName: string, methodName: string, request: Uint8Array): Promise<Uint8Array> {
     const { tool, method } = this.resolve(caller, toolName, methodName);
+    withinLimit(request, this.messageLimit, `${caller.identity}'s ${toolName}.${method.name} request`, caller.identity);
     let message;
     try {
       message = fromBinary(method.input, request);
@@ -54,6 +59,7 @@ export class Gateway {
       throw mcError('MC_ERR_GATEWAY_BAD_MESSAGE', `${caller.identity} sent ${toolName}.${method.name} bytes that are not a ${method.input.typeName}`, { tool: toolName, method: method.name }, err);
     }
     const output = await this.#toolCaller.call(caller.identity, tool, method, toPlain(method.input, message as never));
-    return toBinary(method.output, fromPlain(method.output, output, `${toolName}.${method.name} result`));
+    const result = toBinary(method.output, fromPlain(method.output, output, `${toolName}.${method.name} result`));
+    return withinLimit(result, this.messageLimit, `the ${toolName}.${method.name} result for ${caller.identity}`, caller.identity);
   }
 }

@@ -20,6 +20,7 @@ import { discover } from './discovery.ts';
 import { readEnv } from './env.ts';
 import { markFromPlugin, mcError, toMcError } from './errors.ts';
 import { Gateway } from './gateway.ts';
+import { messageLimit } from './message-limit.ts';
 import { stderrLog, type KernelLog, type LogSource } from './log.ts';
 import { CallMetrics } from './metrics.ts';
 import { loadPlugin, type LoaderDeps } from './plugin-loader.ts';
@@ -68,7 +69,7 @@ export class Kernel {
   #slots = new Map<string, ToolSlot>();
   #hosts = new Map<string, PluginHost>();
   #toolCaller = new ToolCaller(this.metrics, this.registry);
-  readonly gateway = new Gateway(this.#slots, this.#toolCaller, () => this.#log);
+  readonly gateway: Gateway;
   #toolServer?: Promise<ToolServer>;
   #socketDir?: string;
   #stopped?: Promise<void>;
@@ -81,6 +82,7 @@ export class Kernel {
     this.#onlyTools = options.onlyTools;
     this.#stepMs = durationMs(this.env.MC_STEP_TIMEOUT_MS, 'MC_STEP_TIMEOUT_MS', 10_000);
     this.#shutdownMs = durationMs(this.env.MC_SHUTDOWN_TIMEOUT_MS, 'MC_SHUTDOWN_TIMEOUT_MS', 15_000);
+    this.gateway = new Gateway(this.#slots, this.#toolCaller, { log: () => this.#log, messageLimit: messageLimit(this.env) });
     this.#supervisor = new SidecarSupervisor({
       registry: this.registry,
       subscriptions: this.subscriptions,

@@ -16,6 +16,7 @@ import type { InvokeInput, InvokeOutput } from './contract.ts';
 import { McError, mcError } from './errors.ts';
 import { invokeOutput, invokeRequest } from './invoke-codec.ts';
 import type { KernelLog } from './log.ts';
+import { tooLarge } from './message-limit.ts';
 import type { SidecarManifest } from './manifest.ts';
 import type { PluginHost } from './plugin-host.ts';
 import { diagnoseCommand } from './sidecar-diagnosis.ts';
@@ -80,6 +81,7 @@ export class SidecarHost implements PluginHost {
       MICROCORE_KERNEL_CERT: this.#o.toolServer.certPem,
       MICROCORE_IDENTITY: this.identity,
       MICROCORE_SOCKET_DIR: this.#o.socketDir,
+      MICROCORE_MESSAGE_LIMIT: String(this.#o.toolServer.channelOptions['grpc.max_receive_message_length']),
     });
     if (unset.length) this.#o.log.warn(`${this.#o.manifestFile} passEnv names ${unset.join(', ')}, which the kernel's environment does not set; the sidecar starts without ${unset.length > 1 ? 'them' : 'it'}`, { plugin: this.identity });
     const child = spawn(command, m.args, { cwd: this.#o.dir, stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -103,7 +105,7 @@ export class SidecarHost implements PluginHost {
     this.#cert = cert;
     this.#o.toolServer.addCaller(cert, { identity: this.identity, needs: this.needs });
     this.#plugin?.close();
-    this.#plugin = new PluginClient(`unix://${address}`, this.#o.toolServer.channelTo(cert));
+    this.#plugin = new PluginClient(`unix://${address}`, this.#o.toolServer.channelTo(cert), this.#o.toolServer.channelOptions);
     await this.#checkHealth(address, cert);
     if (child.exitCode !== null || child.signalCode !== null) throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} exited right after its handshake; last stderr: ${this.#stderr.slice(-3).join(' | ') || 'none'}`, { plugin: this.identity });
     this.#running = true;
@@ -202,6 +204,8 @@ export class SidecarHost implements PluginHost {
       const code = (err as grpc.ServiceError).code;
       if (code === grpc.status.UNAVAILABLE) throw mcError('MC_ERR_SIDECAR_DOWN', `${this.identity} did not answer Plugin.${method}`, { plugin: this.identity }, err);
       if (code === grpc.status.DEADLINE_EXCEEDED) throw mcError('MC_ERR_HANDLER_FAILED', `${this.identity} did not finish Plugin.${method} within ${timeoutMs} ms`, { plugin: this.identity, timeoutMs: String(timeoutMs) }, err, 'Make the handler faster, or raise callTimeoutMs in sidecar.json.');
+      // Either way (our call, or its answer): grpc-js and grpc-go enforce MC_MESSAGE_LIMIT_BYTES.
+      if (code === grpc.status.RESOURCE_EXHAUSTED) throw tooLarge(`${this.identity} Plugin.${method} (${(err as grpc.ServiceError).details})`, this.identity, Number(this.#o.toolServer.channelOptions['grpc.max_receive_message_length']));
       throw mcError('MC_ERR_HANDLER_FAILED', `${this.identity} failed Plugin.${method}: ${(err as Error).message}`, { plugin: this.identity }, err);
     } finally {
       span?.close();

@@ -17,15 +17,19 @@ import { CallerCredentials, certKey, peerCertOf, pinnedChannel } from './sidecar
 import { newTrace, runInTrace, traceFromParent } from './trace.ts';
 
 export class ToolServer {
-  #server = new grpc.Server();
+  #server: grpc.Server;
   #callers = new Map<string, GatewayCaller>();
   // One key pair per kernel process, in memory only; sidecars see the certificate.
   #own: KeyAndCert = createSelfSignedCert('microcore-kernel');
   #credentials = new CallerCredentials(this.#own);
   readonly socketPath: string;
+  /** gRPC options for both ends of every sidecar connection: one message size limit, both ways. */
+  readonly channelOptions: grpc.ChannelOptions;
 
   constructor(socketPath: string, gateway: Gateway) {
     this.socketPath = socketPath;
+    this.channelOptions = { 'grpc.max_receive_message_length': gateway.messageLimit, 'grpc.max_send_message_length': gateway.messageLimit };
+    this.#server = new grpc.Server(this.channelOptions);
     for (const [toolName, service] of Object.entries(CONTRACT)) {
       const handlers: grpc.UntypedServiceImplementation = {};
       for (const method of service.methods) {

@@ -15,6 +15,7 @@ import { McError, mcError, toMcError } from './errors.ts';
 import type { Gateway } from './gateway.ts';
 import { decodeInvokeResponse, encodeInvoke } from './invoke-codec.ts';
 import type { KernelLog } from './log.ts';
+import { withinLimit } from './message-limit.ts';
 import type { WasmManifest } from './manifest.ts';
 import type { PluginHost } from './plugin-host.ts';
 import { currentTrace, newTrace, runInTrace, type TraceContext } from './trace.ts';
@@ -144,13 +145,14 @@ export class WasmHost implements PluginHost {
     if (currentTrace()?.insideWasm === this.identity) {
       throw mcError('MC_ERR_WASM_REENTRANT', `${this.identity} would have to handle '${input.case === 'event' ? input.value.topic : input.value.route}' while its own call is still running`, { plugin: this.identity });
     }
+    const limit = this.#o.gateway.messageLimit;
     const out = await this.#turn(async () => {
       // In its turn, not at entry: calls that queued behind the one that failed
       // must find the instance booted again.
       if (this.#repair) await this.#repairNow();
-      return this.#callNow('mc_invoke', encodeInvoke(handlerId, input));
+      return this.#callNow('mc_invoke', withinLimit(encodeInvoke(handlerId, input), limit, `the call of ${this.identity}'s handler ${handlerId}`, this.identity));
     });
-    return decodeInvokeResponse(this.identity, out);
+    return decodeInvokeResponse(this.identity, withinLimit(out, limit, `${this.identity}'s answer to handler ${handlerId}`, this.identity));
   }
 
   /** Starts a fresh instance for a discarded one, then boots the module again. Runs inside a turn. */

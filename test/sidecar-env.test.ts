@@ -50,7 +50,7 @@ describe('a sidecar environment', () => {
     const allowed = new Set(['PATH', 'HOME', 'LANG', 'TZ', 'MC_TEST_PASSED', 'MC_TEST_FROM_MANIFEST']);
     expect(Object.keys(env).filter((k) => !allowed.has(k) && !k.startsWith('MICROCORE_')).sort()).toEqual([]);
     expect(Object.keys(env).filter((k) => k.startsWith('MICROCORE_')).sort()).toEqual([
-      'MICROCORE_IDENTITY', 'MICROCORE_KERNEL_ADDRESS', 'MICROCORE_KERNEL_CERT', 'MICROCORE_PLUGIN_COOKIE', 'MICROCORE_PROTOCOL_VERSIONS', 'MICROCORE_SOCKET_DIR',
+      'MICROCORE_IDENTITY', 'MICROCORE_KERNEL_ADDRESS', 'MICROCORE_KERNEL_CERT', 'MICROCORE_MESSAGE_LIMIT', 'MICROCORE_PLUGIN_COOKIE', 'MICROCORE_PROTOCOL_VERSIONS', 'MICROCORE_SOCKET_DIR',
     ]);
   });
 });

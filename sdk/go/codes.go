@@ -98,4 +98,6 @@ const (
 	// in `microcore dev`) failed. The reason holds the compiler's last lines and
 	// says whether the previous build still serves. details: plugin.
 	CodePluginBuild = "MC_ERR_PLUGIN_BUILD"
+	// A message between the kernel and a plugin is larger than MC_MESSAGE_LIMIT_BYTES.
+	CodeMessageTooLarge = "MC_ERR_MESSAGE_TOO_LARGE"
 )

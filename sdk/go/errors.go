@@ -114,6 +114,13 @@ func fromGRPC(method string, err error) error {
 			return e
 		}
 	}
+	// grpc-go refused to send or receive past MICROCORE_MESSAGE_LIMIT: the same
+	// code the kernel gives when it is the one that refuses.
+	if st.Code() == codes.ResourceExhausted {
+		e := Errorf(CodeMessageTooLarge, "%s: %s (the kernel's MC_MESSAGE_LIMIT_BYTES bounds every message)", method, st.Message())
+		e.cause = err
+		return e.withDetails(map[string]string{"method": method})
+	}
 	e := Errorf(CodeInternal, "%s failed with gRPC status %s: %s", method, st.Code(), st.Message())
 	e.cause = err
 	return e.withDetails(map[string]string{"method": method, "grpcCode": st.Code().String()})
@@ -138,6 +145,7 @@ var grpcCodes = map[string]codes.Code{
 	"MC_ERR_HTTP_STREAM_CLOSED":      codes.NotFound,
 	"MC_ERR_HTTP_TOO_LARGE":          codes.InvalidArgument,
 	"MC_ERR_HTTP_UNAUTHORIZED":       codes.Unauthenticated,
+	"MC_ERR_MESSAGE_TOO_LARGE":       codes.ResourceExhausted,
 	"MC_ERR_HTTP_UNSUPPORTED_MEDIA":  codes.InvalidArgument,
 	"MC_ERR_HTTP_VALIDATION":         codes.InvalidArgument,
 	"MC_ERR_INVALID_ARGUMENT":        codes.InvalidArgument,

@@ -135,7 +135,7 @@ func TestGRPCCodesMatchTheKernel(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := map[string]codes.Code{"UNKNOWN": codes.Unknown, "INVALID_ARGUMENT": codes.InvalidArgument, "NOT_FOUND": codes.NotFound,
-		"PERMISSION_DENIED": codes.PermissionDenied, "UNIMPLEMENTED": codes.Unimplemented, "UNAVAILABLE": codes.Unavailable, "UNAUTHENTICATED": codes.Unauthenticated}
+		"PERMISSION_DENIED": codes.PermissionDenied, "RESOURCE_EXHAUSTED": codes.ResourceExhausted, "UNIMPLEMENTED": codes.Unimplemented, "UNAVAILABLE": codes.Unavailable, "UNAUTHENTICATED": codes.Unauthenticated}
 	rows := 0
 	for _, line := range strings.Split(string(doc), "\n") {
 		if !strings.HasPrefix(line, "| `MC_ERR_") {

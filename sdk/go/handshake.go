@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -20,8 +21,12 @@ const (
 	envKernelCert = "MICROCORE_KERNEL_CERT"
 	envIdentity   = "MICROCORE_IDENTITY"
 	envSocketDir  = "MICROCORE_SOCKET_DIR"
-	cookieValue   = "microcore-sidecar-v1"
-	coreProtocol  = 1
+	// The most bytes one message between kernel and sidecar may hold, both ways
+	// (the kernel's MC_MESSAGE_LIMIT_BYTES); absent: defaultMessageLimit.
+	envMessageLimit     = "MICROCORE_MESSAGE_LIMIT"
+	defaultMessageLimit = 8 << 20
+	cookieValue         = "microcore-sidecar-v1"
+	coreProtocol        = 1
 	// Version 1 carried a bearer token in the environment, which any process of
 	// the same user could read; version 2 is mutual TLS (tls.go).
 	appProtocol   = "2"
@@ -39,6 +44,8 @@ type sidecarEnv struct {
 	Identity   string
 	SocketDir  string
 	Version    string
+	// MessageLimit bounds every message sent or received, as the kernel does.
+	MessageLimit int
 }
 
 // notStartedByKernel is the one sentence a sidecar run by hand prints.
@@ -75,6 +82,14 @@ func readEnv(getenv func(string) string) (sidecarEnv, error) {
 		return sidecarEnv{}, err
 	}
 	e.KernelCert = cert
+	e.MessageLimit = defaultMessageLimit
+	if raw := getenv(envMessageLimit); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n <= 0 {
+			return sidecarEnv{}, Errorf(CodeSidecarHandshake, "%s is %q, not a number of bytes; the kernel sets it from MC_MESSAGE_LIMIT_BYTES", envMessageLimit, raw)
+		}
+		e.MessageLimit = n
+	}
 	return e, nil
 }
 

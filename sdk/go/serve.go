@@ -45,12 +45,16 @@ func Serve(p Plugin) {
 // run is Serve without the process around it: tests call it with an explicit
 // environment and stdout. It returns nil once ctx ends and calls have drained.
 func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error {
+	if env.MessageLimit == 0 {
+		env.MessageLimit = defaultMessageLimit
+	}
 	own, err := newCert(env.Identity)
 	if err != nil {
 		return Errorf(CodeSidecarHandshake, "cannot make the sidecar's key pair and certificate: %v", err)
 	}
 	conn, err := grpc.NewClient(env.KernelAddress,
 		grpc.WithTransportCredentials(credentials.NewTLS(clientTLS(own, env.KernelCert))),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(env.MessageLimit), grpc.MaxCallSendMsgSize(env.MessageLimit)),
 		grpc.WithUnaryInterceptor(kernelCall))
 	if err != nil {
 		return Errorf(CodeSidecarHandshake, "%s %q is not a gRPC target (want unix:///abs/path/kernel.sock): %v",
@@ -71,6 +75,7 @@ func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error 
 
 	handlers := newHandlerTable()
 	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(serverTLS(own, env.KernelCert))),
+		grpc.MaxRecvMsgSize(env.MessageLimit), grpc.MaxSendMsgSize(env.MessageLimit),
 		grpc.UnaryInterceptor(keepTraceparent))
 	microcorev1.RegisterPluginServer(srv, &pluginServer{
 		plugin: p, kernel: newKernel(conn, env.Identity, handlers), handlers: handlers,

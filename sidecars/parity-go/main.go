@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	microcore "microcore.dev/sdk/go"
@@ -68,7 +69,26 @@ func (p *parity) OnBoot(ctx context.Context, k *microcore.Kernel) error {
 		return err
 	}
 	// Last, so every handler above keeps its id.
-	return k.Http.AddEndpoint(ctx, microcore.Endpoint{Method: "POST", Path: base + "/unique", Summary: "Inserts this hosting's row twice; passes on the unique violation."}, p.unique)
+	if err := k.Http.AddEndpoint(ctx, microcore.Endpoint{Method: "POST", Path: base + "/unique", Summary: "Inserts this hosting's row twice; passes on the unique violation."}, p.unique); err != nil {
+		return err
+	}
+	return k.Http.AddEndpoint(ctx, microcore.Endpoint{Method: "GET", Path: base + "/blob/:kib", Summary: "Reads a zero-filled blob of :kib KiB; ?echo=2 answers with it twice."}, p.blob)
+}
+
+// blob reads a zero-filled blob of :kib KiB through the db tool (the tool's
+// result crosses into the sidecar); ?echo=2 answers with it twice (an answer
+// twice the size crosses back). For MC_MESSAGE_LIMIT_BYTES, the same in every hosting.
+func (p *parity) blob(ctx context.Context, req *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
+	kib, _ := strconv.Atoi(req.GetParams()["kib"])
+	one, err := p.k.Db.QueryOne(ctx, "SELECT zeroblob(? * 1024) AS b", kib)
+	if err != nil {
+		return nil, err
+	}
+	b := one.GetRow().GetFields()["b"]
+	if req.GetQuery()["echo"] == "2" {
+		return microcore.Respond(0, map[string]any{"b": b, "c": b})
+	}
+	return microcore.Respond(0, map[string]any{"bytes": len(b.GetBytesValue())})
 }
 
 // values answers with the row exactly as the db tool returned it, so any change

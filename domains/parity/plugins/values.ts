@@ -29,6 +29,13 @@ export class ParityValuesPlugin {
     await this.#http.addEndpoint({ method: 'GET', path: `${base}/count`, handler: () => this.count() });
     await this.#http.addEndpoint({ method: 'POST', path: `${base}/execute`, handler: () => this.execute() });
     await this.#http.addEndpoint({ method: 'POST', path: `${base}/unique`, handler: () => this.unique() });
+    await this.#http.addEndpoint({ method: 'GET', path: `${base}/blob/:kib`, handler: (req) => this.blob(Number(req.params.kib), req.query.echo === '2') });
+  }
+
+  /** A zero-filled blob of `kib` KiB through the db tool; for the message size limit in the other hostings. */
+  async blob(kib: number, twice: boolean) {
+    const { row } = await this.#db.queryOne({ sql: 'SELECT zeroblob(? * 1024) AS b', params: [kib] });
+    return twice ? { b: row!.b!, c: row!.b! } : { bytes: (row!.b as Uint8Array).length };
   }
 
   async values() {

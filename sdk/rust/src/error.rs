@@ -106,6 +106,7 @@ pub mod codes {
     pub const HTTP_TIMEOUT: &str = "MC_ERR_HTTP_TIMEOUT";
     pub const PLUGIN_IDENTITY: &str = "MC_ERR_PLUGIN_IDENTITY";
     pub const PLUGIN_BUILD: &str = "MC_ERR_PLUGIN_BUILD";
+    pub const MESSAGE_TOO_LARGE: &str = "MC_ERR_MESSAGE_TOO_LARGE";
 
     #[cfg(test)]
     pub(crate) const ALL: &[&str] = &[
@@ -154,6 +155,7 @@ pub mod codes {
         HTTP_TIMEOUT,
         PLUGIN_IDENTITY,
         PLUGIN_BUILD,
+        MESSAGE_TOO_LARGE,
     ];
 }
 

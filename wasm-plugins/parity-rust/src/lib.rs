@@ -38,7 +38,8 @@ fn on_boot(_: OnBootRequest) -> Result<(), Error> {
     http::add_endpoint(Endpoint::new("POST", path("unique")), unique)?;
     http::add_endpoint(Endpoint::new("POST", path("spin/:millions")), spin)?;
     http::add_endpoint(Endpoint::new("POST", path("hog/:mib")), hog)?;
-    http::add_endpoint(Endpoint::new("POST", path("hog-extism/:mib")), hog_extism)
+    http::add_endpoint(Endpoint::new("POST", path("hog-extism/:mib")), hog_extism)?;
+    http::add_endpoint(Endpoint::new("GET", path("blob/:kib")), blob)
 }
 
 /// Busy-loops for the given millions of iterations (at most 100 000), so a test
@@ -65,6 +66,20 @@ fn hog(req: HttpRequest) -> Result<HttpResponse, Error> {
     }
     let total = held.iter().map(Vec::len).sum::<usize>() >> 20;
     Ok(http::response(ValueMap::from_iter([("mib", Value::from(total as i64))])))
+}
+
+/// Reads a zero-filled blob of :kib KiB through the db tool (the tool's result
+/// crosses into the module); ?echo=2 answers with it twice (an answer twice the
+/// size crosses back). For MC_MESSAGE_LIMIT_BYTES, the same in every hosting.
+fn blob(req: HttpRequest) -> Result<HttpResponse, Error> {
+    let kib: i64 = req.params.get("kib").and_then(|k| k.parse().ok()).unwrap_or(0);
+    let one = db::query_one("SELECT zeroblob(? * 1024) AS b", [kib.into()])?;
+    let b = one.row.as_ref().and_then(|row| row.get("b")).cloned().unwrap_or_else(Value::null);
+    if req.query.get("echo").map(String::as_str) == Some("2") {
+        return Ok(http::response(ValueMap::from_iter([("b", b.clone()), ("c", b)])));
+    }
+    let bytes = b.as_bytes().map_or(-1, |v| v.len() as i64);
+    Ok(http::response(ValueMap::from_iter([("bytes", Value::from(bytes))])))
 }
 
 /// Like hog, but in Extism's blocks (outside the guest's memory): copies one 16 MiB

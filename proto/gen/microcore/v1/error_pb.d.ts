@@ -429,6 +429,15 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_PLUGIN_BUILD = 45;
    */
   PLUGIN_BUILD = 45,
+
+  /**
+   * A message between the kernel and a sidecar or wasm module (a handler call,
+   * its answer, a tool call or a tool's result) is larger than
+   * MC_MESSAGE_LIMIT_BYTES. details: limit, bytes (when known), plugin.
+   *
+   * @generated from enum value: ERROR_CODE_MESSAGE_TOO_LARGE = 46;
+   */
+  MESSAGE_TOO_LARGE = 46,
 }
 
 /**

@@ -137,6 +137,10 @@ const (
 	// in `microcore dev`) failed. The reason holds the compiler's last lines and
 	// says whether the previous build still serves. details: plugin.
 	ErrorCode_ERROR_CODE_PLUGIN_BUILD ErrorCode = 45
+	// A message between the kernel and a sidecar or wasm module (a handler call,
+	// its answer, a tool call or a tool's result) is larger than
+	// MC_MESSAGE_LIMIT_BYTES. details: limit, bytes (when known), plugin.
+	ErrorCode_ERROR_CODE_MESSAGE_TOO_LARGE ErrorCode = 46
 )
 
 // Enum value maps for ErrorCode.
@@ -188,6 +192,7 @@ var (
 		43: "ERROR_CODE_HTTP_TIMEOUT",
 		44: "ERROR_CODE_PLUGIN_IDENTITY",
 		45: "ERROR_CODE_PLUGIN_BUILD",
+		46: "ERROR_CODE_MESSAGE_TOO_LARGE",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":             0,
@@ -236,6 +241,7 @@ var (
 		"ERROR_CODE_HTTP_TIMEOUT":            43,
 		"ERROR_CODE_PLUGIN_IDENTITY":         44,
 		"ERROR_CODE_PLUGIN_BUILD":            45,
+		"ERROR_CODE_MESSAGE_TOO_LARGE":       46,
 	}
 )
 
@@ -414,7 +420,7 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\tRpcStatus\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12.\n" +
-	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\x8d\v\n" +
+	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xaf\v\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_CODE_PLUGIN_MISSING_TOOL\x10\x01\x12\x1a\n" +
@@ -462,7 +468,8 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"!ERROR_CODE_HTTP_UNSUPPORTED_MEDIA\x10*\x12\x1b\n" +
 	"\x17ERROR_CODE_HTTP_TIMEOUT\x10+\x12\x1e\n" +
 	"\x1aERROR_CODE_PLUGIN_IDENTITY\x10,\x12\x1b\n" +
-	"\x17ERROR_CODE_PLUGIN_BUILD\x10-B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\x17ERROR_CODE_PLUGIN_BUILD\x10-\x12 \n" +
+	"\x1cERROR_CODE_MESSAGE_TOO_LARGE\x10.B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_error_proto_rawDescOnce sync.Once
