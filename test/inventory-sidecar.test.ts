@@ -140,4 +140,16 @@ describe('inventory sidecar on a database the old layout made', () => {
     // A rejected order cannot be cancelled: nothing was reserved for it.
     expect((await call('POST', `/orders/${late.id}/cancel`)).status).toBe(409);
   });
+
+  it('a cancel that overtakes its order.created leaves nothing to reserve', async () => {
+    await call('PUT', '/inventory/sprocket', { stock: 10 });
+    const deliver = async (topic: string, id: string, payload: Record<string, unknown>) => {
+      const sub = kernel.subscriptions.forTopic(topic).find((s) => s.owner === SIDECAR)!;
+      await kernel.invoke(SIDECAR, sub.handlerId, { case: 'event', value: { id, topic, payload: payload as never, traceId: '3af7651916cd43dd8448eb211c80319c', parentId: '', source: 'orders/test', timeUnixMs: 0n, key: 'sprocket', attempt: 1 } });
+    };
+    await deliver('order.cancelled', 'cancel-first', { orderId: 900n, sku: 'sprocket', quantity: 4n });
+    await deliver('order.created', 'created-late', { orderId: 900n, sku: 'sprocket', quantity: 4n, email: 'x@y.z' });
+    expect((await call('GET', '/inventory/sprocket')).body).toEqual({ sku: 'sprocket', stock: 10, reserved: 0 });
+    expect(read('SELECT status FROM inventory_reservations WHERE order_id = 900')).toEqual([{ status: 'released' }]);
+  });
 });

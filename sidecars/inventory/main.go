@@ -58,9 +58,10 @@ func (inv *inventory) OnBoot(ctx context.Context, k *microcore.Kernel) error {
 		{"order.cancelled", inv.release},
 	}
 	for _, s := range subscriptions {
-		// A failed reservation is retried (the bus's default backoff) and then
-		// dead-lettered to _dlq.<topic>; the event-id key makes a retry safe.
-		if _, err := k.Bus.Subscribe(ctx, microcore.Subscription{Topic: s.topic, MaxRetries: 2}, s.handler); err != nil {
+		// A failed reservation (db busy, sidecar restarting) is retried by the bus
+		// (3 times, doubling delays), then dead-lettered to _dlq.<topic>; the
+		// event-id record makes a retry of work that did commit change nothing.
+		if _, err := k.Bus.Subscribe(ctx, microcore.Subscription{Topic: s.topic}, s.handler); err != nil {
 			return err
 		}
 	}
