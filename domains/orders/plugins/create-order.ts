@@ -1,6 +1,7 @@
 // POST /orders { sku, quantity, email }: asks inventory whether the stock
 // suffices (bus request 'inventory.check'), writes the order, and announces
-// 'order.created'; the reactions (email, supplier, stock) live in their own files.
+// 'order.created'; the reactions live in their own files (email, supplier here;
+// the stock reservation in sidecars/inventory, the Go sidecar).
 // Not enough stock answers 409 MC_ERR_CONFLICT.
 import { mcError, type Tools } from '../../../kernel/index.ts';
 
@@ -42,7 +43,7 @@ export class CreateOrderPlugin {
     const { available, stock } = check.payload as { available: boolean; stock: bigint };
     if (!available) throw mcError('MC_ERR_CONFLICT', `only ${stock} of '${order.sku}' in stock, ${order.quantity} ordered`, { sku: order.sku, stock: String(stock) });
     const { rows } = await this.#db.query({
-      sql: 'INSERT INTO orders (sku, quantity, email) VALUES (?, ?, ?) RETURNING id, sku, quantity, email, created_at',
+      sql: 'INSERT INTO orders (sku, quantity, email) VALUES (?, ?, ?) RETURNING id, sku, quantity, email, status, created_at',
       params: [order.sku, order.quantity, order.email],
     });
     const created = rows[0]!;
