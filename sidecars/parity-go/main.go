@@ -75,11 +75,18 @@ func (p *parity) OnBoot(ctx context.Context, k *microcore.Kernel) error {
 	return k.Http.AddEndpoint(ctx, microcore.Endpoint{Method: "GET", Path: base + "/blob/:kib", Summary: "Reads a zero-filled blob of :kib KiB; ?echo=2 answers with it twice."}, p.blob)
 }
 
+const maxBlobKiB = 65536
+
 // blob reads a zero-filled blob of :kib KiB through the db tool (the tool's
 // result crosses into the sidecar); ?echo=2 answers with it twice (an answer
 // twice the size crosses back). For MC_MESSAGE_LIMIT_BYTES, the same in every hosting.
 func (p *parity) blob(ctx context.Context, req *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
-	kib, _ := strconv.Atoi(req.GetParams()["kib"])
+	kib, err := strconv.Atoi(req.GetParams()["kib"])
+	if err != nil || kib < 0 || kib > maxBlobKiB {
+		e := microcore.Errorf(microcore.CodeInvalidArgument, "GET /parity/%s/blob/:kib takes a whole number of KiB from 0 to %d", p.hosting, maxBlobKiB)
+		e.Details = map[string]string{"field": "kib"}
+		return nil, e
+	}
 	one, err := p.k.Db.QueryOne(ctx, "SELECT zeroblob(? * 1024) AS b", kib)
 	if err != nil {
 		return nil, err

@@ -3,12 +3,13 @@
 // each hosting sends and gets back. The twins' /denied endpoint has no native
 // counterpart: a native plugin holds only the tools it destructured, and reading
 // any other from its tools object throws MC_ERR_CAP_DENIED (kernel tests).
-import type { Tools } from '../../../kernel/index.ts';
+import { mcError, type Tools } from '../../../kernel/index.ts';
 
 const HOSTING = 'ts';
 export const PARITY_TEXT = 'héllo wörld ✓ 日本語 🚀';
 export const PARITY_BIG = 9007199254740993n;
 export const PARITY_BYTES = new Uint8Array([0x00, 0xff, 0x10, 0x80]);
+const MAX_BLOB_KIB = 65_536;
 
 export class ParityValuesPlugin {
   #http: Tools['http'];
@@ -34,6 +35,7 @@ export class ParityValuesPlugin {
 
   /** A zero-filled blob of `kib` KiB through the db tool; for the message size limit in the other hostings. */
   async blob(kib: number, twice: boolean) {
+    if (!Number.isInteger(kib) || kib < 0 || kib > MAX_BLOB_KIB) throw mcError('MC_ERR_INVALID_ARGUMENT', `GET /parity/${HOSTING}/blob/:kib takes a whole number of KiB from 0 to ${MAX_BLOB_KIB}`, { field: 'kib' });
     const { row } = await this.#db.queryOne({ sql: 'SELECT zeroblob(? * 1024) AS b', params: [kib] });
     return twice ? { b: row!.b!, c: row!.b! } : { bytes: (row!.b as Uint8Array).length };
   }

@@ -72,7 +72,15 @@ fn hog(req: HttpRequest) -> Result<HttpResponse, Error> {
 /// crosses into the module); ?echo=2 answers with it twice (an answer twice the
 /// size crosses back). For MC_MESSAGE_LIMIT_BYTES, the same in every hosting.
 fn blob(req: HttpRequest) -> Result<HttpResponse, Error> {
-    let kib: i64 = req.params.get("kib").and_then(|k| k.parse().ok()).unwrap_or(0);
+    let kib: i64 = match req.params.get("kib").and_then(|k| k.parse().ok()) {
+        Some(kib) if (0..=65536).contains(&kib) => kib,
+        _ => {
+            return Err(Error::new(
+                codes::INVALID_ARGUMENT,
+                format!("GET /parity/{HOSTING}/blob/:kib takes a whole number of KiB from 0 to 65536"),
+            ))
+        }
+    };
     let one = db::query_one("SELECT zeroblob(? * 1024) AS b", [kib.into()])?;
     let b = one.row.as_ref().and_then(|row| row.get("b")).cloned().unwrap_or_else(Value::null);
     if req.query.get("echo").map(String::as_str) == Some("2") {
