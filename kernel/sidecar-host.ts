@@ -198,10 +198,15 @@ export class SidecarHost implements PluginHost {
     const trace = currentTrace();
     const span = trace && openSpan(trace);
     if (span) metadata.set('traceparent', span.traceparent);
+    const deadline = Date.now() + timeoutMs;
     try {
       return await unary<T>(this.#plugin, method, request, metadata, timeoutMs);
     } catch (err) {
-      const code = (err as grpc.ServiceError).code;
+      let code = (err as grpc.ServiceError).code;
+      // The sidecar's end sees the deadline too (sent rounded down in grpc-timeout)
+      // and may cancel first: its CANCELLED can come a little before our own
+      // DEADLINE_EXCEEDED would.
+      if (code === grpc.status.CANCELLED && Date.now() >= deadline - 100) code = grpc.status.DEADLINE_EXCEEDED;
       if (code === grpc.status.UNAVAILABLE) throw mcError('MC_ERR_SIDECAR_DOWN', `${this.identity} did not answer Plugin.${method}`, { plugin: this.identity }, err);
       if (code === grpc.status.DEADLINE_EXCEEDED) throw mcError('MC_ERR_HANDLER_FAILED', `${this.identity} did not finish Plugin.${method} within ${timeoutMs} ms`, { plugin: this.identity, timeoutMs: String(timeoutMs) }, err, 'Make the handler faster, or raise callTimeoutMs in sidecar.json.');
       // Either way (our call, or its answer): grpc-js and grpc-go enforce MC_MESSAGE_LIMIT_BYTES.
