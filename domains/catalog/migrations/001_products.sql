@@ -58,7 +58,7 @@ WITH RECURSIVE
       (1103515245 * x + 12345) % 2147483648,
       (1103515245 * ((1103515245 * x + 12345) % 2147483648) + 12345) % 2147483648
     FROM rng WHERE i <= 10000),
-  draws(i, noun, adjective, brand, suffix, price) AS (
+  draws(i, noun, adjective, brand, suffix, price) AS MATERIALIZED (
     SELECT i - 1, (x >> 16) % 60, (y >> 16) % 6, (z >> 16) % 20, (x >> 8) % 16, 199 + ((y >> 9) % 2000) * 50
     FROM rng WHERE i > 1)
 SELECT d.i, b.code || '-' || printf('%05d', d.i), a.word || ' ' || n.word || s.suffix, b.brand, c.category, d.price

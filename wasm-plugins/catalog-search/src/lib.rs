@@ -71,8 +71,9 @@ fn parse(req: &HttpRequest) -> Result<(&str, usize), Error> {
     }
     let limit = match req.query.get("limit") {
         None => DEFAULT_LIMIT,
-        Some(text) => match text.parse::<usize>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+        // Digits only: Rust's parse would also take "+5", which the TS twin refuses.
+        Some(text) => match text.bytes().all(|b| b.is_ascii_digit()).then(|| text.parse::<usize>()) {
+            Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
             _ => {
                 return Err(invalid(format!(
                     "query parameter limit must be a whole number from 1 to {MAX_LIMIT} (received '{text}')"
