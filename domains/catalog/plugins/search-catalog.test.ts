@@ -35,7 +35,8 @@ describe('catalog/search-catalog', () => {
   });
 
   it('refuses a missing, blank or too long q and a limit outside 1–100 with MC_ERR_HTTP_VALIDATION', async () => {
-    for (const query of [{}, { q: '  ' }, { q: 'x'.repeat(201) }, { q: 'a', limit: '0' }, { q: 'a', limit: '101' }, { q: 'a', limit: 'ten' }, { q: 'a', limit: '+5' }]) {
+    const queries: Record<string, string>[] = [{}, { q: '  ' }, { q: 'x'.repeat(201) }, { q: 'a', limit: '0' }, { q: 'a', limit: '101' }, { q: 'a', limit: 'ten' }, { q: 'a', limit: '+5' }];
+    for (const query of queries) {
       await expect(search(query), JSON.stringify(query)).rejects.toMatchObject({ code: 'MC_ERR_HTTP_VALIDATION', message: expect.stringContaining('/catalog/search-ts') });
     }
   });
