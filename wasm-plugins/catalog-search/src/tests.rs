@@ -142,7 +142,8 @@ fn bad_query_strings_are_refused_with_http_validation() {
         vec![("q", long.as_str())],
         vec![("q", "a"), ("limit", "0")],
         vec![("q", "a"), ("limit", "101")],
-        vec![("q", "a"), ("limit", "ten")], vec![("q", "a"), ("limit", "+5")],
+        vec![("q", "a"), ("limit", "ten")],
+        vec![("q", "a"), ("limit", "+5")],
     ] {
         let out = call(&id, &query);
         let Some(Output::Error(err)) = out.output else { panic!("{query:?} was accepted: {out:?}") };
