@@ -3,12 +3,13 @@
 // A missed target is reported, not failed: the exit code says only whether a
 // benchmark crashed.
 import { bench as bus } from './bus.ts';
+import { bench as fuzzySearch } from './fuzzy-search.ts';
 import { bench as httpGetUser } from './http-get-user.ts';
 import { bench as proxy } from './proxy.ts';
 import { bench as wasmModes } from './wasm-modes.ts';
 import { fmt, spread, table, type Bench, type Verdict } from './stats.ts';
 
-const ALL: Bench[] = [httpGetUser, bus, proxy, wasmModes];
+const ALL: Bench[] = [httpGetUser, bus, proxy, wasmModes, fuzzySearch];
 const filter = process.argv[2] ?? '';
 const selected = ALL.filter((b) => b.name.includes(filter));
 if (selected.length === 0) {
