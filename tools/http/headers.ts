@@ -1,4 +1,5 @@
-// Response headers every answer gets: the browser security basics always, CORS
+// Response headers every answer gets: its request id (fastify's genReqId, set in
+// tool.ts), the browser security basics always, CORS
 // only for the origins HTTP_CORS_ORIGINS names (none by default: the safe side).
 import type { FastifyInstance } from 'fastify';
 import { mcError } from '../../kernel/index.ts';
@@ -15,6 +16,8 @@ export function addResponseHeaders(app: FastifyInstance, env: Readonly<Record<st
   const allowedOrigin = (origin: string | undefined) => (origin && (origins.includes('*') ? '*' : origins.includes(origin) ? origin : undefined)) || undefined;
 
   app.addHook('onRequest', async (req, reply) => {
+    // Set before any parsing or routing, so errors raised before dispatch carry it too.
+    reply.header('x-request-id', req.id);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'no-referrer');

@@ -59,9 +59,6 @@ export default class FastifyHttp implements ToolMethods<'http'> {
         return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
       },
     });
-    app.addHook('onRequest', async (req, reply) => {
-      reply.header('x-request-id', req.id);
-    });
     // JSON is the one body endpoints read: any other type (text/plain included)
     // answers 415 rather than reaching a handler as a string or a silent null.
     app.removeAllContentTypeParsers();
