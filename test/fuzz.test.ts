@@ -6,13 +6,10 @@
 // deep nesting, odd content types). Nothing may answer 5xx, nothing may crash,
 // and /health answers afterwards. FUZZ_SEED replays a run; FUZZ_RUNS sizes it.
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Kernel, MAX_VALUE_DEPTH } from '../kernel/index.ts';
-import { REPO } from './project.ts';
+import { MAX_VALUE_DEPTH } from '../kernel/index.ts';
+import { bootExampleApp, type ExampleApp } from './project.ts';
 
 // Fixtures that answer 5xx on purpose, each with its reason (printed).
 const SKIPPED: Record<string, string> = {
@@ -49,26 +46,20 @@ interface Answer {
   requestId?: string;
 }
 
-let kernel: Kernel;
+let app: ExampleApp;
 let port: number;
-let dataDir: string;
 let operations: Operation[];
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'mc-fuzz-'));
-  kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(dataDir, 'fuzz.db'), AI_CONTEXT_PATH: 'off' } });
-  await kernel.boot();
-  port = (kernel.getTool('http') as { port: number }).port;
+  app = await bootExampleApp();
+  port = Number(new URL(app.url).port);
   const doc = JSON.parse((await send('GET', '/docs/json', {})).body) as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: JsonSchema }> } }>> };
   operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
     Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, schema: op.requestBody?.content['application/json']?.schema })),
   );
 });
 
-afterAll(async () => {
-  await kernel?.shutdown();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => app?.stop());
 
 function send(method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<Answer> {
   return new Promise((resolve, reject) => {

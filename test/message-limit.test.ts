@@ -3,30 +3,19 @@
 // both ways, tool results included, with one error. Before, a db result over
 // 4 MiB failed in the Go sidecar alone (grpc-go's default), RESOURCE_EXHAUSTED
 // with a hint to "fix the handler", while Rust and wasm carried 8 MiB.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Kernel } from '../kernel/index.ts';
-import { REPO } from './project.ts';
+import { bootExampleApp, type ExampleApp } from './project.ts';
 
 const CROSSING = ['go', 'rust', 'gowasm'] as const;
-let kernel: Kernel;
+let app: ExampleApp;
 let url: string;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'mc-limit-'));
-  kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(dataDir, 'limit.db'), HTTP_EXPOSE_ERRORS: 'true', AI_CONTEXT_PATH: 'off' } });
-  const report = await kernel.boot();
-  expect(report.filter((i) => i.status !== 'ready')).toEqual([]);
-  url = `http://127.0.0.1:${(kernel.getTool('http') as { port: number }).port}`;
+  app = await bootExampleApp({ HTTP_EXPOSE_ERRORS: 'true' });
+  url = app.url;
 });
 
-afterAll(async () => {
-  await kernel?.shutdown();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => app?.stop());
 
 async function blob(hosting: string, kib: number) {
   const res = await fetch(`${url}/parity/${hosting}/blob/${kib}`);

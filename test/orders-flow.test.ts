@@ -5,13 +5,10 @@
 // and the three reactions (two TS, one Go), each with its timing and the tool
 // calls it made. Then the stock: reserved by the order, released by a cancel,
 // and unchanged by a redelivered event.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kernel, type Plain } from '../kernel/index.ts';
+import type { Kernel, Plain } from '../kernel/index.ts';
 import type { Envelope } from '../proto/gen/microcore/v1/bus_pb.js';
-import { REPO } from './project.ts';
+import { bootExampleApp, type ExampleApp } from './project.ts';
 
 interface Node {
   id: string;
@@ -28,22 +25,16 @@ interface Node {
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const SIDECAR = 'sidecar/inventory';
+let app: ExampleApp;
 let kernel: Kernel;
 let url: string;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'mc-orders-'));
-  kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(dataDir, 'app.db'), AI_CONTEXT_PATH: 'off' } });
-  const report = await kernel.boot();
-  expect(report.filter((i) => i.status !== 'ready')).toEqual([]);
-  url = `http://127.0.0.1:${(kernel.getTool('http') as { port: number }).port}`;
+  app = await bootExampleApp();
+  ({ kernel, url } = app);
 });
 
-afterAll(async () => {
-  await kernel?.shutdown();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => app?.stop());
 
 const idle = () => (kernel.getTool('bus') as { idle(): Promise<void> }).idle();
 

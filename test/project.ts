@@ -43,6 +43,39 @@ export async function bootProject(files: Record<string, string | Uint8Array>, op
   };
 }
 
+export interface ExampleApp {
+  kernel: Kernel;
+  report: ReportItem[];
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The repository's own example app (its domains, sidecars and wasm modules, all
+ * built by scripts/setup.sh) booted by a real kernel on a throwaway database.
+ * Every item must come up ready; `env` adds to or overrides the settings.
+ */
+export async function bootExampleApp(env: Record<string, string> = {}): Promise<ExampleApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mc-app-'));
+  const kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(dataDir, 'app.db'), AI_CONTEXT_PATH: 'off', ...env } });
+  const report = await kernel.boot();
+  const notReady = report.filter((i) => i.status !== 'ready');
+  if (notReady.length) {
+    await kernel.shutdown();
+    throw new Error(`the example app did not boot whole (run bash scripts/setup.sh to build every sidecar and wasm module):\n${JSON.stringify(notReady, null, 2)}`);
+  }
+  const http = kernel.getTool('http') as { port: number };
+  return {
+    kernel,
+    report,
+    url: `http://127.0.0.1:${http.port}`,
+    stop: async () => {
+      await kernel.shutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 export function writeProject(files: Record<string, string | Uint8Array>, tools: readonly string[] = REAL_TOOLS): string {
   const root = mkdtempSync(join(tmpdir(), 'mc-test-'));
   // What the framework half of this repository provides, so a project laid out
