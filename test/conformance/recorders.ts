@@ -1,7 +1,7 @@
 // What the conformance runner reads side effects from, installed in its temp
 // project: a logger tool that keeps every line it is given (then logs it as
 // the real one does), and a native plugin that records every event delivered
-// on the cases' topics.
+// on the cases' topics and answers their requests.
 import PinoLogger from '../../tools/logger/tool.ts';
 import type { CallContext, Plain, Tools } from '../../kernel/index.ts';
 import type { LogRequest } from '../../proto/gen/microcore/v1/logger_pb.js';
@@ -37,5 +37,8 @@ export class EventRecorderPlugin {
     for (const h of RECORDED_HOSTINGS) {
       await this.#bus.subscribe({ topic: `conf.events.${h}`, handler: (event) => void recorded.push(event as unknown as Record<string, unknown>) });
     }
+    // What the cases' Bus.Request calls reach: an answer echoing the payload, and one too slow for a short timeout.
+    await this.#bus.subscribe({ topic: 'conf.echo', handler: (event) => event.payload });
+    await this.#bus.subscribe({ topic: 'conf.slow', handler: async (event) => (await new Promise((r) => setTimeout(r, 300)), event.payload) });
   }
 }

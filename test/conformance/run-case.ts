@@ -22,15 +22,25 @@ export interface Target {
 
 type Outcome = { response: JsonValue } | { error: { code: string; message: string; details: Record<string, string> } };
 
-/** Sends one call to the hosting's probe: the request encoded by the contract, the answer decoded by it. */
-async function send(t: Target, h: Hosting, step: Pick<Step, 'tool' | 'method' | 'request'>, traceId: string): Promise<Outcome> {
+function methodFor(step: Pick<Step, 'tool' | 'method'>) {
   const method = methodOf(CONTRACT[step.tool as keyof typeof CONTRACT], step.method);
   if (!method) throw new Error(`no method ${step.tool}.${step.method} in the contract`);
-  const request = Buffer.from(toBinary(method.input, fromJson(method.input, step.request as JsonValue))).toString('base64');
+  return method;
+}
+
+/** A call as a probe takes it: the request message encoded by the contract, base64. */
+export function encodeCall(step: Pick<Step, 'tool' | 'method' | 'request'>): { tool: string; method: string; request: string } {
+  const method = methodFor(step);
+  return { tool: step.tool, method: method.name, request: Buffer.from(toBinary(method.input, fromJson(method.input, step.request as JsonValue))).toString('base64') };
+}
+
+/** Sends one call to the hosting's probe (or asks for the outcome of boot call `bootIndex`), the answer decoded by the contract. */
+async function send(t: Target, h: Hosting, step: Pick<Step, 'tool' | 'method' | 'request'>, traceId: string, bootIndex?: number): Promise<Outcome> {
+  const method = methodFor(step);
   const res = await fetch(`${t.url}/conformance/${h.name}/run`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
-    body: JSON.stringify({ tool: step.tool, method: method.name, request }),
+    body: JSON.stringify(bootIndex === undefined ? encodeCall(step) : { tool: '_boot', method: String(bootIndex) }),
   });
   const text = await res.text();
   if (res.status !== 200) return { error: { code: `HTTP ${res.status}`, message: text, details: {} } };
@@ -53,7 +63,7 @@ function compareOutcome(step: Omit<Step, 'tool' | 'method' | 'request'>, got: Ou
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runCase(t: Target, h: Hosting, tool: string, methodName: string, c: Case): Promise<string[]> {
+export async function runCase(t: Target, h: Hosting, tool: string, methodName: string, c: Case, bootIndex?: number): Promise<string[]> {
   const traceId = randomBytes(16).toString('hex');
   const diffs: string[] = [];
   for (const [i, s] of (c.setup ?? []).entries()) {
@@ -63,9 +73,9 @@ export async function runCase(t: Target, h: Hosting, tool: string, methodName: s
   }
   if (c.waitMs) await sleep(c.waitMs);
   const logsBefore = (t.kernel.getTool('logger') as RecordingLogger).lines.length;
-  diffs.push(...compareOutcome(c, await send(t, h, { tool, method: methodName, request: c.request }, traceId), 'call'));
+  diffs.push(...compareOutcome(c, await send(t, h, { tool, method: methodName, request: c.request }, traceId, bootIndex), 'call'));
 
-  if (!c.noToolCall) {
+  if (!c.noToolCall && !c.atBoot) {
     const carried = t.kernel.metrics.recent().some((r) => r.caller === h.identity && r.tool === tool && r.method.toLowerCase() === methodName.toLowerCase() && r.traceId === traceId);
     if (!carried) diffs.push(`trace: no ${tool}.${methodName} call from ${h.identity} carried the case's trace id ${traceId}`);
   }
@@ -107,7 +117,7 @@ async function checkHttp(t: Target, want: NonNullable<Case['http']>): Promise<st
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), 3000);
   try {
-    const res = await fetch(t.url + want.path, { method: want.method, headers: { 'content-type': 'application/json', ...want.headers }, body: want.body === undefined ? undefined : JSON.stringify(want.body), signal: abort.signal });
+    const res = await fetch(t.url + want.path, { method: want.method, headers: { 'content-type': 'application/json', ...want.headers }, body: want.bodyText ?? (want.body === undefined ? undefined : JSON.stringify(want.body)), signal: abort.signal });
     const out = differences(want.status, res.status, 'http.status');
     if (want.contains) {
       // A stream never ends by itself: read until every expected piece arrived.

@@ -5,12 +5,19 @@
 // request is the proto request message, binary, base64: each probe decodes it
 // with its own generated types, so what is compared is what the SDK sent and
 // got, not a JSON codec. methods.go holds the switch over tool methods.
+//
+// Calls that only work in OnBoot (Http.AddEndpoint and its kin: routes are
+// fixed once the server listens) come as config CONF_BOOT_<hosting>, a JSON
+// list of { tool, method, request }; the probe makes them in OnBoot and
+// answers their outcomes to { tool: "_boot", method: "<index>" }.
 package main
 
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"strconv"
 
 	"google.golang.org/protobuf/proto"
 	microcore "microcore.dev/sdk/go"
@@ -20,6 +27,13 @@ import (
 type probe struct {
 	k       *microcore.Kernel
 	hosting string
+	boot    []map[string]any
+}
+
+type call struct {
+	Tool    string `json:"tool"`
+	Method  string `json:"method"`
+	Request string `json:"request"`
 }
 
 func main() {
@@ -32,35 +46,60 @@ func (p *probe) OnBoot(ctx context.Context, k *microcore.Kernel) error {
 	if p.hosting == "" {
 		p.hosting = "go"
 	}
-	return k.Http.AddEndpoint(ctx, microcore.Endpoint{Method: "POST", Path: "/conformance/" + p.hosting + "/run", Summary: "Runs one conformance case through the Go SDK."}, p.run)
+	if err := k.Http.AddEndpoint(ctx, microcore.Endpoint{Method: "POST", Path: "/conformance/" + p.hosting + "/run", Summary: "Runs one conformance case through the Go SDK."}, p.run); err != nil {
+		return err
+	}
+	cfg, err := k.Config.Get(ctx, "CONF_BOOT_"+p.hosting)
+	if err != nil || !cfg.Found {
+		return err
+	}
+	var calls []call
+	if err := json.Unmarshal([]byte(cfg.Value), &calls); err != nil {
+		return microcore.Errorf(microcore.CodeInvalidArgument, "conformance probe: CONF_BOOT_%s is not a JSON list of calls: %v", p.hosting, err)
+	}
+	for _, c := range calls {
+		p.boot = append(p.boot, p.outcome(ctx, c))
+	}
+	return nil
 }
 
 func (p *probe) run(ctx context.Context, req *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
 	body := microcore.Row(req.GetBody().GetMapValue())
-	tool, _ := body["tool"].(string)
-	method, _ := body["method"].(string)
-	encoded, _ := body["request"].(string)
-	raw, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, microcore.Errorf(microcore.CodeInvalidArgument, "conformance probe: request is not base64: %v", err)
-	}
-	resp, err := p.call(ctx, tool, method, raw)
-	if err != nil {
-		code := microcore.CodeOf(err)
-		details := map[string]any{}
-		message := err.Error()
-		var e *microcore.Error
-		if errors.As(err, &e) {
-			message = e.Message
-			for k, v := range e.Details {
-				details[k] = v
-			}
+	c := call{}
+	c.Tool, _ = body["tool"].(string)
+	c.Method, _ = body["method"].(string)
+	c.Request, _ = body["request"].(string)
+	if c.Tool == "_boot" {
+		i, err := strconv.Atoi(c.Method)
+		if err != nil || i < 0 || i >= len(p.boot) {
+			return nil, microcore.Errorf(microcore.CodeInvalidArgument, "conformance probe (%s): no boot call %q (made %d)", p.hosting, c.Method, len(p.boot))
 		}
-		return microcore.Respond(200, map[string]any{"error": map[string]any{"code": code, "message": message, "details": details}})
+		return microcore.Respond(200, p.boot[i])
 	}
-	out, err := proto.Marshal(resp)
-	if err != nil {
-		return nil, err
+	return microcore.Respond(200, p.outcome(ctx, c))
+}
+
+// outcome makes one call and answers { response } or { error }, as every probe does.
+func (p *probe) outcome(ctx context.Context, c call) map[string]any {
+	raw, err := base64.StdEncoding.DecodeString(c.Request)
+	var resp proto.Message
+	if err == nil {
+		resp, err = p.call(ctx, c.Tool, c.Method, raw)
 	}
-	return microcore.Respond(200, map[string]any{"response": base64.StdEncoding.EncodeToString(out)})
+	if err == nil {
+		var out []byte
+		if out, err = proto.Marshal(resp); err == nil {
+			return map[string]any{"response": base64.StdEncoding.EncodeToString(out)}
+		}
+	}
+	details := map[string]any{}
+	message := err.Error()
+	var e *microcore.Error
+	if errors.As(err, &e) {
+		message = e.Message
+		for k, v := range e.Details {
+			details[k] = v
+		}
+	}
+	return map[string]any{"error": map[string]any{"code": microcore.CodeOf(err), "message": message, "details": details}}
 }

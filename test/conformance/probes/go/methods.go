@@ -11,9 +11,9 @@ import (
 
 // call decodes raw as tool.method's request and makes the call through the
 // SDK's public wrappers, the way a plugin author would. Methods that take a
-// handler get the probe's fixed ones: an endpoint and a subscription echo what
-// they receive, a stream sends one event on connect, a validator accepts the
-// x-user header.
+// handler get the probe's fixed ones: an endpoint echoes body, auth and params;
+// a subscription stores the payload in state under seen.<topic> and answers
+// it; a stream sends one event on connect; a validator accepts the x-user header.
 func (p *probe) call(ctx context.Context, tool, method string, raw []byte) (proto.Message, error) {
 	k := p.k
 	switch tool + "." + method {
@@ -72,7 +72,11 @@ func (p *probe) call(ctx context.Context, tool, method string, raw []byte) (prot
 		if err := proto.Unmarshal(raw, r); err != nil {
 			return nil, err
 		}
-		id, err := k.Bus.Subscribe(ctx, microcore.Subscription{Topic: r.Topic, Group: r.Group, Broadcast: r.Broadcast, MaxRetries: r.MaxRetries}, func(_ context.Context, e *microcorev1.Envelope) (any, error) {
+		id, err := k.Bus.Subscribe(ctx, microcore.Subscription{Topic: r.Topic, Group: r.Group, Broadcast: r.Broadcast, MaxRetries: r.MaxRetries}, func(ctx context.Context, e *microcorev1.Envelope) (any, error) {
+			// Kept where a case can read it back: a wasm module cannot answer its own Bus.Request.
+			if err := k.State.Set(ctx, "seen."+e.GetTopic(), orNil(e.GetPayload()), 0); err != nil {
+				return nil, err
+			}
 			return e.GetPayload(), nil
 		})
 		if err != nil {
