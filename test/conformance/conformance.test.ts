@@ -33,7 +33,8 @@ function bootCalls(): { env: Record<string, string>; index: Map<object, number> 
         calls.push(encodeCall({ tool: f.tool, method: f.method, request: forHosting(c, h.name).request }));
       }
     }
-    env[`CONF_BOOT_${h.name}`] = JSON.stringify(calls);
+    // One "tool method base64" a line: trivial to read in every language, no JSON library needed.
+    env[`CONF_BOOT_${h.name}`] = calls.map((c) => `${c.tool} ${c.method} ${c.request}`).join('\n');
   }
   return { env, index };
 }

@@ -7,17 +7,17 @@
 // got, not a JSON codec. methods.go holds the switch over tool methods.
 //
 // Calls that only work in OnBoot (Http.AddEndpoint and its kin: routes are
-// fixed once the server listens) come as config CONF_BOOT_<hosting>, a JSON
-// list of { tool, method, request }; the probe makes them in OnBoot and
+// fixed once the server listens) come as config CONF_BOOT_<hosting>, one
+// "tool method base64" a line; the probe makes them in OnBoot and
 // answers their outcomes to { tool: "_boot", method: "<index>" }.
 package main
 
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 	microcore "microcore.dev/sdk/go"
@@ -30,11 +30,7 @@ type probe struct {
 	boot    []map[string]any
 }
 
-type call struct {
-	Tool    string `json:"tool"`
-	Method  string `json:"method"`
-	Request string `json:"request"`
-}
+type call struct{ Tool, Method, Request string }
 
 func main() {
 	microcore.Serve(&probe{})
@@ -53,12 +49,12 @@ func (p *probe) OnBoot(ctx context.Context, k *microcore.Kernel) error {
 	if err != nil || !cfg.Found {
 		return err
 	}
-	var calls []call
-	if err := json.Unmarshal([]byte(cfg.Value), &calls); err != nil {
-		return microcore.Errorf(microcore.CodeInvalidArgument, "conformance probe: CONF_BOOT_%s is not a JSON list of calls: %v", p.hosting, err)
-	}
-	for _, c := range calls {
-		p.boot = append(p.boot, p.outcome(ctx, c))
+	for _, line := range strings.Split(cfg.Value, "\n") {
+		parts := strings.Split(line, " ")
+		if len(parts) != 3 {
+			continue
+		}
+		p.boot = append(p.boot, p.outcome(ctx, call{Tool: parts[0], Method: parts[1], Request: parts[2]}))
 	}
 	return nil
 }

@@ -4,7 +4,8 @@
 // request: base64 of the proto request }, answering { response: base64 } or
 // { error }. The proto round trip uses the kernel's own plain mapping, the one
 // every native call goes through. Calls that only work in onBoot (routes are
-// fixed once the server listens) come as config CONF_BOOT_<hosting>, made at
+// fixed once the server listens) come as config CONF_BOOT_<hosting>, one
+// "tool method base64" a line, made at
 // boot, their outcomes answered to { tool: '_boot', method: '<index>' }.
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { CONTRACT, McError, mcError, type Tools } from '../../../../kernel/index.ts';
@@ -30,7 +31,10 @@ export class ConformanceProbePlugin {
     await this.#tools.http.addEndpoint({ method: 'POST', path: `/conformance/${this.hosting}/run`, handler: (req) => this.run(req.body as Plainish) });
     const { found, value } = await this.#tools.config.get({ key: `CONF_BOOT_${this.hosting}` });
     if (!found) return;
-    for (const call of JSON.parse(value) as Plainish[]) this.#boot.push(await this.outcome(call));
+    for (const line of value.split('\n').filter(Boolean)) {
+      const [tool, method, request] = line.split(' ');
+      this.#boot.push(await this.outcome({ tool, method, request }));
+    }
   }
 
   async run(body: Plainish): Promise<unknown> {
