@@ -33,7 +33,7 @@ export interface Case extends Omit<Step, 'tool' | 'method'> {
   /** Lines the logger tool got from the probe during the case (LogRequest in protobuf JSON). */
   logs?: Record<string, unknown>[];
   /** A real HTTP request after the case, and its answer. */
-  http?: { method: string; path: string; headers?: Record<string, string>; body?: unknown; /** The body as exact text (int64 past 2^53). */ bodyText?: string; status: number; json?: unknown; contains?: string[] };
+  http?: { method: string; path: string; headers?: Record<string, string>; body?: unknown; /** The body as exact text (int64 past 2^53). */ bodyText?: string; /** A JSON string body of exactly this many bytes. */ bodySize?: number; status: number; json?: unknown; contains?: string[] };
   /** The probe makes no tool call (the SDK refuses first); otherwise the call must carry the case's trace id. */
   noToolCall?: boolean;
   /** Made in the probe's onBoot (routes are fixed once the server listens); no setup, no trace check. */

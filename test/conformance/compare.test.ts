@@ -24,3 +24,9 @@ it('checks only the keys an expectation names with missing()', () => {
   expect(missing({ statement: '1' }, { statement: '1', sql: 'x' })).toEqual([]);
   expect(missing({ statement: '1' }, { statement: '0' })).toEqual(['$.statement: expected "1", got "0"']);
 });
+
+it('matches $zeros:<n> against exactly n zero bytes in base64', () => {
+  expect(differences('$zeros:3', 'AAAA')).toEqual([]);
+  expect(differences('$zeros:3', 'AAAB')).toEqual(['$: expected 3 zero bytes, got 3 bytes']);
+  expect(differences('$zeros:4', 'AAAA')).toEqual(['$: expected 4 zero bytes, got 3 bytes']);
+});

@@ -2,13 +2,21 @@
 // expects. Both sides are in the protobuf JSON mapping, so int64 is compared
 // as its exact digits and bytes as base64. Objects compare by key set, never by
 // key order: map<string, Value> has no order in Go or prost (value.proto).
-// "$any" in an expectation matches any present value (ids, times).
+// "$any" in an expectation matches any present value (ids, times);
+// "$zeros:<n>" matches the base64 of n zero bytes (a 1 MiB blob in a case file
+// would be 1.4 MB of text).
 
 export const ANY = '$any';
+const ZEROS = /^\$zeros:(\d+)$/;
 
 /** The differences, one line each ("path: expected …, got …"); empty when equal. */
 export function differences(expected: unknown, actual: unknown, path = '$'): string[] {
   if (expected === ANY) return actual === undefined ? [`${path}: expected a value, got nothing`] : [];
+  const zeros = typeof expected === 'string' ? ZEROS.exec(expected) : null;
+  if (zeros) {
+    const bytes = typeof actual === 'string' ? Buffer.from(actual, 'base64') : undefined;
+    return bytes && bytes.length === Number(zeros[1]) && bytes.every((b) => b === 0) ? [] : [`${path}: expected ${zeros[1]} zero bytes, got ${bytes ? `${bytes.length} bytes` : show(actual)}`];
+  }
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual)) return [`${path}: expected a list, got ${show(actual)}`];
     if (actual.length !== expected.length) return [`${path}: expected ${expected.length} items, got ${actual.length}: ${show(actual)}`];

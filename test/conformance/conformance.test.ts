@@ -20,6 +20,8 @@ let root: string;
 let dataDir: string;
 
 const CASE_FILES = readCaseFiles();
+/** MC_MESSAGE_LIMIT_BYTES here: a 1 MiB blob fits, and cases/db.QueryOne.json goes one byte past it. */
+const MESSAGE_LIMIT = 2 * 1024 * 1024;
 
 /** Each hosting's calls made at boot (CONF_BOOT_<hosting>), in case file order; a case's index is the same in each. */
 function bootCalls(): { env: Record<string, string>; index: Map<object, number> } {
@@ -49,7 +51,7 @@ beforeAll(async () => {
   const dbPath = join(dataDir, 'conf.db');
   const kernel = new Kernel({
     root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, AI_CONTEXT_PATH: 'off', CONF_GREETING: 'héllo 🚀', CONF_EMPTY: '', ...BOOT.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, AI_CONTEXT_PATH: 'off', CONF_GREETING: 'héllo 🚀', CONF_EMPTY: '', MC_MESSAGE_LIMIT_BYTES: String(MESSAGE_LIMIT), HTTP_BODY_LIMIT: String(4 * MESSAGE_LIMIT), ...BOOT.env },
   });
   const report = await kernel.boot();
   const notReady = report.filter((i) => i.status !== 'ready');
