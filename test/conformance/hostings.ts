@@ -10,39 +10,51 @@ export interface Hosting {
   name: string;
   identity: string;
   kind: 'native' | 'sidecar' | 'wasm';
+  /** The built probe a sidecar or wasm hosting runs (see buildProbes). */
+  built?: string;
   /** Set when the hosting cannot run yet: the reason printed in the matrix. */
   skip?: string;
 }
 
+const PROBES = join(REPO, 'test/conformance/probes');
+const BUILT = {
+  go: join(PROBES, 'go/bin/conformance-probe'),
+  gowasm: join(PROBES, 'go/bin/conformance_probe.wasm'),
+  rust: join(PROBES, 'rust/bin/conformance_probe.wasm'),
+};
+
 export const HOSTINGS: Hosting[] = [
   { name: 'ts', identity: 'conformance/probe', kind: 'native' },
-  { name: 'go', identity: 'sidecar/conformance-go', kind: 'sidecar' },
-  { name: 'gowasm', identity: 'wasm/conformance-gowasm', kind: 'wasm' },
-  { name: 'rust', identity: 'wasm/conformance-rust', kind: 'wasm', skip: 'no Rust wasm probe yet (test/conformance/probes/rust)' },
+  { name: 'go', identity: 'sidecar/conformance-go', kind: 'sidecar', built: BUILT.go },
+  { name: 'gowasm', identity: 'wasm/conformance-gowasm', kind: 'wasm', built: BUILT.gowasm },
+  { name: 'rust', identity: 'wasm/conformance-rust', kind: 'wasm', built: BUILT.rust },
   { name: 'rust-sidecar', identity: 'sidecar/conformance-rust', kind: 'sidecar', skip: 'no Rust sidecar transport yet' },
 ];
 
 /** The probe that answers one case wrongly on purpose: its row must show ✗. */
 export const WRONG: Hosting = { name: 'wrong', identity: 'conformance/wrong', kind: 'native' };
 
-const PROBES = join(REPO, 'test/conformance/probes');
-const GO_PROBE = join(PROBES, 'go');
-const BUILT = { sidecar: join(GO_PROBE, 'bin/conformance-probe'), wasm: join(GO_PROBE, 'bin/conformance_probe.wasm') };
 const NEEDS = ['http', 'db', 'bus', 'logger', 'state', 'config'];
 
-/** Builds the Go probe (sidecar binary and wasm module); outputs are gitignored. */
+/**
+ * Builds the Go probe (sidecar binary, wasm module) and the Rust probe (wasm)
+ * into their bin/ folders (gitignored). Up to date, each is a second; the
+ * Rust probe's first build on the Debian route compiles std (~3 min).
+ */
 export function buildProbes(): void {
-  const run = (args: string[], env: Record<string, string> = {}) => {
+  const run = (dir: string, args: string[]) => {
     try {
-      execFileSync(args[0]!, args.slice(1), { cwd: GO_PROBE, env: { ...process.env, ...env }, stdio: 'pipe', timeout: 240_000 });
+      execFileSync(args[0]!, args.slice(1), { cwd: join(PROBES, dir), stdio: 'pipe', timeout: 600_000 });
     } catch (e) {
       const err = e as { code?: string; stderr?: Buffer };
-      if (err.code === 'ENOENT') throw new Error(`conformance: '${args[0]}' is not on PATH; the Go probe needs Go ≥ 1.24 (https://go.dev/dl), or run bash scripts/setup.sh`);
-      throw new Error(`conformance: building the Go probe failed (${args.join(' ')} in ${GO_PROBE}): ${err.stderr?.toString() ?? String(e)}`);
+      if (err.code === 'ENOENT') throw new Error(`conformance: '${args[0]}' is not on PATH; the probes need Go ≥ 1.24 (https://go.dev/dl) and bash; run bash scripts/setup.sh`);
+      throw new Error(`conformance: building the ${dir} probe failed (${args.join(' ')} in ${join(PROBES, dir)}): ${err.stderr?.toString().slice(-2000) ?? String(e)}`);
     }
   };
-  run(['go', 'build', '-o', BUILT.sidecar, '.']);
-  run(['bash', join(REPO, 'scripts/build-go-wasm.sh'), '.', BUILT.wasm]);
+  run('go', ['go', 'build', '-o', BUILT.go, '.']);
+  run('go', ['bash', join(REPO, 'scripts/build-go-wasm.sh'), '.', BUILT.gowasm]);
+  // build-rust-wasm.sh names a missing Rust toolchain or protoc itself.
+  run('rust', ['bash', join(REPO, 'scripts/build-rust-wasm.sh'), '.', BUILT.rust]);
 }
 
 /** The temp project's files for the hostings that run, and the links to the built probes. */
@@ -50,7 +62,7 @@ export function projectFiles(hostings: Hosting[]): { files: Record<string, strin
   const files: Record<string, string> = {
     'tools/logger/tool.ts': `export { RecordingLogger as default } from '${REPO}/test/conformance/recorders.ts';\n`,
     'domains/conformance/plugins/recorder.ts': `export { EventRecorderPlugin as default } from '${REPO}/test/conformance/recorders.ts';\n`,
-    'domains/conformance/migrations/001_conf_items.sql': 'CREATE TABLE conf_items (id INTEGER PRIMARY KEY, hosting TEXT NOT NULL, big INTEGER, blob BLOB, text TEXT);\n',
+    'domains/conformance/migrations/001_conf_items.sql': 'CREATE TABLE conf_items (id INTEGER PRIMARY KEY, hosting TEXT NOT NULL, big INTEGER, blob BLOB, text TEXT);\nCREATE TABLE conf_unique (hosting TEXT NOT NULL UNIQUE);\n',
     'domains/conformance/plugins/wrong.ts': `export { WrongProbePlugin as default } from '${PROBES}/ts/probe.ts';\n`,
   };
   const links: Record<string, string> = {};
@@ -58,12 +70,13 @@ export function projectFiles(hostings: Hosting[]): { files: Record<string, strin
     const folder = h.identity.split('/')[1]!;
     if (h.kind === 'native') files[`domains/conformance/plugins/${folder}.ts`] = `export { ConformanceProbePlugin as default } from '${PROBES}/ts/probe.ts';\n`;
     if (h.kind === 'sidecar') {
-      files[`sidecars/${folder}/sidecar.json`] = JSON.stringify({ name: folder, description: 'Conformance probe (Go SDK).', command: 'bin/probe', needs: NEEDS, startTimeoutMs: 20_000 });
-      links[`sidecars/${folder}/bin/probe`] = BUILT.sidecar;
+      files[`sidecars/${folder}/sidecar.json`] = JSON.stringify({ name: folder, description: `Conformance probe (${h.name}).`, command: 'bin/probe', needs: NEEDS, startTimeoutMs: 20_000 });
+      links[`sidecars/${folder}/bin/probe`] = h.built!;
     }
     if (h.kind === 'wasm') {
-      files[`wasm-plugins/${folder}/plugin.json`] = JSON.stringify({ name: folder, description: 'Conformance probe (Go SDK, wasip1).', module: 'probe.wasm', needs: NEEDS, limits: { timeoutMs: 10_000 }, config: { hosting: h.name }, wasi: true });
-      links[`wasm-plugins/${folder}/probe.wasm`] = BUILT.wasm;
+      // The Go module needs WASI (its runtime); the config names the hosting for the Go source, which serves two.
+      files[`wasm-plugins/${folder}/plugin.json`] = JSON.stringify({ name: folder, description: `Conformance probe (${h.name}).`, module: 'probe.wasm', needs: NEEDS, limits: { timeoutMs: 10_000 }, config: { hosting: h.name }, wasi: h.name === 'gowasm' });
+      links[`wasm-plugins/${folder}/probe.wasm`] = h.built!;
     }
   }
   return { files, links };
