@@ -57,7 +57,7 @@ beforeAll(async () => {
   const notReady = report.filter((i) => i.status !== 'ready');
   expect(notReady, JSON.stringify(notReady, null, 2)).toEqual([]);
   target = { kernel, dbPath, url: `http://127.0.0.1:${(kernel.getTool('http') as { port: number }).port}` };
-}, 300_000);
+}, 900_000);
 
 afterAll(async () => {
   await target?.kernel.shutdown();
