@@ -2,7 +2,8 @@
 # Sets up (if needed) and runs every test: generated code is current and buf
 # lint passes, the TypeScript type-checks, vitest (kernel, tools, domains, and
 # the cross-hosting tests against the real sidecar and wasm module), go test for
-# the Go SDK and sidecars, cargo test for the Rust SDK and wasm plugin crates.
+# the Go SDK, sidecars and conformance probe, cargo test for the Rust SDK, wasm
+# plugin crates and conformance probe.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
