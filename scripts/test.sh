@@ -2,7 +2,8 @@
 # Sets up (if needed) and runs every test: generated code is current and buf
 # lint passes, the TypeScript type-checks, vitest (kernel, tools, domains, and
 # the cross-hosting tests against the real sidecar and wasm module), go test for
-# the Go SDK and sidecars, cargo test for the Rust SDK and wasm plugin crates.
+# the Go SDK, sidecars and conformance probe, cargo test for the Rust SDK, wasm
+# plugin crates and conformance probe.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -16,12 +17,12 @@ echo "→ vitest"
 npx vitest run --reporter=default --reporter=json --outputFile=.tools/vitest-report.json
 echo "→ go test (sdk/go, sidecars)"
 (cd sdk/go && go vet ./... && go test ./...)
-for d in sidecars/*/; do
+for d in sidecars/*/ test/conformance/probes/go/; do
   if [ -f "$d/go.mod" ]; then (cd "$d" && go vet ./... && go test ./...); fi
 done
 echo "→ cargo test (sdk/rust, wasm plugin crates on the host)"
 (cd sdk/rust && cargo test --quiet)
-for d in wasm-plugins/*/; do
+for d in wasm-plugins/*/ test/conformance/probes/rust/; do
   if [ -f "$d/Cargo.toml" ]; then (cd "$d" && cargo test --quiet); fi
 done
 # The closing line CI reads: the vitest totals (go test and cargo test print their own above).

@@ -17,8 +17,8 @@ const SKIPPED: Record<string, string> = {
   'GET /system/events': 'an event stream that never ends (tools/http/streams-auth.test.ts)',
 };
 for (const h of ['ts', 'go', 'rust', 'gowasm']) {
-  SKIPPED[`GET /parity/${h}/bad-sql`] = 'sends invalid SQL on purpose: a plugin bug answers 500 (test/parity.test.ts)';
-  SKIPPED[`POST /parity/${h}/tx-fail`] = 'fails inside a transaction on purpose: a plugin bug answers 500 (test/parity.test.ts)';
+  SKIPPED[`GET /parity/${h}/bad-sql`] = 'sends invalid SQL on purpose: a plugin bug answers 500 (test/conformance, db.Query cases)';
+  SKIPPED[`POST /parity/${h}/tx-fail`] = 'fails inside a transaction on purpose: a plugin bug answers 500 (test/conformance, db.Transaction cases)';
 }
 // Path parameters that name something the fixture itself builds a topic from:
 // any other value is the plugin publishing to a topic nobody answers (503) or an

@@ -119,6 +119,12 @@ export declare const ValueListSchema: GenMessage<ValueList>;
  * A string-keyed map of values. Key order is not kept; where order matters the
  * message carrying the map says so (QueryResponse.columns).
  *
+ * The rule, in every hosting: a map has no order. Go ranges over maps in random
+ * order and prost keeps a HashMap, so encoders may write entries in any order
+ * and readers must not depend on it. Two maps are equal when they hold the same
+ * keys with equal values; the conformance suite (test/conformance) compares
+ * them so, never as encoded bytes or by key order.
+ *
  * @generated from message microcore.v1.ValueMap
  */
 export declare type ValueMap = Message<"microcore.v1.ValueMap"> & {

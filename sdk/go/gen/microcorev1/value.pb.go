@@ -305,6 +305,12 @@ func (x *ValueList) GetValues() []*Value {
 
 // A string-keyed map of values. Key order is not kept; where order matters the
 // message carrying the map says so (QueryResponse.columns).
+//
+// The rule, in every hosting: a map has no order. Go ranges over maps in random
+// order and prost keeps a HashMap, so encoders may write entries in any order
+// and readers must not depend on it. Two maps are equal when they hold the same
+// keys with equal values; the conformance suite (test/conformance) compares
+// them so, never as encoded bytes or by key order.
 type ValueMap struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Fields        map[string]*Value      `protobuf:"bytes,1,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`

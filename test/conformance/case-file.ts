@@ -1,0 +1,66 @@
+// The conformance cases: data in cases/<tool>.<Method>.json, one file per tool
+// method, read here. Every request and response is in the protobuf JSON
+// mapping (int64 as a string of digits, bytes as base64, Value as its oneof),
+// so a case says exactly which message crosses the contract.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const CASES_DIR = join(import.meta.dirname, 'cases');
+
+/** One call through the probe, with what it must answer. */
+export interface Step {
+  tool: string;
+  method: string;
+  request: Record<string, unknown>;
+  /** The response message, exactly ("$any" matches any present value). */
+  response?: Record<string, unknown>;
+  /** The error: code exactly, message as a substring, details as a subset. */
+  error?: { code: string; message?: string; details?: Record<string, string> };
+  /** Wait this long first (TTL expiry). */
+  waitMs?: number;
+}
+
+export interface Case extends Omit<Step, 'tool' | 'method'> {
+  name: string;
+  /** Calls made first through the same probe; each must succeed. */
+  setup?: Omit<Step, 'response' | 'error'>[];
+  /** Calls made after, through the same probe, each compared (state entries, follow-ups). */
+  then?: Step[];
+  /** Rows read by SQLite itself afterwards (protobuf-JSON-free: SQLite's own values, int64 as strings, blobs as base64). */
+  rows?: { sql: string; rows: Record<string, unknown>[] };
+  /** Events the recorder got on conf.events.<hosting>, in order (each envelope in protobuf JSON). */
+  events?: Record<string, unknown>[];
+  /** Lines the logger tool got from the probe during the case (LogRequest in protobuf JSON). */
+  logs?: Record<string, unknown>[];
+  /** A real HTTP request after the case, and its answer. */
+  http?: { method: string; path: string; headers?: Record<string, string>; body?: unknown; /** The body as exact text (int64 past 2^53). */ bodyText?: string; /** A JSON string body of exactly this many bytes. */ bodySize?: number; status: number; json?: unknown; contains?: string[] };
+  /** The probe makes no tool call (the SDK refuses first); otherwise the call must carry the case's trace id. */
+  noToolCall?: boolean;
+  /** Made in the probe's onBoot (routes are fixed once the server listens); no setup, no trace check. */
+  atBoot?: boolean;
+  /** Hostings this case does not run in, each with the reason printed in the matrix. */
+  skip?: Record<string, string>;
+}
+
+export interface CaseFile {
+  tool: string;
+  method: string;
+  cases: Case[];
+}
+
+export function readCaseFiles(): (CaseFile & { file: string })[] {
+  return readdirSync(CASES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const parsed = JSON.parse(readFileSync(join(CASES_DIR, file), 'utf8')) as CaseFile;
+      const [tool, method] = file.replace(/\.json$/, '').split('.');
+      if (parsed.tool !== tool || parsed.method !== method) throw new Error(`${file}: names ${parsed.tool}.${parsed.method}; the file name must be <tool>.<Method>.json of the same method`);
+      return { ...parsed, file };
+    });
+}
+
+/** Replaces {hosting} in every string of a case, so each probe uses its own paths, topics and keys. */
+export function forHosting<T>(value: T, hosting: string): T {
+  return JSON.parse(JSON.stringify(value).replaceAll('{hosting}', hosting)) as T;
+}
