@@ -137,7 +137,8 @@ function js(v: unknown, where: string, depth = 0): JsValue {
       if (v < INT64_MIN || v > INT64_MAX) throw unsupported(where, `${v}n is outside int64`);
       return v;
     case 'number':
-      return Number.isSafeInteger(v) ? BigInt(v) : v;
+      // -0 is a safe integer to JS but not to SQLite or Go: it stays a double.
+      return Number.isSafeInteger(v) && !Object.is(v, -0) ? BigInt(v) : v;
   }
   if (v instanceof Uint8Array) return bytes(v);
   const proto = Object.getPrototypeOf(v);

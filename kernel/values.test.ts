@@ -54,3 +54,14 @@ describe('nesting depth', () => {
     expect(() => normalize(publish, { topic: 't', payload: nested(MAX_VALUE_DEPTH + 1) }, 'bus.publish input')).toThrow(/nested deeper than 32/);
   });
 });
+
+// Found by the conformance matrix: a native plugin's -0 bound as integer 0.
+describe('negative zero', () => {
+  it('stays a double, as it does in every other hosting', async () => {
+    const { normalize } = await import('./normalize.ts');
+    const { CONTRACT } = await import('./contract.ts');
+    expect(jsToValue(-0).kind).toEqual({ case: 'doubleValue', value: -0 });
+    const query = CONTRACT.db.methods.find((m) => m.localName === 'query')!.input;
+    expect(Object.is((normalize(query, { sql: 'SELECT ?', params: [-0] }, 'db.query input').params as unknown[])[0], -0)).toBe(true);
+  });
+});

@@ -39,7 +39,8 @@ function jsToKind(js: unknown, where: string, depth: number): Value['kind'] {
     case 'number':
       // A whole number that is exact as a double travels as int64, so Go and Rust
       // read the integer they expect; anything else stays a double.
-      return Number.isSafeInteger(js) ? { case: 'intValue', value: BigInt(js) } : { case: 'doubleValue', value: js };
+      // -0 is a safe integer to JS but not to SQLite or Go: it stays a double.
+      return Number.isSafeInteger(js) && !Object.is(js, -0) ? { case: 'intValue', value: BigInt(js) } : { case: 'doubleValue', value: js };
   }
   // A Buffer is a Uint8Array with more methods; hand out plain bytes, as a decoded
   // message would, so native plugins see exactly what sidecars see.
