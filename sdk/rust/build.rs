@@ -25,7 +25,10 @@ fn main() {
     let generated = if wasm {
         prost_build::Config::new().compile_protos(&files, &[&root])
     } else {
-        tonic_prost_build::configure().build_client(false).build_server(true).compile_protos(&files, std::slice::from_ref(&root))
+        tonic_prost_build::configure()
+            .build_client(false)
+            .build_server(true)
+            .compile_protos(&files, std::slice::from_ref(&root))
     };
     if let Err(e) = generated {
         panic!(

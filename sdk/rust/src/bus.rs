@@ -1,7 +1,6 @@
 //! The bus tool: events to and from other plugins. Subscription handlers run in
 //! this module; a handler's `Ok` value answers a Bus.Request.
 
-
 use crate::call::call;
 use crate::pb::{BusRequestRequest, BusRequestResponse, PublishRequest, PublishResponse};
 use crate::pb::{SubscribeRequest, SubscribeResponse, UnsubscribeRequest, UnsubscribeResponse};

@@ -1,6 +1,5 @@
 //! The http tool: endpoints served by the kernel, handled in this module.
 
-
 use crate::call::call;
 use crate::pb::{
     AddAuthValidatorRequest, AddAuthValidatorResponse, AddEndpointRequest, AddEndpointResponse, AddStreamRequest,
@@ -69,7 +68,10 @@ pub fn add_endpoint(
 /// Http.AddStream: a server-sent events endpoint (GET). When a client connects,
 /// `handler` runs with the request (its `stream_id` set) and may send events with
 /// [`send_event`]; the stream stays open after it returns.
-pub fn add_stream(path: &str, handler: impl Fn(HttpRequest) -> Result<(), Error> + MaybeSend + 'static) -> Result<(), Error> {
+pub fn add_stream(
+    path: &str,
+    handler: impl Fn(HttpRequest) -> Result<(), Error> + MaybeSend + 'static,
+) -> Result<(), Error> {
     let id = registry::add(Handler::Http(Shared::new(move |req| handler(req).map(|()| response(Value::null())))));
     let request = AddStreamRequest { path: path.into(), handler_id: id.clone(), ..AddStreamRequest::default() };
     call::<_, AddStreamResponse>(TOOL, "AddStream", &request).map(drop).inspect_err(|_| registry::remove(&id))

@@ -64,7 +64,9 @@ pub(crate) fn read_env(getenv: impl Fn(&str) -> Option<String>) -> Result<Sideca
     };
     let address = get(ENV_KERNEL_ADDR)?;
     let kernel_socket = address.strip_prefix("unix://").filter(|p| p.starts_with('/')).ok_or_else(|| {
-        handshake(format!("{ENV_KERNEL_ADDR} {address:?} is not a gRPC target this SDK dials (want unix:///abs/path/kernel.sock)"))
+        handshake(format!(
+            "{ENV_KERNEL_ADDR} {address:?} is not a gRPC target this SDK dials (want unix:///abs/path/kernel.sock)"
+        ))
     })?;
     let kernel_cert = parse_kernel_cert(&get(ENV_KERNEL_CERT)?)?;
     let identity = get(ENV_IDENTITY)?;

@@ -19,8 +19,8 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 
 use crate::pb::{tool_result::Outcome, RpcStatus, ToolCall, ToolResult};
-use crate::sidecar::tls::{client_config, server_name, OwnCert};
 use crate::sidecar::handshake::SidecarEnv;
+use crate::sidecar::tls::{client_config, server_name, OwnCert};
 use crate::{codes, Error};
 
 /// The metadata key carrying the W3C trace context both ways.
@@ -38,14 +38,15 @@ impl KernelClient {
         let connector = TlsConnector::from(Arc::new(client_config(own, &env.kernel_cert)?));
         let socket: PathBuf = env.kernel_socket.clone();
         // The URI is only a placeholder: the connector below dials the socket.
-        let channel = Endpoint::from_static("http://kernel").connect_with_connector_lazy(tower::service_fn(move |_| {
-            let (connector, socket) = (connector.clone(), socket.clone());
-            async move {
-                let stream = UnixStream::connect(&socket).await?;
-                let tls = connector.connect(server_name(), stream).await?;
-                Ok::<_, std::io::Error>(TokioIo::new(tls))
-            }
-        }));
+        let channel =
+            Endpoint::from_static("http://kernel").connect_with_connector_lazy(tower::service_fn(move |_| {
+                let (connector, socket) = (connector.clone(), socket.clone());
+                async move {
+                    let stream = UnixStream::connect(&socket).await?;
+                    let tls = connector.connect(server_name(), stream).await?;
+                    Ok::<_, std::io::Error>(TokioIo::new(tls))
+                }
+            }));
         let grpc = tonic::client::Grpc::new(channel)
             .max_decoding_message_size(env.message_limit)
             .max_encoding_message_size(env.message_limit);
@@ -110,12 +111,9 @@ pub(crate) fn from_status(method: &str, status: &Status) -> Error {
         )
         .with_detail("method", method);
     }
-    Error::new(
-        codes::INTERNAL,
-        format!("{method} failed with gRPC status {:?}: {}", status.code(), status.message()),
-    )
-    .with_detail("method", method)
-    .with_detail("grpcCode", format!("{:?}", status.code()))
+    Error::new(codes::INTERNAL, format!("{method} failed with gRPC status {:?}: {}", status.code(), status.message()))
+        .with_detail("method", method)
+        .with_detail("grpcCode", format!("{:?}", status.code()))
 }
 
 /// Passes encoded messages through unchanged.
@@ -166,8 +164,10 @@ mod tests {
 
     #[test]
     fn a_status_carries_the_kernels_error_or_is_coded() {
-        let wire = crate::pb::Error { code: codes::CAP_DENIED.into(), message: "no".into(), details: Default::default() };
-        let any = prost_types::Any { type_url: "type.googleapis.com/microcore.v1.Error".into(), value: wire.encode_to_vec() };
+        let wire =
+            crate::pb::Error { code: codes::CAP_DENIED.into(), message: "no".into(), details: Default::default() };
+        let any =
+            prost_types::Any { type_url: "type.googleapis.com/microcore.v1.Error".into(), value: wire.encode_to_vec() };
         let rpc = RpcStatus { code: 7, message: "no".into(), details: vec![any] };
         let status = Status::with_details(Code::PermissionDenied, "no", rpc.encode_to_vec().into());
         assert_eq!(from_status("db.Query", &status), Error::from(wire));

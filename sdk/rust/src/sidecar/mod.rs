@@ -91,13 +91,8 @@ pub(crate) async fn run(
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status(HEALTH_SERVICE, tonic_health::ServingStatus::Serving).await;
-    let plugin = PluginService {
-        identity: env.identity.clone(),
-        on_boot,
-        on_shutdown,
-        kernel,
-        registry: Default::default(),
-    };
+    let plugin =
+        PluginService { identity: env.identity.clone(), on_boot, on_shutdown, kernel, registry: Default::default() };
     let plugin = PluginServer::new(plugin)
         .max_decoding_message_size(env.message_limit)
         .max_encoding_message_size(env.message_limit);
@@ -112,9 +107,10 @@ pub(crate) async fn run(
     // The listener exists before the line is printed, so the kernel can dial
     // as soon as it reads it.
     let line = handshake::handshake_line(&env.version, &path, own.cert.as_ref());
-    stdout.write_all(line.as_bytes()).and_then(|()| stdout.flush()).map_err(|e| {
-        Error::new(codes::SIDECAR_HANDSHAKE, format!("cannot print the handshake line on stdout: {e}"))
-    })?;
+    stdout
+        .write_all(line.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Error::new(codes::SIDECAR_HANDSHAKE, format!("cannot print the handshake line on stdout: {e}")))?;
 
     tokio::pin!(server);
     tokio::select! {

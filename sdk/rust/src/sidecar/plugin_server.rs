@@ -41,7 +41,9 @@ impl PluginService {
         let (kernel, registry, identity) = (self.kernel.clone(), self.registry.clone(), self.identity.clone());
         let joined = tokio::task::spawn_blocking(move || {
             let tool_calls = Rc::new(move |call| kernel.call(call, traceparent.as_deref()));
-            registry::with_registry(&registry, || transport::with_kernel(tool_calls, || catch_unwind(AssertUnwindSafe(f))))
+            registry::with_registry(&registry, || {
+                transport::with_kernel(tool_calls, || catch_unwind(AssertUnwindSafe(f)))
+            })
         })
         .await;
         let panicked = |text: String| {
@@ -58,7 +60,11 @@ impl PluginService {
 }
 
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default()
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 fn traceparent<T>(request: &Request<T>) -> Option<String> {

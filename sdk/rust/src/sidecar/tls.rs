@@ -31,8 +31,9 @@ impl OwnCert {
     /// own trust anchor; server and client use). rcgen's default validity
     /// (1975 to 4096) outlives the process: the key dies with it.
     pub(crate) fn new(identity: &str) -> Result<OwnCert, Error> {
-        let failed =
-            |e: rcgen::Error| Error::new(codes::SIDECAR_HANDSHAKE, format!("cannot make the sidecar's key pair and certificate: {e}"));
+        let failed = |e: rcgen::Error| {
+            Error::new(codes::SIDECAR_HANDSHAKE, format!("cannot make the sidecar's key pair and certificate: {e}"))
+        };
         let key = KeyPair::generate().map_err(failed)?;
         let mut params = CertificateParams::new(vec![PEER_NAME.to_string()]).map_err(failed)?;
         params.distinguished_name.push(DnType::CommonName, identity);
