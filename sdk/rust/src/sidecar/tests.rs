@@ -36,6 +36,9 @@ use crate::{codes, db, http as mc_http, state, Error, Value, ValueMap};
 
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
+/// The calls the fake kernel received: path, traceparent, request bytes.
+type Calls = Arc<Mutex<Vec<(String, Option<String>, Vec<u8>)>>>;
+
 /// What the fake kernel answers: the method path, the traceparent sent, the request bytes.
 type Answer = Arc<dyn Fn(&str, Option<String>, Vec<u8>) -> Result<Vec<u8>, Status> + Send + Sync>;
 
@@ -202,7 +205,7 @@ async fn serves_the_kernel_over_pinned_mutual_tls() {
     let sidecar_cert = CertificateDer::from(base64::engine::general_purpose::STANDARD.decode(fields[5]).unwrap());
 
     // The fake kernel: its tool server accepts only the sidecar's certificate.
-    let calls: Arc<Mutex<Vec<(String, Option<String>, Vec<u8>)>>> = Arc::default();
+    let calls: Calls = Arc::default();
     let seen = calls.clone();
     let answer: Answer = Arc::new(move |path: &str, tp: Option<String>, bytes: Vec<u8>| {
         seen.lock().unwrap().push((path.to_string(), tp, bytes));
