@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Kernel } from '../kernel/index.ts';
 import { REPO } from './project.ts';
 
-const CROSSING = ['go', 'rust', 'gowasm'] as const;
+const CROSSING = ['go', 'rust', 'gowasm', 'rustsc'] as const;
 let kernel: Kernel;
 let url: string;
 let dataDir: string;

@@ -91,8 +91,14 @@ pub(crate) async fn run(
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status(HEALTH_SERVICE, tonic_health::ServingStatus::Serving).await;
-    let plugin =
-        PluginService { identity: env.identity.clone(), on_boot, on_shutdown, kernel, registry: Default::default() };
+    let plugin = PluginService {
+        identity: env.identity.clone(),
+        on_boot,
+        on_shutdown,
+        kernel,
+        registry: Default::default(),
+        message_limit: env.message_limit,
+    };
     let plugin = PluginServer::new(plugin)
         .max_decoding_message_size(env.message_limit)
         .max_encoding_message_size(env.message_limit);

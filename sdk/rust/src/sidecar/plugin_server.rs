@@ -7,6 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use prost::Message;
 use tonic::{Request, Response, Status};
 
 use crate::pb::plugin_server::Plugin;
@@ -26,6 +27,8 @@ pub(crate) struct PluginService {
     pub on_shutdown: Option<OnShutdown>,
     pub kernel: KernelClient,
     pub registry: SharedRegistry,
+    /// MICROCORE_MESSAGE_LIMIT: checked on our answers (answer_within_limit).
+    pub message_limit: usize,
 }
 
 impl PluginService {
@@ -59,6 +62,23 @@ impl PluginService {
     }
 }
 
+impl PluginService {
+    /// tonic refuses an answer past its encoding limit with OUT_OF_RANGE, where
+    /// grpc-go says RESOURCE_EXHAUSTED, the code the kernel reads as
+    /// MC_ERR_MESSAGE_TOO_LARGE; so the size is checked here first, and refused
+    /// the way the kernel expects.
+    fn answer_within_limit<M: Message>(&self, what: &str, answer: M) -> Result<Response<M>, Status> {
+        let size = answer.encoded_len();
+        if size > self.message_limit {
+            return Err(Status::resource_exhausted(format!(
+                "{}: the {what} is {size} bytes, past MICROCORE_MESSAGE_LIMIT ({} bytes)",
+                self.identity, self.message_limit
+            )));
+        }
+        Ok(Response::new(answer))
+    }
+}
+
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
@@ -82,7 +102,8 @@ impl Plugin for PluginService {
     async fn invoke(&self, request: Request<InvokeRequest>) -> Result<Response<InvokeResponse>, Status> {
         let (tp, req) = (traceparent(&request), request.into_inner());
         let result = self.run(tp, codes::HANDLER_FAILED, "a handler", move || Ok(registry::dispatch(req))).await;
-        Ok(Response::new(result.unwrap_or_else(|e| InvokeResponse { output: Some(Output::Error(e.into())) })))
+        let answer = result.unwrap_or_else(|e| InvokeResponse { output: Some(Output::Error(e.into())) });
+        self.answer_within_limit("InvokeResponse", answer)
     }
 
     async fn on_shutdown(&self, request: Request<OnShutdownRequest>) -> Result<Response<OnShutdownResponse>, Status> {

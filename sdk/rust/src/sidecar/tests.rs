@@ -165,7 +165,8 @@ fn on_boot(_: OnBootRequest) -> Result<(), Error> {
     mc_http::add_endpoint(mc_http::Endpoint::new("GET", "/denied"), |_| {
         state::get("k").map(|_| mc_http::response("no"))
     })?;
-    mc_http::add_endpoint(mc_http::Endpoint::new("GET", "/panic"), |_| panic!("on purpose"))
+    mc_http::add_endpoint(mc_http::Endpoint::new("GET", "/panic"), |_| panic!("on purpose"))?;
+    mc_http::add_endpoint(mc_http::Endpoint::new("GET", "/big"), |_| Ok(mc_http::response(vec![0u8; 80 << 10])))
 }
 
 fn invoke_http(id: &str) -> InvokeRequest {
@@ -251,7 +252,7 @@ async fn serves_the_kernel_over_pinned_mutual_tls() {
         calls.lock().unwrap().iter().map(|(_, _, b)| AddEndpointRequest::decode(b.as_slice()).unwrap()).collect();
     assert_eq!(
         added.iter().map(|a| (a.path.as_str(), a.handler_id.as_str())).collect::<Vec<_>>(),
-        [("/row", "h1"), ("/denied", "h2"), ("/panic", "h3")]
+        [("/row", "h1"), ("/denied", "h2"), ("/panic", "h3"), ("/big", "h4")]
     );
 
     // Invoke: the handler's tool call carries the traceparent, and the exact int64 comes back.
@@ -284,6 +285,14 @@ async fn serves_the_kernel_over_pinned_mutual_tls() {
     }
     let refused = unary::<_, InvokeResponse>(&plugin, "/microcore.v1.Plugin/Invoke", &big, None).await.unwrap_err();
     assert!(matches!(refused.code(), Code::ResourceExhausted | Code::OutOfRange), "{refused:?}");
+
+    // An answer past the limit is refused as grpc-go refuses it (RESOURCE_EXHAUSTED,
+    // which the kernel reads as MC_ERR_MESSAGE_TOO_LARGE), not tonic's OUT_OF_RANGE.
+    let out: Result<InvokeResponse, Status> =
+        unary(&plugin, "/microcore.v1.Plugin/Invoke", &invoke_http("h4"), None).await;
+    let refused = out.unwrap_err();
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert!(refused.message().contains("past MICROCORE_MESSAGE_LIMIT"), "{}", refused.message());
 
     // Anyone else, even with a certificate of its own, is refused at TLS.
     let intruder = OwnCert::new("intruder").unwrap();
