@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { goSidecar, goWasm, nativePlugin, NAME, rustWasm } from './templates.ts';
+import { goSidecar, goWasm, nativePlugin, NAME, rustSidecar, rustWasm } from './templates.ts';
 
 export type Print = (line: string) => void;
 
@@ -20,9 +20,10 @@ export function runNew(root: string, args: string[], print: Print, fail: Print):
   }
   if (what === 'sidecar') {
     const [name] = names;
-    if (!name) return usage(fail, 'microcore new sidecar <name> --lang go');
+    if (!name) return usage(fail, 'microcore new sidecar <name> --lang go|rust');
     if (!checkNames(fail, name)) return 2;
-    if (lang !== 'go') return unsupported(fail, 'sidecar', lang, ['go']);
+    if (lang === 'rust') return write(root, rustSidecar(name), print, fail, [`build it: microcore build (runs cargo build --release), then microcore start and GET /${name}/hello`]);
+    if (lang !== 'go') return unsupported(fail, 'sidecar', lang, ['go', 'rust']);
     const code = write(root, goSidecar(name), print, fail, [`build it: microcore build (runs go build), then microcore start and GET /${name}/hello`]);
     return code === 0 ? goModTidy(root, `sidecars/${name}`, fail) : code;
   }
@@ -35,7 +36,7 @@ export function runNew(root: string, args: string[], print: Print, fail: Print):
     const code = write(root, goWasm(name), print, fail, [`build it: microcore build (compiles for wasip1), then microcore start and GET /${name}/hello`]);
     return code === 0 ? goModTidy(root, `wasm-plugins/${name}`, fail) : code;
   }
-  return usage(fail, 'microcore new plugin <domain> <name> | new sidecar <name> --lang go | new wasm <name> --lang rust|go');
+  return usage(fail, 'microcore new plugin <domain> <name> | new sidecar <name> --lang go|rust | new wasm <name> --lang rust|go');
 }
 
 // go.sum is the Go toolchain's to write: resolve the SDK's dependencies now, so the first build works.

@@ -142,6 +142,54 @@ func (p *plugin) hello(ctx context.Context, _ *microcorev1.HttpRequest) (*microc
 `;
 }
 
+/** A Rust sidecar: sdk/rust's gRPC transport, the same handler API as a Rust wasm module. */
+export function rustSidecar(name: string): Record<string, string> {
+  return {
+    [`sidecars/${name}/sidecar.json`]: JSON.stringify(
+      {
+        name,
+        description: `${name}: say what this sidecar does.`,
+        command: `bin/${name}`,
+        build: ['bash', '../../scripts/build-rust-sidecar.sh', '.', name, `bin/${name}`],
+        needs: ['http', 'logger'],
+      },
+      null,
+      2,
+    ) + '\n',
+    [`sidecars/${name}/Cargo.toml`]: `[package]
+name = "${name}"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+microcore = { path = "../../sdk/rust" }
+`,
+    [`sidecars/${name}/src/main.rs`]: `//! ${name}: a MicroCore sidecar (see sidecar.json); the kernel starts it.
+//! Handlers are synchronous and run several at once on a thread pool, so what
+//! they share must be Send + Sync. The same source builds as a wasm module.
+
+use microcore::http::{self, Endpoint, HttpRequest, HttpResponse};
+use microcore::{logger, Error, OnBootRequest, Value, ValueMap};
+
+microcore::plugin!(on_boot);
+
+fn main() {
+    serve()
+}
+
+fn on_boot(_: OnBootRequest) -> Result<(), Error> {
+    http::add_endpoint(Endpoint::new("GET", "/${name}/hello"), hello)
+}
+
+fn hello(_: HttpRequest) -> Result<HttpResponse, Error> {
+    logger::info("${name} called", [])?;
+    Ok(http::response(ValueMap::from_iter([("hello", Value::from("${name}"))])))
+}
+`,
+  };
+}
+
 export function rustWasm(name: string): Record<string, string> {
   const crate = name.replace(/-/g, '_');
   return {

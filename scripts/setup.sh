@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything MicroCore needs on a fresh machine, then builds the
 # sidecars and wasm modules: Node 24, the npm packages, the Go code generators,
-# and the Rust-to-wasm toolchain. Safe to run again: it only does what is missing.
+# the Rust-to-wasm toolchain and what Rust sidecars need. Safe to run again: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
@@ -23,7 +23,7 @@ mkdir -p .tools/bin
 [ -x .tools/bin/protoc-gen-go ] || GOBIN="$PWD/.tools/bin" go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 [ -x .tools/bin/protoc-gen-go-grpc ] || GOBIN="$PWD/.tools/bin" go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
 
-need cargo "the Rust SDK and wasm modules" "Install Rust with rustup (https://rustup.rs) and retry."
+need cargo "the Rust SDK, wasm modules and Rust sidecars" "Install Rust with rustup (https://rustup.rs) and retry."
 # Rust to wasm32: a rustup wasm32 target when there is one; otherwise Debian's
 # rustc-web toolchain with -Zbuild-std (scripts/build-rust-wasm.sh picks), and
 # protoc for prost. Install the Debian pieces when we can (root with apt).
@@ -33,13 +33,15 @@ rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' 
     debian_pkgs+=(rustc-web cargo-web rust-web-src lld-22)
 }
 command -v protoc >/dev/null 2>&1 || debian_pkgs+=(protobuf-compiler)
+# Rust sidecars (sdk/rust's gRPC transport) link ring, whose build compiles C.
+command -v cc >/dev/null 2>&1 || debian_pkgs+=(gcc)
 if [ ${#debian_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "→ apt-get install ${debian_pkgs[*]}"
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debian_pkgs[@]}" >/dev/null
   else
-    echo "MicroCore needs these Debian packages to build wasm modules: ${debian_pkgs[*]}." >&2
+    echo "MicroCore needs these Debian packages to build wasm modules and Rust sidecars: ${debian_pkgs[*]}." >&2
     echo "Install them (sudo apt-get install ${debian_pkgs[*]}), or add the rustup target (rustup target add wasm32-unknown-unknown) and protoc, then retry." >&2
     exit 1
   fi

@@ -3,6 +3,7 @@
 // booted, and answering), dev.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,8 +18,8 @@ afterEach(() => {
   root = '';
 });
 
-function microcore(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...QUIET, ...env }, timeout: 240_000 });
+function microcore(args: string[], env: Record<string, string> = {}, timeout = 240_000) {
+  return spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...QUIET, ...env }, timeout });
 }
 
 async function bootAndGet(path: string): Promise<{ status: number; body: unknown; report: { name: string; status: string; reason?: string }[] }> {
@@ -138,6 +139,21 @@ describe('microcore new', () => {
     expect(body).toEqual({ hello: 'hello-go' });
   });
 
+  it('lays out a Rust sidecar that builds, boots and answers', async () => {
+    root = writeProject({});
+    const res = microcore(['new', 'sidecar', 'hello-rustsc', '--lang', 'rust']);
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toContain('created sidecars/hello-rustsc/src/main.rs');
+    // One target directory for every run: tonic, tokio and rustls compile once
+    // (minutes on a cold machine), later runs rebuild only the scaffold.
+    const build = microcore(['build'], { CARGO_TARGET_DIR: join(tmpdir(), 'microcore-rust-sidecar-target') }, 420_000);
+    expect(build.status, build.stdout + build.stderr).toBe(0);
+    const { status, body, report } = await bootAndGet('/hello-rustsc/hello');
+    expect(report.find((i) => i.name === 'sidecar/hello-rustsc')).toMatchObject({ status: 'ready' });
+    expect(status).toBe(200);
+    expect(body).toEqual({ hello: 'hello-rustsc' });
+  }, 480_000);
+
   it('lays out a Rust wasm plugin that builds, boots and answers', async () => {
     root = writeProject({});
     const res = microcore(['new', 'wasm', 'hello-rust', '--lang', 'rust']);
@@ -171,7 +187,7 @@ describe('microcore new', () => {
     expect(python.stderr).toContain('--lang python is not available; use --lang rust or go');
     const pySidecar = microcore(['new', 'sidecar', 'x', '--lang', 'python']);
     expect(pySidecar.status).toBe(2);
-    expect(pySidecar.stderr).toContain('--lang python is not available; use --lang go');
+    expect(pySidecar.stderr).toContain('--lang python is not available; use --lang go or rust');
     const none = microcore(['new', 'sidecar', 'x']);
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('--lang is required');

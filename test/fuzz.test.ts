@@ -16,7 +16,7 @@ const SKIPPED: Record<string, string> = {
   'POST /parity/rust/spin/{millions}': 'spins past its module timeoutMs on purpose (504 is its point: test/wasm-limits.test.ts)',
   'GET /system/events': 'an event stream that never ends (tools/http/streams-auth.test.ts)',
 };
-for (const h of ['ts', 'go', 'rust', 'gowasm']) {
+for (const h of ['ts', 'go', 'rust', 'gowasm', 'rustsc']) {
   SKIPPED[`GET /parity/${h}/bad-sql`] = 'sends invalid SQL on purpose: a plugin bug answers 500 (test/conformance, db.Query cases)';
   SKIPPED[`POST /parity/${h}/tx-fail`] = 'fails inside a transaction on purpose: a plugin bug answers 500 (test/conformance, db.Transaction cases)';
 }
@@ -24,7 +24,7 @@ for (const h of ['ts', 'go', 'rust', 'gowasm']) {
 // any other value is the plugin publishing to a topic nobody answers (503) or an
 // invalid one (500), by design of the fixture, not bad input the kernel missed.
 // A wasm module requesting its own topic fails fast by design (MC_ERR_WASM_REENTRANT).
-const HOSTINGS = ['ts', 'go', 'rust', 'gowasm'];
+const HOSTINGS = ['ts', 'go', 'rust', 'gowasm', 'rustsc'];
 const PARAMS: Record<string, (path: string) => string[]> = {
   to: (path) => HOSTINGS.filter((h) => !(path.startsWith(`/parity/${h}/`) && (h === 'rust' || h === 'gowasm'))),
 };
@@ -163,7 +163,7 @@ it('answers every generated request below 500, and stays healthy', async () => {
 it('takes bodies nested to the limit in every hosting and refuses one level more alike', async () => {
   const nested = (depth: number) => Buffer.from('{"a":'.repeat(depth - 1) + '[1]' + '}'.repeat(depth - 1));
   const json = { 'content-type': 'application/json' };
-  for (const h of ['ts', 'go', 'rust', 'gowasm']) {
+  for (const h of ['ts', 'go', 'rust', 'gowasm', 'rustsc']) {
     const deepest = await send('POST', `/parity/${h}/execute`, json, nested(MAX_VALUE_DEPTH));
     expect(deepest.status, `${h}: ${deepest.body}`).toBe(200);
     const deeper = await send('POST', `/parity/${h}/execute`, json, nested(MAX_VALUE_DEPTH + 1));

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bootExampleApp, type ExampleApp } from './project.ts';
 
-const CROSSING = ['go', 'rust', 'gowasm'] as const;
+const CROSSING = ['go', 'rust', 'gowasm', 'rustsc'] as const;
 let app: ExampleApp;
 let url: string;
 

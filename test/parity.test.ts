@@ -1,7 +1,8 @@
-// One contract, three hostings: the real kernel with the repository's own
+// One contract, five hostings: the real kernel with the repository's own
 // domains, the real Go sidecar process (sidecars/parity-go), the real Rust wasm
-// module (wasm-plugins/parity-rust) and the same Go source built as a wasm
-// module (wasm-plugins/parity-gowasm), built by scripts/setup.sh. Each twin's
+// module (wasm-plugins/parity-rust), the same Go source built as a wasm module
+// (wasm-plugins/parity-gowasm) and the same Rust source built as a sidecar
+// process (sidecars/parity-rustsc), built by scripts/setup.sh. Each twin's
 // parity endpoints make the same tool calls; the results must match. Single
 // tool calls compared across hostings live in the conformance matrix
 // (test/conformance); this file keeps what spans calls: endpoints, bus
@@ -19,6 +20,7 @@ const HOSTINGS = [
   { name: 'go', identity: 'sidecar/parity-go' },
   { name: 'rust', identity: 'wasm/parity-rust' },
   { name: 'gowasm', identity: 'wasm/parity-gowasm' },
+  { name: 'rustsc', identity: 'sidecar/parity-rustsc' },
 ] as const;
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
@@ -28,7 +30,7 @@ let dataDir: string;
 let dbPath: string;
 
 beforeAll(async () => {
-  for (const built of ['sidecars/parity-go/bin/parity-go', 'wasm-plugins/parity-rust/parity_rust.wasm', 'wasm-plugins/parity-gowasm/parity_gowasm.wasm']) {
+  for (const built of ['sidecars/parity-go/bin/parity-go', 'wasm-plugins/parity-rust/parity_rust.wasm', 'wasm-plugins/parity-gowasm/parity_gowasm.wasm', 'sidecars/parity-rustsc/bin/parity-rustsc']) {
     if (!existsSync(join(REPO, built))) throw new Error(`${built} is not built: run bash scripts/setup.sh (it builds every sidecar and wasm module)`);
   }
   dataDir = mkdtempSync(join(tmpdir(), 'mc-parity-'));
@@ -66,13 +68,14 @@ describe('one contract, three hostings', () => {
     expect(bodies.go).toEqual(bodies.ts);
     expect(bodies.rust).toEqual(bodies.ts);
     expect(bodies.gowasm).toEqual(bodies.ts);
+    expect(bodies.rustsc).toEqual(bodies.ts);
 
     // What each hosting stored, read back by SQLite itself, type by type.
     const db = new Database(dbPath, { readonly: true });
     db.defaultSafeIntegers(true);
     const rows = db.prepare("SELECT hosting, big, typeof(big) AS bigType, blob, typeof(blob) AS blobType, absent, typeof(absent) AS absentType, text FROM parity_items WHERE text != 'tx-fail' ORDER BY id").all() as Record<string, unknown>[];
     db.close();
-    expect(rows.map((r) => r.hosting)).toEqual(['ts', 'go', 'rust', 'gowasm']);
+    expect(rows.map((r) => r.hosting)).toEqual(['ts', 'go', 'rust', 'gowasm', 'rustsc']);
     for (const r of rows) {
       expect(r.big, String(r.hosting)).toBe(9007199254740993n);
       expect(r.bigType).toBe('integer');
@@ -130,18 +133,16 @@ describe('one contract, three hostings', () => {
       ids.push(body.lastInsertId);
     }
     // Each insert got the next rowid, whoever made it.
-    expect(ids[1]).toBe(ids[0]! + 1);
-    expect(ids[2]).toBe(ids[1]! + 1);
-    expect(ids[3]).toBe(ids[2]! + 1);
+    for (let i = 1; i < ids.length; i++) expect(ids[i], HOSTINGS[i]!.name).toBe(ids[i - 1]! + 1);
   });
 
   it('makes sidecar and wasm writes visible to the native plugins', async () => {
     const counts = await Promise.all(HOSTINGS.map(async (h) => JSON.parse((await call('GET', `/parity/${h.name}/count`)).text).n));
-    expect(counts).toEqual([3, 3, 3, 3]);
+    expect(counts).toEqual(HOSTINGS.map(() => 3));
     const db = new Database(dbPath, { readonly: true });
     const byHosting = db.prepare('SELECT hosting, COUNT(*) AS n FROM parity_items GROUP BY hosting ORDER BY hosting').all();
     db.close();
-    expect(byHosting).toEqual([{ hosting: 'go', n: 3 }, { hosting: 'gowasm', n: 3 }, { hosting: 'rust', n: 3 }, { hosting: 'ts', n: 3 }]);
+    expect(byHosting).toEqual([{ hosting: 'go', n: 3 }, { hosting: 'gowasm', n: 3 }, { hosting: 'rust', n: 3 }, { hosting: 'rustsc', n: 3 }, { hosting: 'ts', n: 3 }]);
   });
 
   it('classifies a unique violation the same in every hosting: code, kind, table, columns', async () => {
@@ -210,16 +211,16 @@ describe('one contract, three hostings', () => {
       const db = new Database(dbPath, { readonly: true });
       const heard = db.prepare('SELECT hosting FROM parity_items WHERE text = ? ORDER BY hosting').all(`event:${publisher}`);
       db.close();
-      expect(heard, from.name).toEqual([{ hosting: 'go' }, { hosting: 'gowasm' }, { hosting: 'rust' }, { hosting: 'ts' }]);
+      expect(heard, from.name).toEqual([{ hosting: 'go' }, { hosting: 'gowasm' }, { hosting: 'rust' }, { hosting: 'rustsc' }, { hosting: 'ts' }]);
 
       const nodes = kernel.tracer.list(traceId);
       const event = nodes.find((n) => n.id === id)!;
       expect(event, from.name).toMatchObject({ kind: 'event', name: 'parity.broadcast', source: publisher, traceId });
       expect(nodes.find((n) => n.id === event.parentId), from.name).toMatchObject({ kind: 'http', name: `POST /parity/${from.name}/publish`, source: publisher });
-      expect(event.reactions.map((r) => r.identity).sort()).toEqual(['parity/messaging', 'sidecar/parity-go', 'wasm/parity-gowasm', 'wasm/parity-rust']);
+      expect(event.reactions.map((r) => r.identity).sort()).toEqual(['parity/messaging', 'sidecar/parity-go', 'sidecar/parity-rustsc', 'wasm/parity-gowasm', 'wasm/parity-rust']);
       expect(event.reactions.every((r) => r.ok)).toBe(true);
       const executes = kernel.metrics.recent().filter((c) => c.eventId === id && c.method === 'execute').map((c) => c.caller).sort();
-      expect(executes, from.name).toEqual(['parity/messaging', 'sidecar/parity-go', 'wasm/parity-gowasm', 'wasm/parity-rust']);
+      expect(executes, from.name).toEqual(['parity/messaging', 'sidecar/parity-go', 'sidecar/parity-rustsc', 'wasm/parity-gowasm', 'wasm/parity-rust']);
     }
   });
 });

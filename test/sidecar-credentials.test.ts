@@ -3,8 +3,9 @@
 // /proc/<pid>/environ and called Db.Query with it. Now the kernel and each
 // sidecar know each other by TLS certificates whose keys never leave their
 // memory (docs/protocol.md, "Credentials"): a separate process with all it can
-// read of the real parity-go sidecar is refused by the kernel's tool server and
-// by the sidecar's plugin socket, while the kernel's own calls still work.
+// read of the real parity-go sidecar (Go) or parity-rustsc sidecar (Rust,
+// sdk/rust's transport) is refused by the kernel's tool server and by every
+// sidecar's plugin socket, while the kernel's own calls still work.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,17 +16,19 @@ import { Kernel } from '../kernel/index.ts';
 import { bootProject, childPidsOf, REPO } from './project.ts';
 
 const SIDECAR = join(REPO, 'sidecars/parity-go/bin/parity-go');
+const RUST_SIDECAR = join(REPO, 'sidecars/parity-rustsc/bin/parity-rustsc');
 
 let kernel: Kernel;
 let url: string;
 let dataDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(SIDECAR)) throw new Error('sidecars/parity-go is not built: run bash scripts/setup.sh');
+  for (const built of [SIDECAR, RUST_SIDECAR]) if (!existsSync(built)) throw new Error(`${built} is not built: run bash scripts/setup.sh`);
   dataDir = mkdtempSync(join(tmpdir(), 'mc-cred-'));
   kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(dataDir, 'cred.db'), AI_CONTEXT_PATH: 'off' } });
   const report = await kernel.boot();
   expect(report.find((i) => i.name === 'sidecar/parity-go')?.status).toBe('ready');
+  expect(report.find((i) => i.name === 'sidecar/parity-rustsc')?.status).toBe('ready');
   url = `http://127.0.0.1:${(kernel.getTool('http') as { port: number }).port}`;
 });
 
@@ -41,12 +44,15 @@ interface Intrusion {
 }
 
 describe('sidecar credentials', () => {
-  it('refuses a process holding everything it can read of the sidecar, at the kernel and at the sidecar', async () => {
-    const [pid] = childPidsOf(SIDECAR);
-    expect(pid, 'the parity-go sidecar process').toBeDefined();
+  it.each([
+    ['parity-go', SIDECAR],
+    ['parity-rustsc', RUST_SIDECAR],
+  ])('refuses a process holding everything it can read of the %s sidecar, at the kernel and at the sidecar', async (name, exe) => {
+    const [pid] = childPidsOf(exe);
+    expect(pid, `the ${name} sidecar process`).toBeDefined();
     const { stdout } = await promisify(execFile)(process.execPath, ['--disable-warning=ExperimentalWarning', join(REPO, 'test/sidecar-intruder.ts'), String(pid)], { cwd: REPO, timeout: 30_000 });
     const seen = JSON.parse(stdout) as Intrusion;
-    expect(seen.pluginSockets.length, 'the intruder found the sidecar socket').toBeGreaterThan(0);
+    expect(seen.pluginSockets.map((s) => s.split('/').pop()), 'the intruder found both sidecar sockets').toEqual(expect.arrayContaining(['parity-go.sock', 'parity-rustsc.sock']));
     const accepted = seen.attempts.filter((a) => a.accepted);
     expect(accepted, JSON.stringify(seen.attempts, null, 2)).toEqual([]);
     expect(seen.environ).toContain('MICROCORE_KERNEL_ADDRESS');

@@ -1,12 +1,11 @@
 //! The bus tool: events to and from other plugins. Subscription handlers run in
 //! this module; a handler's `Ok` value answers a Bus.Request.
 
-use std::rc::Rc;
-
 use crate::call::call;
 use crate::pb::{BusRequestRequest, BusRequestResponse, PublishRequest, PublishResponse};
 use crate::pb::{SubscribeRequest, SubscribeResponse, UnsubscribeRequest, UnsubscribeResponse};
-use crate::registry::{self, Handler};
+use crate::registry::{self, Handler, Shared};
+use crate::MaybeSend;
 use crate::{Error, Value};
 
 pub use crate::pb::Envelope;
@@ -69,9 +68,9 @@ pub fn request(topic: &str, payload: Value, timeout_ms: i64) -> Result<Value, Er
 /// hands one subscription its events one at a time, in publish order (bus.proto).
 pub fn subscribe(
     subscription: Subscription,
-    handler: impl Fn(Envelope) -> Result<Value, Error> + 'static,
+    handler: impl Fn(Envelope) -> Result<Value, Error> + MaybeSend + 'static,
 ) -> Result<String, Error> {
-    let id = registry::add(Handler::Event(Rc::new(handler)));
+    let id = registry::add(Handler::Event(Shared::new(handler)));
     let request = SubscribeRequest {
         topic: subscription.topic,
         handler_id: id.clone(),
@@ -103,6 +102,7 @@ pub fn unsubscribe(subscription_id: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;
+    use std::rc::Rc;
 
     use prost::Message;
 

@@ -43,28 +43,15 @@ pub fn on_shutdown(input: &[u8], on_shutdown: impl FnOnce() -> Result<(), Error>
 ///
 /// `on_boot: fn(OnBootRequest) -> Result<(), Error>` adds the plugin's endpoints
 /// and subscriptions; `on_shutdown: fn() -> Result<(), Error>` is optional.
-/// Expands to the Extism exports `mc_on_boot`, `mc_invoke` and (with
-/// `on_shutdown`) `mc_on_shutdown`, only when compiling for wasm32.
+/// For wasm32 it expands to the Extism exports `mc_on_boot`, `mc_invoke` and
+/// (with `on_shutdown`) `mc_on_shutdown`. Natively it expands to
+/// `pub fn serve() -> !`, which runs the plugin as a sidecar (a binary's `main`
+/// calls it): the same source, hosted either way.
 #[macro_export]
 macro_rules! plugin {
-    // The two-function form comes first: macro_rules tries arms in order.
-    ($on_boot:expr, $on_shutdown:expr $(,)?) => {
-        $crate::plugin!($on_boot);
-
-        #[cfg(target_arch = "wasm32")]
-        #[unsafe(no_mangle)]
-        pub extern "C" fn mc_on_shutdown() -> i32 {
-            $crate::__private::export(|input| $crate::__private::on_shutdown(input, $on_shutdown))
-        }
-    };
-    ($on_boot:expr $(,)?) => {
-        // On the host target there are no exports; this keeps on_boot (and what
-        // it registers) from reading as dead code in a plugin's host tests.
-        #[cfg(not(target_arch = "wasm32"))]
-        const _: () = {
-            let _ = &$on_boot;
-        };
-
+    // The internal arm first, then the two-function form: macro_rules tries
+    // arms in order.
+    (@wasm $on_boot:expr) => {
         #[cfg(target_arch = "wasm32")]
         #[unsafe(no_mangle)]
         pub extern "C" fn mc_on_boot() -> i32 {
@@ -75,6 +62,33 @@ macro_rules! plugin {
         #[unsafe(no_mangle)]
         pub extern "C" fn mc_invoke() -> i32 {
             $crate::__private::export($crate::__private::invoke)
+        }
+    };
+    ($on_boot:expr, $on_shutdown:expr $(,)?) => {
+        $crate::plugin!(@wasm $on_boot);
+
+        #[cfg(target_arch = "wasm32")]
+        #[unsafe(no_mangle)]
+        pub extern "C" fn mc_on_shutdown() -> i32 {
+            $crate::__private::export(|input| $crate::__private::on_shutdown(input, $on_shutdown))
+        }
+
+        /// Runs this plugin as a sidecar started by the MicroCore kernel; never returns.
+        #[cfg(not(target_arch = "wasm32"))]
+        pub fn serve() -> ! {
+            $crate::__private::serve($on_boot, ::core::option::Option::Some($on_shutdown))
+        }
+    };
+    ($on_boot:expr $(,)?) => {
+        $crate::plugin!(@wasm $on_boot);
+
+        /// Runs this plugin as a sidecar started by the MicroCore kernel; never returns.
+        #[cfg(not(target_arch = "wasm32"))]
+        pub fn serve() -> ! {
+            $crate::__private::serve::<_, fn() -> ::core::result::Result<(), $crate::Error>>(
+                $on_boot,
+                ::core::option::Option::None,
+            )
         }
     };
 }

@@ -1,13 +1,12 @@
 //! The http tool: endpoints served by the kernel, handled in this module.
 
-use std::rc::Rc;
-
 use crate::call::call;
 use crate::pb::{
     AddAuthValidatorRequest, AddAuthValidatorResponse, AddEndpointRequest, AddEndpointResponse, AddStreamRequest,
     AddStreamResponse, SendEventRequest, SendEventResponse,
 };
-use crate::registry::{self, Handler};
+use crate::registry::{self, Handler, Shared};
+use crate::MaybeSend;
 use crate::{Error, Value};
 
 pub use crate::pb::{HttpRequest, HttpResponse};
@@ -48,9 +47,9 @@ impl Endpoint {
 /// handler's Err reaches the HTTP client as the MicroCore error, unchanged.
 pub fn add_endpoint(
     endpoint: Endpoint,
-    handler: impl Fn(HttpRequest) -> Result<HttpResponse, Error> + 'static,
+    handler: impl Fn(HttpRequest) -> Result<HttpResponse, Error> + MaybeSend + 'static,
 ) -> Result<(), Error> {
-    let id = registry::add(Handler::Http(Rc::new(handler)));
+    let id = registry::add(Handler::Http(Shared::new(handler)));
     let request = AddEndpointRequest {
         method: endpoint.method,
         path: endpoint.path,
@@ -69,8 +68,11 @@ pub fn add_endpoint(
 /// Http.AddStream: a server-sent events endpoint (GET). When a client connects,
 /// `handler` runs with the request (its `stream_id` set) and may send events with
 /// [`send_event`]; the stream stays open after it returns.
-pub fn add_stream(path: &str, handler: impl Fn(HttpRequest) -> Result<(), Error> + 'static) -> Result<(), Error> {
-    let id = registry::add(Handler::Http(Rc::new(move |req| handler(req).map(|()| response(Value::null())))));
+pub fn add_stream(
+    path: &str,
+    handler: impl Fn(HttpRequest) -> Result<(), Error> + MaybeSend + 'static,
+) -> Result<(), Error> {
+    let id = registry::add(Handler::Http(Shared::new(move |req| handler(req).map(|()| response(Value::null())))));
     let request = AddStreamRequest { path: path.into(), handler_id: id.clone(), ..AddStreamRequest::default() };
     call::<_, AddStreamResponse>(TOOL, "AddStream", &request).map(drop).inspect_err(|_| registry::remove(&id))
 }
@@ -88,9 +90,9 @@ pub fn send_event(stream_id: &str, event: &str, data: impl Into<Value>, id: &str
 /// value or an Err refuses the request.
 pub fn add_auth_validator(
     name: &str,
-    validator: impl Fn(HttpRequest) -> Result<Value, Error> + 'static,
+    validator: impl Fn(HttpRequest) -> Result<Value, Error> + MaybeSend + 'static,
 ) -> Result<(), Error> {
-    let id = registry::add(Handler::Http(Rc::new(move |req| validator(req).map(response))));
+    let id = registry::add(Handler::Http(Shared::new(move |req| validator(req).map(response))));
     let request = AddAuthValidatorRequest { name: name.into(), handler_id: id.clone() };
     call::<_, AddAuthValidatorResponse>(TOOL, "AddAuthValidator", &request)
         .map(drop)
@@ -105,6 +107,7 @@ pub fn response(body: impl Into<Value>) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;
+    use std::rc::Rc;
 
     use prost::Message;
 

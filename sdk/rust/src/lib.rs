@@ -1,6 +1,9 @@
-//! MicroCore SDK for Rust wasm plugins (Extism).
+//! MicroCore SDK for Rust plugins: one source runs as a wasm module (Extism) or
+//! as a sidecar (gRPC), chosen by the manifest that loads it.
 //!
-//! A plugin is a `cdylib` that calls [`plugin!`] with its `on_boot` function. In
+//! A plugin calls [`plugin!`] with its `on_boot` function. Built for wasm32 (a
+//! `cdylib`), that exports the Extism functions; built natively it defines
+//! `pub fn serve() -> !`, which a binary's `main` calls to run as a sidecar. In
 //! `on_boot` it adds endpoints with [`http::add_endpoint`]; each handler is a plain
 //! `fn(HttpRequest) -> Result<HttpResponse, Error>` (or a closure). Subscriptions
 //! ([`bus::subscribe`]) work the same way with `fn(Envelope) -> Result<Value, Error>`.
@@ -24,12 +27,18 @@
 //! [`db::query_one`]). They return the method's response message, or `()` where
 //! that message is empty; the bus wrappers return that message's one field.
 //!
-//! The wire protocol is docs/protocol.md, section "Wasm modules (Extism)".
+//! Handlers are synchronous. In a sidecar each call runs on tokio's blocking
+//! pool, several at once, so handlers must be `Send + Sync` there ([`MaybeSend`]);
+//! a tool call blocks that thread until the kernel answers.
+//!
+//! The wire protocol is docs/protocol.md, sections "Sidecars" and "Wasm modules (Extism)".
 
 mod call;
 mod error;
 mod export;
 mod registry;
+#[cfg(not(target_arch = "wasm32"))]
+mod sidecar;
 mod transport;
 mod value;
 
@@ -52,11 +61,14 @@ pub mod testing;
 
 pub use error::{codes, Error};
 pub use pb::{OnBootRequest, Value, ValueMap};
+pub use registry::MaybeSend;
 
 /// Used by the code [`plugin!`] expands to; not part of the API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::export::{invoke, on_boot, on_shutdown};
+    #[cfg(not(target_arch = "wasm32"))]
+    pub use crate::sidecar::serve;
     #[cfg(target_arch = "wasm32")]
     pub use crate::transport::export;
 }

@@ -1,6 +1,8 @@
 //! How bytes cross to the host. In wasm: the `mc_call` import and Extism's
-//! input/output. On the host target: a fake kernel set by `testing::set_kernel`,
-//! fed the same bytes, so host tests exercise the real encoding.
+//! input/output. On the host target: the kernel set for this thread, either the
+//! sidecar's gRPC client (src/sidecar/) while it runs a call, or a fake kernel
+//! set by `testing::set_kernel`, fed the same bytes, so host tests exercise the
+//! real encoding.
 
 // `export` is pub for the plugin! macro (through lib.rs __private).
 #[cfg(target_arch = "wasm32")]
@@ -91,6 +93,21 @@ mod host {
 
     pub(crate) fn set_kernel(kernel: Option<Kernel>) {
         KERNEL.with(|k| *k.borrow_mut() = kernel);
+    }
+
+    /// Runs `f` with `kernel` answering this thread's tool calls, then puts the
+    /// previous one back (also when `f` panics). The sidecar sets its gRPC
+    /// client this way on the blocking-pool thread running a call.
+    pub(crate) fn with_kernel<R>(kernel: Kernel, f: impl FnOnce() -> R) -> R {
+        struct Restore(Option<Kernel>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let previous = self.0.take();
+                KERNEL.with(|k| *k.borrow_mut() = previous);
+            }
+        }
+        let _restore = Restore(KERNEL.with(|k| k.replace(Some(kernel))));
+        f()
     }
 
     pub(crate) fn call(input: &[u8]) -> Result<Vec<u8>, Error> {

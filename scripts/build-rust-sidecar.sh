@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds a Rust crate's binary natively (release) and copies it where a
+# sidecar.json's `command` names it.
+#
+#   scripts/build-rust-sidecar.sh <crate-dir> <bin-name> <out-file>
+#
+# The sidecar transport of sdk/rust (tonic, tokio, rustls with ring) needs only
+# cargo, a C compiler (ring) and protoc, as the wasm build does. A crate whose
+# release profile is tuned for a small wasm module (lto, one codegen unit) would
+# take minutes more natively for no gain here, so those two are overridden.
+# CARGO_TARGET_DIR, when set, is honoured (tests share one across temp crates).
+set -euo pipefail
+
+die() {
+  echo "build-rust-sidecar: $*" >&2
+  exit 1
+}
+
+[[ $# -eq 3 ]] || die "usage: scripts/build-rust-sidecar.sh <crate-dir> <bin-name> <out-file>"
+crate_dir=$(cd "$1" 2>/dev/null && pwd) || die "crate directory '$1' does not exist."
+[[ -f $crate_dir/Cargo.toml ]] || die "$crate_dir has no Cargo.toml; pass the folder of the crate to build."
+bin=$2
+out_file=$3
+[[ $out_file == /* ]] || out_file="$PWD/$out_file"
+command -v cargo >/dev/null || die "cargo is not installed: install Rust with rustup (https://rustup.rs)."
+
+target_dir=${CARGO_TARGET_DIR:-$crate_dir/target}
+(
+  cd "$crate_dir"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_TARGET_DIR="$target_dir" \
+    cargo build --release --bin "$bin"
+)
+built=$target_dir/release/$bin
+[[ -x $built ]] || die "cargo finished but $built is missing; does the crate have a [[bin]] named '$bin'?"
+mkdir -p "$(dirname "$out_file")"
+cp "$built" "$out_file.tmp" && mv "$out_file.tmp" "$out_file"
+echo "build-rust-sidecar: $out_file"

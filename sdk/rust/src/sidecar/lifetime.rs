@@ -1,0 +1,49 @@
+//! When a sidecar stops: SIGTERM, SIGINT, or the death of the kernel that
+//! started it. A dead parent cannot be waited on portably, so the parent pid is
+//! polled: once the kernel is gone the sidecar is reparented and it changes.
+
+use std::time::Duration;
+
+use tokio::signal::unix::{signal, SignalKind};
+
+use crate::sidecar::log::log_stderr;
+
+const PARENT_POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Resolves at the first of: SIGTERM, SIGINT, the parent's exit.
+pub(crate) async fn stopped() {
+    let parent = std::os::unix::process::parent_id();
+    // Without signal handlers the default action (exit) still stops the
+    // sidecar, only less gracefully; so a failure to install one is not fatal.
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut int = signal(SignalKind::interrupt()).ok();
+    let term = async {
+        match term.as_mut() {
+            Some(s) => drop(s.recv().await),
+            None => std::future::pending().await,
+        }
+    };
+    let int = async {
+        match int.as_mut() {
+            Some(s) => drop(s.recv().await),
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = term => {}
+        () = int => {}
+        () = parent_exited(parent, PARENT_POLL_INTERVAL) => {
+            log_stderr("warn", "the kernel that started this sidecar exited; stopping", &[("parentPid", &parent.to_string())]);
+        }
+    }
+}
+
+async fn parent_exited(parent: u32, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        if std::os::unix::process::parent_id() != parent {
+            return;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The sidecar transport (docs/protocol.md, "Sidecars"), as sdk/go/serve.go:
+//! the handshake, a Plugin server and a gRPC health service on a Unix socket
+//! with mutual TLS, tool calls back to the kernel, and an exit on SIGTERM,
+//! SIGINT or the kernel's death. Built only off wasm32.
+
+mod handshake;
+mod incoming;
+mod kernel_client;
+mod lifetime;
+mod log;
+mod plugin_server;
+pub(crate) mod tls;
+
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tonic::transport::Server;
+
+use crate::pb::plugin_server::PluginServer;
+use crate::pb::OnBootRequest;
+use crate::{codes, Error};
+use handshake::SidecarEnv;
+use kernel_client::KernelClient;
+use plugin_server::{OnBoot, OnShutdown, PluginService};
+
+/// The gRPC health service name the kernel checks after the handshake.
+const HEALTH_SERVICE: &str = "plugin";
+/// How long in-flight calls may finish after a stop; the kernel's SIGKILL
+/// follows its own stop timeout anyway.
+const GRACE_PERIOD: Duration = Duration::from_secs(5);
+
+/// Runs the plugin as a sidecar and exits the process: what `plugin!` expands
+/// to natively, as `serve()`. Run by hand (without the kernel's environment),
+/// it prints one sentence saying so and exits 1.
+pub fn serve<B, S>(on_boot: B, on_shutdown: Option<S>) -> !
+where
+    B: Fn(OnBootRequest) -> Result<(), Error> + Send + Sync + 'static,
+    S: Fn() -> Result<(), Error> + Send + Sync + 'static,
+{
+    if std::env::var(handshake::ENV_COOKIE).ok().as_deref() != Some(handshake::COOKIE_VALUE) {
+        let program = std::env::args().next().unwrap_or_else(|| "this program".into());
+        eprintln!("{}", handshake::not_started_by_kernel(&program));
+        std::process::exit(1);
+    }
+    let env = handshake::read_env(|name| std::env::var(name).ok()).unwrap_or_else(|e| exit_with(e));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap_or_else(|e| {
+        exit_with(Error::new(codes::SIDECAR_HANDSHAKE, format!("cannot start the tokio runtime: {e}")))
+    });
+    let on_shutdown = on_shutdown.map(|f| Arc::new(f) as OnShutdown);
+    let result = runtime.block_on(run(env, Arc::new(on_boot), on_shutdown, std::io::stdout(), lifetime::stopped()));
+    // Blocking-pool threads still in a handler must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    match result {
+        Ok(()) => std::process::exit(0),
+        Err(e) => exit_with(e),
+    }
+}
+
+fn exit_with(e: Error) -> ! {
+    eprintln!("{e}");
+    std::process::exit(1)
+}
+
+/// `serve` without the process around it: tests call it with an explicit
+/// environment, stdout and stop signal. Returns once `stop` resolves and calls
+/// have drained (or the grace period ended).
+pub(crate) async fn run(
+    env: SidecarEnv,
+    on_boot: OnBoot,
+    on_shutdown: Option<OnShutdown>,
+    mut stdout: impl Write,
+    stop: impl Future<Output = ()>,
+) -> Result<(), Error> {
+    let own = tls::OwnCert::new(&env.identity)?;
+    let kernel = KernelClient::new(&env, &own, tokio::runtime::Handle::current())?;
+    let path = handshake::socket_path(&env.socket_dir, &env.identity)?;
+    // A socket left by an earlier run of this sidecar would make bind fail.
+    let _ = std::fs::remove_file(&path);
+    let listener = tokio::net::UnixListener::bind(&path).map_err(|e| {
+        Error::new(
+            codes::SIDECAR_HANDSHAKE,
+            format!("cannot listen on {}: {e}; check that MICROCORE_SOCKET_DIR is writable", path.display()),
+        )
+    })?;
+    let incoming = incoming::tls(listener, tls::server_config(&own, &env.kernel_cert)?);
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_service_status(HEALTH_SERVICE, tonic_health::ServingStatus::Serving).await;
+    let plugin = PluginService {
+        identity: env.identity.clone(),
+        on_boot,
+        on_shutdown,
+        kernel,
+        registry: Default::default(),
+        message_limit: env.message_limit,
+    };
+    let plugin = PluginServer::new(plugin)
+        .max_decoding_message_size(env.message_limit)
+        .max_encoding_message_size(env.message_limit);
+
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = Server::builder().add_service(health_service).add_service(plugin).serve_with_incoming_shutdown(
+        incoming,
+        async {
+            let _ = stopping_rx.await;
+        },
+    );
+    // The listener exists before the line is printed, so the kernel can dial
+    // as soon as it reads it.
+    let line = handshake::handshake_line(&env.version, &path, own.cert.as_ref());
+    stdout
+        .write_all(line.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Error::new(codes::SIDECAR_HANDSHAKE, format!("cannot print the handshake line on stdout: {e}")))?;
+
+    tokio::pin!(server);
+    tokio::select! {
+        served = &mut server => {
+            let why = served.map_or_else(|e| e.to_string(), |()| "it ended".into());
+            return Err(Error::new(codes::INTERNAL, format!("the Plugin server on {} stopped: {why}", path.display())));
+        }
+        () = stop => {}
+    }
+    health.set_service_status(HEALTH_SERVICE, tonic_health::ServingStatus::NotServing).await;
+    let _ = stopping_tx.send(());
+    // In-flight calls may finish, but not for longer than the grace period.
+    let _ = tokio::time::timeout(GRACE_PERIOD, server).await;
+    let _ = std::fs::remove_file(&path);
+    Ok(())
+}

@@ -1,0 +1,358 @@
+//! The sidecar transport against a fake kernel in the same process: real
+//! gRPC over Unix sockets with the pinned mutual TLS on both ends, the
+//! handshake line, health, OnBoot/Invoke into the SDK's handlers, their tool
+//! calls back out (traceparent, kernel errors, the message limit), a refused
+//! intruder and a clean stop. subprocess-level tests: test/parity.test.ts
+//! (sidecars/parity-rustsc) and test/sidecar-credentials.test.ts.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use base64::Engine;
+use hyper_util::rt::TokioIo;
+use prost::Message;
+use rustls_pki_types::CertificateDer;
+use tokio::net::UnixStream;
+use tokio_rustls::TlsConnector;
+use tonic::body::Body;
+use tonic::codegen::http;
+use tonic::server::NamedService;
+use tonic::transport::{Channel, Endpoint, Server};
+use tonic::{Code, Status};
+
+use super::handshake::SidecarEnv;
+use super::kernel_client::RawCodec;
+use super::tls::{client_config, server_config, server_name, OwnCert};
+use crate::pb::{invoke_request::Input, invoke_response::Output, AddEndpointRequest, AddEndpointResponse};
+use crate::pb::{
+    HttpRequest, InvokeRequest, InvokeResponse, OnBootRequest, OnBootResponse, QueryOneResponse, RpcStatus,
+};
+use crate::{codes, db, http as mc_http, state, Error, Value, ValueMap};
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+/// The calls the fake kernel received: path, traceparent, request bytes.
+type Calls = Arc<Mutex<Vec<(String, Option<String>, Vec<u8>)>>>;
+
+/// What the fake kernel answers: the method path, the traceparent sent, the request bytes.
+type Answer = Arc<dyn Fn(&str, Option<String>, Vec<u8>) -> Result<Vec<u8>, Status> + Send + Sync>;
+
+trait ToolName: Send + Sync + 'static {
+    const NAME: &'static str;
+}
+macro_rules! tool_name {
+    ($t:ident, $name:literal) => {
+        struct $t;
+        impl ToolName for $t {
+            const NAME: &'static str = $name;
+        }
+    };
+}
+tool_name!(HttpTool, "microcore.v1.Http");
+tool_name!(DbTool, "microcore.v1.Db");
+tool_name!(StateTool, "microcore.v1.State");
+
+/// One tool service of the fake kernel, answering every method as raw bytes.
+struct FakeTool<T>(Answer, PhantomData<T>);
+
+impl<T> Clone for FakeTool<T> {
+    fn clone(&self) -> Self {
+        FakeTool(self.0.clone(), PhantomData)
+    }
+}
+
+impl<T: ToolName> NamedService for FakeTool<T> {
+    const NAME: &'static str = T::NAME;
+}
+
+impl<T: ToolName> tower::Service<http::Request<Body>> for FakeTool<T> {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<http::Response<Body>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<Body>) -> Self::Future {
+        let unary = RawUnary(self.0.clone(), req.uri().path().to_string());
+        Box::pin(async move { Ok(tonic::server::Grpc::new(RawCodec).unary(unary, req).await) })
+    }
+}
+
+struct RawUnary(Answer, String);
+
+impl tonic::server::UnaryService<Vec<u8>> for RawUnary {
+    type Response = Vec<u8>;
+    type Future = std::future::Ready<Result<tonic::Response<Vec<u8>>, Status>>;
+    fn call(&mut self, request: tonic::Request<Vec<u8>>) -> Self::Future {
+        let tp = request.metadata().get("traceparent").and_then(|v| v.to_str().ok()).map(str::to_string);
+        std::future::ready((self.0)(&self.1, tp, request.into_inner()).map(tonic::Response::new))
+    }
+}
+
+fn kernel_error(code: Code, error: Error) -> Status {
+    let wire = crate::pb::Error::from(error);
+    let any =
+        prost_types::Any { type_url: "type.googleapis.com/microcore.v1.Error".into(), value: wire.encode_to_vec() };
+    let rpc = RpcStatus { code: code as i32, message: wire.message.clone(), details: vec![any] };
+    Status::with_details(code, wire.message, rpc.encode_to_vec().into())
+}
+
+/// Writes into a shared buffer, so the test can read the handshake line.
+#[derive(Clone, Default)]
+struct Stdout(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn handshake_line(stdout: &Stdout) -> String {
+    for _ in 0..200 {
+        let text = String::from_utf8(stdout.0.lock().unwrap().clone()).unwrap();
+        if text.ends_with('\n') {
+            return text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no handshake line within 2 s");
+}
+
+/// A channel to `socket` presenting `own` and accepting only `peer`.
+fn dial(socket: PathBuf, own: &OwnCert, peer: &CertificateDer<'static>) -> Channel {
+    let connector = TlsConnector::from(Arc::new(client_config(own, peer).unwrap()));
+    Endpoint::from_static("http://sidecar").connect_with_connector_lazy(tower::service_fn(move |_| {
+        let (connector, socket) = (connector.clone(), socket.clone());
+        async move {
+            let stream = UnixStream::connect(&socket).await?;
+            Ok::<_, std::io::Error>(TokioIo::new(connector.connect(server_name(), stream).await?))
+        }
+    }))
+}
+
+async fn unary<Req: Message, Resp: Message + Default>(
+    channel: &Channel,
+    path: &'static str,
+    req: &Req,
+    tp: Option<&str>,
+) -> Result<Resp, Status> {
+    let mut grpc = tonic::client::Grpc::new(channel.clone());
+    grpc.ready().await.map_err(|e| Status::unavailable(e.to_string()))?;
+    let mut request = tonic::Request::new(req.encode_to_vec());
+    if let Some(tp) = tp {
+        request.metadata_mut().insert("traceparent", tp.parse().unwrap());
+    }
+    let bytes = grpc.unary(request, http::uri::PathAndQuery::from_static(path), RawCodec).await?.into_inner();
+    Ok(Resp::decode(bytes.as_slice()).unwrap())
+}
+
+fn on_boot(_: OnBootRequest) -> Result<(), Error> {
+    mc_http::add_endpoint(mc_http::Endpoint::new("GET", "/row"), |_| {
+        let one = db::query_one("SELECT 1 AS n", [])?;
+        Ok(mc_http::response(one.row.unwrap_or_default()))
+    })?;
+    mc_http::add_endpoint(mc_http::Endpoint::new("GET", "/denied"), |_| {
+        state::get("k").map(|_| mc_http::response("no"))
+    })?;
+    mc_http::add_endpoint(mc_http::Endpoint::new("GET", "/panic"), |_| panic!("on purpose"))?;
+    mc_http::add_endpoint(mc_http::Endpoint::new("GET", "/big"), |_| Ok(mc_http::response(vec![0u8; 80 << 10])))
+}
+
+fn invoke_http(id: &str) -> InvokeRequest {
+    InvokeRequest { handler_id: id.into(), input: Some(Input::Http(HttpRequest::default())) }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mc-rs-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_the_kernel_over_pinned_mutual_tls() {
+    let dir = temp_dir("serve");
+    let kernel_socket = dir.join("kernel.sock");
+    let kernel = OwnCert::new("kernel").unwrap();
+    let env = SidecarEnv {
+        kernel_socket: kernel_socket.clone(),
+        kernel_cert: kernel.cert.clone(),
+        identity: "sidecar/rs-test".into(),
+        socket_dir: dir.clone(),
+        version: "2".into(),
+        message_limit: 64 << 10,
+    };
+    let stdout = Stdout::default();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let sidecar = tokio::spawn(super::run(env, Arc::new(on_boot), None, stdout.clone(), async {
+        let _ = stop_rx.await;
+    }));
+
+    // The handshake line: core version, protocol 2, the socket, our certificate.
+    let line = handshake_line(&stdout).await;
+    let fields: Vec<&str> = line.trim_end().split('|').collect();
+    assert_eq!(&fields[..3], ["1", "2", "unix"], "{line}");
+    assert_eq!((Path::new(fields[3]), fields[4]), (dir.join("rs-test.sock").as_path(), "grpc"));
+    let sidecar_cert = CertificateDer::from(base64::engine::general_purpose::STANDARD.decode(fields[5]).unwrap());
+
+    // The fake kernel: its tool server accepts only the sidecar's certificate.
+    let calls: Calls = Arc::default();
+    let seen = calls.clone();
+    let answer: Answer = Arc::new(move |path: &str, tp: Option<String>, bytes: Vec<u8>| {
+        seen.lock().unwrap().push((path.to_string(), tp, bytes));
+        match path {
+            "/microcore.v1.Http/AddEndpoint" => Ok(AddEndpointResponse {}.encode_to_vec()),
+            "/microcore.v1.Db/QueryOne" => {
+                let row: ValueMap = [("n", 9_007_199_254_740_993i64)].into_iter().collect();
+                Ok(QueryOneResponse { found: true, row: Some(row) }.encode_to_vec())
+            }
+            _ => Err(kernel_error(
+                Code::PermissionDenied,
+                Error::new(codes::CAP_DENIED, "sidecar/rs-test called state.Get but did not declare 'state'"),
+            )),
+        }
+    });
+    let listener = tokio::net::UnixListener::bind(&kernel_socket).unwrap();
+    let incoming = super::incoming::tls(listener, server_config(&kernel, &sidecar_cert).unwrap());
+    let tool_server = tokio::spawn(
+        Server::builder()
+            .add_service(FakeTool::<HttpTool>(answer.clone(), PhantomData))
+            .add_service(FakeTool::<DbTool>(answer.clone(), PhantomData))
+            .add_service(FakeTool::<StateTool>(answer, PhantomData))
+            .serve_with_incoming(incoming),
+    );
+
+    let plugin = dial(PathBuf::from(fields[3]), &kernel, &sidecar_cert);
+    // Health: the kernel checks service "plugin" after the handshake.
+    let health: tonic_health::pb::HealthCheckResponse = unary(
+        &plugin,
+        "/grpc.health.v1.Health/Check",
+        &tonic_health::pb::HealthCheckRequest { service: "plugin".into() },
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(health.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+
+    // OnBoot runs on_boot, whose AddEndpoint calls reach the kernel.
+    let booted: OnBootResponse =
+        unary(&plugin, "/microcore.v1.Plugin/OnBoot", &OnBootRequest::default(), None).await.unwrap();
+    assert_eq!(booted.error, None);
+    let added: Vec<AddEndpointRequest> =
+        calls.lock().unwrap().iter().map(|(_, _, b)| AddEndpointRequest::decode(b.as_slice()).unwrap()).collect();
+    assert_eq!(
+        added.iter().map(|a| (a.path.as_str(), a.handler_id.as_str())).collect::<Vec<_>>(),
+        [("/row", "h1"), ("/denied", "h2"), ("/panic", "h3"), ("/big", "h4")]
+    );
+
+    // Invoke: the handler's tool call carries the traceparent, and the exact int64 comes back.
+    let out: InvokeResponse =
+        unary(&plugin, "/microcore.v1.Plugin/Invoke", &invoke_http("h1"), Some(TRACEPARENT)).await.unwrap();
+    let Some(Output::Http(res)) = out.output else { panic!("no http output: {out:?}") };
+    let n = res.body.as_ref().and_then(Value::as_map).and_then(|m| m.get("n")).and_then(Value::as_i64);
+    assert_eq!(n, Some(9_007_199_254_740_993));
+    let last = calls.lock().unwrap().last().cloned().unwrap();
+    assert_eq!((last.0.as_str(), last.1.as_deref()), ("/microcore.v1.Db/QueryOne", Some(TRACEPARENT)));
+
+    // The kernel's error reaches the handler, and the kernel, unchanged.
+    let out: InvokeResponse = unary(&plugin, "/microcore.v1.Plugin/Invoke", &invoke_http("h2"), None).await.unwrap();
+    let Some(Output::Error(e)) = out.output else { panic!("no error: {out:?}") };
+    assert_eq!(e.code, codes::CAP_DENIED);
+    assert!(e.message.contains("did not declare 'state'"), "{}", e.message);
+
+    // A panicking handler is a coded failure, and the sidecar keeps serving.
+    let out: InvokeResponse = unary(&plugin, "/microcore.v1.Plugin/Invoke", &invoke_http("h3"), None).await.unwrap();
+    let Some(Output::Error(e)) = out.output else { panic!("no error: {out:?}") };
+    assert_eq!(e.code, codes::HANDLER_FAILED);
+    assert!(e.message.contains("panicked: on purpose"), "{}", e.message);
+    let out: InvokeResponse = unary(&plugin, "/microcore.v1.Plugin/Invoke", &invoke_http("h9"), None).await.unwrap();
+    assert!(matches!(out.output, Some(Output::Error(e)) if e.code == codes::HANDLER_UNKNOWN));
+
+    // A message past MICROCORE_MESSAGE_LIMIT is refused by the sidecar's server.
+    let mut big = invoke_http("h1");
+    if let Some(Input::Http(req)) = big.input.as_mut() {
+        req.url = "x".repeat(80 << 10);
+    }
+    let refused = unary::<_, InvokeResponse>(&plugin, "/microcore.v1.Plugin/Invoke", &big, None).await.unwrap_err();
+    assert!(matches!(refused.code(), Code::ResourceExhausted | Code::OutOfRange), "{refused:?}");
+
+    // An answer past the limit is refused as grpc-go refuses it (RESOURCE_EXHAUSTED,
+    // which the kernel reads as MC_ERR_MESSAGE_TOO_LARGE), not tonic's OUT_OF_RANGE.
+    let out: Result<InvokeResponse, Status> =
+        unary(&plugin, "/microcore.v1.Plugin/Invoke", &invoke_http("h4"), None).await;
+    let refused = out.unwrap_err();
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert!(refused.message().contains("past MICROCORE_MESSAGE_LIMIT"), "{}", refused.message());
+
+    // Anyone else, even with a certificate of its own, is refused at TLS.
+    let intruder = OwnCert::new("intruder").unwrap();
+    let stranger = dial(PathBuf::from(fields[3]), &intruder, &sidecar_cert);
+    let denied =
+        unary::<_, OnBootResponse>(&stranger, "/microcore.v1.Plugin/OnBoot", &OnBootRequest::default(), None).await;
+    assert!(denied.is_err(), "an intruder's OnBoot was served");
+
+    // A stop drains, ends run() and removes the socket.
+    stop_tx.send(()).unwrap();
+    sidecar.await.unwrap().unwrap();
+    assert!(!Path::new(fields[3]).exists(), "the socket was left behind");
+    tool_server.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_answer_past_the_limit_is_message_too_large() {
+    let dir = temp_dir("limit");
+    let kernel_socket = dir.join("kernel.sock");
+    let kernel = OwnCert::new("kernel").unwrap();
+    let env = SidecarEnv {
+        kernel_socket: kernel_socket.clone(),
+        kernel_cert: kernel.cert.clone(),
+        identity: "sidecar/rs-limit".into(),
+        socket_dir: dir.clone(),
+        version: "2".into(),
+        message_limit: 16 << 10,
+    };
+    let stdout = Stdout::default();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let boot = |_: OnBootRequest| -> Result<(), Error> {
+        let err = db::query_one("SELECT big", []).unwrap_err();
+        Err(err)
+    };
+    let sidecar = tokio::spawn(super::run(env, Arc::new(boot), None, stdout.clone(), async {
+        let _ = stop_rx.await;
+    }));
+    let line = handshake_line(&stdout).await;
+    let fields: Vec<&str> = line.trim_end().split('|').collect();
+    let sidecar_cert = CertificateDer::from(base64::engine::general_purpose::STANDARD.decode(fields[5]).unwrap());
+    let answer: Answer = Arc::new(|_: &str, _, _| {
+        let row: ValueMap = [("blob", Value::from(vec![0u8; 32 << 10]))].into_iter().collect();
+        Ok(QueryOneResponse { found: true, row: Some(row) }.encode_to_vec())
+    });
+    let listener = tokio::net::UnixListener::bind(&kernel_socket).unwrap();
+    let incoming = super::incoming::tls(listener, server_config(&kernel, &sidecar_cert).unwrap());
+    let tool_server = tokio::spawn(
+        Server::builder().add_service(FakeTool::<DbTool>(answer, PhantomData)).serve_with_incoming(incoming),
+    );
+
+    let plugin = dial(PathBuf::from(fields[3]), &kernel, &sidecar_cert);
+    let booted: OnBootResponse =
+        unary(&plugin, "/microcore.v1.Plugin/OnBoot", &OnBootRequest::default(), None).await.unwrap();
+    let e = booted.error.expect("on_boot passes the tool's error on");
+    assert_eq!(e.code, codes::MESSAGE_TOO_LARGE, "{}", e.message);
+    assert!(e.message.contains("db.QueryOne"), "{}", e.message);
+
+    stop_tx.send(()).unwrap();
+    sidecar.await.unwrap().unwrap();
+    tool_server.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+}
