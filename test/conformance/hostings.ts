@@ -21,6 +21,7 @@ const BUILT = {
   go: join(PROBES, 'go/bin/conformance-probe'),
   gowasm: join(PROBES, 'go/bin/conformance_probe.wasm'),
   rust: join(PROBES, 'rust/bin/conformance_probe.wasm'),
+  rustsc: join(PROBES, 'rust/bin/conformance-probe-sidecar'),
 };
 
 export const HOSTINGS: Hosting[] = [
@@ -28,7 +29,7 @@ export const HOSTINGS: Hosting[] = [
   { name: 'go', identity: 'sidecar/conformance-go', kind: 'sidecar', built: BUILT.go },
   { name: 'gowasm', identity: 'wasm/conformance-gowasm', kind: 'wasm', built: BUILT.gowasm },
   { name: 'rust', identity: 'wasm/conformance-rust', kind: 'wasm', built: BUILT.rust },
-  { name: 'rust-sidecar', identity: 'sidecar/conformance-rust', kind: 'sidecar', skip: 'no Rust sidecar transport yet' },
+  { name: 'rustsc', identity: 'sidecar/conformance-rustsc', kind: 'sidecar', built: BUILT.rustsc },
 ];
 
 /** The probe that answers one case wrongly on purpose: its row must show ✗. */
@@ -37,8 +38,8 @@ export const WRONG: Hosting = { name: 'wrong', identity: 'conformance/wrong', ki
 const NEEDS = ['http', 'db', 'bus', 'logger', 'state', 'config'];
 
 /**
- * Builds the Go probe (sidecar binary, wasm module) and the Rust probe (wasm)
- * into their bin/ folders (gitignored). Up to date, each is a second; the
+ * Builds the Go probe (sidecar binary, wasm module) and the Rust probe (wasm
+ * module, sidecar binary) into their bin/ folders (gitignored). Up to date, each is a second; the
  * Rust probe's first build on the Debian route compiles std (~3 min).
  */
 export function buildProbes(): void {
@@ -55,6 +56,7 @@ export function buildProbes(): void {
   run('go', ['bash', join(REPO, 'scripts/build-go-wasm.sh'), '.', BUILT.gowasm]);
   // build-rust-wasm.sh names a missing Rust toolchain or protoc itself.
   run('rust', ['bash', join(REPO, 'scripts/build-rust-wasm.sh'), '.', BUILT.rust]);
+  run('rust', ['bash', join(REPO, 'scripts/build-rust-sidecar.sh'), '.', 'conformance-probe-sidecar', BUILT.rustsc]);
 }
 
 /** The temp project's files for the hostings that run, and the links to the built probes. */
@@ -70,7 +72,7 @@ export function projectFiles(hostings: Hosting[]): { files: Record<string, strin
     const folder = h.identity.split('/')[1]!;
     if (h.kind === 'native') files[`domains/conformance/plugins/${folder}.ts`] = `export { ConformanceProbePlugin as default } from '${PROBES}/ts/probe.ts';\n`;
     if (h.kind === 'sidecar') {
-      files[`sidecars/${folder}/sidecar.json`] = JSON.stringify({ name: folder, description: `Conformance probe (${h.name}).`, command: 'bin/probe', needs: NEEDS, startTimeoutMs: 20_000 });
+      files[`sidecars/${folder}/sidecar.json`] = JSON.stringify({ name: folder, description: `Conformance probe (${h.name}).`, command: 'bin/probe', needs: NEEDS, config: { hosting: h.name }, startTimeoutMs: 20_000 });
       links[`sidecars/${folder}/bin/probe`] = h.built!;
     }
     if (h.kind === 'wasm') {

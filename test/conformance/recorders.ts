@@ -22,7 +22,7 @@ export class RecordingLogger extends PinoLogger {
 }
 
 /** Topics the recorder listens on: conf.events.<hosting> for each probe name. */
-export const RECORDED_HOSTINGS = ['ts', 'go', 'gowasm', 'rust', 'rust-sidecar', 'wrong'];
+export const RECORDED_HOSTINGS = ['ts', 'go', 'gowasm', 'rust', 'rustsc', 'wrong'];
 
 export const recorded: Record<string, unknown>[] = [];
 

@@ -1,35 +1,43 @@
-//! The conformance probe in Rust (wasm): runs one case through the SDK's public
-//! wrappers, the way a plugin author calls them. The same endpoint and answers
-//! as the TS and Go probes (../ts, ../go): POST /conformance/rust/run with
+//! The conformance probe in Rust: runs one case through the SDK's public
+//! wrappers, the way a plugin author calls them. One source, two hostings: the
+//! wasm module ("rust") and, built natively (src/main.rs), the sidecar
+//! ("rustsc"); the manifest's config names it. The same endpoint and answers
+//! as the TS and Go probes (../ts, ../go): POST /conformance/<hosting>/run with
 //! { tool, method, request: base64 of the proto request }, answering
 //! { response: base64 } or { error }. Calls that only work in on_boot (routes)
-//! come as config CONF_BOOT_rust, one "tool method base64" per line; their
+//! come as config CONF_BOOT_<hosting>, one "tool method base64" per line; their
 //! outcomes answer { tool: "_boot", method: "<index>" }.
 
 mod base64;
 mod methods;
 
-use std::cell::RefCell;
+use std::sync::{Mutex, OnceLock};
 
 use microcore::http::{self, Endpoint, HttpRequest, HttpResponse};
 use microcore::{codes, config, Error, OnBootRequest, Value, ValueMap};
 
-const HOSTING: &str = "rust";
+// A sidecar runs handlers on many threads: what on_boot learns is shared, not thread-local.
+static HOSTING: OnceLock<String> = OnceLock::new();
+static BOOT: Mutex<Vec<ValueMap>> = Mutex::new(Vec::new());
 
-thread_local! {
-    static BOOT: RefCell<Vec<ValueMap>> = const { RefCell::new(Vec::new()) };
+fn hosting() -> &'static str {
+    HOSTING.get().map_or("rust", String::as_str)
 }
 
 microcore::plugin!(on_boot);
 
-fn on_boot(_: OnBootRequest) -> Result<(), Error> {
-    http::add_endpoint(Endpoint::new("POST", format!("/conformance/{HOSTING}/run")), run)?;
-    let calls = config::get(&format!("CONF_BOOT_{HOSTING}"), None)?;
+fn on_boot(req: OnBootRequest) -> Result<(), Error> {
+    let _ = HOSTING.set(req.config.get("hosting").cloned().unwrap_or_else(|| "rust".into()));
+    let hosting = hosting();
+    // A wasm instance booted again (after a trap) answers its boot calls afresh.
+    BOOT.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    http::add_endpoint(Endpoint::new("POST", format!("/conformance/{hosting}/run")), run)?;
+    let calls = config::get(&format!("CONF_BOOT_{hosting}"), None)?;
     for line in calls.value.lines().filter(|l| !l.is_empty()) {
         let mut parts = line.split(' ');
         let (tool, method, request) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let answer = outcome(tool, method, request);
-        BOOT.with(|b| b.borrow_mut().push(answer));
+        BOOT.lock().unwrap_or_else(|e| e.into_inner()).push(answer);
     }
     Ok(())
 }
@@ -39,10 +47,10 @@ fn run(req: HttpRequest) -> Result<HttpResponse, Error> {
     let text = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let (tool, method) = (text("tool"), text("method"));
     if tool == "_boot" {
-        let made = BOOT.with(|b| b.borrow().len());
-        let answer = method.parse::<usize>().ok().and_then(|i| BOOT.with(|b| b.borrow().get(i).cloned()));
+        let boot = BOOT.lock().unwrap_or_else(|e| e.into_inner());
+        let answer = method.parse::<usize>().ok().and_then(|i| boot.get(i).cloned());
         return answer.map(http::response).ok_or_else(|| {
-            Error::new(codes::INVALID_ARGUMENT, format!("conformance probe ({HOSTING}): no boot call {method:?} (made {made})"))
+            Error::new(codes::INVALID_ARGUMENT, format!("conformance probe ({}): no boot call {method:?} (made {})", hosting(), boot.len()))
         });
     }
     Ok(http::response(outcome(&tool, &method, &text("request"))))
