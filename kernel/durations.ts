@@ -1,6 +1,6 @@
 // Time limits. Every lifecycle step runs under one (MicroCoreOS hangs forever on
-// a stuck onBoot; MicroCore names the step and moves on), and so does each HTTP
-// request.
+// a stuck onBoot; MicroCore names the step and moves on); each HTTP request has
+// its own deadline in tools/http.
 //
 // Every duration MicroCore takes — a call argument (bus.request timeoutMs, an
 // endpoint's timeoutMs), a manifest field (startTimeoutMs, limits.timeoutMs …),
@@ -26,15 +26,10 @@ export function durationMs(value: unknown, where: string, fallback: number, code
   return ms;
 }
 
-export async function withTimeout<T>(
-  ms: number,
-  what: string,
-  step: () => T | Promise<T>,
-  late: () => Error = () => mcError('MC_ERR_LIFECYCLE_TIMEOUT', `${what} did not finish within ${ms} ms`, { step: what, timeoutMs: String(ms) }),
-): Promise<T> {
+export async function withTimeout<T>(ms: number, what: string, step: () => T | Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(late()), ms);
+    timer = setTimeout(() => reject(mcError('MC_ERR_LIFECYCLE_TIMEOUT', `${what} did not finish within ${ms} ms`, { step: what, timeoutMs: String(ms) })), ms);
   });
   try {
     return await Promise.race([Promise.resolve().then(step), limit]);

@@ -22,7 +22,6 @@ import {
   type ToolContext,
   type ToolMethods,
   type TraceContext,
-  withTimeout,
 } from '../../kernel/index.ts';
 import type { AddAuthValidatorRequest, AddEndpointRequest, AddStreamRequest, HttpRequest, SendEventRequest } from '../../proto/gen/microcore/v1/http_pb.js';
 import { parseExactJson, renderJson } from './json.ts';
@@ -194,13 +193,8 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       }
       // One deadline for the whole request, its validator included: a handler that
       // never answers must not hold the connection (it keeps running; its answer is dropped).
-      const deadlineMs = route.timeoutMs || this.#handlerTimeoutMs;
-      const late = () => mcError('MC_ERR_HTTP_TIMEOUT', `${method} ${path} (${route.owner}) did not answer within ${deadlineMs} ms`, { plugin: route.owner, timeoutMs: String(deadlineMs) });
-      const out = await withTimeout(deadlineMs, `${method} ${path}`, () =>
-        runInTrace(trace, async () => {
-          if (route.auth) request.auth = await this.#authenticate(route, request);
-          return this.#ctx!.invoke(route.owner, route.handlerId, { case: 'http', value: request });
-        }), late);
+      const work = runInTrace(trace, () => (route.auth ? this.#authenticateThenInvoke(route, request) : this.#ctx!.invoke(route.owner, route.handlerId, { case: 'http', value: request })));
+      const out = await this.#withinDeadline(work, route);
       const response = out.case === 'http' ? out.value : { body: out.value };
       for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);
       finish();
@@ -209,6 +203,29 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       finish({ code: err instanceof McError ? err.code : 'MC_ERR_INTERNAL' });
       await this.#sendError(req, reply, err);
     }
+  }
+
+  async #authenticateThenInvoke(route: Route, request: Plain<HttpRequest>) {
+    request.auth = await this.#authenticate(route, request);
+    return this.#ctx!.invoke(route.owner, route.handlerId, { case: 'http', value: request });
+  }
+
+  // On every request's path: one promise and one timer, no race or extra await.
+  #withinDeadline<T>(work: Promise<T>, route: Route): Promise<T> {
+    const ms = route.timeoutMs || this.#handlerTimeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(mcError('MC_ERR_HTTP_TIMEOUT', `${route.method} ${route.path} (${route.owner}) did not answer within ${ms} ms`, { plugin: route.owner, timeoutMs: String(ms) })), ms);
+      work.then(
+        (out) => {
+          clearTimeout(timer);
+          resolve(out);
+        },
+        (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Runs the route's validator: its answer is the request's auth; null or an error refuses. */
