@@ -14,6 +14,12 @@ func (c *Config) Get(ctx context.Context, key string) (*microcorev1.ConfigGetRes
 	return c.c.Get(ctx, &microcorev1.ConfigGetRequest{Key: key})
 }
 
+// GetOr reads one setting and answers fallback (Found true) when it is not set:
+// Config.Get with its default_value, as TS passes defaultValue and Rust Some(…).
+func (c *Config) GetOr(ctx context.Context, key, fallback string) (*microcorev1.ConfigGetResponse, error) {
+	return c.c.Get(ctx, &microcorev1.ConfigGetRequest{Key: key, DefaultValue: &fallback})
+}
+
 // Require fails with MC_ERR_CONFIG_MISSING unless every key is set and non-empty;
 // call it in OnBoot to fail fast.
 func (c *Config) Require(ctx context.Context, keys ...string) (*microcorev1.ConfigRequireResponse, error) {

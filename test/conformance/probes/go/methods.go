@@ -94,6 +94,9 @@ func (p *probe) call(ctx context.Context, tool, method string, raw []byte) (prot
 		if err := proto.Unmarshal(raw, r); err != nil {
 			return nil, err
 		}
+		if r.DefaultValue != nil {
+			return k.Config.GetOr(ctx, r.Key, r.GetDefaultValue())
+		}
 		return k.Config.Get(ctx, r.Key)
 	case "config.Require":
 		r := &microcorev1.ConfigRequireRequest{}
