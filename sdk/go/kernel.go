@@ -22,6 +22,16 @@ type Kernel struct {
 	State  *State
 	Config *Config
 	Bus    *Bus
+
+	conn grpc.ClientConnInterface
+}
+
+// Conn is the connection the tools above use, for a contract service the SDK
+// does not wrap, e.g. microcorev1.NewSystemClient(k.Conn()). Its calls carry the
+// plugin's identity and trace like the wrapped ones, and the kernel still
+// checks them against `needs`.
+func (k *Kernel) Conn() grpc.ClientConnInterface {
+	return k.conn
 }
 
 func newKernel(conn grpc.ClientConnInterface, identity string, handlers *handlerTable) *Kernel {
@@ -34,5 +44,6 @@ func newKernel(conn grpc.ClientConnInterface, identity string, handlers *handler
 		State:          &State{c: microcorev1.NewStateClient(conn)},
 		Config:         &Config{c: microcorev1.NewConfigClient(conn)},
 		Bus:            &Bus{c: microcorev1.NewBusClient(conn), handlers: handlers},
+		conn:           conn,
 	}
 }

@@ -38,6 +38,10 @@ export interface Case extends Omit<Step, 'tool' | 'method'> {
   noToolCall?: boolean;
   /** Made in the probe's onBoot (routes are fixed once the server listens); no setup, no trace check. */
   atBoot?: boolean;
+  /** The runner holds SQLite's write lock from another connection while the call runs (busy). */
+  lockDb?: boolean;
+  /** The probe appends this many spaces to the db.Execute request's sql before calling: a request past the message limit could not itself cross into the probe. */
+  padSql?: number;
   /** Hostings this case does not run in, each with the reason printed in the matrix. */
   skip?: Record<string, string>;
 }

@@ -51,7 +51,7 @@ beforeAll(async () => {
   const dbPath = join(dataDir, 'conf.db');
   const kernel = new Kernel({
     root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, AI_CONTEXT_PATH: 'off', CONF_GREETING: 'héllo 🚀', CONF_EMPTY: '', MC_MESSAGE_LIMIT_BYTES: String(MESSAGE_LIMIT), HTTP_BODY_LIMIT: String(4 * MESSAGE_LIMIT), ...BOOT.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, AI_CONTEXT_PATH: 'off', CONF_GREETING: 'héllo 🚀', CONF_EMPTY: '', MC_MESSAGE_LIMIT_BYTES: String(MESSAGE_LIMIT), DATABASE_BUSY_TIMEOUT_MS: '50', HTTP_BODY_LIMIT: String(4 * MESSAGE_LIMIT), ...BOOT.env },
   });
   const report = await kernel.boot();
   const notReady = report.filter((i) => i.status !== 'ready');

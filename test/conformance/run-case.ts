@@ -35,12 +35,12 @@ export function encodeCall(step: Pick<Step, 'tool' | 'method' | 'request'>): { t
 }
 
 /** Sends one call to the hosting's probe (or asks for the outcome of boot call `bootIndex`), the answer decoded by the contract. */
-async function send(t: Target, h: Hosting, step: Pick<Step, 'tool' | 'method' | 'request'>, traceId: string, bootIndex?: number): Promise<Outcome> {
+async function send(t: Target, h: Hosting, step: Pick<Step, 'tool' | 'method' | 'request'>, traceId: string, bootIndex?: number, padSql?: number): Promise<Outcome> {
   const method = methodFor(step);
   const res = await fetch(`${t.url}/conformance/${h.name}/run`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
-    body: JSON.stringify(bootIndex === undefined ? encodeCall(step) : { tool: '_boot', method: String(bootIndex) }),
+    body: JSON.stringify(bootIndex === undefined ? { ...encodeCall(step), padSql } : { tool: '_boot', method: String(bootIndex) }),
   });
   const text = await res.text();
   if (res.status !== 200) return { error: { code: `HTTP ${res.status}`, message: text, details: {} } };
@@ -73,7 +73,12 @@ export async function runCase(t: Target, h: Hosting, tool: string, methodName: s
   }
   if (c.waitMs) await sleep(c.waitMs);
   const logsBefore = (t.kernel.getTool('logger') as RecordingLogger).lines.length;
-  diffs.push(...compareOutcome(c, await send(t, h, { tool, method: methodName, request: c.request }, traceId, bootIndex), 'call'));
+  const lock = c.lockDb ? writeLock(t.dbPath) : undefined;
+  try {
+    diffs.push(...compareOutcome(c, await send(t, h, { tool, method: methodName, request: c.request }, traceId, bootIndex, c.padSql), 'call'));
+  } finally {
+    lock?.release();
+  }
 
   if (!c.noToolCall && !c.atBoot) {
     const carried = t.kernel.metrics.recent().some((r) => r.caller === h.identity && r.tool === tool && r.method.toLowerCase() === methodName.toLowerCase() && r.traceId === traceId);
@@ -91,6 +96,18 @@ export async function runCase(t: Target, h: Hosting, tool: string, methodName: s
   }
   if (c.http) diffs.push(...(await checkHttp(t, c.http)));
   return diffs;
+}
+
+/** SQLite's write lock, held by a connection of the runner's own until released. */
+function writeLock(dbPath: string): { release(): void } {
+  const db = new Database(dbPath);
+  db.exec('BEGIN IMMEDIATE');
+  return {
+    release: () => {
+      db.exec('ROLLBACK');
+      db.close();
+    },
+  };
 }
 
 /** SQLite's own view: int64 as exact digits, blobs as base64. */

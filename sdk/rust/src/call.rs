@@ -7,7 +7,7 @@ use crate::pb::{tool_result::Outcome, ToolCall, ToolResult};
 use crate::{codes, transport, Error};
 
 /// Calls `tool.method` (names as in the proto service: "db", "Query").
-pub(crate) fn call<Req: Message, Resp: Message + Default>(
+pub fn call<Req: Message, Resp: Message + Default>(
     tool: &str,
     method: &str,
     request: &Req,

@@ -59,6 +59,11 @@ pub mod pb {
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
+/// Calls a contract service the SDK does not wrap, e.g.
+/// `call_tool::<_, StatusResponse>("system", "Status", &StatusRequest {})`: the
+/// same path, identity and trace as the wrapped tools, and the kernel still
+/// checks the call against `needs`.
+pub use call::call as call_tool;
 pub use error::{codes, Error};
 pub use pb::{OnBootRequest, Value, ValueMap};
 pub use registry::MaybeSend;

@@ -30,6 +30,7 @@ pub(crate) const TRACEPARENT: &str = "traceparent";
 pub(crate) struct KernelClient {
     grpc: tonic::client::Grpc<Channel>,
     runtime: Handle,
+    limit: usize,
 }
 
 impl KernelClient {
@@ -50,7 +51,7 @@ impl KernelClient {
         let grpc = tonic::client::Grpc::new(channel)
             .max_decoding_message_size(env.message_limit)
             .max_encoding_message_size(env.message_limit);
-        Ok(KernelClient { grpc, runtime })
+        Ok(KernelClient { grpc, runtime, limit: env.message_limit })
     }
 
     /// Makes one tool call and waits for it. Runs on a blocking-pool thread
@@ -70,6 +71,19 @@ impl KernelClient {
             Error::new(codes::GATEWAY_UNKNOWN_METHOD, format!("{method} is not a tool method name"))
                 .with_detail("method", method.clone())
         })?;
+        // Refused here, before any byte goes out: tonic's own refusal surfaces as
+        // a broken request body, not as a status naming the limit.
+        if call.request.len() > self.limit {
+            return Err(Error::new(
+                codes::MESSAGE_TOO_LARGE,
+                format!(
+                    "{method}: the request is {} bytes, past the kernel's MC_MESSAGE_LIMIT_BYTES ({} bytes)",
+                    call.request.len(),
+                    self.limit
+                ),
+            )
+            .with_detail("method", method));
+        }
         let mut request = tonic::Request::new(call.request.clone());
         if let Some(value) = traceparent.and_then(|tp| MetadataValue::try_from(tp).ok()) {
             request.metadata_mut().insert(TRACEPARENT, value);

@@ -30,7 +30,12 @@ type probe struct {
 	boot    []map[string]any
 }
 
-type call struct{ Tool, Method, Request string }
+type call struct {
+	Tool, Method, Request string
+	// PadSQL spaces are appended to a db.Execute request's sql: a request past
+	// the message limit could not itself cross into the probe.
+	PadSQL int
+}
 
 func main() {
 	microcore.Serve(&probe{})
@@ -65,6 +70,9 @@ func (p *probe) run(ctx context.Context, req *microcorev1.HttpRequest) (*microco
 	c.Tool, _ = body["tool"].(string)
 	c.Method, _ = body["method"].(string)
 	c.Request, _ = body["request"].(string)
+	if pad, ok := body["padSql"].(int64); ok {
+		c.PadSQL = int(pad)
+	}
 	if c.Tool == "_boot" {
 		i, err := strconv.Atoi(c.Method)
 		if err != nil || i < 0 || i >= len(p.boot) {
@@ -78,6 +86,9 @@ func (p *probe) run(ctx context.Context, req *microcorev1.HttpRequest) (*microco
 // outcome makes one call and answers { response } or { error }, as every probe does.
 func (p *probe) outcome(ctx context.Context, c call) map[string]any {
 	raw, err := base64.StdEncoding.DecodeString(c.Request)
+	if err == nil && c.PadSQL > 0 {
+		raw, err = padSQL(raw, c.PadSQL)
+	}
 	var resp proto.Message
 	if err == nil {
 		resp, err = p.call(ctx, c.Tool, c.Method, raw)
@@ -98,4 +109,13 @@ func (p *probe) outcome(ctx context.Context, c call) map[string]any {
 		}
 	}
 	return map[string]any{"error": map[string]any{"code": microcore.CodeOf(err), "message": message, "details": details}}
+}
+
+func padSQL(raw []byte, n int) ([]byte, error) {
+	r := &microcorev1.ExecuteRequest{}
+	if err := proto.Unmarshal(raw, r); err != nil {
+		return nil, err
+	}
+	r.Sql += strings.Repeat(" ", n)
+	return proto.Marshal(r)
 }

@@ -89,6 +89,9 @@ func (p *probe) call(ctx context.Context, tool, method string, raw []byte) (prot
 			return nil, err
 		}
 		return &microcorev1.UnsubscribeResponse{}, k.Bus.Unsubscribe(ctx, r.SubscriptionId)
+	case "system.Status":
+		// Not in the probe's needs: the case is the kernel's refusal.
+		return microcorev1.NewSystemClient(k.Conn()).Status(ctx, &microcorev1.StatusRequest{})
 	case "config.Get":
 		r := &microcorev1.ConfigGetRequest{}
 		if err := proto.Unmarshal(raw, r); err != nil {
@@ -138,7 +141,13 @@ func (p *probe) call(ctx context.Context, tool, method string, raw []byte) (prot
 			return nil, err
 		}
 		e := microcore.Endpoint{Method: r.Method, Path: r.Path, BodySchemaJSON: r.BodySchemaJson, ResponseSchemaJSON: r.ResponseSchemaJson, SuccessStatus: r.SuccessStatus, Summary: r.Summary, Tags: r.Tags, Auth: r.Auth, TimeoutMs: r.TimeoutMs}
-		return &microcorev1.AddEndpointResponse{}, k.Http.AddEndpoint(ctx, e, func(_ context.Context, req *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
+		return &microcorev1.AddEndpointResponse{}, k.Http.AddEndpoint(ctx, e, func(ctx context.Context, req *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
+			// x-slow: wait on a reply the recorder gives after 300 ms, past a short endpoint timeout.
+			if req.GetHeaders()["x-slow"] != "" {
+				if _, err := k.Bus.Request(ctx, "conf.slow", nil, 2*time.Second); err != nil {
+					return nil, err
+				}
+			}
 			return microcore.Respond(0, map[string]any{"body": req.GetBody(), "auth": req.GetAuth(), "params": req.GetParams()})
 		})
 	case "http.AddStream":

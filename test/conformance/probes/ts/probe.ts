@@ -23,7 +23,11 @@ export class ConformanceProbePlugin {
   // Every contract tool but system: the kernel grants a native plugin what its constructor destructures.
   constructor({ http, db, bus, logger, state, config }: Tools) {
     this.#tools = { http, db, bus, logger, state, config } as Tools;
+    // Kept whole (the kernel's guarded object) so the system.Status case meets the refusal of a tool not declared.
+    this.#granted = arguments[0] as Tools;
   }
+
+  #granted: Tools;
 
   #boot: unknown[] = [];
 
@@ -50,6 +54,8 @@ export class ConformanceProbePlugin {
     const method = service && methodOf(service, String(body.method));
     if (!method) return { error: { code: 'MC_ERR_INVALID_ARGUMENT', message: `conformance probe (${this.hosting}): no such tool method ${tool}.${String(body.method)}`, details: {} } };
     const request = toPlain(method.input, fromBinary(method.input, Buffer.from(String(body.request), 'base64')) as never);
+    // Appended to a db.Execute request's sql: a request past the message limit could not itself cross into the probe.
+    if (body.padSql !== undefined) request.sql = `${String(request.sql)}${' '.repeat(Number(body.padSql))}`;
     try {
       const plain = await this.call(tool, method.localName, withHandler(`${tool}.${method.name}`, request, this.#tools));
       return { response: Buffer.from(toBinary(method.output, fromPlain(method.output, this.answer(tool, method.name, plain as Plainish), 'response'))).toString('base64') };
@@ -65,7 +71,7 @@ export class ConformanceProbePlugin {
   }
 
   private call(tool: string, method: string, request: Plainish): Promise<unknown> {
-    const t = this.#tools[tool as keyof Tools] as unknown as Record<string, (input: unknown) => Promise<unknown>>;
+    const t = (tool === 'system' ? this.#granted : this.#tools)[tool as keyof Tools] as unknown as Record<string, (input: unknown) => Promise<unknown>>;
     return t[method]!(request);
   }
 }
@@ -76,7 +82,14 @@ function withHandler(name: string, request: Plainish, tools: Tools): Plainish {
   const { handlerId: _, ...rest } = request;
   switch (name) {
     case 'http.AddEndpoint':
-      return { ...rest, handler: (req: HttpRequest) => ({ body: req.body ?? null, auth: req.auth ?? null, params: req.params }) };
+      // x-slow: wait on a reply the recorder gives after 300 ms, past a short endpoint timeout.
+      return {
+        ...rest,
+        handler: async (req: HttpRequest) => {
+          if (req.headers['x-slow']) await tools.bus.request({ topic: 'conf.slow', payload: null, timeoutMs: 2000 });
+          return { body: req.body ?? null, auth: req.auth ?? null, params: req.params };
+        },
+      };
     case 'http.AddStream':
       return { ...rest, handler: async (req: HttpRequest) => { await tools.http.sendEvent({ streamId: req.streamId, event: 'hello', data: { big: 9007199254740993n, text: 'é🚀' }, id: '1' }); return null; } };
     case 'http.AddAuthValidator':

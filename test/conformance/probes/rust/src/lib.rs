@@ -53,13 +53,21 @@ fn run(req: HttpRequest) -> Result<HttpResponse, Error> {
             Error::new(codes::INVALID_ARGUMENT, format!("conformance probe ({}): no boot call {method:?} (made {})", hosting(), boot.len()))
         });
     }
-    Ok(http::response(outcome(&tool, &method, &text("request"))))
+    let pad = body.get("padSql").and_then(Value::as_i64).unwrap_or(0);
+    Ok(http::response(outcome_padded(&tool, &method, &text("request"), pad as usize)))
 }
 
 /// One call's { response } or { error }, as every probe answers it.
 fn outcome(tool: &str, method: &str, request: &str) -> ValueMap {
+    outcome_padded(tool, method, request, 0)
+}
+
+/// `pad` spaces are appended to a db.Execute request's sql: a request past the
+/// message limit could not itself cross into the probe.
+fn outcome_padded(tool: &str, method: &str, request: &str, pad: usize) -> ValueMap {
     let result = base64::decode(request)
         .ok_or_else(|| Error::new(codes::INVALID_ARGUMENT, "conformance probe: request is not base64"))
+        .and_then(|raw| if pad > 0 { methods::pad_sql(&raw, pad) } else { Ok(raw) })
         .and_then(|raw| methods::call(tool, method, &raw));
     match result {
         Ok(bytes) => ValueMap::from_iter([("response", Value::from(base64::encode(&bytes)))]),

@@ -17,6 +17,12 @@ fn statement(s: Statement) -> db::Statement {
     db::Statement::new(s.sql, s.params)
 }
 
+pub fn pad_sql(raw: &[u8], pad: usize) -> Result<Vec<u8>, Error> {
+    let mut r: ExecuteRequest = decode(raw)?;
+    r.sql.push_str(&" ".repeat(pad));
+    Ok(r.encode_to_vec())
+}
+
 pub fn call(tool: &str, method: &str, raw: &[u8]) -> Result<Vec<u8>, Error> {
     let bytes = match (tool, method) {
         ("db", "Query") => {
@@ -66,6 +72,8 @@ pub fn call(tool: &str, method: &str, raw: &[u8]) -> Result<Vec<u8>, Error> {
             bus::unsubscribe(&r.subscription_id)?;
             UnsubscribeResponse {}.encode_to_vec()
         }
+        // Not in the probe's needs: the case is the kernel's refusal.
+        ("system", "Status") => microcore::call_tool::<_, StatusResponse>("system", "Status", &StatusRequest {})?.encode_to_vec(),
         ("config", "Get") => {
             let r: ConfigGetRequest = decode(raw)?;
             config::get(&r.key, r.default_value.as_deref())?.encode_to_vec()
@@ -108,6 +116,10 @@ pub fn call(tool: &str, method: &str, raw: &[u8]) -> Result<Vec<u8>, Error> {
                 timeout_ms: r.timeout_ms,
             };
             http::add_endpoint(e, |req| {
+                // x-slow: wait on a reply the recorder gives after 300 ms, past a short endpoint timeout.
+                if req.headers.contains_key("x-slow") {
+                    bus::request("conf.slow", Value::null(), 2000)?;
+                }
                 let params = ValueMap::from_iter(req.params.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))));
                 Ok(http::response(ValueMap::from_iter([
                     ("body", req.body.unwrap_or_else(Value::null)),
