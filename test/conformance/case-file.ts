@@ -66,5 +66,12 @@ export function readCaseFiles(): (CaseFile & { file: string })[] {
 
 /** Replaces {hosting} in every string of a case, so each probe uses its own paths, topics and keys. */
 export function forHosting<T>(value: T, hosting: string): T {
-  return JSON.parse(JSON.stringify(value).replaceAll('{hosting}', hosting)) as T;
+  // A walk, not a JSON round trip: JSON.stringify writes -0 as 0.
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.replaceAll('{hosting}', hosting);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
 }

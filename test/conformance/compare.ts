@@ -40,6 +40,6 @@ export function missing(expected: Record<string, unknown>, actual: Record<string
 }
 
 function show(v: unknown): string {
-  const text = JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x));
+  const text = JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : Object.is(x, -0) ? '-0' : x));
   return text === undefined ? 'nothing' : text.length > 160 ? `${text.slice(0, 160)}…` : text;
 }
