@@ -16,6 +16,9 @@ export interface Route {
   handlerId: string;
   bodySchema?: object;
   responseSchema?: object;
+  /** JSON Schemas of the path parameters and of the query string (values judged as text). */
+  paramsSchema?: object;
+  querySchema?: object;
   successStatus: number;
   summary: string;
   tags: string[];

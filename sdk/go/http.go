@@ -24,6 +24,13 @@ type Endpoint struct {
 	Auth string
 	// TimeoutMs is the request's deadline (504 MC_ERR_HTTP_TIMEOUT past it); 0: HTTP_HANDLER_TIMEOUT_MS.
 	TimeoutMs int64
+	// ParamsSchemaJSON and QuerySchemaJSON are JSON Schemas (object schemas, one
+	// property a parameter) of the path parameters and the query string. Values
+	// are judged as their type reads them ("7" is an integer); a request failing
+	// them is answered 422 naming the parameter before the handler runs, and the
+	// handler gets the text sent, a `default` filling one left out.
+	ParamsSchemaJSON string
+	QuerySchemaJSON  string
 }
 
 // Http is the http tool.
@@ -50,6 +57,8 @@ func (h *Http) AddEndpoint(ctx context.Context, e Endpoint, handler HttpHandler)
 		Tags:               e.Tags,
 		Auth:               e.Auth,
 		TimeoutMs:          e.TimeoutMs,
+		ParamsSchemaJson:   e.ParamsSchemaJSON,
+		QuerySchemaJson:    e.QuerySchemaJSON,
 	})
 	if err != nil {
 		h.handlers.remove(id)

@@ -6,7 +6,7 @@ export function openApiDocument(routes: Route[], title: string): object {
   const paths: Record<string, Record<string, object>> = {};
   for (const r of routes) {
     const path = r.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    const params = [...r.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params = [...pathParameters(r), ...queryParameters(r)];
     (paths[path] ??= {})[r.method.toLowerCase()] = {
       summary: r.summary || undefined,
       tags: r.tags,
@@ -23,6 +23,18 @@ export function openApiDocument(routes: Route[], title: string): object {
     };
   }
   return { openapi: '3.1.0', info: { title, version: '1' }, paths };
+}
+
+type Schema = { properties?: Record<string, object & { description?: string }>; required?: string[] };
+
+function pathParameters(r: Route): object[] {
+  const props = (r.paramsSchema as Schema | undefined)?.properties ?? {};
+  return [...r.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: props[m[1]!] ?? { type: 'string' } }));
+}
+
+function queryParameters(r: Route): object[] {
+  const schema = r.querySchema as Schema | undefined;
+  return Object.entries(schema?.properties ?? {}).map(([name, s]) => ({ name, in: 'query', required: schema?.required?.includes(name) ?? false, description: s.description, schema: s }));
 }
 
 const ERROR_SCHEMA = {

@@ -404,3 +404,53 @@ describe('http tool request deadline (issue 7)', () => {
     expect(JSON.stringify(project!.kernel.registry.list().find((i) => i.name === 'http'))).toContain('HTTP_HANDLER_TIMEOUT_MS');
   });
 });
+
+describe('http tool path and query schemas (issue 10)', () => {
+  const ITEMS = `{ method: 'GET', path: '/items/:id',
+    paramsSchemaJson: JSON.stringify({ type: 'object', properties: { id: { type: 'integer', minimum: 1 } } }),
+    querySchemaJson: JSON.stringify({ type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 50, default: 5, description: 'How many.' }, sort: { enum: ['name', 'price'] } }, required: ['sort'], additionalProperties: false }),
+    handler: (req) => ({ params: req.params, query: req.query }) }`;
+
+  it('judges text as the schema type reads it, hands the handler the text sent, and fills defaults', async () => {
+    await api(ITEMS);
+    const ok = await send('/items/9007199254740993?sort=name');
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.json).toEqual({ params: { id: '9007199254740993' }, query: { sort: 'name', limit: '5' } });
+    expect((await send('/items/7?sort=price&limit=50')).json.query).toEqual({ sort: 'price', limit: '50' });
+  });
+
+  it('answers 422 naming the parameter before the handler runs', async () => {
+    await api(ITEMS);
+    const cases: [string, string][] = [
+      ['/items/7?sort=name&limit=abc', "query parameter 'limit' must be integer"],
+      ['/items/7?sort=name&limit=51', "query parameter 'limit' must be <= 50"],
+      ['/items/7', "query parameter 'sort' must have required property 'sort'"],
+      ['/items/7?sort=name&page=2', "query parameter 'page' must NOT have additional properties"],
+      ['/items/0?sort=name', "path parameter 'id' must be >= 1"],
+      ['/items/x?sort=name', "path parameter 'id' must be integer"],
+    ];
+    for (const [path, problem] of cases) {
+      const res = await send(path);
+      expect(res.status, path).toBe(422);
+      expect(res.json.error.code, path).toBe('MC_ERR_HTTP_VALIDATION');
+      expect(res.json.error.message, path).toContain(problem);
+    }
+  });
+
+  it('refuses a parameter schema that is not a JSON Schema at addEndpoint, naming the field', async () => {
+    project = await bootProject({ 'domains/t/plugins/api.ts': endpoints(`{ method: 'GET', path: '/bad', querySchemaJson: JSON.stringify({ type: 'nope' }), handler: () => ({}) }`) });
+    const item = project.item('t/api')!;
+    expect(item.status).toBe('failed');
+    expect(item.reason).toContain('querySchemaJson that is not a valid JSON Schema');
+  });
+
+  it('lists path and query parameters with their schemas in the OpenAPI document', async () => {
+    await api(ITEMS);
+    const doc = (await send('/docs/json')).json;
+    expect(doc.paths['/items/{id}'].get.parameters).toEqual([
+      { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
+      { name: 'limit', in: 'query', required: false, description: 'How many.', schema: { type: 'integer', minimum: 1, maximum: 50, default: 5, description: 'How many.' } },
+      { name: 'sort', in: 'query', required: true, schema: { enum: ['name', 'price'] } },
+    ]);
+  });
+});

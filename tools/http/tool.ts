@@ -27,6 +27,7 @@ import type { AddAuthValidatorRequest, AddEndpointRequest, AddStreamRequest, Htt
 import { parseExactJson, renderJson } from './json.ts';
 import { addResponseHeaders } from './headers.ts';
 import { docsPage, openApiDocument } from './openapi.ts';
+import { checkParameterSchemas, parameters, routeOptions, stringMap } from './parameters.ts';
 import { Streams } from './streams.ts';
 
 const TITLE = 'MicroCore';
@@ -90,6 +91,8 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       handlerId: input.handlerId,
       bodySchema: parseSchema(input.bodySchemaJson, 'bodySchemaJson', call.caller),
       responseSchema: parseSchema(input.responseSchemaJson, 'responseSchemaJson', call.caller),
+      paramsSchema: parseSchema(input.paramsSchemaJson, 'paramsSchemaJson', call.caller),
+      querySchema: parseSchema(input.querySchemaJson, 'querySchemaJson', call.caller),
       successStatus: input.successStatus || 200,
       summary: input.summary,
       tags: input.tags,
@@ -125,6 +128,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     }
     // Default tag: the domain of a native plugin, the identity of any other.
     const tags = route.tags.length ? route.tags : [/^(sidecar|wasm)\//.test(call.caller) ? call.caller : call.caller.split('/')[0]!];
+    checkParameterSchemas({ ...route, owner: call.caller, tags });
     routes.add({ ...route, owner: call.caller, tags });
   }
 
@@ -135,7 +139,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       app.route({
         method: route.method,
         url: route.path,
-        schema: route.bodySchema ? { body: route.bodySchema } : undefined,
+        ...routeOptions(route),
         handler: (req, reply) => this.#dispatch(route.method, route.path, req, reply),
       });
       if (route.auth && !this.#validators.has(route.auth)) ctx.log.error(`${route.method} ${route.path} (${route.owner}) names auth validator '${route.auth}', which no plugin added; it will answer 500`, { path: route.path });
@@ -177,8 +181,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       method,
       route: path,
       url: req.url,
-      params: stringMap(req.params),
-      query: stringMap(req.query),
+      ...parameters(req),
       headers: stringMap(req.headers),
       body: this.#exactBodies.get(req) ?? null,
       requestId,
@@ -317,11 +320,3 @@ function headerOf(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function stringMap(source: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries((source ?? {}) as Record<string, unknown>)) {
-    if (v === undefined) continue;
-    out[k] = Array.isArray(v) ? String(v[v.length - 1]) : String(v);
-  }
-  return out;
-}

@@ -35,6 +35,13 @@ pub struct Endpoint {
     pub auth: String,
     /// The request's deadline in ms (504 MC_ERR_HTTP_TIMEOUT past it); 0: HTTP_HANDLER_TIMEOUT_MS.
     pub timeout_ms: i64,
+    /// JSON Schemas (object schemas, one property a parameter) of the path
+    /// parameters and of the query string. Values are judged as their type reads
+    /// them ("7" is an integer); a request failing them is answered 422 naming the
+    /// parameter before the handler runs, and the handler gets the text sent, a
+    /// `default` filling one left out.
+    pub params_schema_json: String,
+    pub query_schema_json: String,
 }
 
 impl Endpoint {
@@ -61,6 +68,8 @@ pub fn add_endpoint(
         tags: endpoint.tags,
         auth: endpoint.auth,
         timeout_ms: endpoint.timeout_ms,
+        params_schema_json: endpoint.params_schema_json,
+        query_schema_json: endpoint.query_schema_json,
     };
     call::<_, AddEndpointResponse>(TOOL, "AddEndpoint", &request).map(drop).inspect_err(|_| registry::remove(&id))
 }

@@ -94,6 +94,25 @@ export declare type AddEndpointRequest = Message<"microcore.v1.AddEndpointReques
    * @generated from field: int64 timeout_ms = 10;
    */
   timeoutMs: bigint;
+
+  /**
+   * JSON Schema (as JSON text) of the path parameters: an object schema whose
+   * properties are the `:name`s of the path. Values arrive as text and are
+   * judged as their schema's type would read them ("7" is an integer); a request
+   * that fails is answered 422 naming the parameter before the handler runs. The
+   * handler still gets the text the client sent (HttpRequest.params). Empty: any.
+   *
+   * @generated from field: string params_schema_json = 11;
+   */
+  paramsSchemaJson: string;
+
+  /**
+   * JSON Schema (as JSON text) of the query string, judged as params_schema_json
+   * is. A property's `default` fills a parameter the client left out. Empty: any.
+   *
+   * @generated from field: string query_schema_json = 12;
+   */
+  querySchemaJson: string;
 };
 
 /**

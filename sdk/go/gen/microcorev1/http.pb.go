@@ -51,9 +51,18 @@ type AddEndpointRequest struct {
 	// The request's deadline in ms, its auth validator included: past it the client
 	// gets 504 MC_ERR_HTTP_TIMEOUT (the handler is not stopped; its late answer is
 	// dropped). 0: HTTP_HANDLER_TIMEOUT_MS (default 30000). At most 2147483647.
-	TimeoutMs     int64 `protobuf:"varint,10,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TimeoutMs int64 `protobuf:"varint,10,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	// JSON Schema (as JSON text) of the path parameters: an object schema whose
+	// properties are the `:name`s of the path. Values arrive as text and are
+	// judged as their schema's type would read them ("7" is an integer); a request
+	// that fails is answered 422 naming the parameter before the handler runs. The
+	// handler still gets the text the client sent (HttpRequest.params). Empty: any.
+	ParamsSchemaJson string `protobuf:"bytes,11,opt,name=params_schema_json,json=paramsSchemaJson,proto3" json:"params_schema_json,omitempty"`
+	// JSON Schema (as JSON text) of the query string, judged as params_schema_json
+	// is. A property's `default` fills a parameter the client left out. Empty: any.
+	QuerySchemaJson string `protobuf:"bytes,12,opt,name=query_schema_json,json=querySchemaJson,proto3" json:"query_schema_json,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *AddEndpointRequest) Reset() {
@@ -154,6 +163,20 @@ func (x *AddEndpointRequest) GetTimeoutMs() int64 {
 		return x.TimeoutMs
 	}
 	return 0
+}
+
+func (x *AddEndpointRequest) GetParamsSchemaJson() string {
+	if x != nil {
+		return x.ParamsSchemaJson
+	}
+	return ""
+}
+
+func (x *AddEndpointRequest) GetQuerySchemaJson() string {
+	if x != nil {
+		return x.QuerySchemaJson
+	}
+	return ""
 }
 
 // Http.AddEndpoint returns nothing.
@@ -711,7 +734,7 @@ var File_microcore_v1_http_proto protoreflect.FileDescriptor
 
 const file_microcore_v1_http_proto_rawDesc = "" +
 	"\n" +
-	"\x17microcore/v1/http.proto\x12\fmicrocore.v1\x1a\x18microcore/v1/value.proto\"\xc3\x02\n" +
+	"\x17microcore/v1/http.proto\x12\fmicrocore.v1\x1a\x18microcore/v1/value.proto\"\x9d\x03\n" +
 	"\x12AddEndpointRequest\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1d\n" +
@@ -725,7 +748,9 @@ const file_microcore_v1_http_proto_rawDesc = "" +
 	"\x04auth\x18\t \x01(\tR\x04auth\x12\x1d\n" +
 	"\n" +
 	"timeout_ms\x18\n" +
-	" \x01(\x03R\ttimeoutMs\"\x15\n" +
+	" \x01(\x03R\ttimeoutMs\x12,\n" +
+	"\x12params_schema_json\x18\v \x01(\tR\x10paramsSchemaJson\x12*\n" +
+	"\x11query_schema_json\x18\f \x01(\tR\x0fquerySchemaJson\"\x15\n" +
 	"\x13AddEndpointResponse\"\x87\x01\n" +
 	"\x10AddStreamRequest\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x1d\n" +

@@ -140,7 +140,7 @@ func (p *probe) call(ctx context.Context, tool, method string, raw []byte) (prot
 		if err := proto.Unmarshal(raw, r); err != nil {
 			return nil, err
 		}
-		e := microcore.Endpoint{Method: r.Method, Path: r.Path, BodySchemaJSON: r.BodySchemaJson, ResponseSchemaJSON: r.ResponseSchemaJson, SuccessStatus: r.SuccessStatus, Summary: r.Summary, Tags: r.Tags, Auth: r.Auth, TimeoutMs: r.TimeoutMs}
+		e := microcore.Endpoint{Method: r.Method, Path: r.Path, BodySchemaJSON: r.BodySchemaJson, ResponseSchemaJSON: r.ResponseSchemaJson, SuccessStatus: r.SuccessStatus, Summary: r.Summary, Tags: r.Tags, Auth: r.Auth, TimeoutMs: r.TimeoutMs, ParamsSchemaJSON: r.ParamsSchemaJson, QuerySchemaJSON: r.QuerySchemaJson}
 		return &microcorev1.AddEndpointResponse{}, k.Http.AddEndpoint(ctx, e, func(ctx context.Context, req *microcorev1.HttpRequest) (*microcorev1.HttpResponse, error) {
 			// x-slow: wait on a reply the recorder gives after 300 ms, past a short endpoint timeout.
 			if req.GetHeaders()["x-slow"] != "" {

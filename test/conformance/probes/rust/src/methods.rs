@@ -114,6 +114,8 @@ pub fn call(tool: &str, method: &str, raw: &[u8]) -> Result<Vec<u8>, Error> {
                 tags: r.tags,
                 auth: r.auth,
                 timeout_ms: r.timeout_ms,
+                params_schema_json: r.params_schema_json,
+                query_schema_json: r.query_schema_json,
             };
             http::add_endpoint(e, |req| {
                 // x-slow: wait on a reply the recorder gives after 300 ms, past a short endpoint timeout.

@@ -1,0 +1,85 @@
+// Path and query parameters with schemas. Their values are text, so they are
+// judged as their schema's type would read them ("7" is an integer) by an ajv
+// of their own — the body's validator coerces nothing (tool.ts). The handler
+// still gets the text the client sent, never a number rounded to a double (an
+// int64 id past 2^53 stays exact); a `default` fills a parameter left out.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifyRequest, RouteShorthandOptions } from 'fastify';
+import { mcError, type Route } from '../../kernel/index.ts';
+
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true, strict: false });
+addFormats.default(ajv);
+
+type Parameters = { params: Record<string, string>; query: Record<string, string> };
+const judged = new WeakMap<FastifyRequest, Parameters>();
+
+/** The fastify options of a route: only a route with parameter schemas pays for judging them. */
+export function routeOptions(route: Route): Pick<RouteShorthandOptions, 'schema' | 'preValidation'> {
+  const schema = route.bodySchema ? { body: route.bodySchema } : undefined;
+  if (!route.paramsSchema && !route.querySchema) return { schema };
+  const params = route.paramsSchema && compile(route, route.paramsSchema, 'paramsSchemaJson');
+  const query = route.querySchema && compile(route, route.querySchema, 'querySchemaJson');
+  return {
+    schema,
+    preValidation: (req, _reply, done) => {
+      try {
+        judged.set(req, { params: judge(req, params, req.params, 'path'), query: judge(req, query, req.query, 'query') });
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  };
+}
+
+/** HttpRequest.params and .query. */
+export function parameters(req: FastifyRequest): Parameters {
+  return judged.get(req) ?? { params: stringMap(req.params), query: stringMap(req.query) };
+}
+
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** Compiles a route's parameter schemas, so a bad one fails the plugin's addEndpoint call, not the server's start. */
+export function checkParameterSchemas(route: Route): void {
+  if (route.paramsSchema) compile(route, route.paramsSchema, 'paramsSchemaJson');
+  if (route.querySchema) compile(route, route.querySchema, 'querySchemaJson');
+}
+
+function compile(route: Route, schema: object, field: string): ValidateFunction {
+  const known = compiled.get(schema);
+  if (known) return known;
+  try {
+    const validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+    return validate;
+  } catch (err) {
+    throw mcError('MC_ERR_INVALID_ARGUMENT', `${route.owner} gave http.addEndpoint ${route.method} ${route.path} a ${field} that is not a valid JSON Schema: ${(err as Error).message}`, { field, plugin: route.owner }, err);
+  }
+}
+
+function judge(req: FastifyRequest, validate: ValidateFunction | undefined, values: unknown, where: 'path' | 'query'): Record<string, string> {
+  const sent = stringMap(values);
+  if (!validate) return sent;
+  const copy: Record<string, unknown> = { ...sent };
+  if (!validate(copy)) {
+    const problems = (validate.errors ?? []).map((e) => problem(e, where));
+    throw mcError('MC_ERR_HTTP_VALIDATION', `${req.method} ${req.url}: ${problems.join('; ')}`, { problems: problems.join('; '), in: where });
+  }
+  // What the client sent where it sent it; the schema's defaults where it did not.
+  return Object.fromEntries(Object.entries(copy).map(([k, v]) => [k, k in sent ? sent[k]! : String(v)]));
+}
+
+function problem(e: ErrorObject, where: 'path' | 'query'): string {
+  const name = e.instancePath.replace(/^\//, '').split('/')[0] || (e.params as { missingProperty?: string; additionalProperty?: string }).missingProperty || (e.params as { additionalProperty?: string }).additionalProperty;
+  return `${where} parameter '${name ?? '?'}' ${e.message ?? 'is invalid'}`;
+}
+
+export function stringMap(source: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((source ?? {}) as Record<string, unknown>)) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? String(v[v.length - 1]) : String(v);
+  }
+  return out;
+}
