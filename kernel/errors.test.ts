@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodeSchema } from '../proto/gen/microcore/v1/error_pb.js';
-import { ERRORS, ERROR_CODES, McError, mcError, toMcError } from './errors.ts';
+import { ERRORS, ERROR_CODES, McError, mcError, pluginError, toMcError } from './errors.ts';
 
 describe('error registry', () => {
   it('holds exactly the codes of the proto ErrorCode enum', () => {
@@ -41,5 +41,34 @@ describe('docs/errors.md', () => {
     const { readFileSync } = await import('node:fs');
     const { renderErrorsDoc } = await import('../scripts/errors-doc.ts');
     expect(readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8')).toBe(renderErrorsDoc());
+  });
+});
+
+describe('pluginError: what a sidecar or wasm handler returned, in mcError shape', () => {
+  const wire = (o: Partial<{ code: string; message: string; details: Record<string, string>; fix: string }>) => ({ code: '', message: '', details: {}, fix: '', ...o });
+
+  it('prefixes the code and appends the catalogue fix, details unchanged', () => {
+    const e = pluginError('sidecar/shop', wire({ code: 'MC_ERR_NOT_FOUND', message: 'no product with sku X.', details: { sku: 'X' } }));
+    expect(e).toBeInstanceOf(McError);
+    expect(e.message).toBe(`MC_ERR_NOT_FOUND: no product with sku X. ${ERRORS.MC_ERR_NOT_FOUND.fix}`);
+    expect(e.message).toBe(mcError('MC_ERR_NOT_FOUND', 'no product with sku X', { sku: 'X' }).message);
+    expect(e.details).toEqual({ sku: 'X' });
+    expect(e.httpStatus).toBe(404);
+  });
+
+  it("uses the plugin's own fix in place of the catalogue's", () => {
+    expect(pluginError('wasm/w', wire({ code: 'MC_ERR_INVALID_ARGUMENT', message: 'limit is 0', fix: 'Ask for 1 to 50.' })).message).toBe('MC_ERR_INVALID_ARGUMENT: limit is 0. Ask for 1 to 50.');
+  });
+
+  it('leaves a kernel error the handler passed on as it is, and an unknown code without a fix', () => {
+    const passed = mcError('MC_ERR_DB_BUSY', 'db.execute: database is locked');
+    expect(pluginError('sidecar/s', wire({ code: passed.code, message: passed.message })).message).toBe(passed.message);
+    expect(pluginError('sidecar/s', wire({ code: 'MC_ERR_SHOP_CLOSED', message: 'closed on Sundays' })).message).toBe('MC_ERR_SHOP_CLOSED: closed on Sundays.');
+  });
+
+  it('names the plugin when it failed without a message', () => {
+    const e = pluginError('sidecar/s', wire({ code: 'MC_ERR_NOT_FOUND' }));
+    expect(e.code).toBe('MC_ERR_HANDLER_FAILED');
+    expect(e.message).toContain('sidecar/s failed without a message');
   });
 });

@@ -159,6 +159,19 @@ export function toMcError(err: unknown, code: ErrorCode, where: string): McError
   return mcError(code, `${where}: ${text}`, {}, err);
 }
 
+/**
+ * An error a sidecar's or wasm module's handler returned, in the shape a native
+ * plugin's mcError has: "<code>: <what>. <fix>", the plugin's details unchanged.
+ * A message already in that shape (a kernel error the handler passed on) stays.
+ */
+export function pluginError(identity: string, e: { code: string; message: string; details: Record<string, string>; fix: string }): McError {
+  if (!e.message) return mcError('MC_ERR_HANDLER_FAILED', `${identity} failed without a message`, { plugin: identity, code: e.code });
+  const code = e.code || 'MC_ERR_HANDLER_FAILED';
+  if (e.message.startsWith(`${code}: `)) return new McError(code, e.message, e.details);
+  const fix = e.fix || (isErrorCode(code) ? ERRORS[code].fix : '');
+  return new McError(code, `${code}: ${e.message.trimEnd().replace(/\.$/, '')}.${fix ? ` ${fix}` : ''}`, e.details);
+}
+
 // Errors that came out of a plugin's handler (through the kernel's invoke) are
 // the plugin's, not the tool's that relayed them: they must not count against
 // that tool's health.

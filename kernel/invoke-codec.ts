@@ -4,7 +4,7 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { HttpResponseSchema } from '../proto/gen/microcore/v1/http_pb.js';
 import { InvokeRequestSchema, InvokeResponseSchema, type InvokeRequest, type InvokeResponse } from '../proto/gen/microcore/v1/plugin_pb.js';
 import type { InvokeInput, InvokeOutput } from './contract.ts';
-import { McError, mcError } from './errors.ts';
+import { mcError, pluginError } from './errors.ts';
 import { fromPlain, toPlain } from './plain.ts';
 import { valueToJs } from './values.ts';
 
@@ -34,7 +34,7 @@ export function invokeOutput(identity: string, response: InvokeResponse): Invoke
     case 'value':
       return { case: 'value', value: valueToJs(output.value) };
     case 'error':
-      throw new McError(output.value.code || 'MC_ERR_HANDLER_FAILED', output.value.message || `${identity} failed without a message`, { plugin: identity, ...output.value.details });
+      throw pluginError(identity, output.value);
     default:
       throw mcError('MC_ERR_HANDLER_FAILED', `${identity} answered an invoke with no output`, { plugin: identity });
   }

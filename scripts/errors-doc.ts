@@ -36,6 +36,20 @@ and the details keep \`kind\`, \`requestId\` and, for \`MC_ERR_DB_UNIQUE\` and
 client's to fix). SQL, table names and the database's own message stay in the
 server log under that request id. \`HTTP_EXPOSE_ERRORS=true\` shows everything
 (development only).
+
+## Raising one from a plugin
+
+A handler's error reads the same whichever language raised it: the message a
+client and the log see is \`<code>: <what>. <fix>\`, the fix being the code's
+entry above unless the plugin gives its own (the catalogue's hint for a generic
+code rarely fits a plugin's own check). The kernel writes that shape for sidecars
+and wasm modules too; details pass unchanged.
+
+| | the error | with a fix of the plugin's own |
+| --- | --- | --- |
+| TypeScript | \`\` mcError('MC_ERR_NOT_FOUND', \`no user with id \${id}\`, { id }) \`\` | \`mcError(code, what, details, cause, 'Ask for 1 to 50.')\` |
+| Go | \`microcore.Errorf(microcore.CodeNotFound, "no user with id %d", id)\` | \`.WithFix("Ask for 1 to 50.")\` |
+| Rust | \`Error::new(codes::NOT_FOUND, format!("no user with id {id}")).with_detail("id", id.to_string())\` | \`.with_fix("Ask for 1 to 50.")\` |
 `;
 }
 

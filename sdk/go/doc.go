@@ -26,6 +26,10 @@
 //
 // The public surface: Serve, Plugin, Kernel (Db, Http, Logger, State, Config,
 // Bus), Statement, Endpoint, HttpHandler, StreamHandler, AuthValidator, Respond,
-// Subscription, EventHandler, V, FromValue, Row, Error, Errorf, CodeOf and the
-// Code* constants. Everything else is internal.
+// Subscription, EventHandler, V, FromValue, Row, Error, Errorf, (*Error).WithFix,
+// CodeOf, Kernel.Conn and the Code* constants. Everything else is internal.
+//
+// A handler's error reaches the client as "<code>: <message>. <fix>", the same
+// shape a TypeScript mcError or a Rust Error::new gives: the code's catalogue fix
+// (docs/errors.md) unless WithFix gave one of the plugin's own.
 package microcore

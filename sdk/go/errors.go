@@ -21,6 +21,10 @@ type Error struct {
 	Message string
 	// Details holds structured facts: the plugin, the tool, the value seen.
 	Details map[string]string
+	// Fix says what to do about it, when the plugin knows better than the
+	// code's catalogue entry (docs/errors.md); empty: the catalogue's. The
+	// kernel shows a client "<Code>: <Message>. <Fix>", as for any hosting.
+	Fix string
 
 	// cause is the library error this one was translated from, kept for Unwrap;
 	// it never crosses the wire.
@@ -34,6 +38,13 @@ func Errorf(code, format string, args ...any) *Error {
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// WithFix sets the hint a client and the log show after the message, in place
+// of the code's catalogue entry: Errorf(CodeInvalidArgument, "limit is %d", n).WithFix("Ask for 1 to 50.").
+func (e *Error) WithFix(fix string) *Error {
+	e.Fix = fix
+	return e
+}
 
 // Unwrap returns the gRPC or Go error this one was translated from, if any.
 func (e *Error) Unwrap() error { return e.cause }
@@ -72,11 +83,11 @@ func (e *Error) withDetails(d map[string]string) *Error {
 }
 
 func (e *Error) wire() *microcorev1.Error {
-	return &microcorev1.Error{Code: e.Code, Message: e.Message, Details: e.Details}
+	return &microcorev1.Error{Code: e.Code, Message: e.Message, Details: e.Details, Fix: e.Fix}
 }
 
 func fromWire(w *microcorev1.Error) *Error {
-	return &Error{Code: w.GetCode(), Message: w.GetMessage(), Details: w.GetDetails()}
+	return &Error{Code: w.GetCode(), Message: w.GetMessage(), Details: w.GetDetails(), Fix: w.GetFix()}
 }
 
 // toWire turns what a handler returned into the InvokeResponse error: a MicroCore

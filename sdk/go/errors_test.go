@@ -156,3 +156,14 @@ func TestGRPCCodesMatchTheKernel(t *testing.T) {
 		t.Fatalf("read only %d codes from docs/errors.md", rows)
 	}
 }
+
+func TestWithFixCrossesTheWire(t *testing.T) {
+	e := Errorf(CodeInvalidArgument, "limit is %d", 0).WithFix("Ask for 1 to 50.")
+	w := toWire(e, CodeHandlerFailed, nil)
+	if w.GetFix() != "Ask for 1 to 50." || w.GetMessage() != "limit is 0" {
+		t.Fatalf("wire: %+v", w)
+	}
+	if back := fromWire(w); back.Fix != e.Fix {
+		t.Fatalf("fromWire lost the fix: %+v", back)
+	}
+}

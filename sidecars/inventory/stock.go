@@ -62,7 +62,8 @@ func (inv *inventory) put(ctx context.Context, req *microcorev1.HttpRequest) (*m
 	body, _ := microcore.FromValue(req.GetBody()).(map[string]any)
 	stock, ok := body["stock"].(int64)
 	if !ok || stock < 0 { // the body schema already refused this; kept for a schema edit that loosens it
-		return nil, microcore.Errorf(microcore.CodeHttpValidation, "PUT /inventory/%s: stock must be a whole number >= 0, got %s", sku, describe(body["stock"]))
+		return nil, microcore.Errorf(microcore.CodeHttpValidation, "PUT /inventory/%s: stock must be a whole number >= 0, got %s", sku, describe(body["stock"])).
+			WithFix(`Send {"stock": <n>} with n a whole number, 0 or more.`)
 	}
 	tx, err := inv.db.Transaction(ctx,
 		microcore.Statement{SQL: "INSERT INTO inventory (sku, stock) VALUES (?, ?) ON CONFLICT (sku) DO UPDATE SET stock = excluded.stock", Params: []any{sku, stock}},

@@ -73,4 +73,4 @@ function parse(query: Record<string, string>): { q: string; limit: number } {
   return { q, limit };
 }
 
-const invalid = (what: string) => mcError('MC_ERR_HTTP_VALIDATION', `catalog/search-catalog GET ${ROUTE}: ${what}`, { route: ROUTE }, undefined, 'Fix the query string.');
+const invalid = (what: string) => mcError('MC_ERR_HTTP_VALIDATION', `catalog/search-catalog GET ${ROUTE}: ${what}`, { route: ROUTE }, undefined, 'Send ?q=<text to find>, and &limit=<1 to 100> to get other than 20 results.');

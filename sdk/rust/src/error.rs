@@ -16,12 +16,22 @@ pub struct Error {
     pub message: String,
     /// Structured facts: the tool, the method, the value seen.
     pub details: HashMap<String, String>,
+    /// What to do about it, when the plugin knows better than the code's
+    /// catalogue entry (docs/errors.md); empty: the catalogue's. The kernel
+    /// shows a client "<code>: <message>. <fix>", as for any hosting.
+    pub fix: String,
 }
 
 impl Error {
     /// The one factory: an error with a code and a message, no details.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Error { code: code.into(), message: message.into(), details: HashMap::new() }
+        Error { code: code.into(), message: message.into(), details: HashMap::new(), fix: String::new() }
+    }
+
+    /// Sets the hint shown after the message, in place of the code's catalogue entry.
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = fix.into();
+        self
     }
 
     /// Adds one detail.
@@ -41,13 +51,13 @@ impl std::error::Error for Error {}
 
 impl From<pb::Error> for Error {
     fn from(e: pb::Error) -> Self {
-        Error { code: e.code, message: e.message, details: e.details }
+        Error { code: e.code, message: e.message, details: e.details, fix: e.fix }
     }
 }
 
 impl From<Error> for pb::Error {
     fn from(e: Error) -> Self {
-        pb::Error { code: e.code, message: e.message, details: e.details }
+        pb::Error { code: e.code, message: e.message, details: e.details, fix: e.fix }
     }
 }
 
@@ -220,6 +230,7 @@ mod tests {
             code: codes::DB_QUERY.into(),
             message: "near \"SELEC\": syntax error".into(),
             details: [("sql".to_string(), "SELEC 1".to_string())].into(),
+            fix: "Fix the SQL.".into(),
         };
         let e = Error::from(wire.clone());
         assert_eq!(e.to_string(), "MC_ERR_DB_QUERY: near \"SELEC\": syntax error");

@@ -85,10 +85,8 @@ fn parse(req: &HttpRequest) -> Result<(&str, usize), Error> {
 }
 
 fn invalid(what: String) -> Error {
-    Error::new(
-        codes::HTTP_VALIDATION,
-        format!("wasm/catalog-search GET /catalog/search: {what}. Fix the query string."),
-    )
+    Error::new(codes::HTTP_VALIDATION, format!("wasm/catalog-search GET /catalog/search: {what}"))
+        .with_fix("Send ?q=<text to find>, and &limit=<1 to 100> to get other than 20 results.")
 }
 
 /// Reads every product once through Db.Query and indexes it.

@@ -43,6 +43,16 @@ export declare type Error = Message<"microcore.v1.Error"> & {
    * @generated from field: map<string, string> details = 3;
    */
   details: { [key: string]: string };
+
+  /**
+   * What to do about it, when the plugin raising the error knows better than
+   * the code's entry in the catalogue (docs/errors.md). Empty: the catalogue's.
+   * The kernel writes the message a client sees as "<code>: <message>. <fix>",
+   * the same for every hosting.
+   *
+   * @generated from field: string fix = 4;
+   */
+  fix: string;
 };
 
 /**

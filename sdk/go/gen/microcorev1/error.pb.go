@@ -282,7 +282,12 @@ type Error struct {
 	// What is wrong, where, and what to do about it. For people, not for branching.
 	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	// Structured facts: the plugin, the tool, the method, the field, the value seen.
-	Details       map[string]string `protobuf:"bytes,3,rep,name=details,proto3" json:"details,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Details map[string]string `protobuf:"bytes,3,rep,name=details,proto3" json:"details,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// What to do about it, when the plugin raising the error knows better than
+	// the code's entry in the catalogue (docs/errors.md). Empty: the catalogue's.
+	// The kernel writes the message a client sees as "<code>: <message>. <fix>",
+	// the same for every hosting.
+	Fix           string `protobuf:"bytes,4,opt,name=fix,proto3" json:"fix,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -336,6 +341,13 @@ func (x *Error) GetDetails() map[string]string {
 		return x.Details
 	}
 	return nil
+}
+
+func (x *Error) GetFix() string {
+	if x != nil {
+		return x.Fix
+	}
+	return ""
 }
 
 // Wire-compatible with google.rpc.Status. The kernel sends it, holding one packed
@@ -409,11 +421,12 @@ var File_microcore_v1_error_proto protoreflect.FileDescriptor
 
 const file_microcore_v1_error_proto_rawDesc = "" +
 	"\n" +
-	"\x18microcore/v1/error.proto\x12\fmicrocore.v1\x1a\x19google/protobuf/any.proto\"\xad\x01\n" +
+	"\x18microcore/v1/error.proto\x12\fmicrocore.v1\x1a\x19google/protobuf/any.proto\"\xbf\x01\n" +
 	"\x05Error\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12:\n" +
-	"\adetails\x18\x03 \x03(\v2 .microcore.v1.Error.DetailsEntryR\adetails\x1a:\n" +
+	"\adetails\x18\x03 \x03(\v2 .microcore.v1.Error.DetailsEntryR\adetails\x12\x10\n" +
+	"\x03fix\x18\x04 \x01(\tR\x03fix\x1a:\n" +
 	"\fDetailsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"i\n" +
