@@ -7,11 +7,7 @@ use crate::pb::{tool_result::Outcome, ToolCall, ToolResult};
 use crate::{codes, transport, Error};
 
 /// Calls `tool.method` (names as in the proto service: "db", "Query").
-pub fn call<Req: Message, Resp: Message + Default>(
-    tool: &str,
-    method: &str,
-    request: &Req,
-) -> Result<Resp, Error> {
+pub fn call<Req: Message, Resp: Message + Default>(tool: &str, method: &str, request: &Req) -> Result<Resp, Error> {
     let call = ToolCall { tool: tool.to_string(), method: method.to_string(), request: request.encode_to_vec() };
     let out = transport::call(&call.encode_to_vec())?;
     let at = |e: Error| e.with_detail("tool", tool).with_detail("method", method);

@@ -36,6 +36,7 @@
 mod call;
 mod error;
 mod export;
+mod read;
 mod registry;
 #[cfg(not(target_arch = "wasm32"))]
 mod sidecar;
@@ -66,6 +67,7 @@ pub mod testing;
 pub use call::call as call_tool;
 pub use error::{codes, Error};
 pub use pb::{OnBootRequest, Value, ValueMap};
+pub use read::from_value;
 pub use registry::MaybeSend;
 
 /// Used by the code [`plugin!`] expands to; not part of the API.

@@ -178,8 +178,12 @@ mod tests {
 
     #[test]
     fn a_status_carries_the_kernels_error_or_is_coded() {
-        let wire =
-            crate::pb::Error { code: codes::CAP_DENIED.into(), message: "no".into(), details: Default::default(), fix: String::new() };
+        let wire = crate::pb::Error {
+            code: codes::CAP_DENIED.into(),
+            message: "no".into(),
+            details: Default::default(),
+            fix: String::new(),
+        };
         let any =
             prost_types::Any { type_url: "type.googleapis.com/microcore.v1.Error".into(), value: wire.encode_to_vec() };
         let rpc = RpcStatus { code: 7, message: "no".into(), details: vec![any] };
