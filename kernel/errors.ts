@@ -51,6 +51,7 @@ export const ERROR_CODES = [
   'MC_ERR_PLUGIN_IDENTITY',
   'MC_ERR_PLUGIN_BUILD',
   'MC_ERR_MESSAGE_TOO_LARGE',
+  'MC_ERR_BUS_SCHEMA',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -106,6 +107,7 @@ export const ERRORS: Record<ErrorCode, ErrorEntry> = {
   MC_ERR_BUS_NO_SUBSCRIBER: { http: 503, grpc: GRPC.UNAVAILABLE, fix: 'Subscribe a plugin to the topic (AI_CONTEXT.md lists who answers what), or check the topic\'s spelling.' },
   MC_ERR_WASM_REENTRANT: { http: 500, grpc: GRPC.UNKNOWN, fix: 'Do not bus.request a topic the same wasm plugin answers; split the answering handler into another plugin.' },
   MC_ERR_BUS_PUBLISH: { http: 500, grpc: GRPC.INVALID_ARGUMENT, fix: 'Use a dot-separated topic of letters, digits, - and _, and a payload under the size limit.' },
+  MC_ERR_BUS_SCHEMA: { http: 500, grpc: GRPC.INVALID_ARGUMENT, fix: "Send what the topic's owner declared (AI_CONTEXT.md shows each declared topic's payload and reply); a field it does not name is refused too." },
   MC_ERR_HTTP_UNAUTHORIZED: { http: 401, grpc: GRPC.UNAUTHENTICATED, fix: 'Send the credentials the endpoint\'s auth validator expects.' },
   MC_ERR_HTTP_STREAM_CLOSED: { http: 410, grpc: GRPC.NOT_FOUND, fix: 'Stop sending to this stream; the client reconnects on a new one.' },
   MC_ERR_HTTP_TOO_LARGE: { http: 413, grpc: GRPC.INVALID_ARGUMENT, fix: 'Send a smaller body, or raise HTTP_BODY_LIMIT.' },

@@ -104,6 +104,16 @@ func (b *Bus) Subscribe(ctx context.Context, s Subscription, handler EventHandle
 // Unsubscribe removes a subscription and its handler. A handler already running
 // finishes; an event for it that arrives afterwards is answered
 // MC_ERR_HANDLER_UNKNOWN.
+// DeclareTopic declares a topic this plugin owns, with the JSON Schemas (as
+// JSON text, empty for any) of its payload and, for a topic answered through
+// Request, its reply. Every hosting's publish, request and reply on it is then
+// checked against them (MC_ERR_BUS_SCHEMA names the field); an object schema
+// without additionalProperties refuses fields it does not name.
+func (b *Bus) DeclareTopic(ctx context.Context, topic, payloadSchemaJSON, replySchemaJSON, summary string) error {
+	_, err := b.c.DeclareTopic(ctx, &microcorev1.DeclareTopicRequest{Topic: topic, PayloadSchemaJson: payloadSchemaJSON, ReplySchemaJson: replySchemaJSON, Summary: summary})
+	return err
+}
+
 func (b *Bus) Unsubscribe(ctx context.Context, subscriptionID string) error {
 	if _, err := b.c.Unsubscribe(ctx, &microcorev1.UnsubscribeRequest{SubscriptionId: subscriptionID}); err != nil {
 		return err

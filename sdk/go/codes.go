@@ -100,4 +100,6 @@ const (
 	CodePluginBuild = "MC_ERR_PLUGIN_BUILD"
 	// A message between the kernel and a plugin is larger than MC_MESSAGE_LIMIT_BYTES.
 	CodeMessageTooLarge = "MC_ERR_MESSAGE_TOO_LARGE"
+	// A payload or reply on a declared topic fails its owner's schema.
+	CodeBusSchema = "MC_ERR_BUS_SCHEMA"
 )

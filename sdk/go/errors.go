@@ -142,6 +142,7 @@ func fromGRPC(method string, err error) error {
 var grpcCodes = map[string]codes.Code{
 	"MC_ERR_BUS_NO_SUBSCRIBER":       codes.Unavailable,
 	"MC_ERR_BUS_PUBLISH":             codes.InvalidArgument,
+	"MC_ERR_BUS_SCHEMA":              codes.InvalidArgument,
 	"MC_ERR_CAP_DENIED":              codes.PermissionDenied,
 	"MC_ERR_CONFIG_MISSING":          codes.NotFound,
 	"MC_ERR_DB_BUSY":                 codes.Unavailable,

@@ -36,7 +36,11 @@ export class EventRecorderPlugin {
   async onBoot(): Promise<void> {
     for (const h of RECORDED_HOSTINGS) {
       await this.#bus.subscribe({ topic: `conf.events.${h}`, handler: (event) => void recorded.push(event as unknown as Record<string, unknown>) });
+      // Answers with the payload, on a topic each hosting's probe declares as its own.
+      await this.#bus.subscribe({ topic: `conf.reply.${h}`, handler: (event) => event.payload });
     }
+    // A topic another plugin owns, for the probes to fail to declare.
+    await this.#bus.declareTopic({ topic: 'conf.owned', payloadSchemaJson: '', replySchemaJson: '', summary: 'Owned by the recorder.' });
     // What the cases' Bus.Request calls reach: an answer echoing the payload, and one too slow for a short timeout.
     await this.#bus.subscribe({ topic: 'conf.echo', handler: (event) => event.payload });
     await this.#bus.subscribe({ topic: 'conf.slow', handler: async (event) => (await new Promise((r) => setTimeout(r, 300)), event.payload) });

@@ -27,7 +27,8 @@ import {
   type ToolMethods,
 } from '../../kernel/index.ts';
 import { Delivery, type DeliveryCounts } from './delivery.ts';
-import type { BusRequestRequest, Envelope, PublishRequest, SubscribeRequest, UnsubscribeRequest } from '../../proto/gen/microcore/v1/bus_pb.js';
+import { Topics, type DeclaredTopic } from './topics.ts';
+import type { BusRequestRequest, DeclareTopicRequest, Envelope, PublishRequest, SubscribeRequest, UnsubscribeRequest } from '../../proto/gen/microcore/v1/bus_pb.js';
 
 type Env = Plain<Envelope>;
 
@@ -44,6 +45,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
   static readonly contract = 'bus';
   #ctx?: ToolContext;
   #delivery?: Delivery;
+  #topics = new Topics();
   #closed = false;
 
   setup(ctx: ToolContext): void {
@@ -76,14 +78,26 @@ export default class InProcessBus implements ToolMethods<'bus'> {
     return {};
   }
 
+  declareTopic(input: Plain<DeclareTopicRequest>, call: CallContext) {
+    this.#topics.declare({ ...input, owner: call.caller });
+    return {};
+  }
+
+  /** The declared topics, for AI_CONTEXT.md and /system. */
+  declaredTopics(): DeclaredTopic[] {
+    return this.#topics.list();
+  }
+
   publish(input: Plain<PublishRequest>, call: CallContext) {
     const env = this.#envelope(input.topic, input.payload ?? null, input.key, call.caller);
+    this.#topics.check(env.topic, 'payload', env.payload ?? null, `${call.caller} published`);
     this.#send(env);
     return { id: env.id };
   }
 
   async request(input: Plain<BusRequestRequest>, call: CallContext) {
     const env = this.#envelope(input.topic, input.payload ?? null, '', call.caller);
+    this.#topics.check(env.topic, 'payload', env.payload ?? null, `${call.caller} requested`);
     const traced = this.#ctx!.tracer.begin({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'request', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) });
     const subs = this.#ctx!.subscriptions.forTopic(env.topic);
     if (subs.length === 0) {
@@ -108,6 +122,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
       const payload = answer.case === 'value' ? answer.value : null;
       // A reply the contract cannot carry is the answering plugin's fault: say so here.
       jsToValue(payload, `the reply of ${sub.owner} to '${env.topic}'`);
+      this.#topics.check(env.topic, 'reply', payload, `the reply of ${sub.owner} to ${call.caller}`);
       this.#delivery!.react(traced.node, sub, started, 1);
       traced.end();
       return { payload };

@@ -2,7 +2,9 @@
 //! this module; a handler's `Ok` value answers a Bus.Request.
 
 use crate::call::call;
-use crate::pb::{BusRequestRequest, BusRequestResponse, PublishRequest, PublishResponse};
+use crate::pb::{
+    BusRequestRequest, BusRequestResponse, DeclareTopicRequest, DeclareTopicResponse, PublishRequest, PublishResponse,
+};
 use crate::pb::{SubscribeRequest, SubscribeResponse, UnsubscribeRequest, UnsubscribeResponse};
 use crate::registry::{self, Handler, Shared};
 use crate::MaybeSend;
@@ -97,6 +99,26 @@ pub fn unsubscribe(subscription_id: &str) -> Result<(), Error> {
     call::<_, UnsubscribeResponse>(TOOL, "Unsubscribe", &request)?;
     registry::remove_subscription(subscription_id);
     Ok(())
+}
+
+/// Bus.DeclareTopic: declares a topic this plugin owns, with the JSON Schemas
+/// (as JSON text, empty for any) of its payload and, for a topic answered through
+/// [`request`], its reply. Every hosting's publish, request and reply on it is then
+/// checked against them (MC_ERR_BUS_SCHEMA names the field); an object schema
+/// without `additionalProperties` refuses fields it does not name.
+pub fn declare_topic(
+    topic: &str,
+    payload_schema_json: &str,
+    reply_schema_json: &str,
+    summary: &str,
+) -> Result<(), Error> {
+    let request = DeclareTopicRequest {
+        topic: topic.into(),
+        payload_schema_json: payload_schema_json.into(),
+        reply_schema_json: reply_schema_json.into(),
+        summary: summary.into(),
+    };
+    call::<_, DeclareTopicResponse>(TOOL, "DeclareTopic", &request).map(drop)
 }
 
 #[cfg(test)]

@@ -106,6 +106,8 @@ pub mod codes {
     pub const BUS_NO_SUBSCRIBER: &str = "MC_ERR_BUS_NO_SUBSCRIBER";
     pub const WASM_REENTRANT: &str = "MC_ERR_WASM_REENTRANT";
     pub const BUS_PUBLISH: &str = "MC_ERR_BUS_PUBLISH";
+    /// A payload or reply on a declared topic fails its owner's schema.
+    pub const BUS_SCHEMA: &str = "MC_ERR_BUS_SCHEMA";
     pub const DB_UNIQUE: &str = "MC_ERR_DB_UNIQUE";
     pub const DB_CONSTRAINT: &str = "MC_ERR_DB_CONSTRAINT";
     pub const DB_BUSY: &str = "MC_ERR_DB_BUSY";
@@ -166,6 +168,7 @@ pub mod codes {
         PLUGIN_IDENTITY,
         PLUGIN_BUILD,
         MESSAGE_TOO_LARGE,
+        BUS_SCHEMA,
     ];
 }
 

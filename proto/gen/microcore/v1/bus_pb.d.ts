@@ -309,6 +309,61 @@ export declare type UnsubscribeResponse = Message<"microcore.v1.UnsubscribeRespo
 export declare const UnsubscribeResponseSchema: GenMessage<UnsubscribeResponse>;
 
 /**
+ * The arguments of Bus.DeclareTopic.
+ *
+ * @generated from message microcore.v1.DeclareTopicRequest
+ */
+export declare type DeclareTopicRequest = Message<"microcore.v1.DeclareTopicRequest"> & {
+  /**
+   * The topic, dot-separated: order.created.
+   *
+   * @generated from field: string topic = 1;
+   */
+  topic: string;
+
+  /**
+   * JSON Schema (as JSON text) every payload must satisfy. Empty: any payload.
+   *
+   * @generated from field: string payload_schema_json = 2;
+   */
+  payloadSchemaJson: string;
+
+  /**
+   * JSON Schema (as JSON text) of the reply to a Request. Empty: any reply.
+   *
+   * @generated from field: string reply_schema_json = 3;
+   */
+  replySchemaJson: string;
+
+  /**
+   * One line: what the event means, for AI_CONTEXT.md.
+   *
+   * @generated from field: string summary = 4;
+   */
+  summary: string;
+};
+
+/**
+ * Describes the message microcore.v1.DeclareTopicRequest.
+ * Use `create(DeclareTopicRequestSchema)` to create a new message.
+ */
+export declare const DeclareTopicRequestSchema: GenMessage<DeclareTopicRequest>;
+
+/**
+ * Bus.DeclareTopic returns nothing.
+ *
+ * @generated from message microcore.v1.DeclareTopicResponse
+ */
+export declare type DeclareTopicResponse = Message<"microcore.v1.DeclareTopicResponse"> & {
+};
+
+/**
+ * Describes the message microcore.v1.DeclareTopicResponse.
+ * Use `create(DeclareTopicResponseSchema)` to create a new message.
+ */
+export declare const DeclareTopicResponseSchema: GenMessage<DeclareTopicResponse>;
+
+/**
  * Bus publishes and delivers events.
  *
  * Order, the same in every hosting (native, sidecar, wasm): a subscription gets
@@ -380,6 +435,24 @@ export declare const Bus: GenService<{
     methodKind: "unary";
     input: typeof UnsubscribeRequestSchema;
     output: typeof UnsubscribeResponseSchema;
+  },
+  /**
+   * Declares a topic the calling plugin owns: the JSON Schema of its payloads
+   * and, for a topic answered through Request, of the reply. From then on, in
+   * every hosting, a Publish or Request whose payload fails it is refused with
+   * MC_ERR_BUS_SCHEMA naming the field, and so is a reply failing the reply
+   * schema (the requester gets the error). An object schema that does not say
+   * `additionalProperties` refuses a field it does not name. A topic has one
+   * owner: another plugin declaring it fails with MC_ERR_CONFLICT; the owner
+   * declaring it again replaces its schemas. Declare in onBoot, before the
+   * first publish.
+   *
+   * @generated from rpc microcore.v1.Bus.DeclareTopic
+   */
+  declareTopic: {
+    methodKind: "unary";
+    input: typeof DeclareTopicRequestSchema;
+    output: typeof DeclareTopicResponseSchema;
   },
 }>;
 

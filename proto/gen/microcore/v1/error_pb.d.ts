@@ -448,6 +448,15 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_MESSAGE_TOO_LARGE = 46;
    */
   MESSAGE_TOO_LARGE = 46,
+
+  /**
+   * A payload published (or requested) on a declared topic, or a reply to a
+   * request on it, fails the schema its owner declared (Bus.DeclareTopic).
+   * details: topic, owner, part (payload or reply), problems.
+   *
+   * @generated from enum value: ERROR_CODE_BUS_SCHEMA = 47;
+   */
+  BUS_SCHEMA = 47,
 }
 
 /**

@@ -581,6 +581,116 @@ func (*UnsubscribeResponse) Descriptor() ([]byte, []int) {
 	return file_microcore_v1_bus_proto_rawDescGZIP(), []int{8}
 }
 
+// The arguments of Bus.DeclareTopic.
+type DeclareTopicRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The topic, dot-separated: order.created.
+	Topic string `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	// JSON Schema (as JSON text) every payload must satisfy. Empty: any payload.
+	PayloadSchemaJson string `protobuf:"bytes,2,opt,name=payload_schema_json,json=payloadSchemaJson,proto3" json:"payload_schema_json,omitempty"`
+	// JSON Schema (as JSON text) of the reply to a Request. Empty: any reply.
+	ReplySchemaJson string `protobuf:"bytes,3,opt,name=reply_schema_json,json=replySchemaJson,proto3" json:"reply_schema_json,omitempty"`
+	// One line: what the event means, for AI_CONTEXT.md.
+	Summary       string `protobuf:"bytes,4,opt,name=summary,proto3" json:"summary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclareTopicRequest) Reset() {
+	*x = DeclareTopicRequest{}
+	mi := &file_microcore_v1_bus_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclareTopicRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclareTopicRequest) ProtoMessage() {}
+
+func (x *DeclareTopicRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_bus_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclareTopicRequest.ProtoReflect.Descriptor instead.
+func (*DeclareTopicRequest) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_bus_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *DeclareTopicRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *DeclareTopicRequest) GetPayloadSchemaJson() string {
+	if x != nil {
+		return x.PayloadSchemaJson
+	}
+	return ""
+}
+
+func (x *DeclareTopicRequest) GetReplySchemaJson() string {
+	if x != nil {
+		return x.ReplySchemaJson
+	}
+	return ""
+}
+
+func (x *DeclareTopicRequest) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+// Bus.DeclareTopic returns nothing.
+type DeclareTopicResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclareTopicResponse) Reset() {
+	*x = DeclareTopicResponse{}
+	mi := &file_microcore_v1_bus_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclareTopicResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclareTopicResponse) ProtoMessage() {}
+
+func (x *DeclareTopicResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_bus_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclareTopicResponse.ProtoReflect.Descriptor instead.
+func (*DeclareTopicResponse) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_bus_proto_rawDescGZIP(), []int{10}
+}
+
 var File_microcore_v1_bus_proto protoreflect.FileDescriptor
 
 const file_microcore_v1_bus_proto_rawDesc = "" +
@@ -622,12 +732,19 @@ const file_microcore_v1_bus_proto_rawDesc = "" +
 	"\x0fsubscription_id\x18\x01 \x01(\tR\x0esubscriptionId\"=\n" +
 	"\x12UnsubscribeRequest\x12'\n" +
 	"\x0fsubscription_id\x18\x01 \x01(\tR\x0esubscriptionId\"\x15\n" +
-	"\x13UnsubscribeResponse2\xbd\x02\n" +
+	"\x13UnsubscribeResponse\"\xa1\x01\n" +
+	"\x13DeclareTopicRequest\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12.\n" +
+	"\x13payload_schema_json\x18\x02 \x01(\tR\x11payloadSchemaJson\x12*\n" +
+	"\x11reply_schema_json\x18\x03 \x01(\tR\x0freplySchemaJson\x12\x18\n" +
+	"\asummary\x18\x04 \x01(\tR\asummary\"\x16\n" +
+	"\x14DeclareTopicResponse2\x94\x03\n" +
 	"\x03Bus\x12F\n" +
 	"\aPublish\x12\x1c.microcore.v1.PublishRequest\x1a\x1d.microcore.v1.PublishResponse\x12L\n" +
 	"\aRequest\x12\x1f.microcore.v1.BusRequestRequest\x1a .microcore.v1.BusRequestResponse\x12L\n" +
 	"\tSubscribe\x12\x1e.microcore.v1.SubscribeRequest\x1a\x1f.microcore.v1.SubscribeResponse\x12R\n" +
-	"\vUnsubscribe\x12 .microcore.v1.UnsubscribeRequest\x1a!.microcore.v1.UnsubscribeResponseB2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\vUnsubscribe\x12 .microcore.v1.UnsubscribeRequest\x1a!.microcore.v1.UnsubscribeResponse\x12U\n" +
+	"\fDeclareTopic\x12!.microcore.v1.DeclareTopicRequest\x1a\".microcore.v1.DeclareTopicResponseB2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_bus_proto_rawDescOnce sync.Once
@@ -641,37 +758,41 @@ func file_microcore_v1_bus_proto_rawDescGZIP() []byte {
 	return file_microcore_v1_bus_proto_rawDescData
 }
 
-var file_microcore_v1_bus_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_microcore_v1_bus_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_microcore_v1_bus_proto_goTypes = []any{
-	(*Envelope)(nil),            // 0: microcore.v1.Envelope
-	(*PublishRequest)(nil),      // 1: microcore.v1.PublishRequest
-	(*PublishResponse)(nil),     // 2: microcore.v1.PublishResponse
-	(*BusRequestRequest)(nil),   // 3: microcore.v1.BusRequestRequest
-	(*BusRequestResponse)(nil),  // 4: microcore.v1.BusRequestResponse
-	(*SubscribeRequest)(nil),    // 5: microcore.v1.SubscribeRequest
-	(*SubscribeResponse)(nil),   // 6: microcore.v1.SubscribeResponse
-	(*UnsubscribeRequest)(nil),  // 7: microcore.v1.UnsubscribeRequest
-	(*UnsubscribeResponse)(nil), // 8: microcore.v1.UnsubscribeResponse
-	(*Value)(nil),               // 9: microcore.v1.Value
+	(*Envelope)(nil),             // 0: microcore.v1.Envelope
+	(*PublishRequest)(nil),       // 1: microcore.v1.PublishRequest
+	(*PublishResponse)(nil),      // 2: microcore.v1.PublishResponse
+	(*BusRequestRequest)(nil),    // 3: microcore.v1.BusRequestRequest
+	(*BusRequestResponse)(nil),   // 4: microcore.v1.BusRequestResponse
+	(*SubscribeRequest)(nil),     // 5: microcore.v1.SubscribeRequest
+	(*SubscribeResponse)(nil),    // 6: microcore.v1.SubscribeResponse
+	(*UnsubscribeRequest)(nil),   // 7: microcore.v1.UnsubscribeRequest
+	(*UnsubscribeResponse)(nil),  // 8: microcore.v1.UnsubscribeResponse
+	(*DeclareTopicRequest)(nil),  // 9: microcore.v1.DeclareTopicRequest
+	(*DeclareTopicResponse)(nil), // 10: microcore.v1.DeclareTopicResponse
+	(*Value)(nil),                // 11: microcore.v1.Value
 }
 var file_microcore_v1_bus_proto_depIdxs = []int32{
-	9, // 0: microcore.v1.Envelope.payload:type_name -> microcore.v1.Value
-	9, // 1: microcore.v1.PublishRequest.payload:type_name -> microcore.v1.Value
-	9, // 2: microcore.v1.BusRequestRequest.payload:type_name -> microcore.v1.Value
-	9, // 3: microcore.v1.BusRequestResponse.payload:type_name -> microcore.v1.Value
-	1, // 4: microcore.v1.Bus.Publish:input_type -> microcore.v1.PublishRequest
-	3, // 5: microcore.v1.Bus.Request:input_type -> microcore.v1.BusRequestRequest
-	5, // 6: microcore.v1.Bus.Subscribe:input_type -> microcore.v1.SubscribeRequest
-	7, // 7: microcore.v1.Bus.Unsubscribe:input_type -> microcore.v1.UnsubscribeRequest
-	2, // 8: microcore.v1.Bus.Publish:output_type -> microcore.v1.PublishResponse
-	4, // 9: microcore.v1.Bus.Request:output_type -> microcore.v1.BusRequestResponse
-	6, // 10: microcore.v1.Bus.Subscribe:output_type -> microcore.v1.SubscribeResponse
-	8, // 11: microcore.v1.Bus.Unsubscribe:output_type -> microcore.v1.UnsubscribeResponse
-	8, // [8:12] is the sub-list for method output_type
-	4, // [4:8] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	11, // 0: microcore.v1.Envelope.payload:type_name -> microcore.v1.Value
+	11, // 1: microcore.v1.PublishRequest.payload:type_name -> microcore.v1.Value
+	11, // 2: microcore.v1.BusRequestRequest.payload:type_name -> microcore.v1.Value
+	11, // 3: microcore.v1.BusRequestResponse.payload:type_name -> microcore.v1.Value
+	1,  // 4: microcore.v1.Bus.Publish:input_type -> microcore.v1.PublishRequest
+	3,  // 5: microcore.v1.Bus.Request:input_type -> microcore.v1.BusRequestRequest
+	5,  // 6: microcore.v1.Bus.Subscribe:input_type -> microcore.v1.SubscribeRequest
+	7,  // 7: microcore.v1.Bus.Unsubscribe:input_type -> microcore.v1.UnsubscribeRequest
+	9,  // 8: microcore.v1.Bus.DeclareTopic:input_type -> microcore.v1.DeclareTopicRequest
+	2,  // 9: microcore.v1.Bus.Publish:output_type -> microcore.v1.PublishResponse
+	4,  // 10: microcore.v1.Bus.Request:output_type -> microcore.v1.BusRequestResponse
+	6,  // 11: microcore.v1.Bus.Subscribe:output_type -> microcore.v1.SubscribeResponse
+	8,  // 12: microcore.v1.Bus.Unsubscribe:output_type -> microcore.v1.UnsubscribeResponse
+	10, // 13: microcore.v1.Bus.DeclareTopic:output_type -> microcore.v1.DeclareTopicResponse
+	9,  // [9:14] is the sub-list for method output_type
+	4,  // [4:9] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_microcore_v1_bus_proto_init() }
@@ -686,7 +807,7 @@ func file_microcore_v1_bus_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_microcore_v1_bus_proto_rawDesc), len(file_microcore_v1_bus_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,10 +23,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Bus_Publish_FullMethodName     = "/microcore.v1.Bus/Publish"
-	Bus_Request_FullMethodName     = "/microcore.v1.Bus/Request"
-	Bus_Subscribe_FullMethodName   = "/microcore.v1.Bus/Subscribe"
-	Bus_Unsubscribe_FullMethodName = "/microcore.v1.Bus/Unsubscribe"
+	Bus_Publish_FullMethodName      = "/microcore.v1.Bus/Publish"
+	Bus_Request_FullMethodName      = "/microcore.v1.Bus/Request"
+	Bus_Subscribe_FullMethodName    = "/microcore.v1.Bus/Subscribe"
+	Bus_Unsubscribe_FullMethodName  = "/microcore.v1.Bus/Unsubscribe"
+	Bus_DeclareTopic_FullMethodName = "/microcore.v1.Bus/DeclareTopic"
 )
 
 // BusClient is the client API for Bus service.
@@ -70,6 +71,16 @@ type BusClient interface {
 	Subscribe(ctx context.Context, in *SubscribeRequest, opts ...grpc.CallOption) (*SubscribeResponse, error)
 	// Removes a subscription.
 	Unsubscribe(ctx context.Context, in *UnsubscribeRequest, opts ...grpc.CallOption) (*UnsubscribeResponse, error)
+	// Declares a topic the calling plugin owns: the JSON Schema of its payloads
+	// and, for a topic answered through Request, of the reply. From then on, in
+	// every hosting, a Publish or Request whose payload fails it is refused with
+	// MC_ERR_BUS_SCHEMA naming the field, and so is a reply failing the reply
+	// schema (the requester gets the error). An object schema that does not say
+	// `additionalProperties` refuses a field it does not name. A topic has one
+	// owner: another plugin declaring it fails with MC_ERR_CONFLICT; the owner
+	// declaring it again replaces its schemas. Declare in onBoot, before the
+	// first publish.
+	DeclareTopic(ctx context.Context, in *DeclareTopicRequest, opts ...grpc.CallOption) (*DeclareTopicResponse, error)
 }
 
 type busClient struct {
@@ -120,6 +131,16 @@ func (c *busClient) Unsubscribe(ctx context.Context, in *UnsubscribeRequest, opt
 	return out, nil
 }
 
+func (c *busClient) DeclareTopic(ctx context.Context, in *DeclareTopicRequest, opts ...grpc.CallOption) (*DeclareTopicResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeclareTopicResponse)
+	err := c.cc.Invoke(ctx, Bus_DeclareTopic_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // BusServer is the server API for Bus service.
 // All implementations must embed UnimplementedBusServer
 // for forward compatibility.
@@ -161,6 +182,16 @@ type BusServer interface {
 	Subscribe(context.Context, *SubscribeRequest) (*SubscribeResponse, error)
 	// Removes a subscription.
 	Unsubscribe(context.Context, *UnsubscribeRequest) (*UnsubscribeResponse, error)
+	// Declares a topic the calling plugin owns: the JSON Schema of its payloads
+	// and, for a topic answered through Request, of the reply. From then on, in
+	// every hosting, a Publish or Request whose payload fails it is refused with
+	// MC_ERR_BUS_SCHEMA naming the field, and so is a reply failing the reply
+	// schema (the requester gets the error). An object schema that does not say
+	// `additionalProperties` refuses a field it does not name. A topic has one
+	// owner: another plugin declaring it fails with MC_ERR_CONFLICT; the owner
+	// declaring it again replaces its schemas. Declare in onBoot, before the
+	// first publish.
+	DeclareTopic(context.Context, *DeclareTopicRequest) (*DeclareTopicResponse, error)
 	mustEmbedUnimplementedBusServer()
 }
 
@@ -182,6 +213,9 @@ func (UnimplementedBusServer) Subscribe(context.Context, *SubscribeRequest) (*Su
 }
 func (UnimplementedBusServer) Unsubscribe(context.Context, *UnsubscribeRequest) (*UnsubscribeResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Unsubscribe not implemented")
+}
+func (UnimplementedBusServer) DeclareTopic(context.Context, *DeclareTopicRequest) (*DeclareTopicResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method DeclareTopic not implemented")
 }
 func (UnimplementedBusServer) mustEmbedUnimplementedBusServer() {}
 func (UnimplementedBusServer) testEmbeddedByValue()             {}
@@ -276,6 +310,24 @@ func _Bus_Unsubscribe_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Bus_DeclareTopic_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclareTopicRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BusServer).DeclareTopic(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Bus_DeclareTopic_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BusServer).DeclareTopic(ctx, req.(*DeclareTopicRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Bus_ServiceDesc is the grpc.ServiceDesc for Bus service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -298,6 +350,10 @@ var Bus_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Unsubscribe",
 			Handler:    _Bus_Unsubscribe_Handler,
+		},
+		{
+			MethodName: "DeclareTopic",
+			Handler:    _Bus_DeclareTopic_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -141,6 +141,10 @@ const (
 	// its answer, a tool call or a tool's result) is larger than
 	// MC_MESSAGE_LIMIT_BYTES. details: limit, bytes (when known), plugin.
 	ErrorCode_ERROR_CODE_MESSAGE_TOO_LARGE ErrorCode = 46
+	// A payload published (or requested) on a declared topic, or a reply to a
+	// request on it, fails the schema its owner declared (Bus.DeclareTopic).
+	// details: topic, owner, part (payload or reply), problems.
+	ErrorCode_ERROR_CODE_BUS_SCHEMA ErrorCode = 47
 )
 
 // Enum value maps for ErrorCode.
@@ -193,6 +197,7 @@ var (
 		44: "ERROR_CODE_PLUGIN_IDENTITY",
 		45: "ERROR_CODE_PLUGIN_BUILD",
 		46: "ERROR_CODE_MESSAGE_TOO_LARGE",
+		47: "ERROR_CODE_BUS_SCHEMA",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":             0,
@@ -242,6 +247,7 @@ var (
 		"ERROR_CODE_PLUGIN_IDENTITY":         44,
 		"ERROR_CODE_PLUGIN_BUILD":            45,
 		"ERROR_CODE_MESSAGE_TOO_LARGE":       46,
+		"ERROR_CODE_BUS_SCHEMA":              47,
 	}
 )
 
@@ -433,7 +439,7 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\tRpcStatus\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12.\n" +
-	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xaf\v\n" +
+	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xca\v\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_CODE_PLUGIN_MISSING_TOOL\x10\x01\x12\x1a\n" +
@@ -482,7 +488,8 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\x17ERROR_CODE_HTTP_TIMEOUT\x10+\x12\x1e\n" +
 	"\x1aERROR_CODE_PLUGIN_IDENTITY\x10,\x12\x1b\n" +
 	"\x17ERROR_CODE_PLUGIN_BUILD\x10-\x12 \n" +
-	"\x1cERROR_CODE_MESSAGE_TOO_LARGE\x10.B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\x1cERROR_CODE_MESSAGE_TOO_LARGE\x10.\x12\x19\n" +
+	"\x15ERROR_CODE_BUS_SCHEMA\x10/B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_error_proto_rawDescOnce sync.Once

@@ -89,6 +89,12 @@ func (p *probe) call(ctx context.Context, tool, method string, raw []byte) (prot
 			return nil, err
 		}
 		return &microcorev1.UnsubscribeResponse{}, k.Bus.Unsubscribe(ctx, r.SubscriptionId)
+	case "bus.DeclareTopic":
+		r := &microcorev1.DeclareTopicRequest{}
+		if err := proto.Unmarshal(raw, r); err != nil {
+			return nil, err
+		}
+		return &microcorev1.DeclareTopicResponse{}, k.Bus.DeclareTopic(ctx, r.Topic, r.PayloadSchemaJson, r.ReplySchemaJson, r.Summary)
 	case "system.Status":
 		// Not in the probe's needs: the case is the kernel's refusal.
 		return microcorev1.NewSystemClient(k.Conn()).Status(ctx, &microcorev1.StatusRequest{})

@@ -72,6 +72,11 @@ pub fn call(tool: &str, method: &str, raw: &[u8]) -> Result<Vec<u8>, Error> {
             bus::unsubscribe(&r.subscription_id)?;
             UnsubscribeResponse {}.encode_to_vec()
         }
+        ("bus", "DeclareTopic") => {
+            let r: DeclareTopicRequest = decode(raw)?;
+            bus::declare_topic(&r.topic, &r.payload_schema_json, &r.reply_schema_json, &r.summary)?;
+            DeclareTopicResponse {}.encode_to_vec()
+        }
         // Not in the probe's needs: the case is the kernel's refusal.
         ("system", "Status") => microcore::call_tool::<_, StatusResponse>("system", "Status", &StatusRequest {})?.encode_to_vec(),
         ("config", "Get") => {
