@@ -31,10 +31,10 @@ describe('AI_CONTEXT.md for the example app', () => {
   });
 
   it('describes every plugin of every hosting: file, needs, endpoints, topics', () => {
-    expect(generated).toContain('### orders/create-order\n\n- native · `domains/orders/plugins/create-order.ts` · ready\n- needs: http, db, bus\n- endpoints: `POST /orders` → 201 (Place an order)\n- publishes: `order.created`\n- requests: `inventory.check`');
-    expect(generated).toMatch(/### sidecar\/inventory\n\n- sidecar · `sidecars\/inventory\/sidecar.json` · ready\n- needs: http, db, logger, bus\n- endpoints: `GET \/inventory\/:sku` .*`PUT \/inventory\/:sku`.*\n- subscribes: `inventory.check` — answers requests; `order.cancelled`; `order.created`/);
+    expect(generated).toMatch(/### orders\/create-order\n\n- native · `domains\/orders\/plugins\/create-order.ts` · ready\n- needs: http, db, bus\n- endpoints:\n {2}- `POST \/orders` → 201 — Place an order\n {4}- body: `\{"type":"object","properties":\{"sku":\{"type":"string","minLength":1\},.*\}`\n- publishes: `order.created`\n- requests: `inventory.check`/);
+    expect(generated).toMatch(/### sidecar\/inventory\n\n- sidecar · `sidecars\/inventory\/sidecar.json` · ready\n- needs: http, db, logger, bus\n- endpoints:\n {2}- `GET \/inventory\/:sku` [^\n]*\n {2}- `PUT \/inventory\/:sku` [^\n]*\n {4}- body: `[^\n]*`\n- subscribes: `inventory.check` — answers requests; `order.cancelled`; `order.created`/);
     expect(generated).toContain('| sidecar/inventory | `inventory` | sku TEXT, stock INTEGER | `sidecars/inventory/migrations/001_inventory.sql` |');
-    expect(generated).toMatch(/### sidecar\/parity-go\n\n- sidecar · `sidecars\/parity-go\/sidecar.json` · ready\n- needs: http, db, logger, bus\n- endpoints: .*`POST \/parity\/go\/values`/);
+    expect(generated).toMatch(/### sidecar\/parity-go\n\n- sidecar · `sidecars\/parity-go\/sidecar.json` · ready\n- needs: http, db, logger, bus\n- endpoints:\n( {2}.*\n)* {2}- `POST \/parity\/go\/values`/);
     expect(generated).toMatch(/### wasm\/parity-rust\n\n- wasm · `wasm-plugins\/parity-rust\/plugin.json` · ready/);
     expect(generated).toContain('| orders | `outbox` | id INTEGER, order_id INTEGER, channel TEXT, recipient TEXT, body TEXT | `domains/orders/migrations/001_orders.sql` |');
   });

@@ -69,7 +69,7 @@ function renderPlugins({ report, routes, subscriptions, topics }: ContextInput):
     out.push(`### ${p.name}`, '', `- ${p.kind} · \`${p.source}\` · ${status(p)}`);
     out.push(`- needs: ${p.needs.length ? p.needs.join(', ') : '—'}`);
     const own = routes.filter((r) => r.owner === p.name);
-    if (own.length) out.push(`- endpoints: ${own.map((r) => `\`${r.method} ${r.path}\`${r.successStatus !== 200 ? ` → ${r.successStatus}` : ''}${r.summary ? ` (${r.summary})` : ''}`).join('; ')}`);
+    if (own.length) out.push('- endpoints:', ...own.map(endpoint));
     const subs = subscriptions.filter((s) => s.owner === p.name);
     if (subs.length) {
       out.push(`- subscribes: ${subs.map((s) => `\`${s.topic}\`${s.broadcast ? ' (broadcast)' : s.group !== s.owner ? ` (group ${s.group})` : ''}${requested.has(s.topic) || [...requested].some((r) => matches(r, s.topic)) ? ' — answers requests' : ''}`).join('; ')}`);
@@ -80,6 +80,20 @@ function renderPlugins({ report, routes, subscriptions, topics }: ContextInput):
     out.push('');
   }
   return out;
+}
+
+/** One endpoint and the shapes an assistant needs to call it: its schemas as compact JSON. */
+function endpoint(r: Route): string {
+  const shapes = (
+    [
+      ['path', r.paramsSchema],
+      ['query', r.querySchema],
+      ['body', r.bodySchema],
+      ['response', r.responseSchema],
+    ] as const
+  ).filter(([, s]) => s !== undefined);
+  const head = `\`${r.method} ${r.path}\`${r.successStatus !== 200 ? ` → ${r.successStatus}` : ''}${r.stream ? ' (server-sent events)' : ''}${r.summary ? ` — ${r.summary}` : ''}`;
+  return [`  - ${head}`, ...shapes.map(([part, s]) => `    - ${part}: \`${JSON.stringify(s)}\``)].join('\n');
 }
 
 function renderTables(tables: TableInfo[]): string[] {
