@@ -14,7 +14,7 @@ const USAGE = `usage: microcore <command>
 commands:
   start                          boot and serve until stopped (SIGINT/SIGTERM)
   dev                            start, and restart whenever a file of the project changes
-  status                         boot without serving: print what loaded, what failed and why
+  status                         boot without serving: print what loaded, what failed and why; rewrite AI_CONTEXT.md
   context                        boot, write AI_CONTEXT.md, stop
   migrate                        apply pending migrations (the db tool alone), then stop
   schema                         print the database schema
@@ -92,6 +92,8 @@ async function start(): Promise<number> {
 async function status(): Promise<number> {
   const kernel = new Kernel({ serve: false });
   const report = await kernel.boot();
+  // Nothing listens, but AI_CONTEXT.md is rewritten as start would: an assistant never reads a stale copy.
+  (kernel.getTool('context') as { onBootComplete?(): void } | undefined)?.onBootComplete?.();
   await kernel.shutdown();
   out(formatReport(report));
   return report.some((i) => i.status === 'failed') ? 1 : 0;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Kernel } from '../kernel/index.ts';
-import { plugin, REPO, writeProject } from './project.ts';
+import { plugin, REAL_TOOLS, REPO, writeProject } from './project.ts';
 
 const CLI = join(REPO, 'cli/main.ts');
 const QUIET = { LOG_LEVEL: 'silent', AI_CONTEXT_PATH: 'off', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1' };
@@ -46,6 +46,18 @@ describe('microcore status', () => {
     expect(res.stdout).toContain("needs tool 'mailer', which is not loaded");
     // Port 1 needs root to bind and nothing here may bind at all: no listen happened.
     expect(res.stdout + res.stderr).not.toContain('listening');
+  });
+});
+
+describe('microcore status and AI_CONTEXT.md', () => {
+  it('rewrites a stale AI_CONTEXT.md, and a second run leaves it byte-identical', () => {
+    root = writeProject({ 'domains/a/plugins/fine.ts': plugin(`export class FinePlugin { constructor({ logger }) {} }`), 'AI_CONTEXT.md': 'stale\n' }, [...REAL_TOOLS, 'context']);
+    const first = microcore(['status'], { AI_CONTEXT_PATH: '' });
+    expect(first.status, first.stderr).toBe(0);
+    const written = readFileSync(join(root, 'AI_CONTEXT.md'), 'utf8');
+    expect(written).toContain('### a/fine\n\n- native · `domains/a/plugins/fine.ts` · ready');
+    expect(microcore(['status'], { AI_CONTEXT_PATH: '' }).status).toBe(0);
+    expect(readFileSync(join(root, 'AI_CONTEXT.md'), 'utf8')).toBe(written);
   });
 });
 
