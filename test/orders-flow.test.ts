@@ -142,3 +142,17 @@ describe('orders flow', () => {
     expect(res.body.error!.code).toBe('MC_ERR_CONFLICT');
   });
 });
+
+describe('the topics the orders flow declares (issue 10)', () => {
+  type Bus = { publish(input: object, call: { caller: string }): unknown; request(input: object, call: { caller: string }): Promise<unknown> };
+  const bus = () => kernel.getTool('bus') as Bus;
+
+  it('refuses a malformed order.created at publish, naming the field, before the Go inventory sees it', () => {
+    const publish = () => bus().publish({ topic: 'order.created', key: 'A', payload: { orderId: 1n, sku: 'A', quantity: 'two', email: 'a@b.c' } }, { caller: 'test/intruder' });
+    expect(publish).toThrow(expect.objectContaining({ code: 'MC_ERR_BUS_SCHEMA', message: expect.stringContaining("test/intruder published on 'order.created': payload.quantity must be integer") }));
+  });
+
+  it('checks inventory.check, which the Go sidecar declares, the same way', async () => {
+    await expect(bus().request({ topic: 'inventory.check', payload: { sku: 'A', quantity: 1n, rush: true }, timeoutMs: 2000n }, { caller: 'test/intruder' })).rejects.toMatchObject({ code: 'MC_ERR_BUS_SCHEMA', details: { owner: 'sidecar/inventory' }, message: expect.stringContaining("payload has field 'rush'") });
+  });
+});

@@ -57,6 +57,17 @@ func (inv *inventory) OnBoot(ctx context.Context, k *microcore.Kernel) error {
 		{"order.created", inv.reserve},
 		{"order.cancelled", inv.release},
 	}
+	// The topics this service owns: every hosting's request, reply and publish
+	// on them is checked against these by the kernel.
+	topics := []struct{ topic, payload, reply, summary string }{
+		{"inventory.check", checkSchema, checkReplySchema, "Is there stock for {sku, quantity}? Answers {available, stock}."},
+		{"order.rejected", rejectedSchema, "", "An order the stock could not cover (keyed by sku); domains/orders marks it rejected."},
+	}
+	for _, t := range topics {
+		if err := k.Bus.DeclareTopic(ctx, t.topic, t.payload, t.reply, t.summary); err != nil {
+			return err
+		}
+	}
 	for _, s := range subscriptions {
 		// A failed reservation (db busy, sidecar restarting) is retried by the bus
 		// (3 times, doubling delays), then dead-lettered to _dlq.<topic>; the

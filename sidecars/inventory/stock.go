@@ -15,6 +15,12 @@ const stockSQL = `SELECT sku, stock,
 
 // putSchema is PUT /inventory/:sku's body: the http tool answers 422
 // MC_ERR_HTTP_VALIDATION for a negative or missing stock before the handler runs.
+const (
+	checkSchema      = `{"type":"object","properties":{"sku":{"type":"string","minLength":1},"quantity":{"type":"integer","minimum":1}},"required":["sku","quantity"]}`
+	checkReplySchema = `{"type":"object","properties":{"available":{"type":"boolean"},"stock":{"type":"integer"}},"required":["available","stock"]}`
+	rejectedSchema   = `{"type":"object","properties":{"orderId":{"type":"integer"},"sku":{"type":"string"},"quantity":{"type":"integer"},"reason":{"type":"string"}},"required":["orderId","sku","quantity","reason"]}`
+)
+
 const putSchema = `{"type":"object","properties":{"stock":{"type":"integer","minimum":0}},"required":["stock"],"additionalProperties":false}`
 
 // check answers inventory.check {sku, quantity} with {available, stock}.

@@ -17,6 +17,16 @@ export class CancelOrderPlugin {
   }
 
   async onBoot(): Promise<void> {
+    await this.#bus.declareTopic({
+      topic: 'order.cancelled',
+      summary: 'A placed order was cancelled (keyed by sku); the inventory gives its stock back.',
+      payloadSchemaJson: JSON.stringify({
+        type: 'object',
+        properties: { orderId: { type: 'integer' }, sku: { type: 'string', minLength: 1 }, quantity: { type: 'integer', minimum: 1 } },
+        required: ['orderId', 'sku', 'quantity'],
+      }),
+      replySchemaJson: '',
+    });
     await this.#http.addEndpoint({
       method: 'POST',
       path: '/orders/:id/cancel',

@@ -23,6 +23,17 @@ export class CreateOrderPlugin {
   }
 
   async onBoot(): Promise<void> {
+    // This plugin owns order.created: every hosting's publish of it is checked against this.
+    await this.#bus.declareTopic({
+      topic: 'order.created',
+      summary: 'An order was placed (keyed by sku); the inventory reserves its stock.',
+      payloadSchemaJson: JSON.stringify({
+        type: 'object',
+        properties: { orderId: { type: 'integer' }, sku: { type: 'string', minLength: 1 }, quantity: { type: 'integer', minimum: 1 }, email: { type: 'string' } },
+        required: ['orderId', 'sku', 'quantity', 'email'],
+      }),
+      replySchemaJson: '',
+    });
     await this.#http.addEndpoint({
       method: 'POST',
       path: '/orders',
