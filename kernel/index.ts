@@ -8,7 +8,7 @@ export type { KernelLog } from './log.ts';
 export type { CallRecord, CallTotals } from './metrics.ts';
 export { ITEM_KINDS, ITEM_STATES, type ItemKind, type ItemState, type ReportItem } from './registry.ts';
 export { HTTP_METHODS, type HttpMethod, type Route, type RouteTable } from './route-table.ts';
-export { checkTopic, type Subscription, type SubscriptionTable } from './subscription-table.ts';
+export { checkTopic, type Subscription, type SubscriptionTable, type TopicDeclaration } from './subscription-table.ts';
 export { TRACE_KINDS, type TraceKind, type TraceNode, type TraceReaction, type Tracer } from './tracer.ts';
 export type { Tool, ToolContext } from './tool.ts';
 export { currentTrace, formatTraceparent, newSpanId, newTrace, parseTraceparent, runInTrace, type TraceContext } from './trace.ts';

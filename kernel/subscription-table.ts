@@ -1,5 +1,6 @@
-// The kernel subscription table: which plugin's handler gets which topic. The bus
-// tool adds and reads entries; the context writer and /system/events read them.
+// The kernel subscription table: which plugin's handler gets which topic, and
+// which plugin declared a topic's shape (Bus.DeclareTopic). The bus tool adds and
+// reads entries; the context writer and /system/events read them.
 // Like the route table, it holds handler ids, not functions, so every hosting's
 // subscriptions look alike.
 import { randomUUID } from 'node:crypto';
@@ -19,6 +20,15 @@ export interface Subscription {
   maxRetries: number;
 }
 
+/** A topic's shape as its owner declared it: JSON Schemas, checked by the bus tool. */
+export interface TopicDeclaration {
+  topic: string;
+  owner: string;
+  summary: string;
+  payloadSchema?: object;
+  replySchema?: object;
+}
+
 const TOPIC = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 export function checkTopic(topic: string, who: string): void {
@@ -27,6 +37,7 @@ export function checkTopic(topic: string, who: string): void {
 
 export class SubscriptionTable {
   #subs = new Map<string, Subscription>();
+  #declared = new Map<string, TopicDeclaration>();
 
   add(sub: Omit<Subscription, 'id'>): Subscription {
     checkTopic(sub.topic, sub.owner);
@@ -41,8 +52,23 @@ export class SubscriptionTable {
     return sub;
   }
 
+  /** A plugin is gone (stopped, restarting, rebooting): its subscriptions and declarations go; a restart declares again. */
   removeOwner(owner: string): void {
     for (const [id, s] of this.#subs) if (s.owner === owner) this.#subs.delete(id);
+    for (const [topic, d] of this.#declared) if (d.owner === owner) this.#declared.delete(topic);
+  }
+
+  declare(d: TopicDeclaration): void {
+    checkTopic(d.topic, d.owner);
+    this.#declared.set(d.topic, d);
+  }
+
+  declaration(topic: string): TopicDeclaration | undefined {
+    return this.#declared.get(topic);
+  }
+
+  declarations(): TopicDeclaration[] {
+    return [...this.#declared.values()].sort((a, b) => a.topic.localeCompare(b.topic));
   }
 
   get(id: string): Subscription | undefined {

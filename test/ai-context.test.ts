@@ -31,8 +31,14 @@ describe('AI_CONTEXT.md for the example app', () => {
   });
 
   it('describes every plugin of every hosting: file, needs, endpoints, topics', () => {
-    expect(generated).toMatch(/### orders\/create-order\n\n- native · `domains\/orders\/plugins\/create-order.ts` · ready\n- needs: http, db, bus\n- endpoints:\n {2}- `POST \/orders` → 201 — Place an order\n {4}- body: `\{"type":"object","properties":\{"sku":\{"type":"string","minLength":1\},.*\}`\n- publishes: `order.created`\n- requests: `inventory.check`/);
+    expect(generated).toMatch(/### orders\/create-order\n\n- native · `domains\/orders\/plugins\/create-order.ts` · ready\n- needs: http, db, bus\n- endpoints:\n {2}- `POST \/orders` → 201 — Place an order\n {4}- body: `\{"type":"object","properties":\{"sku":\{"type":"string","minLength":1\},.*\}`\n- declares topics \(every publish, request and reply is checked\):\n {2}- `order.created` — [^\n]*\n {4}- payload: `\{"type":"object",[^\n]*`\n- publishes: `order.created`\n- requests: `inventory.check`/);
     expect(generated).toMatch(/### sidecar\/inventory\n\n- sidecar · `sidecars\/inventory\/sidecar.json` · ready\n- needs: http, db, logger, bus\n- endpoints:\n {2}- `GET \/inventory\/:sku` [^\n]*\n {2}- `PUT \/inventory\/:sku` [^\n]*\n {4}- body: `[^\n]*`\n- subscribes: `inventory.check` — answers requests; `order.cancelled`; `order.created`/);
+    // A bus request topic with its payload and reply shapes, declared by a Go sidecar.
+    expect(generated).toContain(
+      '  - `inventory.check` — Is there stock for {sku, quantity}? Answers {available, stock}.\n' +
+        '    - payload: `{"type":"object","properties":{"sku":{"type":"string","minLength":1},"quantity":{"type":"integer","minimum":1}},"required":["sku","quantity"],"additionalProperties":false}`\n' +
+        '    - reply: `{"type":"object","properties":{"available":{"type":"boolean"},"stock":{"type":"integer"}},"required":["available","stock"],"additionalProperties":false}`',
+    );
     expect(generated).toContain('| sidecar/inventory | `inventory` | sku TEXT, stock INTEGER | `sidecars/inventory/migrations/001_inventory.sql` |');
     expect(generated).toMatch(/### sidecar\/parity-go\n\n- sidecar · `sidecars\/parity-go\/sidecar.json` · ready\n- needs: http, db, logger, bus\n- endpoints:\n( {2}.*\n)* {2}- `POST \/parity\/go\/values`/);
     expect(generated).toMatch(/### wasm\/parity-rust\n\n- wasm · `wasm-plugins\/parity-rust\/plugin.json` · ready/);

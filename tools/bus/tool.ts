@@ -27,7 +27,7 @@ import {
   type ToolMethods,
 } from '../../kernel/index.ts';
 import { Delivery, type DeliveryCounts } from './delivery.ts';
-import { Topics, type DeclaredTopic } from './topics.ts';
+import { Topics } from './topics.ts';
 import type { BusRequestRequest, DeclareTopicRequest, Envelope, PublishRequest, SubscribeRequest, UnsubscribeRequest } from '../../proto/gen/microcore/v1/bus_pb.js';
 
 type Env = Plain<Envelope>;
@@ -45,11 +45,12 @@ export default class InProcessBus implements ToolMethods<'bus'> {
   static readonly contract = 'bus';
   #ctx?: ToolContext;
   #delivery?: Delivery;
-  #topics = new Topics();
+  #topics?: Topics;
   #closed = false;
 
   setup(ctx: ToolContext): void {
     this.#ctx = ctx;
+    this.#topics = new Topics(ctx.subscriptions);
     this.#delivery = new Delivery({
       ctx,
       retryBaseMs: durationMs(ctx.env.BUS_RETRY_BASE_MS, 'BUS_RETRY_BASE_MS', 100, 'MC_ERR_TOOL_SETUP'),
@@ -79,25 +80,20 @@ export default class InProcessBus implements ToolMethods<'bus'> {
   }
 
   declareTopic(input: Plain<DeclareTopicRequest>, call: CallContext) {
-    this.#topics.declare({ ...input, owner: call.caller });
+    this.#topics!.declare({ ...input, owner: call.caller });
     return {};
-  }
-
-  /** The declared topics, for AI_CONTEXT.md and /system. */
-  declaredTopics(): DeclaredTopic[] {
-    return this.#topics.list();
   }
 
   publish(input: Plain<PublishRequest>, call: CallContext) {
     const env = this.#envelope(input.topic, input.payload ?? null, input.key, call.caller);
-    this.#topics.check(env.topic, 'payload', env.payload ?? null, `${call.caller} published`);
+    this.#topics!.check(env.topic, 'payload', env.payload ?? null, `${call.caller} published`);
     this.#send(env);
     return { id: env.id };
   }
 
   async request(input: Plain<BusRequestRequest>, call: CallContext) {
     const env = this.#envelope(input.topic, input.payload ?? null, '', call.caller);
-    this.#topics.check(env.topic, 'payload', env.payload ?? null, `${call.caller} requested`);
+    this.#topics!.check(env.topic, 'payload', env.payload ?? null, `${call.caller} requested`);
     const traced = this.#ctx!.tracer.begin({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'request', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) });
     const subs = this.#ctx!.subscriptions.forTopic(env.topic);
     if (subs.length === 0) {
@@ -122,7 +118,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
       const payload = answer.case === 'value' ? answer.value : null;
       // A reply the contract cannot carry is the answering plugin's fault: say so here.
       jsToValue(payload, `the reply of ${sub.owner} to '${env.topic}'`);
-      this.#topics.check(env.topic, 'reply', payload, `the reply of ${sub.owner} to ${call.caller}`);
+      this.#topics!.check(env.topic, 'reply', payload, `the reply of ${sub.owner} to ${call.caller}`);
       this.#delivery!.react(traced.node, sub, started, 1);
       traced.end();
       return { payload };

@@ -2,6 +2,7 @@
 // edge (the conformance matrix runs the same through Go, Rust and wasm).
 import { afterEach, describe, expect, it } from 'vitest';
 import { testTools, type TestTools } from '../../kernel/testing.ts';
+import { SubscriptionTable } from '../../kernel/subscription-table.ts';
 import { Topics } from './topics.ts';
 
 const ORDER = JSON.stringify({
@@ -14,7 +15,7 @@ const declare = (topics: Topics, owner: string, extra: Partial<{ payloadSchemaJs
 
 describe('Topics', () => {
   it('refuses a payload naming the field: a wrong type deep inside, a missing field, a field not declared', () => {
-    const topics = new Topics();
+    const topics = new Topics(new SubscriptionTable());
     declare(topics, 'orders/create-order');
     expect(() => topics.check('order.created', 'payload', { orderId: 9007199254740993n, items: [{ sku: 'A', qty: 2n }] }, 'x')).not.toThrow();
     const refusal = (payload: unknown) => {
@@ -35,14 +36,14 @@ describe('Topics', () => {
   });
 
   it('lets an open schema stay open, and leaves undeclared topics alone', () => {
-    const topics = new Topics();
+    const topics = new Topics(new SubscriptionTable());
     declare(topics, 'o/p', { payloadSchemaJson: JSON.stringify({ type: 'object', properties: { a: { type: 'string' } }, additionalProperties: true }) });
     expect(() => topics.check('order.created', 'payload', { a: 'x', b: 1n }, 'x')).not.toThrow();
     expect(() => topics.check('other.topic', 'payload', { anything: new Uint8Array([1]) }, 'x')).not.toThrow();
   });
 
   it('has one owner per topic; the owner may declare again; the kernel topics are not declarable; bad schemas are refused', () => {
-    const topics = new Topics();
+    const topics = new Topics(new SubscriptionTable());
     declare(topics, 'orders/create-order');
     expect(() => declare(topics, 'shop/other')).toThrow(expect.objectContaining({ code: 'MC_ERR_CONFLICT', message: expect.stringContaining("shop/other declared 'order.created', which orders/create-order already declared") }));
     expect(() => declare(topics, 'orders/create-order', { payloadSchemaJson: '' })).not.toThrow();

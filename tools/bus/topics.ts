@@ -5,62 +5,52 @@
 // nothing is coerced or filled in, so what passes is exactly what is delivered.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { mcError, type JsValue } from '../../kernel/index.ts';
+import { mcError, type JsValue, type SubscriptionTable, type TopicDeclaration } from '../../kernel/index.ts';
 
 const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false, removeAdditional: false });
 addFormats.default(ajv);
 
-export interface DeclaredTopic {
-  topic: string;
-  owner: string;
-  summary: string;
-  payloadSchema?: object;
-  replySchema?: object;
-}
-
-interface Checked extends DeclaredTopic {
-  payload?: ValidateFunction;
-  reply?: ValidateFunction;
-}
+type Declare = Omit<TopicDeclaration, 'payloadSchema' | 'replySchema'> & { payloadSchemaJson: string; replySchemaJson: string };
 
 // The kernel's own topics: their shape is the bus's, not a plugin's to declare.
 const RESERVED = /^(_|system\.)/;
 
+/**
+ * Declarations live in the kernel's subscription table (the context writer lists
+ * them; a stopped plugin's go with its subscriptions); their compiled validators
+ * here, keyed by the declaration, so a replaced or removed one is never used.
+ */
 export class Topics {
-  #declared = new Map<string, Checked>();
+  #table: Pick<SubscriptionTable, 'declare' | 'declaration'>;
+  #validators = new WeakMap<TopicDeclaration, { payload?: ValidateFunction; reply?: ValidateFunction }>();
 
-  declare(d: DeclaredTopic & { payloadSchemaJson: string; replySchemaJson: string }): void {
+  constructor(table: Pick<SubscriptionTable, 'declare' | 'declaration'>) {
+    this.#table = table;
+  }
+
+  declare(d: Declare): void {
     if (RESERVED.test(d.topic)) throw mcError('MC_ERR_INVALID_ARGUMENT', `${d.owner} declared '${d.topic}', a topic of the kernel's own`, { topic: d.topic, field: 'topic' }, undefined, "Declare a topic of your plugin's domain; _dlq.* and system.* are the kernel's.");
-    const taken = this.#declared.get(d.topic);
+    const taken = this.#table.declaration(d.topic);
     if (taken && taken.owner !== d.owner) throw mcError('MC_ERR_CONFLICT', `${d.owner} declared '${d.topic}', which ${taken.owner} already declared`, { topic: d.topic, owner: taken.owner }, undefined, 'A topic has one owner: publish to it as declared, or declare a topic of your own.');
     const payloadSchema = parse(d, d.payloadSchemaJson, 'payloadSchemaJson');
     const replySchema = parse(d, d.replySchemaJson, 'replySchemaJson');
-    this.#declared.set(d.topic, {
-      topic: d.topic,
-      owner: d.owner,
-      summary: d.summary,
-      payloadSchema,
-      replySchema,
-      payload: payloadSchema && compile(d, payloadSchema, 'payloadSchemaJson'),
-      reply: replySchema && compile(d, replySchema, 'replySchemaJson'),
-    });
+    const declaration: TopicDeclaration = { topic: d.topic, owner: d.owner, summary: d.summary, payloadSchema, replySchema };
+    const validators = { payload: payloadSchema && compile(d, payloadSchema, 'payloadSchemaJson'), reply: replySchema && compile(d, replySchema, 'replySchemaJson') };
+    this.#table.declare(declaration);
+    this.#validators.set(declaration, validators);
   }
 
   /** Refuses a payload (or a reply) that fails the topic's declared schema. */
   check(topic: string, part: 'payload' | 'reply', value: JsValue, who: string): void {
-    const declared = this.#declared.get(topic);
-    const validate = declared?.[part];
+    const declared = this.#table.declaration(topic);
+    const validate = declared && this.#validators.get(declared)?.[part];
     if (!validate || validate(asJson(value))) return;
     const problems = (validate.errors ?? []).map((e) => problem(part, e)).join('; ');
     throw mcError('MC_ERR_BUS_SCHEMA', `${who} on '${topic}': ${problems}`, { topic, owner: declared.owner, part, problems });
   }
-
-  list(): DeclaredTopic[] {
-    return [...this.#declared.values()].map(({ topic, owner, summary, payloadSchema, replySchema }) => ({ topic, owner, summary, payloadSchema, replySchema }));
-  }
 }
 
-function parse(d: DeclaredTopic, json: string, field: string): object | undefined {
+function parse(d: Declare, json: string, field: string): object | undefined {
   if (!json) return undefined;
   try {
     return closed(JSON.parse(json)) as object;
@@ -69,7 +59,7 @@ function parse(d: DeclaredTopic, json: string, field: string): object | undefine
   }
 }
 
-function compile(d: DeclaredTopic, schema: object, field: string): ValidateFunction {
+function compile(d: Declare, schema: object, field: string): ValidateFunction {
   try {
     return ajv.compile(schema);
   } catch (err) {

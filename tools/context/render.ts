@@ -3,7 +3,7 @@
 // plugin of every hosting with what it needs, serves, hears and says, and every
 // table. Deterministic for a given tree: sorted, no timings, no absolute paths.
 import { ScalarType, type DescField, type DescService } from '@bufbuild/protobuf';
-import type { ReportItem, Route, Subscription } from '../../kernel/index.ts';
+import type { ReportItem, Route, Subscription, TopicDeclaration } from '../../kernel/index.ts';
 import type { ServiceDocs } from './proto-docs.ts';
 import type { TopicUse } from './source-scan.ts';
 import type { TableInfo } from './tables.ts';
@@ -14,6 +14,8 @@ export interface ContextInput {
   docs: Map<string, ServiceDocs>;
   routes: Route[];
   subscriptions: Subscription[];
+  /** Topics declared with their shapes (Bus.DeclareTopic). */
+  declarations: TopicDeclaration[];
   topics: Map<string, TopicUse>;
   tables: TableInfo[];
 }
@@ -62,7 +64,7 @@ function renderTools({ report, services, docs }: ContextInput): string[] {
   return out;
 }
 
-function renderPlugins({ report, routes, subscriptions, topics }: ContextInput): string[] {
+function renderPlugins({ report, routes, subscriptions, declarations, topics }: ContextInput): string[] {
   const requested = new Set([...topics.values()].flatMap((t) => t.requests));
   const out = ['## Plugins', ''];
   for (const p of report.filter((i) => i.kind !== 'tool').sort(byName)) {
@@ -74,6 +76,8 @@ function renderPlugins({ report, routes, subscriptions, topics }: ContextInput):
     if (subs.length) {
       out.push(`- subscribes: ${subs.map((s) => `\`${s.topic}\`${s.broadcast ? ' (broadcast)' : s.group !== s.owner ? ` (group ${s.group})` : ''}${requested.has(s.topic) || [...requested].some((r) => matches(r, s.topic)) ? ' — answers requests' : ''}`).join('; ')}`);
     }
+    const declared = declarations.filter((d) => d.owner === p.name);
+    if (declared.length) out.push('- declares topics (every publish, request and reply is checked):', ...declared.map(declaration));
     const use = topics.get(p.name);
     if (use?.publishes.length) out.push(`- publishes: ${use.publishes.map((t) => `\`${t}\``).join(', ')}`);
     if (use?.requests.length) out.push(`- requests: ${use.requests.map((t) => `\`${t}\``).join(', ')}`);
@@ -94,6 +98,11 @@ function endpoint(r: Route): string {
   ).filter(([, s]) => s !== undefined);
   const head = `\`${r.method} ${r.path}\`${r.successStatus !== 200 ? ` → ${r.successStatus}` : ''}${r.stream ? ' (server-sent events)' : ''}${r.summary ? ` — ${r.summary}` : ''}`;
   return [`  - ${head}`, ...shapes.map(([part, s]) => `    - ${part}: \`${JSON.stringify(s)}\``)].join('\n');
+}
+
+function declaration(d: TopicDeclaration): string {
+  const shapes = ([['payload', d.payloadSchema], ['reply', d.replySchema]] as const).filter(([, s]) => s !== undefined);
+  return [`  - \`${d.topic}\`${d.summary ? ` — ${d.summary}` : ''}`, ...shapes.map(([part, s]) => `    - ${part}: \`${JSON.stringify(s)}\``)].join('\n');
 }
 
 function renderTables(tables: TableInfo[]): string[] {

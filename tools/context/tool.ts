@@ -45,6 +45,7 @@ export default class ContextWriter {
       docs: readProtoDocs(PROTO_DIR),
       routes: ctx.routes.list(),
       subscriptions: ctx.subscriptions.list(),
+      declarations: ctx.subscriptions.declarations(),
       topics,
       tables: readTables(ctx.root, ctx.migrations),
     });
