@@ -12,7 +12,7 @@ use tonic::{Request, Response, Status};
 
 use crate::pb::plugin_server::Plugin;
 use crate::pb::{invoke_response::Output, InvokeRequest, InvokeResponse};
-use crate::pb::{OnBootRequest, OnBootResponse, OnShutdownRequest, OnShutdownResponse};
+use crate::pb::{ConnectRequest, ConnectResponse, OnBootRequest, OnBootResponse, OnShutdownRequest, OnShutdownResponse};
 use crate::registry::{self, SharedRegistry};
 use crate::sidecar::kernel_client::{KernelClient, TRACEPARENT};
 use crate::sidecar::log::log_stderr;
@@ -122,5 +122,14 @@ impl Plugin for PluginService {
             }
         }
         Ok(Response::new(OnShutdownResponse {}))
+    }
+
+    type ConnectStream = tonic::codegen::BoxStream<ConnectResponse>;
+
+    // Protocol version 3's call stream is not spoken here yet: this SDK offers
+    // version 2 in its handshake, so the kernel keeps to unary calls and never
+    // opens it (docs/protocol.md, "The call stream").
+    async fn connect(&self, _: Request<tonic::Streaming<ConnectRequest>>) -> Result<Response<Self::ConnectStream>, Status> {
+        Err(Status::unimplemented("this sidecar speaks protocol version 2 (unary calls); Plugin.Connect is version 3"))
     }
 }
