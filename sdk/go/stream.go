@@ -142,6 +142,14 @@ func (cs *callStream) start(id uint64, in *invokeStart) {
 		} else {
 			resp, _ = cs.srv.Invoke(ctx, &req)
 		}
+		// Past the deadline or cancelled, the kernel has answered its caller
+		// already (its own timer sends the cancel): nothing goes back, as grpc
+		// drops a unary answer past its deadline. Were this sent, it could beat
+		// the kernel's timer and replace the timeout error with whatever the
+		// handler made of its ended context.
+		if ctx.Err() != nil {
+			return
+		}
 		out, err := proto.Marshal(resp)
 		if err == nil && len(out) > cs.limit {
 			err = Errorf(CodeMessageTooLarge, "%s: the InvokeResponse is %d bytes, over the kernel's MC_MESSAGE_LIMIT_BYTES (%d)",
