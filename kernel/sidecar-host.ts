@@ -240,13 +240,17 @@ export class SidecarHost implements PluginHost {
     this.#stopping = true;
     const child = this.#child;
     this.#forgetCert();
-    this.#stream?.close();
-    if (!child || child.exitCode !== null || child.signalCode !== null) return this.#plugin?.close();
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      this.#stream?.close();
+      return this.#plugin?.close();
+    }
     // Listen before asking it to stop: it may exit on its own at any point after.
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const stopMs = this.#o.manifest.stopTimeoutMs;
     if (this.#running) await this.#call('onShutdown', create(OnShutdownRequestSchema), stopMs).catch(() => undefined);
     this.#running = false;
+    // After OnShutdown: invokes still in flight could finish meanwhile.
+    this.#stream?.close();
     this.#plugin?.close();
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), stopMs);
