@@ -1,5 +1,5 @@
 // Issue 9: protocol version 3, one call stream per sidecar (kernel/sidecar-stream.ts,
-// sdk/go/stream.go), with the real Go sidecar. The version is agreed in the
+// sdk/go/stream.go, sdk/rust/src/sidecar/stream.rs), with the real Go and Rust sidecars. The version is agreed in the
 // handshake; a large tool result goes in pieces without holding up the small
 // calls behind it; a call past callTimeoutMs is cancelled and the stream keeps
 // serving.
@@ -13,6 +13,7 @@ import { createSelfSignedCert } from '../kernel/self-signed-cert.ts';
 import { bootProject, REPO, type TestProject } from './project.ts';
 
 const BINARY = join(REPO, 'sidecars/parity-go/bin/parity-go');
+const RUST_BINARY = join(REPO, 'sidecars/parity-rustsc/bin/parity-rustsc');
 let project: TestProject | undefined;
 afterEach(async () => {
   await project?.stop();
@@ -20,9 +21,9 @@ afterEach(async () => {
 });
 
 /** The handshake line the Go sidecar prints when the kernel offers `versions`. */
-async function handshakeLine(versions: string): Promise<string> {
+async function handshakeLine(versions: string, binary = BINARY, identity = 'sidecar/parity-go'): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'mc-hs-'));
-  const child = spawn(BINARY, [], {
+  const child = spawn(binary, [], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       PATH: process.env.PATH,
@@ -30,7 +31,7 @@ async function handshakeLine(versions: string): Promise<string> {
       MICROCORE_PROTOCOL_VERSIONS: versions,
       MICROCORE_KERNEL_ADDRESS: `unix://${join(dir, 'kernel.sock')}`,
       MICROCORE_KERNEL_CERT: createSelfSignedCert('microcore-kernel').certPem,
-      MICROCORE_IDENTITY: 'sidecar/parity-go',
+      MICROCORE_IDENTITY: identity,
       MICROCORE_SOCKET_DIR: dir,
     },
   });
@@ -51,9 +52,11 @@ function files(manifest: object = {}): Record<string, string> {
 }
 
 describe('the sidecar call stream (protocol version 3)', () => {
-  it('is what a Go sidecar picks when the kernel offers it, and version 2 is kept for sidecars that speak only that', async () => {
+  it('is what Go and Rust sidecars pick when the kernel offers it, and version 2 is kept for sidecars that speak only that', async () => {
     expect(await handshakeLine('2,3')).toMatch(/^1\|3\|unix\|/);
     expect(await handshakeLine('2')).toMatch(/^1\|2\|unix\|/);
+    expect(await handshakeLine('2,3', RUST_BINARY, 'sidecar/parity-rustsc')).toMatch(/^1\|3\|unix\|/);
+    expect(await handshakeLine('2', RUST_BINARY, 'sidecar/parity-rustsc')).toMatch(/^1\|2\|unix\|/);
   });
 
   it('carries a 6 MiB tool result in pieces while small calls on the same stream keep being answered', async () => {
