@@ -14,8 +14,11 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 
 use crate::pb::plugin_server::Plugin;
+use crate::pb::{
+    connect_request, ConnectRequest, ConnectResponse, OnBootRequest, OnBootResponse, OnShutdownRequest,
+    OnShutdownResponse,
+};
 use crate::pb::{invoke_response::Output, InvokeRequest, InvokeResponse};
-use crate::pb::{connect_request, ConnectRequest, ConnectResponse, OnBootRequest, OnBootResponse, OnShutdownRequest, OnShutdownResponse};
 use crate::registry::{self, SharedRegistry};
 use crate::sidecar::kernel_client::{KernelClient, TRACEPARENT};
 use crate::sidecar::log::log_stderr;
@@ -112,7 +115,8 @@ impl PluginService {
             Ok(req) => {
                 let tools = calls.clone();
                 let tool_calls: ToolCalls = Arc::new(move |call| tools.call(call, &tp, deadline));
-                let result = self.run_with(tool_calls, codes::HANDLER_FAILED, "a handler", move || Ok(registry::dispatch(req)));
+                let result =
+                    self.run_with(tool_calls, codes::HANDLER_FAILED, "a handler", move || Ok(registry::dispatch(req)));
                 result.await.unwrap_or_else(failed)
             }
         };
@@ -200,14 +204,18 @@ impl Plugin for PluginService {
             while let Ok(Some(frame)) = incoming.message().await {
                 match frame.body {
                     Some(connect_request::Body::Invoke(piece)) => {
-                        let entry = invokes.entry(frame.id).or_insert_with(|| (Vec::new(), frame.timeout_ms, frame.traceparent));
+                        let entry = invokes
+                            .entry(frame.id)
+                            .or_insert_with(|| (Vec::new(), frame.timeout_ms, frame.traceparent));
                         entry.0.extend_from_slice(&piece);
                         if frame.more {
                             continue;
                         }
                         let (payload, timeout_ms, tp) = invokes.remove(&frame.id).unwrap_or_default();
                         let (service, calls) = (service.clone(), calls.clone());
-                        tokio::spawn(async move { service.stream_invoke(calls, frame.id, payload, timeout_ms, tp).await });
+                        tokio::spawn(
+                            async move { service.stream_invoke(calls, frame.id, payload, timeout_ms, tp).await },
+                        );
                     }
                     Some(connect_request::Body::ToolResult(piece)) => {
                         let buf = results.entry(frame.id).or_default();

@@ -35,7 +35,13 @@ pub(crate) struct CallStream {
 
 impl CallStream {
     pub(crate) fn new(out: Frames, limit: usize) -> CallStream {
-        CallStream { out, pending: Default::default(), cancelled: Default::default(), next_id: Default::default(), limit }
+        CallStream {
+            out,
+            pending: Default::default(),
+            cancelled: Default::default(),
+            next_id: Default::default(),
+            limit,
+        }
     }
 
     /// A tool call from a blocking-pool thread serving an invoke: waits for the
@@ -54,7 +60,11 @@ impl CallStream {
         if bytes.len() > self.limit {
             return Err(Error::new(
                 codes::MESSAGE_TOO_LARGE,
-                format!("{method}: the tool call is {} bytes, over the kernel's MC_MESSAGE_LIMIT_BYTES ({})", bytes.len(), self.limit),
+                format!(
+                    "{method}: the tool call is {} bytes, over the kernel's MC_MESSAGE_LIMIT_BYTES ({})",
+                    bytes.len(),
+                    self.limit
+                ),
             ));
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
@@ -62,7 +72,9 @@ impl CallStream {
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tx);
         self.send(id, &bytes, true, traceparent)?;
         let got = match deadline {
-            Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())).map_err(|_| "the invoke it serves reached its deadline"),
+            Some(d) => rx
+                .recv_timeout(d.saturating_duration_since(Instant::now()))
+                .map_err(|_| "the invoke it serves reached its deadline"),
             None => rx.recv().map_err(|_| "the kernel closed the call stream"),
         };
         let bytes = got.map_err(|why| {
@@ -70,7 +82,10 @@ impl CallStream {
             Error::new(codes::SIDECAR_DOWN, format!("{method}: no result: {why}")).with_detail("method", method.clone())
         })?;
         ToolResult::decode(bytes.as_slice()).map_err(|e| {
-            Error::new(codes::GATEWAY_BAD_MESSAGE, format!("the kernel answered {method} with bytes that are not a ToolResult: {e}"))
+            Error::new(
+                codes::GATEWAY_BAD_MESSAGE,
+                format!("the kernel answered {method} with bytes that are not a ToolResult: {e}"),
+            )
         })
     }
 
