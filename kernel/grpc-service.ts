@@ -10,8 +10,8 @@ export function typedDefinition(service: DescService): ServiceDefinition {
   for (const m of service.methods) {
     def[m.localName] = {
       path: `/${service.typeName}/${m.name}`,
-      requestStream: false,
-      responseStream: false,
+      requestStream: m.methodKind === 'client_streaming' || m.methodKind === 'bidi_streaming',
+      responseStream: m.methodKind === 'server_streaming' || m.methodKind === 'bidi_streaming',
       requestSerialize: (msg: MessageShape<DescMessage>) => Buffer.from(toBinary(m.input, msg)),
       requestDeserialize: (buf: Buffer) => fromBinary(m.input, buf),
       responseSerialize: (msg: MessageShape<DescMessage>) => Buffer.from(toBinary(m.output, msg)),

@@ -3,7 +3,8 @@
 // line back with the sidecar's certificate), checked with gRPC health, then
 // driven through microcore.v1.Plugin over TLS pinned to that certificate. Its
 // tool calls come back through the ToolServer, which knows it by the same
-// certificate (sidecar-tls.ts).
+// certificate (sidecar-tls.ts). From protocol version 3 on, invokes and the
+// tool calls made while serving them ride one call stream (sidecar-stream.ts).
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +15,7 @@ import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus, Health } f
 import { OnBootRequestSchema, OnShutdownRequestSchema, Plugin, type InvokeResponse, type OnBootResponse } from '../proto/gen/microcore/v1/plugin_pb.js';
 import type { InvokeInput, InvokeOutput } from './contract.ts';
 import { McError, mcError } from './errors.ts';
-import { invokeOutput, invokeRequest } from './invoke-codec.ts';
+import { decodeInvokeResponse, encodeInvoke, invokeOutput, invokeRequest } from './invoke-codec.ts';
 import type { KernelLog } from './log.ts';
 import { tooLarge } from './message-limit.ts';
 import type { SidecarManifest } from './manifest.ts';
@@ -22,13 +23,16 @@ import type { PluginHost } from './plugin-host.ts';
 import { diagnoseCommand } from './sidecar-diagnosis.ts';
 import { sidecarEnv } from './sidecar-env.ts';
 import { typedDefinition } from './grpc-service.ts';
+import { CallStream } from './sidecar-stream.ts';
 import type { ToolServer } from './tool-server.ts';
 import { currentTrace, openSpan } from './trace.ts';
 
 export const SIDECAR_COOKIE = 'microcore-sidecar-v1';
 // Version 1 (a bearer token in the environment) is retired: any process of the
-// same user could read the token and act as the sidecar.
-export const PROTOCOL_VERSIONS = [2] as const;
+// same user could read the token and act as the sidecar. Version 2: every call
+// a unary gRPC call (the Rust SDK speaks only this one so far); version 3 adds
+// the call stream. The sidecar picks.
+export const PROTOCOL_VERSIONS = [2, 3] as const;
 const HANDSHAKE = /^1\|(\d+)\|unix\|([^|]+)\|grpc\|([A-Za-z0-9+/]+={0,2})$/;
 const HANDSHAKE_FORM = '1|<version>|unix|<socket>|grpc|<base64 DER certificate>';
 const STDERR_KEPT = 20;
@@ -59,6 +63,7 @@ export class SidecarHost implements PluginHost {
   #o: SidecarOptions;
   #child?: ChildProcess;
   #plugin?: grpc.Client;
+  #stream?: CallStream;
   /** The running process's certificate (DER), from its handshake line. */
   #cert?: Buffer;
   #stderr: string[] = [];
@@ -100,13 +105,18 @@ export class SidecarHost implements PluginHost {
       if (this.#stderr.length > STDERR_KEPT) this.#stderr.shift();
       this.#logLine(line, 'warn');
     });
-    const { address, cert } = await this.#handshake(child, command);
+    const { address, cert, version } = await this.#handshake(child, command);
     this.#forgetCert();
     this.#cert = cert;
     this.#o.toolServer.addCaller(cert, { identity: this.identity, needs: this.needs });
     this.#plugin?.close();
     this.#plugin = new PluginClient(`unix://${address}`, this.#o.toolServer.channelTo(cert), this.#o.toolServer.channelOptions);
     await this.#checkHealth(address, cert);
+    this.#stream?.close();
+    this.#stream = undefined;
+    if (version >= 3) {
+      this.#stream = new CallStream(this.#plugin, { caller: { identity: this.identity, needs: this.needs }, gateway: this.#o.toolServer.gateway });
+    }
     if (child.exitCode !== null || child.signalCode !== null) throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} exited right after its handshake; last stderr: ${this.#stderr.slice(-3).join(' | ') || 'none'}`, { plugin: this.identity });
     this.#running = true;
   }
@@ -116,7 +126,7 @@ export class SidecarHost implements PluginHost {
     this.#cert = undefined;
   }
 
-  #handshake(child: ChildProcess, command: string): Promise<{ address: string; cert: Buffer }> {
+  #handshake(child: ChildProcess, command: string): Promise<{ address: string; cert: Buffer; version: number }> {
     const timeoutMs = this.#o.manifest.startTimeoutMs;
     return new Promise((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
@@ -136,7 +146,8 @@ export class SidecarHost implements PluginHost {
         first = line;
         const m = HANDSHAKE.exec(line.trim());
         if (!m) return fail(`printed a first line that is not the handshake ${HANDSHAKE_FORM} (a sidecar built with an SDK older than protocol version 2 must be rebuilt)`);
-        if (!PROTOCOL_VERSIONS.includes(Number(m[1]) as 2)) return fail(`speaks protocol version ${m[1]}; the kernel speaks ${PROTOCOL_VERSIONS.join(', ')}`);
+        const version = Number(m[1]);
+        if (!PROTOCOL_VERSIONS.includes(version as 2)) return fail(`speaks protocol version ${m[1]}; the kernel speaks ${PROTOCOL_VERSIONS.join(', ')}`);
         const cert = Buffer.from(m[3]!, 'base64');
         try {
           new X509Certificate(cert);
@@ -144,7 +155,7 @@ export class SidecarHost implements PluginHost {
           return fail('printed a handshake line whose last field is not a base64 DER X.509 certificate', err);
         }
         clearTimeout(timer);
-        resolve({ address: m[2]!, cert });
+        resolve({ address: m[2]!, cert, version });
       });
     });
   }
@@ -188,6 +199,14 @@ export class SidecarHost implements PluginHost {
   }
 
   async invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
+    if (this.#running && this.#stream && !this.#stream.ended) {
+      const span = currentTrace() && openSpan(currentTrace()!);
+      try {
+        return decodeInvokeResponse(this.identity, await this.#stream.invoke(encodeInvoke(handlerId, input), this.#o.manifest.callTimeoutMs, span?.traceparent));
+      } finally {
+        span?.close();
+      }
+    }
     const res = await this.#call<InvokeResponse>('invoke', invokeRequest(handlerId, input), this.#o.manifest.callTimeoutMs);
     return invokeOutput(this.identity, res);
   }
@@ -221,12 +240,17 @@ export class SidecarHost implements PluginHost {
     this.#stopping = true;
     const child = this.#child;
     this.#forgetCert();
-    if (!child || child.exitCode !== null || child.signalCode !== null) return this.#plugin?.close();
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      this.#stream?.close();
+      return this.#plugin?.close();
+    }
     // Listen before asking it to stop: it may exit on its own at any point after.
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const stopMs = this.#o.manifest.stopTimeoutMs;
     if (this.#running) await this.#call('onShutdown', create(OnShutdownRequestSchema), stopMs).catch(() => undefined);
     this.#running = false;
+    // After OnShutdown: invokes still in flight could finish meanwhile.
+    this.#stream?.close();
     this.#plugin?.close();
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), stopMs);

@@ -25,9 +25,12 @@ export class ToolServer {
   readonly socketPath: string;
   /** gRPC options for both ends of every sidecar connection: one message size limit, both ways. */
   readonly channelOptions: grpc.ChannelOptions;
+  /** Where tool calls go, for those that come over a sidecar's call stream (sidecar-stream.ts). */
+  readonly gateway: Gateway;
 
   constructor(socketPath: string, gateway: Gateway) {
     this.socketPath = socketPath;
+    this.gateway = gateway;
     this.channelOptions = { 'grpc.max_receive_message_length': gateway.messageLimit, 'grpc.max_send_message_length': gateway.messageLimit };
     this.#server = new grpc.Server(this.channelOptions);
     for (const [toolName, service] of Object.entries(CONTRACT)) {

@@ -28,8 +28,10 @@ const (
 	cookieValue         = "microcore-sidecar-v1"
 	coreProtocol        = 1
 	// Version 1 carried a bearer token in the environment, which any process of
-	// the same user could read; version 2 is mutual TLS (tls.go).
-	appProtocol   = "2"
+	// the same user could read; version 2 is mutual TLS (tls.go), every call a
+	// unary gRPC call; version 3 adds the call stream (stream.go), preferred.
+	appProtocol      = "3"
+	appProtocolUnary = "2"
 	healthService = "plugin"
 	// sun_path holds 108 bytes on Linux and 104 on macOS, NUL included; the
 	// protocol promises the kernel paths under 107 bytes.
@@ -97,18 +99,20 @@ func pickVersion(offered string) (string, error) {
 	if strings.TrimSpace(offered) == "" {
 		return "", Errorf(CodeSidecarHandshake,
 			"%s is not set, so no protocol version can be agreed: this SDK speaks version %s; "+
-				"start the sidecar with `microcore start`", envVersions, appProtocol)
+				"start the sidecar with `microcore start`", envVersions, appProtocol+" or "+appProtocolUnary)
 	}
 	versions := strings.Split(offered, ",")
 	for i := range versions {
 		versions[i] = strings.TrimSpace(versions[i])
 	}
-	if !slices.Contains(versions, appProtocol) {
-		return "", Errorf(CodeSidecarHandshake,
-			"the kernel speaks protocol versions %q (%s) and this SDK speaks only %s: "+
-				"upgrade microcore.dev/sdk/go or the kernel so they share a version", offered, envVersions, appProtocol)
+	for _, v := range []string{appProtocol, appProtocolUnary} {
+		if slices.Contains(versions, v) {
+			return v, nil
+		}
 	}
-	return appProtocol, nil
+	return "", Errorf(CodeSidecarHandshake,
+		"the kernel speaks protocol versions %q (%s) and this SDK speaks %s and %s: "+
+			"upgrade microcore.dev/sdk/go or the kernel so they share a version", offered, envVersions, appProtocol, appProtocolUnary)
 }
 
 // socketPath names the socket after the identity (sidecar/parity-go →

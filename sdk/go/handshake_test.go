@@ -55,11 +55,14 @@ func TestReadEnvRefusesABadKernelCert(t *testing.T) {
 }
 
 func TestPickVersion(t *testing.T) {
-	if v, err := pickVersion(" 3, 2 "); v != "2" || err != nil {
-		t.Fatalf("got %q, %v", v, err)
+	// The newest shared version wins: 3 (the call stream) over 2 (unary calls only).
+	for offered, want := range map[string]string{" 2, 3 ": "3", "3": "3", "2": "2", "1,2": "2"} {
+		if v, err := pickVersion(offered); v != want || err != nil {
+			t.Fatalf("offered %q: got %q, %v; want %q", offered, v, err, want)
+		}
 	}
 	// Version 1 (the bearer token) is retired.
-	for _, offered := range []string{"", "1", "3,4"} {
+	for _, offered := range []string{"", "1", "4,5"} {
 		_, err := pickVersion(offered)
 		if CodeOf(err) != CodeSidecarHandshake || !strings.Contains(err.Error(), envVersions) {
 			t.Errorf("offered %q: %v", offered, err)

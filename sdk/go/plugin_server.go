@@ -16,6 +16,9 @@ type pluginServer struct {
 	plugin   Plugin
 	kernel   *Kernel
 	handlers *handlerTable
+	// limit bounds each message on the call stream (stream.go), as grpc-go's
+	// options bound the unary calls'; 0 means defaultMessageLimit.
+	limit int
 }
 
 func (s *pluginServer) OnBoot(ctx context.Context, req *microcorev1.OnBootRequest) (*microcorev1.OnBootResponse, error) {

@@ -78,7 +78,8 @@ func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error 
 		grpc.MaxRecvMsgSize(env.MessageLimit), grpc.MaxSendMsgSize(env.MessageLimit),
 		grpc.UnaryInterceptor(keepTraceparent))
 	microcorev1.RegisterPluginServer(srv, &pluginServer{
-		plugin: p, kernel: newKernel(conn, env.Identity, handlers), handlers: handlers,
+		plugin: p, kernel: newKernel(kernelConn{unary: conn}, env.Identity, handlers), handlers: handlers,
+		limit: env.MessageLimit,
 	})
 	hs := health.NewServer()
 	hs.SetServingStatus(healthService, healthpb.HealthCheckResponse_SERVING)

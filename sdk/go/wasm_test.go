@@ -136,6 +136,12 @@ func (k *wasmKernel) OnShutdown(ctx context.Context, req *microcorev1.OnShutdown
 	return resp, k.export(ctx, k.server.shutdown, req, resp)
 }
 
+// Connect is protocol version 3's call stream, a sidecar-only transport: wasm
+// exports have no counterpart.
+func (k *wasmKernel) Connect(context.Context, ...grpc.CallOption) (grpc.BidiStreamingClient[microcorev1.ConnectRequest, microcorev1.ConnectResponse], error) {
+	return nil, Errorf(CodeGatewayUnknownMethod, "a wasm module has no call stream")
+}
+
 // The same plugin, the same checks as the sidecar tests: one handler API over
 // either transport.
 func TestWasmTransportServesTheSamePlugin(t *testing.T) {

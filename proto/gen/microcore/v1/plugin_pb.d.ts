@@ -20,6 +20,148 @@ import type { Value } from "./value_pb.js";
 export declare const file_microcore_v1_plugin: GenFile;
 
 /**
+ * A frame from the kernel on Plugin.Connect (named for buf lint; it is one frame, not one request). A payload larger than a frame
+ * (64 KiB) is split over several frames of the same id and kind, every one but
+ * the last with `more` set, so one large message does not hold up the others:
+ * frames of other calls may come between its pieces.
+ *
+ * @generated from message microcore.v1.ConnectRequest
+ */
+export declare type ConnectRequest = Message<"microcore.v1.ConnectRequest"> & {
+  /**
+   * The call: chosen by the kernel for an invoke, by the sidecar for a tool call.
+   *
+   * @generated from field: uint64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from oneof microcore.v1.ConnectRequest.body
+   */
+  body: {
+    /**
+     * Run a handler: a piece of a serialized InvokeRequest.
+     *
+     * @generated from field: bytes invoke = 2;
+     */
+    value: Uint8Array;
+    case: "invoke";
+  } | {
+    /**
+     * The answer to the sidecar's tool call `id`: a piece of a serialized ToolResult.
+     *
+     * @generated from field: bytes tool_result = 3;
+     */
+    value: Uint8Array;
+    case: "toolResult";
+  } | {
+    /**
+     * The kernel gave up on invoke `id` (its deadline passed): stop it, send nothing.
+     *
+     * @generated from field: microcore.v1.StreamCancel cancel = 4;
+     */
+    value: StreamCancel;
+    case: "cancel";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * More pieces of this payload follow.
+   *
+   * @generated from field: bool more = 5;
+   */
+  more: boolean;
+
+  /**
+   * Invoke, first frame: the call's deadline, ms from now (the manifest's callTimeoutMs).
+   *
+   * @generated from field: uint32 timeout_ms = 6;
+   */
+  timeoutMs: number;
+
+  /**
+   * Invoke, first frame: the W3C traceparent the handler's tool calls continue.
+   *
+   * @generated from field: string traceparent = 7;
+   */
+  traceparent: string;
+};
+
+/**
+ * Describes the message microcore.v1.ConnectRequest.
+ * Use `create(ConnectRequestSchema)` to create a new message.
+ */
+export declare const ConnectRequestSchema: GenMessage<ConnectRequest>;
+
+/**
+ * The body of a ConnectRequest that cancels an invoke.
+ *
+ * @generated from message microcore.v1.StreamCancel
+ */
+export declare type StreamCancel = Message<"microcore.v1.StreamCancel"> & {
+};
+
+/**
+ * Describes the message microcore.v1.StreamCancel.
+ * Use `create(StreamCancelSchema)` to create a new message.
+ */
+export declare const StreamCancelSchema: GenMessage<StreamCancel>;
+
+/**
+ * A frame from the sidecar on Plugin.Connect; pieces as in ConnectRequest.
+ *
+ * @generated from message microcore.v1.ConnectResponse
+ */
+export declare type ConnectResponse = Message<"microcore.v1.ConnectResponse"> & {
+  /**
+   * The call: the kernel's invoke id, or a tool call id the sidecar chose.
+   *
+   * @generated from field: uint64 id = 1;
+   */
+  id: bigint;
+
+  /**
+   * @generated from oneof microcore.v1.ConnectResponse.body
+   */
+  body: {
+    /**
+     * The outcome of invoke `id`: a piece of a serialized InvokeResponse.
+     *
+     * @generated from field: bytes invoke_response = 2;
+     */
+    value: Uint8Array;
+    case: "invokeResponse";
+  } | {
+    /**
+     * A tool call made while serving an invoke: a piece of a serialized ToolCall.
+     *
+     * @generated from field: bytes tool_call = 3;
+     */
+    value: Uint8Array;
+    case: "toolCall";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * More pieces of this payload follow.
+   *
+   * @generated from field: bool more = 4;
+   */
+  more: boolean;
+
+  /**
+   * Tool call, first frame: the traceparent of the invoke it serves.
+   *
+   * @generated from field: string traceparent = 5;
+   */
+  traceparent: string;
+};
+
+/**
+ * Describes the message microcore.v1.ConnectResponse.
+ * Use `create(ConnectResponseSchema)` to create a new message.
+ */
+export declare const ConnectResponseSchema: GenMessage<ConnectResponse>;
+
+/**
  * The arguments of Plugin.OnBoot.
  *
  * @generated from message microcore.v1.OnBootRequest
@@ -285,6 +427,20 @@ export declare const Plugin: GenService<{
     methodKind: "unary";
     input: typeof OnShutdownRequestSchema;
     output: typeof OnShutdownResponseSchema;
+  },
+  /**
+   * Protocol version 3: one stream for the sidecar's lifetime, opened by the
+   * kernel after the health check, carrying every Invoke and the tool calls
+   * its handlers make, as frames tagged by call id (docs/protocol.md,
+   * "The call stream"). OnBoot, OnShutdown, and tool calls made outside an
+   * invoke stay unary calls.
+   *
+   * @generated from rpc microcore.v1.Plugin.Connect
+   */
+  connect: {
+    methodKind: "bidi_streaming";
+    input: typeof ConnectRequestSchema;
+    output: typeof ConnectResponseSchema;
   },
 }>;
 

@@ -17,63 +17,84 @@ import { file_microcore_v1_value } from "./value_pb.js";
  * Describes the file microcore/v1/plugin.proto.
  */
 export const file_microcore_v1_plugin = /*@__PURE__*/
-  fileDesc("ChltaWNyb2NvcmUvdjEvcGx1Z2luLnByb3RvEgxtaWNyb2NvcmUudjEiiQEKDU9uQm9vdFJlcXVlc3QSEAoIaWRlbnRpdHkYASABKAkSNwoGY29uZmlnGAIgAygLMicubWljcm9jb3JlLnYxLk9uQm9vdFJlcXVlc3QuQ29uZmlnRW50cnkaLQoLQ29uZmlnRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI0Cg5PbkJvb3RSZXNwb25zZRIiCgVlcnJvchgBIAEoCzITLm1pY3JvY29yZS52MS5FcnJvciKAAQoNSW52b2tlUmVxdWVzdBISCgpoYW5kbGVyX2lkGAEgASgJEikKBGh0dHAYAiABKAsyGS5taWNyb2NvcmUudjEuSHR0cFJlcXVlc3RIABInCgVldmVudBgDIAEoCzIWLm1pY3JvY29yZS52MS5FbnZlbG9wZUgAQgcKBWlucHV0IpIBCg5JbnZva2VSZXNwb25zZRIqCgRodHRwGAEgASgLMhoubWljcm9jb3JlLnYxLkh0dHBSZXNwb25zZUgAEiQKBXZhbHVlGAIgASgLMhMubWljcm9jb3JlLnYxLlZhbHVlSAASJAoFZXJyb3IYAyABKAsyEy5taWNyb2NvcmUudjEuRXJyb3JIAEIICgZvdXRwdXQiEwoRT25TaHV0ZG93blJlcXVlc3QiFAoST25TaHV0ZG93blJlc3BvbnNlIjkKCFRvb2xDYWxsEgwKBHRvb2wYASABKAkSDgoGbWV0aG9kGAIgASgJEg8KB3JlcXVlc3QYAyABKAwiUQoKVG9vbFJlc3VsdBISCghyZXNwb25zZRgBIAEoDEgAEiQKBWVycm9yGAIgASgLMhMubWljcm9jb3JlLnYxLkVycm9ySABCCQoHb3V0Y29tZTLjAQoGUGx1Z2luEkMKBk9uQm9vdBIbLm1pY3JvY29yZS52MS5PbkJvb3RSZXF1ZXN0GhwubWljcm9jb3JlLnYxLk9uQm9vdFJlc3BvbnNlEkMKBkludm9rZRIbLm1pY3JvY29yZS52MS5JbnZva2VSZXF1ZXN0GhwubWljcm9jb3JlLnYxLkludm9rZVJlc3BvbnNlEk8KCk9uU2h1dGRvd24SHy5taWNyb2NvcmUudjEuT25TaHV0ZG93blJlcXVlc3QaIC5taWNyb2NvcmUudjEuT25TaHV0ZG93blJlc3BvbnNlQjJaMG1pY3JvY29yZS5kZXYvc2RrL2dvL2dlbi9taWNyb2NvcmV2MTttaWNyb2NvcmV2MWIGcHJvdG8z", [file_microcore_v1_bus, file_microcore_v1_error, file_microcore_v1_http, file_microcore_v1_value]);
+  fileDesc("ChltaWNyb2NvcmUvdjEvcGx1Z2luLnByb3RvEgxtaWNyb2NvcmUudjEisgEKDkNvbm5lY3RSZXF1ZXN0EgoKAmlkGAEgASgEEhAKBmludm9rZRgCIAEoDEgAEhUKC3Rvb2xfcmVzdWx0GAMgASgMSAASLAoGY2FuY2VsGAQgASgLMhoubWljcm9jb3JlLnYxLlN0cmVhbUNhbmNlbEgAEgwKBG1vcmUYBSABKAgSEgoKdGltZW91dF9tcxgGIAEoDRITCgt0cmFjZXBhcmVudBgHIAEoCUIGCgRib2R5Ig4KDFN0cmVhbUNhbmNlbCJ4Cg9Db25uZWN0UmVzcG9uc2USCgoCaWQYASABKAQSGQoPaW52b2tlX3Jlc3BvbnNlGAIgASgMSAASEwoJdG9vbF9jYWxsGAMgASgMSAASDAoEbW9yZRgEIAEoCBITCgt0cmFjZXBhcmVudBgFIAEoCUIGCgRib2R5IokBCg1PbkJvb3RSZXF1ZXN0EhAKCGlkZW50aXR5GAEgASgJEjcKBmNvbmZpZxgCIAMoCzInLm1pY3JvY29yZS52MS5PbkJvb3RSZXF1ZXN0LkNvbmZpZ0VudHJ5Gi0KC0NvbmZpZ0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNAoOT25Cb290UmVzcG9uc2USIgoFZXJyb3IYASABKAsyEy5taWNyb2NvcmUudjEuRXJyb3IigAEKDUludm9rZVJlcXVlc3QSEgoKaGFuZGxlcl9pZBgBIAEoCRIpCgRodHRwGAIgASgLMhkubWljcm9jb3JlLnYxLkh0dHBSZXF1ZXN0SAASJwoFZXZlbnQYAyABKAsyFi5taWNyb2NvcmUudjEuRW52ZWxvcGVIAEIHCgVpbnB1dCKSAQoOSW52b2tlUmVzcG9uc2USKgoEaHR0cBgBIAEoCzIaLm1pY3JvY29yZS52MS5IdHRwUmVzcG9uc2VIABIkCgV2YWx1ZRgCIAEoCzITLm1pY3JvY29yZS52MS5WYWx1ZUgAEiQKBWVycm9yGAMgASgLMhMubWljcm9jb3JlLnYxLkVycm9ySABCCAoGb3V0cHV0IhMKEU9uU2h1dGRvd25SZXF1ZXN0IhQKEk9uU2h1dGRvd25SZXNwb25zZSI5CghUb29sQ2FsbBIMCgR0b29sGAEgASgJEg4KBm1ldGhvZBgCIAEoCRIPCgdyZXF1ZXN0GAMgASgMIlEKClRvb2xSZXN1bHQSEgoIcmVzcG9uc2UYASABKAxIABIkCgVlcnJvchgCIAEoCzITLm1pY3JvY29yZS52MS5FcnJvckgAQgkKB291dGNvbWUyrwIKBlBsdWdpbhJDCgZPbkJvb3QSGy5taWNyb2NvcmUudjEuT25Cb290UmVxdWVzdBocLm1pY3JvY29yZS52MS5PbkJvb3RSZXNwb25zZRJDCgZJbnZva2USGy5taWNyb2NvcmUudjEuSW52b2tlUmVxdWVzdBocLm1pY3JvY29yZS52MS5JbnZva2VSZXNwb25zZRJPCgpPblNodXRkb3duEh8ubWljcm9jb3JlLnYxLk9uU2h1dGRvd25SZXF1ZXN0GiAubWljcm9jb3JlLnYxLk9uU2h1dGRvd25SZXNwb25zZRJKCgdDb25uZWN0EhwubWljcm9jb3JlLnYxLkNvbm5lY3RSZXF1ZXN0Gh0ubWljcm9jb3JlLnYxLkNvbm5lY3RSZXNwb25zZSgBMAFCMlowbWljcm9jb3JlLmRldi9zZGsvZ28vZ2VuL21pY3JvY29yZXYxO21pY3JvY29yZXYxYgZwcm90bzM", [file_microcore_v1_bus, file_microcore_v1_error, file_microcore_v1_http, file_microcore_v1_value]);
+
+/**
+ * Describes the message microcore.v1.ConnectRequest.
+ * Use `create(ConnectRequestSchema)` to create a new message.
+ */
+export const ConnectRequestSchema = /*@__PURE__*/
+  messageDesc(file_microcore_v1_plugin, 0);
+
+/**
+ * Describes the message microcore.v1.StreamCancel.
+ * Use `create(StreamCancelSchema)` to create a new message.
+ */
+export const StreamCancelSchema = /*@__PURE__*/
+  messageDesc(file_microcore_v1_plugin, 1);
+
+/**
+ * Describes the message microcore.v1.ConnectResponse.
+ * Use `create(ConnectResponseSchema)` to create a new message.
+ */
+export const ConnectResponseSchema = /*@__PURE__*/
+  messageDesc(file_microcore_v1_plugin, 2);
 
 /**
  * Describes the message microcore.v1.OnBootRequest.
  * Use `create(OnBootRequestSchema)` to create a new message.
  */
 export const OnBootRequestSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_plugin, 0);
+  messageDesc(file_microcore_v1_plugin, 3);
 
 /**
  * Describes the message microcore.v1.OnBootResponse.
  * Use `create(OnBootResponseSchema)` to create a new message.
  */
 export const OnBootResponseSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_plugin, 1);
+  messageDesc(file_microcore_v1_plugin, 4);
 
 /**
  * Describes the message microcore.v1.InvokeRequest.
  * Use `create(InvokeRequestSchema)` to create a new message.
  */
 export const InvokeRequestSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_plugin, 2);
+  messageDesc(file_microcore_v1_plugin, 5);
 
 /**
  * Describes the message microcore.v1.InvokeResponse.
  * Use `create(InvokeResponseSchema)` to create a new message.
  */
 export const InvokeResponseSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_plugin, 3);
+  messageDesc(file_microcore_v1_plugin, 6);
 
 /**
  * Describes the message microcore.v1.OnShutdownRequest.
  * Use `create(OnShutdownRequestSchema)` to create a new message.
  */
 export const OnShutdownRequestSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_plugin, 4);
+  messageDesc(file_microcore_v1_plugin, 7);
 
 /**
  * Describes the message microcore.v1.OnShutdownResponse.
  * Use `create(OnShutdownResponseSchema)` to create a new message.
  */
 export const OnShutdownResponseSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_plugin, 5);
+  messageDesc(file_microcore_v1_plugin, 8);
 
 /**
  * Describes the message microcore.v1.ToolCall.
  * Use `create(ToolCallSchema)` to create a new message.
  */
 export const ToolCallSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_plugin, 6);
+  messageDesc(file_microcore_v1_plugin, 9);
 
 /**
  * Describes the message microcore.v1.ToolResult.
  * Use `create(ToolResultSchema)` to create a new message.
  */
 export const ToolResultSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_plugin, 7);
+  messageDesc(file_microcore_v1_plugin, 10);
 
 /**
  * Plugin is served by a sidecar; a wasm module exports the same calls as the

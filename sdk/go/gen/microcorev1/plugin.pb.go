@@ -26,6 +26,296 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// A frame from the kernel on Plugin.Connect (named for buf lint; it is one frame, not one request). A payload larger than a frame
+// (64 KiB) is split over several frames of the same id and kind, every one but
+// the last with `more` set, so one large message does not hold up the others:
+// frames of other calls may come between its pieces.
+type ConnectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The call: chosen by the kernel for an invoke, by the sidecar for a tool call.
+	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Types that are valid to be assigned to Body:
+	//
+	//	*ConnectRequest_Invoke
+	//	*ConnectRequest_ToolResult
+	//	*ConnectRequest_Cancel
+	Body isConnectRequest_Body `protobuf_oneof:"body"`
+	// More pieces of this payload follow.
+	More bool `protobuf:"varint,5,opt,name=more,proto3" json:"more,omitempty"`
+	// Invoke, first frame: the call's deadline, ms from now (the manifest's callTimeoutMs).
+	TimeoutMs uint32 `protobuf:"varint,6,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	// Invoke, first frame: the W3C traceparent the handler's tool calls continue.
+	Traceparent   string `protobuf:"bytes,7,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectRequest) Reset() {
+	*x = ConnectRequest{}
+	mi := &file_microcore_v1_plugin_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectRequest) ProtoMessage() {}
+
+func (x *ConnectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_plugin_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectRequest.ProtoReflect.Descriptor instead.
+func (*ConnectRequest) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ConnectRequest) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ConnectRequest) GetBody() isConnectRequest_Body {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+func (x *ConnectRequest) GetInvoke() []byte {
+	if x != nil {
+		if x, ok := x.Body.(*ConnectRequest_Invoke); ok {
+			return x.Invoke
+		}
+	}
+	return nil
+}
+
+func (x *ConnectRequest) GetToolResult() []byte {
+	if x != nil {
+		if x, ok := x.Body.(*ConnectRequest_ToolResult); ok {
+			return x.ToolResult
+		}
+	}
+	return nil
+}
+
+func (x *ConnectRequest) GetCancel() *StreamCancel {
+	if x != nil {
+		if x, ok := x.Body.(*ConnectRequest_Cancel); ok {
+			return x.Cancel
+		}
+	}
+	return nil
+}
+
+func (x *ConnectRequest) GetMore() bool {
+	if x != nil {
+		return x.More
+	}
+	return false
+}
+
+func (x *ConnectRequest) GetTimeoutMs() uint32 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
+func (x *ConnectRequest) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
+	}
+	return ""
+}
+
+type isConnectRequest_Body interface {
+	isConnectRequest_Body()
+}
+
+type ConnectRequest_Invoke struct {
+	// Run a handler: a piece of a serialized InvokeRequest.
+	Invoke []byte `protobuf:"bytes,2,opt,name=invoke,proto3,oneof"`
+}
+
+type ConnectRequest_ToolResult struct {
+	// The answer to the sidecar's tool call `id`: a piece of a serialized ToolResult.
+	ToolResult []byte `protobuf:"bytes,3,opt,name=tool_result,json=toolResult,proto3,oneof"`
+}
+
+type ConnectRequest_Cancel struct {
+	// The kernel gave up on invoke `id` (its deadline passed): stop it, send nothing.
+	Cancel *StreamCancel `protobuf:"bytes,4,opt,name=cancel,proto3,oneof"`
+}
+
+func (*ConnectRequest_Invoke) isConnectRequest_Body() {}
+
+func (*ConnectRequest_ToolResult) isConnectRequest_Body() {}
+
+func (*ConnectRequest_Cancel) isConnectRequest_Body() {}
+
+// The body of a ConnectRequest that cancels an invoke.
+type StreamCancel struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamCancel) Reset() {
+	*x = StreamCancel{}
+	mi := &file_microcore_v1_plugin_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamCancel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamCancel) ProtoMessage() {}
+
+func (x *StreamCancel) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_plugin_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamCancel.ProtoReflect.Descriptor instead.
+func (*StreamCancel) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{1}
+}
+
+// A frame from the sidecar on Plugin.Connect; pieces as in ConnectRequest.
+type ConnectResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The call: the kernel's invoke id, or a tool call id the sidecar chose.
+	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Types that are valid to be assigned to Body:
+	//
+	//	*ConnectResponse_InvokeResponse
+	//	*ConnectResponse_ToolCall
+	Body isConnectResponse_Body `protobuf_oneof:"body"`
+	// More pieces of this payload follow.
+	More bool `protobuf:"varint,4,opt,name=more,proto3" json:"more,omitempty"`
+	// Tool call, first frame: the traceparent of the invoke it serves.
+	Traceparent   string `protobuf:"bytes,5,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectResponse) Reset() {
+	*x = ConnectResponse{}
+	mi := &file_microcore_v1_plugin_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectResponse) ProtoMessage() {}
+
+func (x *ConnectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_plugin_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectResponse.ProtoReflect.Descriptor instead.
+func (*ConnectResponse) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ConnectResponse) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ConnectResponse) GetBody() isConnectResponse_Body {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+func (x *ConnectResponse) GetInvokeResponse() []byte {
+	if x != nil {
+		if x, ok := x.Body.(*ConnectResponse_InvokeResponse); ok {
+			return x.InvokeResponse
+		}
+	}
+	return nil
+}
+
+func (x *ConnectResponse) GetToolCall() []byte {
+	if x != nil {
+		if x, ok := x.Body.(*ConnectResponse_ToolCall); ok {
+			return x.ToolCall
+		}
+	}
+	return nil
+}
+
+func (x *ConnectResponse) GetMore() bool {
+	if x != nil {
+		return x.More
+	}
+	return false
+}
+
+func (x *ConnectResponse) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
+	}
+	return ""
+}
+
+type isConnectResponse_Body interface {
+	isConnectResponse_Body()
+}
+
+type ConnectResponse_InvokeResponse struct {
+	// The outcome of invoke `id`: a piece of a serialized InvokeResponse.
+	InvokeResponse []byte `protobuf:"bytes,2,opt,name=invoke_response,json=invokeResponse,proto3,oneof"`
+}
+
+type ConnectResponse_ToolCall struct {
+	// A tool call made while serving an invoke: a piece of a serialized ToolCall.
+	ToolCall []byte `protobuf:"bytes,3,opt,name=tool_call,json=toolCall,proto3,oneof"`
+}
+
+func (*ConnectResponse_InvokeResponse) isConnectResponse_Body() {}
+
+func (*ConnectResponse_ToolCall) isConnectResponse_Body() {}
+
 // The arguments of Plugin.OnBoot.
 type OnBootRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -39,7 +329,7 @@ type OnBootRequest struct {
 
 func (x *OnBootRequest) Reset() {
 	*x = OnBootRequest{}
-	mi := &file_microcore_v1_plugin_proto_msgTypes[0]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -51,7 +341,7 @@ func (x *OnBootRequest) String() string {
 func (*OnBootRequest) ProtoMessage() {}
 
 func (x *OnBootRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_plugin_proto_msgTypes[0]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -64,7 +354,7 @@ func (x *OnBootRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OnBootRequest.ProtoReflect.Descriptor instead.
 func (*OnBootRequest) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{0}
+	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *OnBootRequest) GetIdentity() string {
@@ -92,7 +382,7 @@ type OnBootResponse struct {
 
 func (x *OnBootResponse) Reset() {
 	*x = OnBootResponse{}
-	mi := &file_microcore_v1_plugin_proto_msgTypes[1]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -104,7 +394,7 @@ func (x *OnBootResponse) String() string {
 func (*OnBootResponse) ProtoMessage() {}
 
 func (x *OnBootResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_plugin_proto_msgTypes[1]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -117,7 +407,7 @@ func (x *OnBootResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OnBootResponse.ProtoReflect.Descriptor instead.
 func (*OnBootResponse) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{1}
+	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *OnBootResponse) GetError() *Error {
@@ -145,7 +435,7 @@ type InvokeRequest struct {
 
 func (x *InvokeRequest) Reset() {
 	*x = InvokeRequest{}
-	mi := &file_microcore_v1_plugin_proto_msgTypes[2]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -157,7 +447,7 @@ func (x *InvokeRequest) String() string {
 func (*InvokeRequest) ProtoMessage() {}
 
 func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_plugin_proto_msgTypes[2]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -170,7 +460,7 @@ func (x *InvokeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeRequest.ProtoReflect.Descriptor instead.
 func (*InvokeRequest) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{2}
+	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *InvokeRequest) GetHandlerId() string {
@@ -238,7 +528,7 @@ type InvokeResponse struct {
 
 func (x *InvokeResponse) Reset() {
 	*x = InvokeResponse{}
-	mi := &file_microcore_v1_plugin_proto_msgTypes[3]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -250,7 +540,7 @@ func (x *InvokeResponse) String() string {
 func (*InvokeResponse) ProtoMessage() {}
 
 func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_plugin_proto_msgTypes[3]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -263,7 +553,7 @@ func (x *InvokeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvokeResponse.ProtoReflect.Descriptor instead.
 func (*InvokeResponse) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{3}
+	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *InvokeResponse) GetOutput() isInvokeResponse_Output {
@@ -334,7 +624,7 @@ type OnShutdownRequest struct {
 
 func (x *OnShutdownRequest) Reset() {
 	*x = OnShutdownRequest{}
-	mi := &file_microcore_v1_plugin_proto_msgTypes[4]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -346,7 +636,7 @@ func (x *OnShutdownRequest) String() string {
 func (*OnShutdownRequest) ProtoMessage() {}
 
 func (x *OnShutdownRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_plugin_proto_msgTypes[4]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -359,7 +649,7 @@ func (x *OnShutdownRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OnShutdownRequest.ProtoReflect.Descriptor instead.
 func (*OnShutdownRequest) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{4}
+	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{7}
 }
 
 // Plugin.OnShutdown returns nothing.
@@ -371,7 +661,7 @@ type OnShutdownResponse struct {
 
 func (x *OnShutdownResponse) Reset() {
 	*x = OnShutdownResponse{}
-	mi := &file_microcore_v1_plugin_proto_msgTypes[5]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -383,7 +673,7 @@ func (x *OnShutdownResponse) String() string {
 func (*OnShutdownResponse) ProtoMessage() {}
 
 func (x *OnShutdownResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_plugin_proto_msgTypes[5]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -396,7 +686,7 @@ func (x *OnShutdownResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OnShutdownResponse.ProtoReflect.Descriptor instead.
 func (*OnShutdownResponse) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{5}
+	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{8}
 }
 
 // A tool call from a wasm module: the input of the host function mc_call. The
@@ -415,7 +705,7 @@ type ToolCall struct {
 
 func (x *ToolCall) Reset() {
 	*x = ToolCall{}
-	mi := &file_microcore_v1_plugin_proto_msgTypes[6]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -427,7 +717,7 @@ func (x *ToolCall) String() string {
 func (*ToolCall) ProtoMessage() {}
 
 func (x *ToolCall) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_plugin_proto_msgTypes[6]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -440,7 +730,7 @@ func (x *ToolCall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ToolCall.ProtoReflect.Descriptor instead.
 func (*ToolCall) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{6}
+	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ToolCall) GetTool() string {
@@ -478,7 +768,7 @@ type ToolResult struct {
 
 func (x *ToolResult) Reset() {
 	*x = ToolResult{}
-	mi := &file_microcore_v1_plugin_proto_msgTypes[7]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -490,7 +780,7 @@ func (x *ToolResult) String() string {
 func (*ToolResult) ProtoMessage() {}
 
 func (x *ToolResult) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_plugin_proto_msgTypes[7]
+	mi := &file_microcore_v1_plugin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -503,7 +793,7 @@ func (x *ToolResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ToolResult.ProtoReflect.Descriptor instead.
 func (*ToolResult) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{7}
+	return file_microcore_v1_plugin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ToolResult) GetOutcome() isToolResult_Outcome {
@@ -553,7 +843,26 @@ var File_microcore_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_microcore_v1_plugin_proto_rawDesc = "" +
 	"\n" +
-	"\x19microcore/v1/plugin.proto\x12\fmicrocore.v1\x1a\x16microcore/v1/bus.proto\x1a\x18microcore/v1/error.proto\x1a\x17microcore/v1/http.proto\x1a\x18microcore/v1/value.proto\"\xa7\x01\n" +
+	"\x19microcore/v1/plugin.proto\x12\fmicrocore.v1\x1a\x16microcore/v1/bus.proto\x1a\x18microcore/v1/error.proto\x1a\x17microcore/v1/http.proto\x1a\x18microcore/v1/value.proto\"\xf0\x01\n" +
+	"\x0eConnectRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x18\n" +
+	"\x06invoke\x18\x02 \x01(\fH\x00R\x06invoke\x12!\n" +
+	"\vtool_result\x18\x03 \x01(\fH\x00R\n" +
+	"toolResult\x124\n" +
+	"\x06cancel\x18\x04 \x01(\v2\x1a.microcore.v1.StreamCancelH\x00R\x06cancel\x12\x12\n" +
+	"\x04more\x18\x05 \x01(\bR\x04more\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\x06 \x01(\rR\ttimeoutMs\x12 \n" +
+	"\vtraceparent\x18\a \x01(\tR\vtraceparentB\x06\n" +
+	"\x04body\"\x0e\n" +
+	"\fStreamCancel\"\xa9\x01\n" +
+	"\x0fConnectResponse\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12)\n" +
+	"\x0finvoke_response\x18\x02 \x01(\fH\x00R\x0einvokeResponse\x12\x1d\n" +
+	"\ttool_call\x18\x03 \x01(\fH\x00R\btoolCall\x12\x12\n" +
+	"\x04more\x18\x04 \x01(\bR\x04more\x12 \n" +
+	"\vtraceparent\x18\x05 \x01(\tR\vtraceparentB\x06\n" +
+	"\x04body\"\xa7\x01\n" +
 	"\rOnBootRequest\x12\x1a\n" +
 	"\bidentity\x18\x01 \x01(\tR\bidentity\x12?\n" +
 	"\x06config\x18\x02 \x03(\v2'.microcore.v1.OnBootRequest.ConfigEntryR\x06config\x1a9\n" +
@@ -583,12 +892,13 @@ const file_microcore_v1_plugin_proto_rawDesc = "" +
 	"ToolResult\x12\x1c\n" +
 	"\bresponse\x18\x01 \x01(\fH\x00R\bresponse\x12+\n" +
 	"\x05error\x18\x02 \x01(\v2\x13.microcore.v1.ErrorH\x00R\x05errorB\t\n" +
-	"\aoutcome2\xe3\x01\n" +
+	"\aoutcome2\xaf\x02\n" +
 	"\x06Plugin\x12C\n" +
 	"\x06OnBoot\x12\x1b.microcore.v1.OnBootRequest\x1a\x1c.microcore.v1.OnBootResponse\x12C\n" +
 	"\x06Invoke\x12\x1b.microcore.v1.InvokeRequest\x1a\x1c.microcore.v1.InvokeResponse\x12O\n" +
 	"\n" +
-	"OnShutdown\x12\x1f.microcore.v1.OnShutdownRequest\x1a .microcore.v1.OnShutdownResponseB2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"OnShutdown\x12\x1f.microcore.v1.OnShutdownRequest\x1a .microcore.v1.OnShutdownResponse\x12J\n" +
+	"\aConnect\x12\x1c.microcore.v1.ConnectRequest\x1a\x1d.microcore.v1.ConnectResponse(\x010\x01B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_plugin_proto_rawDescOnce sync.Once
@@ -602,43 +912,49 @@ func file_microcore_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_microcore_v1_plugin_proto_rawDescData
 }
 
-var file_microcore_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_microcore_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_microcore_v1_plugin_proto_goTypes = []any{
-	(*OnBootRequest)(nil),      // 0: microcore.v1.OnBootRequest
-	(*OnBootResponse)(nil),     // 1: microcore.v1.OnBootResponse
-	(*InvokeRequest)(nil),      // 2: microcore.v1.InvokeRequest
-	(*InvokeResponse)(nil),     // 3: microcore.v1.InvokeResponse
-	(*OnShutdownRequest)(nil),  // 4: microcore.v1.OnShutdownRequest
-	(*OnShutdownResponse)(nil), // 5: microcore.v1.OnShutdownResponse
-	(*ToolCall)(nil),           // 6: microcore.v1.ToolCall
-	(*ToolResult)(nil),         // 7: microcore.v1.ToolResult
-	nil,                        // 8: microcore.v1.OnBootRequest.ConfigEntry
-	(*Error)(nil),              // 9: microcore.v1.Error
-	(*HttpRequest)(nil),        // 10: microcore.v1.HttpRequest
-	(*Envelope)(nil),           // 11: microcore.v1.Envelope
-	(*HttpResponse)(nil),       // 12: microcore.v1.HttpResponse
-	(*Value)(nil),              // 13: microcore.v1.Value
+	(*ConnectRequest)(nil),     // 0: microcore.v1.ConnectRequest
+	(*StreamCancel)(nil),       // 1: microcore.v1.StreamCancel
+	(*ConnectResponse)(nil),    // 2: microcore.v1.ConnectResponse
+	(*OnBootRequest)(nil),      // 3: microcore.v1.OnBootRequest
+	(*OnBootResponse)(nil),     // 4: microcore.v1.OnBootResponse
+	(*InvokeRequest)(nil),      // 5: microcore.v1.InvokeRequest
+	(*InvokeResponse)(nil),     // 6: microcore.v1.InvokeResponse
+	(*OnShutdownRequest)(nil),  // 7: microcore.v1.OnShutdownRequest
+	(*OnShutdownResponse)(nil), // 8: microcore.v1.OnShutdownResponse
+	(*ToolCall)(nil),           // 9: microcore.v1.ToolCall
+	(*ToolResult)(nil),         // 10: microcore.v1.ToolResult
+	nil,                        // 11: microcore.v1.OnBootRequest.ConfigEntry
+	(*Error)(nil),              // 12: microcore.v1.Error
+	(*HttpRequest)(nil),        // 13: microcore.v1.HttpRequest
+	(*Envelope)(nil),           // 14: microcore.v1.Envelope
+	(*HttpResponse)(nil),       // 15: microcore.v1.HttpResponse
+	(*Value)(nil),              // 16: microcore.v1.Value
 }
 var file_microcore_v1_plugin_proto_depIdxs = []int32{
-	8,  // 0: microcore.v1.OnBootRequest.config:type_name -> microcore.v1.OnBootRequest.ConfigEntry
-	9,  // 1: microcore.v1.OnBootResponse.error:type_name -> microcore.v1.Error
-	10, // 2: microcore.v1.InvokeRequest.http:type_name -> microcore.v1.HttpRequest
-	11, // 3: microcore.v1.InvokeRequest.event:type_name -> microcore.v1.Envelope
-	12, // 4: microcore.v1.InvokeResponse.http:type_name -> microcore.v1.HttpResponse
-	13, // 5: microcore.v1.InvokeResponse.value:type_name -> microcore.v1.Value
-	9,  // 6: microcore.v1.InvokeResponse.error:type_name -> microcore.v1.Error
-	9,  // 7: microcore.v1.ToolResult.error:type_name -> microcore.v1.Error
-	0,  // 8: microcore.v1.Plugin.OnBoot:input_type -> microcore.v1.OnBootRequest
-	2,  // 9: microcore.v1.Plugin.Invoke:input_type -> microcore.v1.InvokeRequest
-	4,  // 10: microcore.v1.Plugin.OnShutdown:input_type -> microcore.v1.OnShutdownRequest
-	1,  // 11: microcore.v1.Plugin.OnBoot:output_type -> microcore.v1.OnBootResponse
-	3,  // 12: microcore.v1.Plugin.Invoke:output_type -> microcore.v1.InvokeResponse
-	5,  // 13: microcore.v1.Plugin.OnShutdown:output_type -> microcore.v1.OnShutdownResponse
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	1,  // 0: microcore.v1.ConnectRequest.cancel:type_name -> microcore.v1.StreamCancel
+	11, // 1: microcore.v1.OnBootRequest.config:type_name -> microcore.v1.OnBootRequest.ConfigEntry
+	12, // 2: microcore.v1.OnBootResponse.error:type_name -> microcore.v1.Error
+	13, // 3: microcore.v1.InvokeRequest.http:type_name -> microcore.v1.HttpRequest
+	14, // 4: microcore.v1.InvokeRequest.event:type_name -> microcore.v1.Envelope
+	15, // 5: microcore.v1.InvokeResponse.http:type_name -> microcore.v1.HttpResponse
+	16, // 6: microcore.v1.InvokeResponse.value:type_name -> microcore.v1.Value
+	12, // 7: microcore.v1.InvokeResponse.error:type_name -> microcore.v1.Error
+	12, // 8: microcore.v1.ToolResult.error:type_name -> microcore.v1.Error
+	3,  // 9: microcore.v1.Plugin.OnBoot:input_type -> microcore.v1.OnBootRequest
+	5,  // 10: microcore.v1.Plugin.Invoke:input_type -> microcore.v1.InvokeRequest
+	7,  // 11: microcore.v1.Plugin.OnShutdown:input_type -> microcore.v1.OnShutdownRequest
+	0,  // 12: microcore.v1.Plugin.Connect:input_type -> microcore.v1.ConnectRequest
+	4,  // 13: microcore.v1.Plugin.OnBoot:output_type -> microcore.v1.OnBootResponse
+	6,  // 14: microcore.v1.Plugin.Invoke:output_type -> microcore.v1.InvokeResponse
+	8,  // 15: microcore.v1.Plugin.OnShutdown:output_type -> microcore.v1.OnShutdownResponse
+	2,  // 16: microcore.v1.Plugin.Connect:output_type -> microcore.v1.ConnectResponse
+	13, // [13:17] is the sub-list for method output_type
+	9,  // [9:13] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_microcore_v1_plugin_proto_init() }
@@ -650,16 +966,25 @@ func file_microcore_v1_plugin_proto_init() {
 	file_microcore_v1_error_proto_init()
 	file_microcore_v1_http_proto_init()
 	file_microcore_v1_value_proto_init()
+	file_microcore_v1_plugin_proto_msgTypes[0].OneofWrappers = []any{
+		(*ConnectRequest_Invoke)(nil),
+		(*ConnectRequest_ToolResult)(nil),
+		(*ConnectRequest_Cancel)(nil),
+	}
 	file_microcore_v1_plugin_proto_msgTypes[2].OneofWrappers = []any{
+		(*ConnectResponse_InvokeResponse)(nil),
+		(*ConnectResponse_ToolCall)(nil),
+	}
+	file_microcore_v1_plugin_proto_msgTypes[5].OneofWrappers = []any{
 		(*InvokeRequest_Http)(nil),
 		(*InvokeRequest_Event)(nil),
 	}
-	file_microcore_v1_plugin_proto_msgTypes[3].OneofWrappers = []any{
+	file_microcore_v1_plugin_proto_msgTypes[6].OneofWrappers = []any{
 		(*InvokeResponse_Http)(nil),
 		(*InvokeResponse_Value)(nil),
 		(*InvokeResponse_Error)(nil),
 	}
-	file_microcore_v1_plugin_proto_msgTypes[7].OneofWrappers = []any{
+	file_microcore_v1_plugin_proto_msgTypes[10].OneofWrappers = []any{
 		(*ToolResult_Response)(nil),
 		(*ToolResult_Error)(nil),
 	}
@@ -669,7 +994,7 @@ func file_microcore_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_microcore_v1_plugin_proto_rawDesc), len(file_microcore_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,7 @@ const (
 	Plugin_OnBoot_FullMethodName     = "/microcore.v1.Plugin/OnBoot"
 	Plugin_Invoke_FullMethodName     = "/microcore.v1.Plugin/Invoke"
 	Plugin_OnShutdown_FullMethodName = "/microcore.v1.Plugin/OnShutdown"
+	Plugin_Connect_FullMethodName    = "/microcore.v1.Plugin/Connect"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -43,6 +44,12 @@ type PluginClient interface {
 	Invoke(ctx context.Context, in *InvokeRequest, opts ...grpc.CallOption) (*InvokeResponse, error)
 	// Called before the kernel stops the plugin; release resources here.
 	OnShutdown(ctx context.Context, in *OnShutdownRequest, opts ...grpc.CallOption) (*OnShutdownResponse, error)
+	// Protocol version 3: one stream for the sidecar's lifetime, opened by the
+	// kernel after the health check, carrying every Invoke and the tool calls
+	// its handlers make, as frames tagged by call id (docs/protocol.md,
+	// "The call stream"). OnBoot, OnShutdown, and tool calls made outside an
+	// invoke stay unary calls.
+	Connect(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ConnectRequest, ConnectResponse], error)
 }
 
 type pluginClient struct {
@@ -83,6 +90,19 @@ func (c *pluginClient) OnShutdown(ctx context.Context, in *OnShutdownRequest, op
 	return out, nil
 }
 
+func (c *pluginClient) Connect(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ConnectRequest, ConnectResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Plugin_ServiceDesc.Streams[0], Plugin_Connect_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ConnectRequest, ConnectResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Plugin_ConnectClient = grpc.BidiStreamingClient[ConnectRequest, ConnectResponse]
+
 // PluginServer is the server API for Plugin service.
 // All implementations must embed UnimplementedPluginServer
 // for forward compatibility.
@@ -97,6 +117,12 @@ type PluginServer interface {
 	Invoke(context.Context, *InvokeRequest) (*InvokeResponse, error)
 	// Called before the kernel stops the plugin; release resources here.
 	OnShutdown(context.Context, *OnShutdownRequest) (*OnShutdownResponse, error)
+	// Protocol version 3: one stream for the sidecar's lifetime, opened by the
+	// kernel after the health check, carrying every Invoke and the tool calls
+	// its handlers make, as frames tagged by call id (docs/protocol.md,
+	// "The call stream"). OnBoot, OnShutdown, and tool calls made outside an
+	// invoke stay unary calls.
+	Connect(grpc.BidiStreamingServer[ConnectRequest, ConnectResponse]) error
 	mustEmbedUnimplementedPluginServer()
 }
 
@@ -115,6 +141,9 @@ func (UnimplementedPluginServer) Invoke(context.Context, *InvokeRequest) (*Invok
 }
 func (UnimplementedPluginServer) OnShutdown(context.Context, *OnShutdownRequest) (*OnShutdownResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method OnShutdown not implemented")
+}
+func (UnimplementedPluginServer) Connect(grpc.BidiStreamingServer[ConnectRequest, ConnectResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method Connect not implemented")
 }
 func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
 func (UnimplementedPluginServer) testEmbeddedByValue()                {}
@@ -191,6 +220,13 @@ func _Plugin_OnShutdown_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Plugin_Connect_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(PluginServer).Connect(&grpc.GenericServerStream[ConnectRequest, ConnectResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Plugin_ConnectServer = grpc.BidiStreamingServer[ConnectRequest, ConnectResponse]
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -211,6 +247,13 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Plugin_OnShutdown_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Connect",
+			Handler:       _Plugin_Connect_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "microcore/v1/plugin.proto",
 }

@@ -21,8 +21,10 @@ const ENV_MESSAGE_LIMIT: &str = "MICROCORE_MESSAGE_LIMIT";
 const DEFAULT_MESSAGE_LIMIT: usize = 8 << 20;
 pub(crate) const COOKIE_VALUE: &str = "microcore-sidecar-v1";
 const CORE_PROTOCOL: u32 = 1;
-/// Version 2 is mutual TLS (tls.rs); version 1 (a bearer token) is retired.
-const APP_PROTOCOL: &str = "2";
+/// Version 2 is mutual TLS (tls.rs), every call a unary gRPC call; version 3
+/// adds the call stream (stream.rs), preferred. Version 1 (a bearer token) is retired.
+const APP_PROTOCOL: &str = "3";
+const APP_PROTOCOL_UNARY: &str = "2";
 /// sun_path holds 108 bytes on Linux and 104 on macOS, NUL included.
 const MAX_SOCKET_PATH: usize = 106;
 
@@ -93,16 +95,18 @@ fn pick_version(offered: &str) -> Result<String, Error> {
     if offered.trim().is_empty() {
         return Err(handshake(format!(
             "{ENV_VERSIONS} is not set, so no protocol version can be agreed: this SDK speaks version \
-             {APP_PROTOCOL}; start the sidecar with `microcore start`"
+             {APP_PROTOCOL} or {APP_PROTOCOL_UNARY}; start the sidecar with `microcore start`"
         )));
     }
-    if !offered.split(',').any(|v| v.trim() == APP_PROTOCOL) {
-        return Err(handshake(format!(
-            "the kernel speaks protocol versions {offered:?} ({ENV_VERSIONS}) and this SDK speaks only \
-             {APP_PROTOCOL}: upgrade sdk/rust or the kernel so they share a version"
-        )));
+    for version in [APP_PROTOCOL, APP_PROTOCOL_UNARY] {
+        if offered.split(',').any(|v| v.trim() == version) {
+            return Ok(version.into());
+        }
     }
-    Ok(APP_PROTOCOL.into())
+    Err(handshake(format!(
+        "the kernel speaks protocol versions {offered:?} ({ENV_VERSIONS}) and this SDK speaks only \
+         {APP_PROTOCOL} and {APP_PROTOCOL_UNARY}: upgrade sdk/rust or the kernel so they share a version"
+    )))
 }
 
 /// MICROCORE_KERNEL_CERT: exactly one PEM certificate.
@@ -192,12 +196,16 @@ mod tests {
         let e = read_env(env(&full())).unwrap();
         assert_eq!(e.kernel_socket, PathBuf::from("/tmp/k.sock"));
         assert_eq!((e.version.as_str(), e.message_limit), ("2", DEFAULT_MESSAGE_LIMIT));
+        // The newest version both speak: the call stream when the kernel offers it.
+        for (offered, want) in [("2,3", "3"), ("3", "3"), ("1, 2", "2")] {
+            assert_eq!(pick_version(offered).unwrap(), want, "offered {offered}");
+        }
     }
 
     #[test]
     fn missing_or_bad_variables_are_handshake_errors() {
         for (name, value, says) in [
-            (ENV_VERSIONS, "1", "speaks only 2"),
+            (ENV_VERSIONS, "1", "speaks only 3 and 2"),
             (ENV_KERNEL_ADDR, "tcp://x", "unix:///abs"),
             (ENV_KERNEL_CERT, "nope", "PEM certificate"),
             (ENV_IDENTITY, "", "MICROCORE_IDENTITY is not set"),

@@ -9,6 +9,7 @@ mod kernel_client;
 mod lifetime;
 mod log;
 mod plugin_server;
+mod stream;
 pub(crate) mod tls;
 
 #[cfg(test)]

@@ -1,26 +1,36 @@
 //! The Plugin service the kernel calls (OnBoot, Invoke, OnShutdown). Each call
 //! runs the plugin's synchronous code on tokio's blocking pool, with this
 //! sidecar's registry and a kernel that sends tool calls over gRPC (carrying
-//! the call's traceparent) set for that thread.
+//! the call's traceparent) set for that thread. From protocol version 3 on,
+//! invokes and their tool calls come on one call stream (stream.rs).
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use prost::Message;
 use tonic::{Request, Response, Status};
 
 use crate::pb::plugin_server::Plugin;
+use crate::pb::{
+    connect_request, ConnectRequest, ConnectResponse, OnBootRequest, OnBootResponse, OnShutdownRequest,
+    OnShutdownResponse,
+};
 use crate::pb::{invoke_response::Output, InvokeRequest, InvokeResponse};
-use crate::pb::{OnBootRequest, OnBootResponse, OnShutdownRequest, OnShutdownResponse};
 use crate::registry::{self, SharedRegistry};
 use crate::sidecar::kernel_client::{KernelClient, TRACEPARENT};
 use crate::sidecar::log::log_stderr;
+use crate::sidecar::stream::CallStream;
 use crate::{codes, transport, Error};
 
 pub(crate) type OnBoot = Arc<dyn Fn(OnBootRequest) -> Result<(), Error> + Send + Sync>;
 pub(crate) type OnShutdown = Arc<dyn Fn() -> Result<(), Error> + Send + Sync>;
+/// Where a call's tool calls go: a unary gRPC call, or the call stream.
+type ToolCalls = Arc<dyn Fn(crate::pb::ToolCall) -> crate::pb::ToolResult + Send + Sync>;
 
+#[derive(Clone)]
 pub(crate) struct PluginService {
     pub identity: String,
     pub on_boot: OnBoot,
@@ -41,9 +51,20 @@ impl PluginService {
         what: &'static str,
         f: impl FnOnce() -> Result<R, Error> + Send + 'static,
     ) -> Result<R, Error> {
-        let (kernel, registry, identity) = (self.kernel.clone(), self.registry.clone(), self.identity.clone());
+        let kernel = self.kernel.clone();
+        self.run_with(Arc::new(move |call| kernel.call(call, traceparent.as_deref())), code, what, f).await
+    }
+
+    async fn run_with<R: Send + 'static>(
+        &self,
+        tools: ToolCalls,
+        code: &'static str,
+        what: &'static str,
+        f: impl FnOnce() -> Result<R, Error> + Send + 'static,
+    ) -> Result<R, Error> {
+        let (registry, identity) = (self.registry.clone(), self.identity.clone());
         let joined = tokio::task::spawn_blocking(move || {
-            let tool_calls = Rc::new(move |call| kernel.call(call, traceparent.as_deref()));
+            let tool_calls = Rc::new(move |call| tools(call));
             registry::with_registry(&registry, || {
                 transport::with_kernel(tool_calls, || catch_unwind(AssertUnwindSafe(f)))
             })
@@ -77,6 +98,50 @@ impl PluginService {
         }
         Ok(Response::new(answer))
     }
+}
+
+impl PluginService {
+    /// One invoke from the call stream, answered on it. A Rust handler cannot
+    /// be interrupted: past its deadline, or once the kernel cancelled it, its
+    /// tool calls stop waiting and its answer is not sent (the kernel has
+    /// answered its caller already), as sdk/go does.
+    async fn stream_invoke(&self, calls: CallStream, id: u64, payload: Vec<u8>, timeout_ms: u32, tp: String) {
+        let deadline = (timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(timeout_ms.into()));
+        let answer = match InvokeRequest::decode(payload.as_slice()) {
+            Err(e) => failed(Error::new(
+                codes::GATEWAY_BAD_MESSAGE,
+                format!("{}: the kernel sent an invoke that is not an InvokeRequest: {e}", self.identity),
+            )),
+            Ok(req) => {
+                let tools = calls.clone();
+                let tool_calls: ToolCalls = Arc::new(move |call| tools.call(call, &tp, deadline));
+                let result =
+                    self.run_with(tool_calls, codes::HANDLER_FAILED, "a handler", move || Ok(registry::dispatch(req)));
+                result.await.unwrap_or_else(failed)
+            }
+        };
+        if calls.take_cancelled(id) || deadline.is_some_and(|d| Instant::now() >= d) {
+            return;
+        }
+        let mut bytes = answer.encode_to_vec();
+        if bytes.len() > self.message_limit {
+            let e = Error::new(
+                codes::MESSAGE_TOO_LARGE,
+                format!(
+                    "{}: the InvokeResponse is {} bytes, past MICROCORE_MESSAGE_LIMIT ({} bytes)",
+                    self.identity,
+                    bytes.len(),
+                    self.message_limit
+                ),
+            );
+            bytes = failed(e).encode_to_vec();
+        }
+        let _ = calls.send(id, &bytes, false, "");
+    }
+}
+
+fn failed(e: Error) -> InvokeResponse {
+    InvokeResponse { output: Some(Output::Error(e.into())) }
 }
 
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
@@ -122,5 +187,49 @@ impl Plugin for PluginService {
             }
         }
         Ok(Response::new(OnShutdownResponse {}))
+    }
+
+    type ConnectStream = tonic::codegen::BoxStream<ConnectResponse>;
+
+    async fn connect(
+        &self,
+        request: Request<tonic::Streaming<ConnectRequest>>,
+    ) -> Result<Response<Self::ConnectStream>, Status> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let calls = CallStream::new(tx, self.message_limit);
+        let (service, mut incoming) = (self.clone(), request.into_inner());
+        tokio::spawn(async move {
+            let mut invokes: HashMap<u64, (Vec<u8>, u32, String)> = HashMap::new();
+            let mut results: HashMap<u64, Vec<u8>> = HashMap::new();
+            while let Ok(Some(frame)) = incoming.message().await {
+                match frame.body {
+                    Some(connect_request::Body::Invoke(piece)) => {
+                        let entry = invokes
+                            .entry(frame.id)
+                            .or_insert_with(|| (Vec::new(), frame.timeout_ms, frame.traceparent));
+                        entry.0.extend_from_slice(&piece);
+                        if frame.more {
+                            continue;
+                        }
+                        let (payload, timeout_ms, tp) = invokes.remove(&frame.id).unwrap_or_default();
+                        let (service, calls) = (service.clone(), calls.clone());
+                        tokio::spawn(
+                            async move { service.stream_invoke(calls, frame.id, payload, timeout_ms, tp).await },
+                        );
+                    }
+                    Some(connect_request::Body::ToolResult(piece)) => {
+                        let buf = results.entry(frame.id).or_default();
+                        buf.extend_from_slice(&piece);
+                        if !frame.more {
+                            calls.deliver(frame.id, results.remove(&frame.id).unwrap_or_default());
+                        }
+                    }
+                    Some(connect_request::Body::Cancel(_)) => calls.cancel(frame.id),
+                    None => {}
+                }
+            }
+            calls.close();
+        });
+        Ok(Response::new(Box::pin(tokio_stream::wrappers::UnboundedReceiverStream::new(rx))))
     }
 }

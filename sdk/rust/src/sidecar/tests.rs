@@ -356,3 +356,118 @@ async fn a_tool_answer_past_the_limit_is_message_too_large() {
     tool_server.abort();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Protocol version 3's call stream, driven as the kernel drives it (issue 9):
+/// a handler's tool call comes back on the stream with the invoke's
+/// traceparent; an answer past one frame comes in pieces; a cancelled invoke
+/// sends no answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_invokes_and_their_tool_calls_on_the_call_stream() {
+    use crate::pb::{connect_request::Body, ConnectRequest, ConnectResponse, StreamCancel, ToolCall, ToolResult};
+    let dir = temp_dir("stream");
+    let kernel_socket = dir.join("kernel.sock");
+    let kernel = OwnCert::new("kernel").unwrap();
+    let env = SidecarEnv {
+        kernel_socket: kernel_socket.clone(),
+        kernel_cert: kernel.cert.clone(),
+        identity: "sidecar/rs-stream".into(),
+        socket_dir: dir.clone(),
+        version: "3".into(),
+        message_limit: 1 << 20,
+    };
+    let stdout = Stdout::default();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let sidecar = tokio::spawn(super::run(env, Arc::new(on_boot), None, stdout.clone(), async {
+        let _ = stop_rx.await;
+    }));
+    let line = handshake_line(&stdout).await;
+    let fields: Vec<&str> = line.trim_end().split('|').collect();
+    assert_eq!(&fields[..3], ["1", "3", "unix"], "{line}");
+    let sidecar_cert = CertificateDer::from(base64::engine::general_purpose::STANDARD.decode(fields[5]).unwrap());
+    // OnBoot's AddEndpoint calls stay unary: the fake kernel's tool server answers them.
+    let answer: Answer = Arc::new(|_: &str, _: Option<String>, _: Vec<u8>| Ok(AddEndpointResponse {}.encode_to_vec()));
+    let listener = tokio::net::UnixListener::bind(&kernel_socket).unwrap();
+    let incoming = super::incoming::tls(listener, server_config(&kernel, &sidecar_cert).unwrap());
+    let tool_server = tokio::spawn(
+        Server::builder().add_service(FakeTool::<HttpTool>(answer, PhantomData)).serve_with_incoming(incoming),
+    );
+    let plugin = dial(PathBuf::from(fields[3]), &kernel, &sidecar_cert);
+    let booted: OnBootResponse =
+        unary(&plugin, "/microcore.v1.Plugin/OnBoot", &OnBootRequest::default(), None).await.unwrap();
+    assert_eq!(booted.error, None);
+
+    let (to_sidecar, outbound) = tokio::sync::mpsc::unbounded_channel::<ConnectRequest>();
+    let mut grpc = tonic::client::Grpc::new(plugin.clone());
+    grpc.ready().await.unwrap();
+    let codec = tonic_prost::ProstCodec::<ConnectRequest, ConnectResponse>::default();
+    let path = http::uri::PathAndQuery::from_static("/microcore.v1.Plugin/Connect");
+    let request = tonic::Request::new(tokio_stream::wrappers::UnboundedReceiverStream::new(outbound));
+    let mut frames = grpc.streaming(request, path, codec).await.unwrap().into_inner();
+    let invoke = |id: u64, handler: &str, tp: &str| ConnectRequest {
+        id,
+        body: Some(Body::Invoke(invoke_http(handler).encode_to_vec())),
+        more: false,
+        timeout_ms: 5_000,
+        traceparent: tp.into(),
+    };
+    let result = |id: u64| {
+        let row: ValueMap = [("n", 7i64)].into_iter().collect();
+        let response = QueryOneResponse { found: true, row: Some(row) }.encode_to_vec();
+        let outcome = crate::pb::tool_result::Outcome::Response(response);
+        ConnectRequest {
+            id,
+            body: Some(Body::ToolResult(ToolResult { outcome: Some(outcome) }.encode_to_vec())),
+            ..Default::default()
+        }
+    };
+
+    // /row (h1): its db.QueryOne comes on the stream with the traceparent, then the answer.
+    to_sidecar.send(invoke(1, "h1", TRACEPARENT)).unwrap();
+    let call = frames.message().await.unwrap().unwrap();
+    let Some(crate::pb::connect_response::Body::ToolCall(bytes)) = call.body else {
+        panic!("want a tool call, got {call:?}")
+    };
+    let tool_call = ToolCall::decode(bytes.as_slice()).unwrap();
+    assert_eq!(
+        (tool_call.tool.as_str(), tool_call.method.as_str(), call.traceparent.as_str()),
+        ("db", "QueryOne", TRACEPARENT)
+    );
+    to_sidecar.send(result(call.id)).unwrap();
+    let answer = frames.message().await.unwrap().unwrap();
+    let Some(crate::pb::connect_response::Body::InvokeResponse(bytes)) = answer.body else { panic!("{answer:?}") };
+    assert_eq!(answer.id, 1);
+    assert!(matches!(InvokeResponse::decode(bytes.as_slice()).unwrap().output, Some(Output::Http(_))));
+
+    // /big (h4): an 80 KiB answer, in two pieces.
+    to_sidecar.send(invoke(2, "h4", "")).unwrap();
+    let (mut joined, mut pieces) = (Vec::new(), 0);
+    loop {
+        let f = frames.message().await.unwrap().unwrap();
+        let Some(crate::pb::connect_response::Body::InvokeResponse(bytes)) = f.body else { panic!("{f:?}") };
+        joined.extend_from_slice(&bytes);
+        pieces += 1;
+        if !f.more {
+            break;
+        }
+    }
+    assert!(pieces >= 2, "an 80 KiB answer in {pieces} frame(s)");
+    let Some(Output::Http(big)) = InvokeResponse::decode(joined.as_slice()).unwrap().output else {
+        panic!("no http output")
+    };
+    assert!(big.body.is_some());
+
+    // A cancelled invoke answers nothing: the next frame is the later call's.
+    to_sidecar.send(invoke(3, "h1", "")).unwrap();
+    let call = frames.message().await.unwrap().unwrap();
+    to_sidecar.send(ConnectRequest { id: 3, body: Some(Body::Cancel(StreamCancel {})), ..Default::default() }).unwrap();
+    to_sidecar.send(result(call.id)).unwrap();
+    to_sidecar.send(invoke(4, "h3", "")).unwrap();
+    let next = frames.message().await.unwrap().unwrap();
+    assert_eq!(next.id, 4, "the cancelled invoke 3 answered: {next:?}");
+
+    let _ = stop_tx.send(());
+    drop(to_sidecar);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), sidecar).await;
+    tool_server.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+}
