@@ -89,7 +89,7 @@ export class WasmHost implements PluginHost {
       manifest: m,
       log,
       engine: { module, manifest: m, messageLimit: this.#o.gateway.messageLimit, log: { debug: log.debug, info: log.info, warn: log.warn, error: log.error } },
-      mcCall: (request, trace, replay) => this.#mcCall(request, trace, replay),
+      mcCall: (request, trace, instance, replay) => this.#mcCall(request, trace, instance, replay),
       replay: (instance) => (this.#registrations.recorded ? this.#registrations.replay(instance) : undefined),
     };
     const instances = Array.from({ length: this.size }, (_, i) => new WasmInstance(context, i));
@@ -99,21 +99,27 @@ export class WasmHost implements PluginHost {
   }
 
   // Must never throw (wasm-engine.ts McCall): every failure goes back as a ToolResult error.
-  async #mcCall(request: Uint8Array | number, trace: TraceContext, replay: Replay | undefined): Promise<Uint8Array> {
+  async #mcCall(request: Uint8Array | number, trace: TraceContext, instance: number, replay: Replay | undefined): Promise<Uint8Array> {
     const caller = { identity: this.identity, needs: this.needs };
     let result;
+    let key: string | undefined;
+    let call;
     try {
       if (typeof request === 'number') throw tooLarge(`${this.identity}'s tool call`, this.identity, this.#o.gateway.messageLimit, request);
-      const call = fromBinary(ToolCallSchema, request);
-      const key = registrationKey(call);
+      call = fromBinary(ToolCallSchema, request);
+      key = registrationKey(call);
       if (key && replay) return replay.answer(key, call.request);
-      const response = await runInTrace({ ...trace, insideWasm: this.identity }, () => this.#o.gateway.call(caller, call.tool, call.method, call.request));
+      // Made by a handler, not at boot: only this instance knows the handler.
+      const pin = key && this.#registrations.recorded ? this.#registrations.pinFor(key, call.request, instance) : undefined;
+      const response = await runInTrace({ ...trace, insideWasm: this.identity }, () => this.#o.gateway.call(caller, call!.tool, call!.method, call!.request));
       result = toBinary(ToolResultSchema, create(ToolResultSchema, { outcome: { case: 'response', value: response } }));
-      if (key) this.#registrations.record(key, call.request, result);
+      pin?.();
     } catch (err) {
       const e = toMcError(err, 'MC_ERR_GATEWAY_BAD_MESSAGE', `${this.identity} mc_call`);
       result = toBinary(ToolResultSchema, create(ToolResultSchema, { outcome: { case: 'error', value: { code: e.code, message: e.message, details: e.details } } }));
     }
+    // The first boot's registrations, refused ones too: the others must get the same answers.
+    if (key && call && !this.#registrations.recorded) this.#registrations.record(key, call.request, result);
     return result;
   }
 
@@ -136,12 +142,15 @@ export class WasmHost implements PluginHost {
     const pool = this.#pool;
     if (!pool) throw mcError('MC_ERR_WASM_LOAD', `${this.identity} is not loaded, so handler ${handlerId} was not called`, { plugin: this.identity });
     const request = withinLimit(encodeInvoke(handlerId, input), limit, `the call of ${this.identity}'s handler ${handlerId}`, this.identity);
-    const out = await pool.any(async (instance) => {
+    const step = async (instance: WasmInstance) => {
       // In its turn, not at entry: calls that waited behind one that failed
       // must find the instance booted again.
       await instance.ready();
       return instance.call('mc_invoke', request);
-    });
+    };
+    // A handler added by another handler lives in the one instance that added it.
+    const pinned = this.#registrations.pinned(handlerId);
+    const out = await (pinned === undefined ? pool.any(step) : pool.with(pinned, step));
     return decodeInvokeResponse(this.identity, withinLimit(out, limit, `${this.identity}'s answer to handler ${handlerId}`, this.identity));
   }
 

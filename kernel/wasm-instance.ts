@@ -25,7 +25,7 @@ export interface InstanceContext {
   log: KernelLog;
   /** Engine options without the host function, which each instance binds to itself. */
   engine: Omit<EngineOptions, 'mcCall'>;
-  mcCall(request: Uint8Array | number, trace: TraceContext, replay: Replay | undefined): Promise<Uint8Array>;
+  mcCall(request: Uint8Array | number, trace: TraceContext, instance: number, replay: Replay | undefined): Promise<Uint8Array>;
   /** A replay of the module's registrations, or undefined for the first boot (which records them). */
   replay(instance: number): Replay | undefined;
 }
@@ -49,7 +49,7 @@ export class WasmInstance {
     const c = this.#c;
     if (this.#engine?.alive) return;
     this.#booted = false;
-    const o = { ...c.engine, mcCall: (request: Uint8Array | number, trace: TraceContext) => c.mcCall(request, trace, this.#replay) };
+    const o = { ...c.engine, mcCall: (request: Uint8Array | number, trace: TraceContext) => c.mcCall(request, trace, this.index, this.#replay) };
     try {
       this.#engine = c.manifest.mode === 'worker' ? await WasmThread.start(o) : await WasmMain.start(o);
     } catch (err) {

@@ -6,9 +6,21 @@
 // table matches the kernel's), provided it asks the same thing in the same
 // order. The SDKs number handlers in registration order (sdk/rust registry.rs,
 // sdk/go), so a module whose boot does not depend on guest state always does.
-import type { MessageShape } from '@bufbuild/protobuf';
+// A registration a handler makes later exists in its own instance only: its
+// handler is pinned there, and every call of it goes to that instance.
+import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { SubscribeRequestSchema } from '../proto/gen/microcore/v1/bus_pb.js';
+import { AddAuthValidatorRequestSchema, AddEndpointRequestSchema, AddStreamRequestSchema } from '../proto/gen/microcore/v1/http_pb.js';
 import type { ToolCallSchema } from '../proto/gen/microcore/v1/plugin_pb.js';
 import { mcError } from './errors.ts';
+
+/** The registrations that name a handler, by the request that carries its id. */
+const WITH_HANDLER: Record<string, DescMessage> = {
+  'http.addEndpoint': AddEndpointRequestSchema,
+  'http.addStream': AddStreamRequestSchema,
+  'http.addAuthValidator': AddAuthValidatorRequestSchema,
+  'bus.subscribe': SubscribeRequestSchema,
+};
 
 const REGISTRATIONS = new Set(['http.addEndpoint', 'http.addStream', 'http.addAuthValidator', 'bus.subscribe', 'bus.unsubscribe']);
 
@@ -29,6 +41,7 @@ export class Registrations {
   #identity: string;
   #entries: Entry[] = [];
   #recorded = false;
+  #pins = new Map<string, number>();
 
   constructor(identity: string) {
     this.#identity = identity;
@@ -44,13 +57,29 @@ export class Registrations {
     this.#recorded = true;
   }
 
-  /** Forgets a failed first boot's registrations (the kernel removes the plugin's). */
-  clear(): void {
-    this.#entries = [];
-  }
-
   record(key: string, request: Uint8Array, result: Uint8Array): void {
     this.#entries.push({ key, request, result });
+  }
+
+  /** The instance a handler added after boot lives in. */
+  pinned(handlerId: string): number | undefined {
+    return this.#pins.get(handlerId);
+  }
+
+  /**
+   * For a registration made after boot by `instance`: what to call once the
+   * kernel accepted it (pins its handler there), or the error when another
+   * instance already added a handler of that id (each numbers its own).
+   */
+  pinFor(key: string, request: Uint8Array, instance: number): (() => void) | undefined {
+    const schema = WITH_HANDLER[key];
+    if (!schema) return undefined;
+    const handlerId = (fromBinary(schema, request) as unknown as { handlerId: string }).handlerId;
+    const owner = this.#pins.get(handlerId);
+    if (owner !== undefined && owner !== instance) {
+      throw mcError('MC_ERR_CONFLICT', `${this.#identity} instance ${instance} added handler ${handlerId} (${key}) after boot, but instance ${owner} already added a handler of that id; each instance numbers its own handlers`, { plugin: this.#identity, handlerId }, undefined, 'Make the registration in mc_on_boot (every instance then has it), or set "instances": 1 in plugin.json.');
+    }
+    return () => this.#pins.set(handlerId, instance);
   }
 
   /** A replay of one boot: answers its registrations in order. */
