@@ -93,8 +93,14 @@ export class WasmHost implements PluginHost {
       replay: (instance) => (this.#registrations.recorded ? this.#registrations.replay(instance) : undefined),
     };
     const instances = Array.from({ length: this.size }, (_, i) => new WasmInstance(context, i));
-    // Every engine starts now, so a module that cannot be instantiated fails at load.
-    await Promise.all(instances.map((i) => i.start()));
+    // Every engine starts now, so a module that cannot be instantiated fails at load
+    // (and leaves no thread of the others running).
+    const started = await Promise.allSettled(instances.map((i) => i.start()));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(instances.map((i) => i.shutdown()));
+      throw failed.reason;
+    }
     this.#pool = new WasmPool(instances);
   }
 
