@@ -3,6 +3,7 @@
 // MC_ERR_MANIFEST_INVALID naming the file and the field. docs/manifests.md
 // documents each field.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { durationMs } from './durations.ts';
 import { mcError } from './errors.ts';
@@ -61,7 +62,13 @@ export interface WasmManifest {
   allowedHosts: string[];
   /** Give the module WASI preview 1 (Go's wasip1 modules need it). */
   wasi: boolean;
+  /** Worker mode: how many instances serve calls in parallel (default: the core count, at most MAX_WASM_INSTANCES). */
+  instances: number;
 }
+
+// Each instance is a thread with its own copy of the guest's memory: past this,
+// more instances cost memory without adding cores on any machine we expect.
+export const MAX_WASM_INSTANCES = 16;
 
 type Raw = Record<string, unknown>;
 
@@ -114,8 +121,13 @@ export function readWasmManifest(root: string, file: string, folderName: string)
     mode: f.oneOf('mode', WASM_MODES, 'worker'),
     allowedHosts: f.strings('allowedHosts', []),
     wasi: f.boolean('wasi', false),
+    instances: f.integer('instances', Math.min(availableParallelism(), MAX_WASM_INSTANCES), 1, 64),
   };
   limits.done();
+  // One thread cannot run two instances at once: a pool on the main thread would only take turns.
+  if (m.mode === 'main' && raw.instances !== undefined && m.instances !== 1) {
+    throw mcError('MC_ERR_MANIFEST_INVALID', `${file} field 'instances' is ${m.instances}, but "mode": "main" runs one instance on the kernel's thread. Use "mode": "worker" for a pool, or remove 'instances'.`, { file, field: 'instances' });
+  }
   f.done();
   checkName(file, m.name, folderName);
   checkInside(root, file, 'module', m.module, false);

@@ -49,7 +49,7 @@ export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise
   }
   const manifest = readWasmManifest(deps.root, p.file, folderName);
   const needs = checkNeeds(p, manifest.needs.map((tool) => ({ tool, optional: false })), deps, 'remove it from "needs"');
-  const host = new WasmHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, gateway: deps.gateway, log: deps.log(p.identity), beforeReboot: () => deps.subscriptions.removeOwner(p.identity) });
+  const host = new WasmHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, gateway: deps.gateway, log: deps.log(p.identity) });
   return { host, needs };
 }
 
