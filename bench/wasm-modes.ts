@@ -5,20 +5,20 @@
 // through the kernel's invoke path, no HTTP in between.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bootProject, REPO, type TestProject } from '../test/project.ts';
+import { bootProject, PARITY_FIXTURES, type TestProject } from '../test/project.ts';
 import { alternate, fmt, pairedRatio, summarize, type Bench, type BenchResult } from './stats.ts';
 
 const ROUNDS = 7;
 const CALLS = 300;
 
 async function boot(mode: 'worker' | 'main'): Promise<TestProject> {
-  const manifest = JSON.parse(readFileSync(join(REPO, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(join(PARITY_FIXTURES, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
   delete manifest.build;
-  manifest.module = join(REPO, 'wasm-plugins/parity-rust/parity_rust.wasm');
+  manifest.module = join(PARITY_FIXTURES, 'wasm-plugins/parity-rust/parity_rust.wasm');
   manifest.mode = mode;
   const project = await bootProject(
     {
-      'domains/parity/migrations/001.sql': readFileSync(join(REPO, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
+      'domains/parity/migrations/001.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
       'wasm-plugins/parity-rust/plugin.json': JSON.stringify(manifest),
     },
     { env: { AI_CONTEXT_PATH: 'off' } },
