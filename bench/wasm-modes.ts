@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { bootProject, REPO, type TestProject } from '../test/project.ts';
+import { bootProject, PARITY_FIXTURES, REPO, type TestProject } from '../test/project.ts';
 import { alternate, fmt, pairedRatio, summarize, type Bench, type BenchResult } from './stats.ts';
 
 const ROUNDS = 7;
@@ -23,7 +23,8 @@ const SPINS = 40;
 const QUERIES = ['wireles hedphones', 'mechanical keyboard', 'cofee maker', 'backpak', 'fitness tracker', 'usb-c charger', 'pro max', 'wirless earbds'];
 
 async function boot(plugin: string, files: Record<string, string>, change: (m: Record<string, unknown>) => void): Promise<TestProject> {
-  const dir = join(REPO, 'wasm-plugins', plugin);
+  // The parity module is a test fixture; the catalog search is the example app's.
+  const dir = join(plugin.startsWith('parity-') ? PARITY_FIXTURES : REPO, 'wasm-plugins', plugin);
   const manifest = JSON.parse(readFileSync(join(dir, 'plugin.json'), 'utf8'));
   delete manifest.build;
   manifest.module = join(dir, `${plugin.replace('-', '_')}.wasm`);
@@ -58,7 +59,7 @@ async function rate(total: number, call: (query: Record<string, string>) => Prom
 }
 
 async function run(): Promise<BenchResult> {
-  const parity = { 'domains/parity/migrations/001.sql': readFileSync(join(REPO, 'domains/parity/migrations/001_parity_items.sql'), 'utf8') };
+  const parity = { 'domains/parity/migrations/001.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8') };
   const catalog = { 'domains/catalog/migrations/001.sql': readFileSync(join(REPO, 'domains/catalog/migrations/001_products.sql'), 'utf8') };
   const worker = await boot('parity-rust', parity, (m) => (m.mode = 'worker'));
   const main = await boot('parity-rust', parity, (m) => (m.mode = 'main'));

@@ -112,7 +112,7 @@ export type Tools = { [N in ContractName]: NativeTool<N> };
 
 /** Who is calling a tool, and in which trace. Tools receive it with every call. */
 export interface CallContext {
-  /** The caller's identity: users/create-user, sidecar/parity-go, wasm/parity-rust. */
+  /** The caller's identity: users/create-user, sidecar/inventory, wasm/catalog-search. */
   caller: string;
   /** The W3C trace id of the work in progress. */
   traceId: string;

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { writeProject } from '../test/project.ts';
 import { discover } from './discovery.ts';
 
@@ -37,6 +39,43 @@ describe('discover', () => {
       { owner: 'users', dir: 'domains/users/migrations' },
       { owner: 'wasm/b-rust', dir: 'wasm-plugins/b-rust/migrations' },
     ]);
+  });
+});
+
+// Issue 8: the parity fixtures (test/fixtures/parity) reach test projects as
+// symlinked plugin folders; Dirent.isDirectory() is false for a link, so they
+// used to be skipped without a word.
+describe('symlinked plugin folders', () => {
+  let root = '';
+  let elsewhere = '';
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(elsewhere, { recursive: true, force: true });
+  });
+
+  it('finds a linked domain, sidecar, wasm module and plugin file as if they were copied in; skips a dangling link', () => {
+    elsewhere = mkdtempSync(join(tmpdir(), 'mc-linked-'));
+    for (const [path, content] of Object.entries({ 'shop/plugins/list.ts': '', 'shop/migrations/001.sql': '', 'side/sidecar.json': '{}', 'mod/plugin.json': '{}', 'one.ts': '' })) {
+      mkdirSync(join(elsewhere, path, '..'), { recursive: true });
+      writeFileSync(join(elsewhere, path), content);
+    }
+    root = writeProject({ 'domains/local/plugins/a.ts': '' }, []);
+    mkdirSync(join(root, 'sidecars'));
+    mkdirSync(join(root, 'wasm-plugins'));
+    symlinkSync(join(elsewhere, 'shop'), join(root, 'domains/shop'));
+    symlinkSync(join(elsewhere, 'one.ts'), join(root, 'domains/local/plugins/one.ts'));
+    symlinkSync(join(elsewhere, 'side'), join(root, 'sidecars/side'));
+    symlinkSync(join(elsewhere, 'mod'), join(root, 'wasm-plugins/mod'));
+    symlinkSync(join(elsewhere, 'gone'), join(root, 'sidecars/gone'));
+    const found = discover(root);
+    expect(found.plugins.map((p) => [p.identity, p.file])).toEqual([
+      ['local/a', 'domains/local/plugins/a.ts'],
+      ['local/one', 'domains/local/plugins/one.ts'],
+      ['shop/list', 'domains/shop/plugins/list.ts'],
+      ['sidecar/side', 'sidecars/side/sidecar.json'],
+      ['wasm/mod', 'wasm-plugins/mod/plugin.json'],
+    ]);
+    expect(found.migrations).toEqual([{ owner: 'shop', dir: 'domains/shop/migrations' }]);
   });
 });
 

@@ -5,7 +5,11 @@
 //   wasm-plugins/<name>/plugin.json      a wasm module, identity wasm/<name>
 //   */migrations/                        SQL the db tool applies, per domain or plugin folder
 // Everything is sorted, so two runs over one tree find the same things in the same order.
-import { existsSync, readdirSync } from 'node:fs';
+// A symlink counts as what it points to: a plugin folder linked in from elsewhere
+// (a shared plugin, the test fixtures in test/project.ts) is found like any other,
+// rather than skipped without a word. Manifest paths are still checked against
+// the project by their path through the link (manifest.ts checkInside).
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { mcError, type McError } from './errors.ts';
 
@@ -85,7 +89,7 @@ function subdirs(root: string, rel: string): string[] {
   const dir = join(root, rel);
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .filter((e) => is(dir, e, 'directory') && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort();
 }
@@ -94,7 +98,14 @@ function files(root: string, rel: string): string[] {
   const dir = join(root, rel);
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile())
+    .filter((e) => is(dir, e, 'file'))
     .map((e) => e.name)
     .sort();
+}
+
+function is(dir: string, e: Dirent, what: 'directory' | 'file'): boolean {
+  if (!e.isSymbolicLink()) return what === 'directory' ? e.isDirectory() : e.isFile();
+  // A dangling link is neither; statSync follows the link.
+  const target = statSync(join(dir, e.name), { throwIfNoEntry: false });
+  return what === 'directory' ? target?.isDirectory() === true : target?.isFile() === true;
 }

@@ -155,3 +155,34 @@ describe('kernel shutdown past its limit', () => {
     }
   });
 });
+
+// Issue 8: test/project.ts links the parity fixtures' folders into a temp project.
+// A linked plugin's imports are its author's, relative to where the file lives;
+// vitest (unlike Node) kept the link's path, so an import leaving the folder failed.
+describe('a plugin folder linked into the project', () => {
+  it('boots, importing from where the file lives, under the identity and file of the link', async () => {
+    const { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const elsewhere = mkdtempSync(join(tmpdir(), 'mc-elsewhere-'));
+    mkdirSync(join(elsewhere, 'app/domains/shop/plugins'), { recursive: true });
+    writeFileSync(join(elsewhere, 'app/shared.ts'), `export const GREETING = 'hello from elsewhere';\n`);
+    writeFileSync(
+      join(elsewhere, 'app/domains/shop/plugins/greet.ts'),
+      `import { GREETING } from '../../../shared.ts';\nexport class GreetPlugin { constructor({ http }) { this.http = http; } async onBoot() { await this.http.addEndpoint({ method: 'GET', path: '/greet', handler: () => ({ text: GREETING }) }); } }\n`,
+    );
+    const root = writeProject({ 'domains/local/plugins/keep.ts': plugin(`export class KeepPlugin { constructor({ logger }) {} }`) });
+    symlinkSync(join(elsewhere, 'app/domains/shop'), join(root, 'domains/shop'));
+    const kernel = new Kernel({ root, env: { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: ':memory:', AI_CONTEXT_PATH: 'off' } });
+    try {
+      const report = await kernel.boot();
+      expect(report.find((i) => i.name === 'shop/greet'), JSON.stringify(report)).toMatchObject({ status: 'ready', source: 'domains/shop/plugins/greet.ts' });
+      const res = await fetch(`http://127.0.0.1:${(kernel.getTool('http') as { port: number }).port}/greet`);
+      expect(await res.json()).toEqual({ text: 'hello from elsewhere' });
+    } finally {
+      await kernel.shutdown();
+      rmSync(root, { recursive: true, force: true });
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+});

@@ -2,6 +2,7 @@
 // pattern of a native class, the manifest's `needs` otherwise), checks each need
 // against the loaded tools, and builds the host. Any problem fails that plugin
 // alone, with a message naming its file.
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTRACT, isContractName } from './contract.ts';
@@ -56,7 +57,10 @@ export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise
 async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host: PluginHost; needs: string[] }> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(join(deps.root, p.file)).href)) as Record<string, unknown>;
+    // From where the file lives, as Node itself resolves a symlink: a plugin folder
+    // linked into the project (discovery.ts) keeps its relative imports working
+    // under loaders that keep the link's path (vitest).
+    mod = (await import(pathToFileURL(realpathSync(join(deps.root, p.file))).href)) as Record<string, unknown>;
   } catch (err) {
     throw mcError('MC_ERR_PLUGIN_BOOT', `${p.file} failed to import: ${(err as Error).message}`, { plugin: p.identity, file: p.file }, err, 'Fix the module: a wrong import path or a syntax error is the usual cause.');
   }

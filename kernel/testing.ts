@@ -62,7 +62,8 @@ export async function testTools(options: { identity?: string; migrations?: strin
     subscriptions,
     tracer,
     metrics,
-    migrations: (options.migrations ?? []).map((dir) => ({ owner: dir.split('/')[1] ?? dir, dir })),
+    // The owner is the folder holding migrations/ (domains/users/migrations → users), wherever it sits.
+    migrations: (options.migrations ?? []).map((dir) => ({ owner: dir.replace(/\/$/, '').split('/').at(-2) ?? dir, dir })),
     // Every handler belongs to the one plugin under test.
     invoke: (_identity, handlerId, input) =>
       host.invoke(handlerId, input).catch((err: unknown) => {

@@ -2,8 +2,17 @@
 # Sets up everything MicroCore needs on a fresh machine, then builds the
 # sidecars and wasm modules: Node 24, the npm packages, the Go code generators,
 # the Rust-to-wasm toolchain and what Rust sidecars need. Safe to run again: it only does what is missing.
+#
+#   scripts/setup.sh                 the example app, then the test fixtures (test/fixtures/parity)
+#   scripts/setup.sh --no-fixtures   the example app only (scripts/start.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+fixtures=1
+case "${1:-}" in
+  "") ;;
+  --no-fixtures) fixtures=0 ;;
+  *) echo "usage: scripts/setup.sh [--no-fixtures]" >&2; exit 2 ;;
+esac
 source scripts/node-env.sh
 
 need() { # need <command> <what it is for> <how to get it>
@@ -49,3 +58,9 @@ fi
 
 echo "→ building sidecars and wasm modules"
 node --disable-warning=ExperimentalWarning cli/main.ts build
+if [ "$fixtures" = 1 ]; then
+  # The parity plugins the tests use are a MicroCore project of their own: the
+  # same `microcore build`, run in it.
+  echo "→ building the test fixtures (test/fixtures/parity)"
+  (cd test/fixtures/parity && node --disable-warning=ExperimentalWarning ../../../cli/main.ts build)
+fi

@@ -15,14 +15,14 @@ echo "→ tsc --noEmit"
 npx tsc --noEmit
 echo "→ vitest"
 npx vitest run --reporter=default --reporter=json --outputFile=.tools/vitest-report.json
-echo "→ go test (sdk/go, sidecars)"
+echo "→ go test (sdk/go, sidecars, the parity fixture)"
 (cd sdk/go && go vet ./... && go test ./...)
-for d in sidecars/*/ test/conformance/probes/go/; do
+for d in sidecars/*/ test/fixtures/parity/sidecars/*/ test/conformance/probes/go/; do
   if [ -f "$d/go.mod" ]; then (cd "$d" && go vet ./... && go test ./...); fi
 done
 echo "→ cargo test (sdk/rust, wasm plugin crates on the host)"
 (cd sdk/rust && cargo test --quiet)
-for d in wasm-plugins/*/ test/conformance/probes/rust/; do
+for d in wasm-plugins/*/ test/fixtures/parity/wasm-plugins/*/ test/conformance/probes/rust/; do
   if [ -f "$d/Cargo.toml" ]; then (cd "$d" && cargo test --quiet); fi
 done
 # The closing line CI reads: the vitest totals (go test and cargo test print their own above).

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bootProject, REPO, type TestProject } from './project.ts';
+import { bootProject, PARITY_FIXTURES, type TestProject } from './project.ts';
 
 interface Bus {
   publish(input: object, call: object): { id: string };
@@ -35,7 +35,7 @@ const DEAD_LETTERS = {
     constructor({ bus }) { this.bus = bus; }
     async onBoot() { await this.bus.subscribe({ topic: '_dlq.parity.broadcast', handler: (e) => { globalThis.__dead.push(e.payload); } }); }
   }`,
-  'domains/parity/migrations/001.sql': readFileSync(join(REPO, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
+  'domains/parity/migrations/001.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
 };
 
 const bus = () => project!.kernel.getTool('bus') as Bus;
@@ -60,7 +60,7 @@ async function until(what: string, check: () => boolean, ms = 15_000): Promise<v
 
 describe('issue 4: no event lost to a restart or a reboot', () => {
   it('issue 4: a Go sidecar killed (-9) and restarted while events are queued for it: each one delivered or dead-lettered', async () => {
-    const binary = join(REPO, 'sidecars/parity-go/bin/parity-go');
+    const binary = join(PARITY_FIXTURES, 'sidecars/parity-go/bin/parity-go');
     project = await bootProject({
       ...DEAD_LETTERS,
       'sidecars/parity-go/sidecar.json': JSON.stringify({ name: 'parity-go', command: binary, needs: ['http', 'db', 'logger', 'bus'], startTimeoutMs: 5000, restart: { backoffMs: 50 } }),
@@ -85,9 +85,9 @@ describe('issue 4: no event lost to a restart or a reboot', () => {
   });
 
   it('issue 4: a Rust wasm module booted again after a timeout while events are queued for it: each one delivered or dead-lettered', async () => {
-    const manifest = JSON.parse(readFileSync(join(REPO, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(PARITY_FIXTURES, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
     delete manifest.build;
-    manifest.module = join(REPO, 'wasm-plugins/parity-rust/parity_rust.wasm');
+    manifest.module = join(PARITY_FIXTURES, 'wasm-plugins/parity-rust/parity_rust.wasm');
     manifest.limits = { timeoutMs: 300 };
     project = await bootProject({ ...DEAD_LETTERS, 'wasm-plugins/parity-rust/plugin.json': JSON.stringify(manifest) });
     expect(project.item('wasm/parity-rust')!.status).toBe('ready');

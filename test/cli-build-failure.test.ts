@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Kernel } from '../kernel/index.ts';
-import { REAL_TOOLS, REPO, writeProject } from './project.ts';
+import { PARITY_FIXTURES, REAL_TOOLS, REPO, writeProject } from './project.ts';
 
 const CLI = join(REPO, 'cli/main.ts');
 const QUIET = { LOG_LEVEL: 'silent', AI_CONTEXT_PATH: 'off', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1' };
@@ -35,7 +35,7 @@ function project(): string {
     [...REAL_TOOLS, 'context'],
   );
   mkdirSync(join(root, 'sidecars/parity-go/bin'));
-  copyFileSync(join(REPO, 'sidecars/parity-go/bin/parity-go'), join(root, 'sidecars/parity-go/bin/parity-go'));
+  copyFileSync(join(PARITY_FIXTURES, 'sidecars/parity-go/bin/parity-go'), join(root, 'sidecars/parity-go/bin/parity-go'));
   return root;
 }
 

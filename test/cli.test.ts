@@ -1,5 +1,6 @@
 // The microcore command as a user runs it: `start` in the repository root boots
-// the example app (native domains, the Go sidecar, the Rust wasm module), serves
+// the example app (native domains, the Go sidecar, the Rust wasm module; not the
+// parity fixtures, which live in test/fixtures/parity), serves
 // real HTTP, and stops cleanly on SIGTERM, taking its sidecar with it.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -43,17 +44,20 @@ describe('microcore start', () => {
     const [, ready, total] = /boot report \((\d+)\/(\d+) ready\)/.exec(output.join('\n')) ?? [];
     expect(Number(total)).toBeGreaterThanOrEqual(13);
     expect(ready, output.join('\n')).toBe(total);
+    expect(output.join('\n'), 'the parity fixtures are not part of the example app').not.toMatch(/parity/);
 
     const created = await fetch(`${url}/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ada', email: 'ada@example.org' }) });
     expect(created.status).toBe(201);
     const listed = (await (await fetch(`${url}/users`)).json()) as { users: { name: string }[] };
     expect(listed.users.map((u) => u.name)).toEqual(['Ada']);
-    for (const hosting of ['go', 'rust']) {
-      const res = await fetch(`${url}/parity/${hosting}/values`, { method: 'POST' });
-      expect(res.status, hosting).toBe(200);
-    }
-    const goCount = (await (await fetch(`${url}/parity/go/count`)).json()) as { n: number };
-    expect(goCount.n).toBe(1);
+    // The Go sidecar answers from its own table, the Rust wasm module searches the catalog.
+    const stock = await fetch(`${url}/inventory/widget`);
+    expect(stock.status).toBe(200);
+    expect(await stock.json()).toMatchObject({ sku: 'widget', reserved: 0 });
+    const search = await fetch(`${url}/catalog/search?q=wireles+hedphones&limit=5`);
+    expect(search.status).toBe(200);
+    const { results } = (await search.json()) as { results: { name: string }[] };
+    expect(results[0]?.name).toMatch(/^Wireless Headphones/);
 
     const sidecarPids = childPids(child.pid!);
     expect(sidecarPids.length).toBeGreaterThanOrEqual(1);

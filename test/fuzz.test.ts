@@ -1,4 +1,5 @@
-// Issue 7, item 13: fuzzing the running example app. Requests are generated from
+// Issue 7, item 13: fuzzing the running example app with the parity fixtures
+// (test/fixtures/parity, bootParityApp). Requests are generated from
 // its own OpenAPI document (every endpoint of every hosting: native, the Go
 // sidecar, the Rust and Go wasm modules): bodies shaped by each endpoint's schema
 // or by nothing at all, path parameters, query strings and headers, plus raw bytes
@@ -9,7 +10,7 @@ import fc from 'fast-check';
 import { request } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MAX_VALUE_DEPTH } from '../kernel/index.ts';
-import { bootExampleApp, type ExampleApp } from './project.ts';
+import { bootParityApp, type ExampleApp } from './project.ts';
 
 // Fixtures that answer 5xx on purpose, each with its reason (printed).
 const SKIPPED: Record<string, string> = {
@@ -51,7 +52,7 @@ let port: number;
 let operations: Operation[];
 
 beforeAll(async () => {
-  app = await bootExampleApp();
+  app = await bootParityApp();
   port = Number(new URL(app.url).port);
   const doc = JSON.parse((await send('GET', '/docs/json', {})).body) as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: JsonSchema }> } }>> };
   operations = Object.entries(doc.paths).flatMap(([path, ops]) =>

@@ -4,12 +4,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bootProject, plugin, REPO, type TestProject } from './project.ts';
+import { bootProject, plugin, PARITY_FIXTURES, type TestProject } from './project.ts';
 
 let project: TestProject;
 
 beforeAll(async () => {
-  const wasm = join(REPO, 'wasm-plugins/parity-rust/parity_rust.wasm');
+  const wasm = join(PARITY_FIXTURES, 'wasm-plugins/parity-rust/parity_rust.wasm');
   if (!existsSync(wasm)) throw new Error('wasm-plugins/parity-rust is not built: run bash scripts/setup.sh');
   project = await bootProject({
     'wasm-plugins/parity-rust/parity_rust.wasm': readFileSync(wasm),

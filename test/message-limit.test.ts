@@ -4,14 +4,14 @@
 // 4 MiB failed in the Go sidecar alone (grpc-go's default), RESOURCE_EXHAUSTED
 // with a hint to "fix the handler", while Rust and wasm carried 8 MiB.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bootExampleApp, type ExampleApp } from './project.ts';
+import { bootParityApp, type ExampleApp } from './project.ts';
 
 const CROSSING = ['go', 'rust', 'gowasm', 'rustsc'] as const;
 let app: ExampleApp;
 let url: string;
 
 beforeAll(async () => {
-  app = await bootExampleApp({ HTTP_EXPOSE_ERRORS: 'true' });
+  app = await bootParityApp({ HTTP_EXPOSE_ERRORS: 'true' });
   url = app.url;
 });
 

@@ -1,7 +1,7 @@
 // Test harness: a throwaway MicroCore project in a temp folder, booted by a real
 // kernel. Tools are the repository's own (re-exported by absolute path), so a
 // test exercises the real drivers; plugins are whatever the test writes.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Kernel, type ReportItem } from '../kernel/index.ts';
@@ -47,6 +47,8 @@ export interface ExampleApp {
   kernel: Kernel;
   report: ReportItem[];
   url: string;
+  /** The app's database file (a throwaway one unless `env` named DATABASE_PATH). */
+  dbPath: string;
   stop(): Promise<void>;
 }
 
@@ -56,22 +58,71 @@ export interface ExampleApp {
  * Every item must come up ready; `env` adds to or overrides the settings.
  */
 export async function bootExampleApp(env: Record<string, string> = {}): Promise<ExampleApp> {
+  return bootApp(REPO, 'the example app', env, () => undefined);
+}
+
+/** The parity plugins the tests use, laid out as a MicroCore project of their own. */
+export const PARITY_FIXTURES = join(REPO, 'test/fixtures/parity');
+
+/**
+ * The example app and the parity fixtures (test/fixtures/parity: the same
+ * endpoints in every hosting) booted together by a real kernel, in a throwaway
+ * project of symlinks (writeParityProject). Every item must come up ready.
+ */
+export async function bootParityApp(env: Record<string, string> = {}): Promise<ExampleApp & { root: string }> {
+  const root = writeParityProject();
+  const app = await bootApp(root, 'the example app with the parity fixtures', env, () => rmSync(root, { recursive: true, force: true }));
+  return { ...app, root };
+}
+
+/**
+ * A throwaway project whose plugin folders are symlinks to the repository's
+ * example app and to the parity fixtures, and whose tools, kernel and SDKs are
+ * the repository's own (the kernel finds and imports a linked folder as if it
+ * were copied in: kernel/discovery.ts, kernel/plugin-loader.ts): what `microcore start` run in it boots is the example
+ * app plus the parity plugins, with the binaries scripts/setup.sh built. The
+ * caller removes it (rmSync leaves the link targets alone).
+ */
+export function writeParityProject(): string {
+  const root = mkdtempSync(join(tmpdir(), 'mc-parity-'));
+  for (const shared of ['kernel', 'proto', 'sdk', 'scripts', 'node_modules', 'package.json']) symlinkSync(join(REPO, shared), join(root, shared));
+  // Tools by re-export from the repository (as writeProject does), so that a test and
+  // the kernel share one copy of each kernel module whichever loader imports them.
+  for (const folder of readdirSync(join(REPO, 'tools'))) {
+    if (existsSync(join(REPO, 'tools', folder, 'tool.ts'))) writeFile(root, `tools/${folder}/tool.ts`, `export { default } from '${REPO}/tools/${folder}/tool.ts';\n`);
+  }
+  for (const top of ['domains', 'sidecars', 'wasm-plugins']) {
+    mkdirSync(join(root, top));
+    for (const from of [REPO, PARITY_FIXTURES]) {
+      if (!existsSync(join(from, top))) continue;
+      for (const name of readdirSync(join(from, top))) symlinkSync(join(from, top, name), join(root, top, name));
+    }
+  }
+  return root;
+}
+
+async function bootApp(root: string, what: string, env: Record<string, string>, cleanUp: () => void): Promise<ExampleApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mc-app-'));
-  const kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(dataDir, 'app.db'), AI_CONTEXT_PATH: 'off', ...env } });
+  const dbPath = env.DATABASE_PATH ?? join(dataDir, 'app.db');
+  const kernel = new Kernel({ root, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', AI_CONTEXT_PATH: 'off', ...env, DATABASE_PATH: dbPath } });
   const report = await kernel.boot();
   const notReady = report.filter((i) => i.status !== 'ready');
   if (notReady.length) {
     await kernel.shutdown();
-    throw new Error(`the example app did not boot whole (run bash scripts/setup.sh to build every sidecar and wasm module):\n${JSON.stringify(notReady, null, 2)}`);
+    rmSync(dataDir, { recursive: true, force: true });
+    cleanUp();
+    throw new Error(`${what} did not boot whole (run bash scripts/setup.sh to build every sidecar and wasm module):\n${JSON.stringify(notReady, null, 2)}`);
   }
   const http = kernel.getTool('http') as { port: number };
   return {
     kernel,
     report,
     url: `http://127.0.0.1:${http.port}`,
+    dbPath,
     stop: async () => {
       await kernel.shutdown();
       rmSync(dataDir, { recursive: true, force: true });
+      cleanUp();
     },
   };
 }

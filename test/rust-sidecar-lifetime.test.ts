@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSelfSignedCert } from '../kernel/self-signed-cert.ts';
-import { REPO } from './project.ts';
+import { PARITY_FIXTURES } from './project.ts';
 
-const SIDECAR = join(REPO, 'sidecars/parity-rustsc/bin/parity-rustsc');
+const SIDECAR = join(PARITY_FIXTURES, 'sidecars/parity-rustsc/bin/parity-rustsc');
 let dir = '';
 
 beforeAll(() => {

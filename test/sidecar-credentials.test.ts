@@ -7,34 +7,26 @@
 // sdk/rust's transport) is refused by the kernel's tool server and by every
 // sidecar's plugin socket, while the kernel's own calls still work.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kernel } from '../kernel/index.ts';
-import { bootProject, childPidsOf, REPO } from './project.ts';
+import { bootParityApp, bootProject, childPidsOf, PARITY_FIXTURES, REPO, type ExampleApp } from './project.ts';
 
-const SIDECAR = join(REPO, 'sidecars/parity-go/bin/parity-go');
-const RUST_SIDECAR = join(REPO, 'sidecars/parity-rustsc/bin/parity-rustsc');
+const SIDECAR = join(PARITY_FIXTURES, 'sidecars/parity-go/bin/parity-go');
+const RUST_SIDECAR = join(PARITY_FIXTURES, 'sidecars/parity-rustsc/bin/parity-rustsc');
 
-let kernel: Kernel;
+let app: ExampleApp;
 let url: string;
-let dataDir: string;
 
 beforeAll(async () => {
   for (const built of [SIDECAR, RUST_SIDECAR]) if (!existsSync(built)) throw new Error(`${built} is not built: run bash scripts/setup.sh`);
-  dataDir = mkdtempSync(join(tmpdir(), 'mc-cred-'));
-  kernel = new Kernel({ root: REPO, env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(dataDir, 'cred.db'), AI_CONTEXT_PATH: 'off' } });
-  const report = await kernel.boot();
-  expect(report.find((i) => i.name === 'sidecar/parity-go')?.status).toBe('ready');
-  expect(report.find((i) => i.name === 'sidecar/parity-rustsc')?.status).toBe('ready');
-  url = `http://127.0.0.1:${(kernel.getTool('http') as { port: number }).port}`;
+  app = await bootParityApp();
+  url = app.url;
 });
 
 afterAll(async () => {
-  await kernel?.shutdown();
-  rmSync(dataDir, { recursive: true, force: true });
+  await app?.stop();
 });
 
 interface Intrusion {

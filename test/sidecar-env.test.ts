@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootProject, childPidsOf, REPO, type TestProject } from './project.ts';
+import { bootProject, childPidsOf, PARITY_FIXTURES, type TestProject } from './project.ts';
 
-const SIDECAR = join(REPO, 'sidecars/parity-go/bin/parity-go');
+const SIDECAR = join(PARITY_FIXTURES, 'sidecars/parity-go/bin/parity-go');
 let project: TestProject;
 
 beforeAll(async () => {

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSelfSignedCert } from '../kernel/self-signed-cert.ts';
-import { bootProject, REPO, type TestProject } from './project.ts';
+import { bootProject, PARITY_FIXTURES, type TestProject } from './project.ts';
 
-const BINARY = join(REPO, 'sidecars/parity-go/bin/parity-go');
-const RUST_BINARY = join(REPO, 'sidecars/parity-rustsc/bin/parity-rustsc');
+const BINARY = join(PARITY_FIXTURES, 'sidecars/parity-go/bin/parity-go');
+const RUST_BINARY = join(PARITY_FIXTURES, 'sidecars/parity-rustsc/bin/parity-rustsc');
 let project: TestProject | undefined;
 afterEach(async () => {
   await project?.stop();
@@ -46,7 +46,7 @@ async function handshakeLine(versions: string, binary = BINARY, identity = 'side
 
 function files(manifest: object = {}): Record<string, string> {
   return {
-    'domains/parity/migrations/001.sql': readFileSync(join(REPO, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
+    'domains/parity/migrations/001.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
     'sidecars/parity-go/sidecar.json': JSON.stringify({ name: 'parity-go', command: BINARY, needs: ['http', 'db', 'logger', 'bus'], startTimeoutMs: 5000, ...manifest }),
   };
 }

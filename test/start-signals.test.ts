@@ -9,19 +9,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, expect, it } from 'vitest';
-import { REPO } from './project.ts';
+import { REPO, writeParityProject } from './project.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mc-signals-'));
+// The example app with the parity fixtures, whose sidecar and wasm module call a tool they did not declare.
+const project = writeParityProject();
 let child: ChildProcess | undefined;
 afterAll(() => {
   if (child?.pid) process.kill(-child.pid, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(project, { recursive: true, force: true });
 });
 
 it('logs and counts capability denials, names the bound address, and stops on a group SIGTERM without crash reports', async () => {
   // Its own process group, so the signal reaches the kernel and its sidecars together.
   child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', join(REPO, 'cli/main.ts'), 'start'], {
-    cwd: REPO,
+    cwd: project,
     detached: true,
     env: { ...process.env, HTTP_PORT: '0', HTTP_HOST: '0.0.0.0', LOG_LEVEL: 'info', DATABASE_PATH: join(dataDir, 'app.db'), AI_CONTEXT_PATH: join(dataDir, 'AI_CONTEXT.md') },
     stdio: ['ignore', 'pipe', 'pipe'],

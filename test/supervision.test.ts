@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bootProject, REPO, type TestProject } from './project.ts';
+import { bootProject, PARITY_FIXTURES, type TestProject } from './project.ts';
 
-const BINARY = join(REPO, 'sidecars/parity-go/bin/parity-go');
+const BINARY = join(PARITY_FIXTURES, 'sidecars/parity-go/bin/parity-go');
 let project: TestProject | undefined;
 afterEach(async () => {
   await project?.stop();
@@ -15,7 +15,7 @@ afterEach(async () => {
 
 function files(manifest: object): Record<string, string> {
   return {
-    'domains/parity/migrations/001.sql': readFileSync(join(REPO, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
+    'domains/parity/migrations/001.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
     'sidecars/parity-go/sidecar.json': JSON.stringify({ name: 'parity-go', command: BINARY, needs: ['http', 'db', 'logger', 'bus'], startTimeoutMs: 5000, ...manifest }),
   };
 }

@@ -8,17 +8,17 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bootProject, REPO, type TestProject } from './project.ts';
+import { bootProject, PARITY_FIXTURES, type TestProject } from './project.ts';
 
 /** parity-rust's manifest, with `change` applied, booted in a project with its migration (and `files`). */
 async function bootParityRust(change: (manifest: Record<string, unknown>) => void, files: Record<string, string> = {}): Promise<TestProject> {
-  const manifest = JSON.parse(readFileSync(join(REPO, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(join(PARITY_FIXTURES, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
   delete manifest.build;
-  manifest.module = join(REPO, 'wasm-plugins/parity-rust/parity_rust.wasm');
+  manifest.module = join(PARITY_FIXTURES, 'wasm-plugins/parity-rust/parity_rust.wasm');
   change(manifest);
   return bootProject(
     {
-      'domains/parity/migrations/001.sql': readFileSync(join(REPO, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
+      'domains/parity/migrations/001.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
       'wasm-plugins/parity-rust/plugin.json': JSON.stringify(manifest),
       ...files,
     },
@@ -157,12 +157,12 @@ describe('wasm limits', () => {
   });
 
   it('runs a trusted module on the main thread (JSPI): exact values, and a bus request to another plugin', async () => {
-    const manifest = JSON.parse(readFileSync(join(REPO, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(PARITY_FIXTURES, 'wasm-plugins/parity-rust/plugin.json'), 'utf8'));
     delete manifest.build;
-    manifest.module = join(REPO, 'wasm-plugins/parity-rust/parity_rust.wasm');
+    manifest.module = join(PARITY_FIXTURES, 'wasm-plugins/parity-rust/parity_rust.wasm');
     manifest.mode = 'main';
     project = await bootProject({
-      'domains/parity/migrations/001.sql': readFileSync(join(REPO, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
+      'domains/parity/migrations/001.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
       'domains/echo/plugins/echo.ts': `export class EchoPlugin { constructor({ bus }) { this.bus = bus; } async onBoot() { await this.bus.subscribe({ topic: 'parity.ts.echo', handler: (e) => e.payload }); } }`,
       'wasm-plugins/parity-rust/plugin.json': JSON.stringify(manifest),
     });

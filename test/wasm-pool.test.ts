@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bootProject, REPO, type TestProject } from './project.ts';
+import { bootProject, PARITY_FIXTURES, type TestProject } from './project.ts';
 
 // The parity-rust fixture, built; one constant so that a move of the fixture is a one-line change.
-const PARITY_RUST = join(REPO, 'wasm-plugins/parity-rust');
-const MIGRATION = join(REPO, 'domains/parity/migrations/001_parity_items.sql');
+const PARITY_RUST = join(PARITY_FIXTURES, 'wasm-plugins/parity-rust');
+const MIGRATION = join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql');
 
 const shared = globalThis as unknown as { __echoStarted?: () => void; __echoRelease?: Promise<void> };
 

@@ -21,7 +21,7 @@ import (
 // and the ToolCall encoding (toolconn.go) are target-independent, so they run
 // here against a fake of the kernel's wasm host. Only the copying in and out of
 // Extism memory (extism_wasip1.go) needs a real module; test/parity.test.ts runs
-// one (wasm-plugins/parity-gowasm).
+// one (test/fixtures/parity/wasm-plugins/parity-gowasm).
 
 // wasmKernel plays kernel/wasm-host.ts for a wasmServer: it calls the exports
 // with message bytes and answers mc_call by dispatching each ToolCall to the

@@ -23,7 +23,7 @@ function failure(run: () => unknown): McError {
 
 describe('readDepends', () => {
   it('reads owners from header lines, comma-separated, over several lines, without duplicates', () => {
-    expect(readDepends('x.sql', '-- Orders.\n-- depends: inventory, users\n--Depends:sidecar/parity-go, users\nCREATE TABLE o (id);')).toEqual(['inventory', 'users', 'sidecar/parity-go']);
+    expect(readDepends('x.sql', '-- Orders.\n-- depends: inventory, users\n--Depends:sidecar/inventory, users\nCREATE TABLE o (id);')).toEqual(['inventory', 'users', 'sidecar/inventory']);
     expect(readDepends('x.sql', 'CREATE TABLE o (id);')).toEqual([]);
   });
 

@@ -3,7 +3,7 @@
 //! handshake line, health, OnBoot/Invoke into the SDK's handlers, their tool
 //! calls back out (traceparent, kernel errors, the message limit), a refused
 //! intruder and a clean stop. subprocess-level tests: test/parity.test.ts
-//! (sidecars/parity-rustsc) and test/sidecar-credentials.test.ts.
+//! (test/fixtures/parity/sidecars/parity-rustsc) and test/sidecar-credentials.test.ts.
 
 use std::convert::Infallible;
 use std::future::Future;
