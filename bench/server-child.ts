@@ -16,6 +16,8 @@ export class ServerChild {
   #child: ChildProcess;
   #dir: string;
   #waiting = new Map<string, (m: Msg) => void>();
+  /** Messages that came before anyone waited for them (a 'ready' while another server booted). */
+  #early = new Map<string, Msg>();
 
   /** Forks the server; `ready()` resolves once its project booted. */
   constructor(name: string, spec: ProjectSpec) {
@@ -27,8 +29,10 @@ export class ServerChild {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#child.on('message', (m: Msg) => {
-      this.#waiting.get(m.type)?.(m);
+      const waiter = this.#waiting.get(m.type);
       this.#waiting.delete(m.type);
+      if (waiter) waiter(m);
+      else this.#early.set(m.type, m);
     });
   }
 
@@ -44,6 +48,9 @@ export class ServerChild {
 
   /** Resolves on the child's next message of that type; fails if the child dies first. */
   next(type: string): Promise<Msg> {
+    const early = this.#early.get(type);
+    this.#early.delete(type);
+    if (early) return Promise.resolve(early);
     return new Promise((resolve, reject) => {
       const onExit = (code: number | null) => reject(new Error(`${this.name} server exited (code ${code}) while the benchmark waited for '${type}'`));
       this.#child.once('exit', onExit);
