@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from '../test/project.ts';
 import { QUERIES } from './fuzzy-search.ts';
-import { load, ServerChild, type Window } from './server-child.ts';
+import { canonicalJson, load, ServerChild, type Window } from './server-child.ts';
 import { alternate, fmt, pairedRatio, summarize, type Bench, type BenchResult, type Row } from './stats.ts';
 
 const ROUNDS = 5;
@@ -37,7 +37,7 @@ const TS = paths('/catalog/search-ts');
 /** Builds both indexes (the first search reads the catalog) and checks both rank alike. */
 async function warmAndCompare(rust: ServerChild, ts: ServerChild): Promise<void> {
   for (let i = 0; i < QUERIES.length; i += 7) {
-    const get = async (s: ServerChild, path: string) => (await fetch(`http://127.0.0.1:${s.port}${path}`)).text();
+    const get = async (s: ServerChild, path: string) => canonicalJson(await (await fetch(`http://127.0.0.1:${s.port}${path}`)).text());
     const [a, b] = await Promise.all([get(rust, RUST[i]!.path), get(ts, TS[i]!.path)]);
     if (a !== b) throw new Error(`the Rust module and the TS twin disagree on '${QUERIES[i]}': ${a.slice(0, 200)} vs ${b.slice(0, 200)}`);
   }

@@ -7,17 +7,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILT, buildPlugins, PLUGINS, type Built } from './hostings-build.ts';
-import { load, ServerChild, type Window } from './server-child.ts';
+import { canonicalJson, load, ServerChild, type Window } from './server-child.ts';
 import { alternate, fmt, summarize, type Bench, type BenchResult, type Row, type Sample, type Verdict } from './stats.ts';
 
 const ROUNDS = 5;
 const SATURATION_S = 2;
 const FIXED_RATE_S = 3;
 const CONNECTIONS = 10;
-const FIXED_SHARE = 0.25;
+// Half the slowest side's saturation: a lower rate would bill idle wake-ups (Go's scheduler, timers) to each request.
+const FIXED_SHARE = 0.5;
 /** The tool-call endpoint makes K queries; (time(K) − time(1)) ÷ (K − 1) is one tool call. */
 const K = 11;
-const INVOKES = 300;
+/** Each invoke measurement repeats its calls for at least this long (a native call is a few µs). */
+const INVOKE_MS = 250;
 const ITEMS = 1000;
 
 interface Side {
@@ -80,11 +82,9 @@ async function start(notes: string[]): Promise<Map<Side, ServerChild>> {
 
 /** Every hosting must answer what the native plugin answers, or the comparison means nothing. */
 async function sameAnswers(servers: Map<Side, ServerChild>): Promise<void> {
-  // Keys sorted: a Go map reaches the wire in any order.
   const body = async (side: Side, s: ServerChild, id: number) => {
     const res = await fetch(`http://127.0.0.1:${s.port}/bench/${side.name}/item/${id}?calls=2`);
-    const json = (await res.json()) as Record<string, unknown>;
-    return `${res.status} ${JSON.stringify(Object.fromEntries(Object.entries(json).sort(([a], [b]) => a.localeCompare(b))))}`;
+    return `${res.status} ${canonicalJson(await res.text())}`;
   };
   const [native, nativeServer] = [...servers][0]!;
   for (const id of [1, 500, 1000]) {
@@ -98,8 +98,8 @@ async function sameAnswers(servers: Map<Side, ServerChild>): Promise<void> {
 
 async function calls(side: Side, s: ServerChild): Promise<Calls> {
   const path = `/bench/${side.name}/item/:id`;
-  const one = await s.invoke(path, { id: '42' }, {}, INVOKES);
-  const k = await s.invoke(path, { id: '42' }, { calls: String(K) }, Math.ceil(INVOKES / 3));
+  const one = await s.invoke(path, { id: '42' }, {}, INVOKE_MS);
+  const k = await s.invoke(path, { id: '42' }, { calls: String(K) }, INVOKE_MS);
   return { one, more: (k - one) / (K - 1) };
 }
 
@@ -152,7 +152,7 @@ async function run(): Promise<BenchResult> {
     notes.push(
       'Server CPU is the kernel process (process.cpuUsage: every thread, wasm workers included) plus its child processes (a sidecar: utime + stime from /proc/<pid>/stat, 10 ms ticks) over the load window, divided by the 200 answers.',
       `On 2 cores autocannon (this process) shares the machine with the server: a side below ~1 core busy in (a) was capped by the load generator. (b) runs every side at the same ${rate} req/s (${FIXED_SHARE * 100}% of the lowest saturation median) on one connection, so p50/p99 are service times without queueing, and CPU per request is compared at the same pace.`,
-      `(c) times ${INVOKES} sequential kernel.invoke calls of the endpoint inside the server (no HTTP, no load generator), then the same endpoint with ?calls=${K}; the difference ÷ ${K - 1} is the price of one tool call from that hosting.`,
+      `(c) times sequential kernel.invoke calls of the endpoint inside the server (no HTTP, no load generator) for ${INVOKE_MS} ms, then the same for the endpoint with ?calls=${K}; the difference ÷ ${K - 1} is the price of one tool call from that hosting.`,
     );
     return { rows, ratios, notes, verdicts };
   } finally {

@@ -8,7 +8,7 @@
 // too) plus its child processes' (sidecars: utime + stime from /proc/<pid>/stat),
 // read between the parent's `start` and `stop`.
 //
-// IPC, parent → child: start | stop | invoke {path, params, query, calls} | exit;
+// IPC, parent → child: start | stop | invoke {path, params, query, minMs} | exit;
 // child → parent: ready {port} | failed {reason}, started, stopped {cpuUs},
 // invoked {usPerCall}.
 import { execFileSync } from 'node:child_process';
@@ -52,13 +52,20 @@ try {
   process.exit(1);
 }
 
-async function invoke(msg: { path: string; params: Record<string, string>; query: Record<string, string>; calls: number }): Promise<number> {
+type InvokeMsg = { path: string; params: Record<string, string>; query: Record<string, string>; minMs: number };
+
+/** µs per call, calling in batches of 20 until minMs have passed. */
+async function invoke(msg: InvokeMsg): Promise<number> {
   const route = project.kernel.routes.get('GET', msg.path);
   if (!route) throw new Error(`no route GET ${msg.path} (have: ${project.kernel.routes.list().map((r) => r.path).join(', ')})`);
   const request = { method: 'GET', route: route.path, url: route.path, params: msg.params, query: msg.query, headers: {}, body: null, requestId: 'bench', streamId: '', auth: null };
   const t0 = performance.now();
-  for (let i = 0; i < msg.calls; i++) await project.kernel.invoke(route.owner, route.handlerId, { case: 'http', value: request });
-  return ((performance.now() - t0) * 1000) / msg.calls;
+  let calls = 0;
+  while (performance.now() - t0 < msg.minMs) {
+    for (let i = 0; i < 20; i++) await project.kernel.invoke(route.owner, route.handlerId, { case: 'http', value: request });
+    calls += 20;
+  }
+  return ((performance.now() - t0) * 1000) / calls;
 }
 
 let cpu: NodeJS.CpuUsage | undefined;
@@ -67,7 +74,7 @@ const exit = async () => {
   await project.stop();
   process.exit(0);
 };
-process.on('message', (msg: { type: string; path: string; params: Record<string, string>; query: Record<string, string>; calls: number }) => {
+process.on('message', (msg: InvokeMsg & { type: string }) => {
   if (msg.type === 'start') {
     children = childrenCpu();
     cpu = process.cpuUsage();

@@ -69,9 +69,9 @@ export class ServerChild {
     return m;
   }
 
-  /** µs per call of `calls` sequential kernel.invoke of GET `path` in the child, no HTTP. */
-  async invoke(path: string, params: Record<string, string>, query: Record<string, string>, calls: number): Promise<number> {
-    return (await this.ask({ type: 'invoke', path, params, query, calls }, 'invoked')).usPerCall!;
+  /** µs per call of sequential kernel.invoke of GET `path` in the child, no HTTP, repeated for at least `minMs`. */
+  async invoke(path: string, params: Record<string, string>, query: Record<string, string>, minMs: number): Promise<number> {
+    return (await this.ask({ type: 'invoke', path, params, query, minMs }, 'invoked')).usPerCall!;
   }
 
   async stop(): Promise<void> {
@@ -114,4 +114,11 @@ export async function load(server: ServerChild, paths: { method: string; path: s
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * q) - 1)]!;
   return { reqPerS: latencies.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99), cpuUsPerReq: cpuUs! / latencies.length, cores: cpuUs! / 1e6 / seconds };
+}
+
+/** JSON text with every object's keys sorted: hostings build maps in different orders (a Go map, a Rust one). */
+export function canonicalJson(text: string): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sort(x)])) : v;
+  return JSON.stringify(sort(JSON.parse(text)));
 }
