@@ -44,7 +44,7 @@ export function buildPlugins(): Partial<Record<Built, string>> {
     } catch (e) {
       const err = e as { code?: string; stderr?: Buffer };
       const said = err.code === 'ENOENT' ? `'${args[0]}' is not on PATH` : (err.stderr?.toString().trim().split('\n').slice(-3).join(' | ') ?? String(e));
-      skips[name] = `could not build bench/hostings/${dir} (${args.slice(0, 2).join(' ')}…): ${said}. Needs ${HOW[name]}.`;
+      skips[name] = `could not build bench/hostings/${dir} (${args.slice(0, 2).join(' ')}…): ${said.replace(/\.$/, '')}. Needs ${HOW[name]}.`;
     }
   }
   return skips;
