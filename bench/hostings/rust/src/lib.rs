@@ -31,7 +31,10 @@ fn item(req: HttpRequest) -> Result<HttpResponse, Error> {
     let calls = match req.query.get("calls") {
         None => 1,
         Some(c) => c.parse::<u32>().ok().filter(|n| (1..=MAX_CALLS).contains(n)).ok_or_else(|| {
-            let what = format!("GET /bench/{}/item/:id: calls must be a whole number from 1 to {MAX_CALLS} (received {c:?})", hosting());
+            let what = format!(
+                "GET /bench/{}/item/:id: calls must be a whole number from 1 to {MAX_CALLS} (received {c:?})",
+                hosting()
+            );
             Error::new(codes::INVALID_ARGUMENT, what)
         })?,
     };
