@@ -65,3 +65,26 @@ describe('negative zero', () => {
     expect(Object.is((normalize(query, { sql: 'SELECT ?', params: [-0] }, 'db.query input').params as unknown[])[0], -0)).toBe(true);
   });
 });
+
+describe('valueToJs refuses what a JS object would lose (values from a sidecar or wasm module)', () => {
+  const wire = (build: (fields: Record<string, unknown>) => void) => {
+    const fields: Record<string, unknown> = {};
+    build(fields);
+    return { kind: { case: 'mapValue', value: { fields } } } as never;
+  };
+
+  it('refuses a map key named __proto__ instead of dropping it into the prototype', () => {
+    const proto = wire((f) => Object.defineProperty(f, '__proto__', { value: { kind: { case: 'intValue', value: 1n } }, enumerable: true }));
+    expect(() => valueToJs(proto)).toThrow(expect.objectContaining({ code: 'MC_ERR_VALUE_UNSUPPORTED', message: expect.stringContaining('value.__proto__') }));
+  });
+
+  it('refuses a value nested deeper than MAX_VALUE_DEPTH, as jsToValue does', () => {
+    const nested = (n: number) => {
+      let v: unknown = { kind: { case: 'intValue', value: 1n } };
+      for (let i = 0; i < n; i++) v = { kind: { case: 'listValue', value: { values: [v] } } };
+      return v as never;
+    };
+    expect(() => valueToJs(nested(MAX_VALUE_DEPTH))).not.toThrow();
+    expect(() => valueToJs(nested(MAX_VALUE_DEPTH + 1))).toThrow(expect.objectContaining({ code: 'MC_ERR_VALUE_UNSUPPORTED', message: expect.stringContaining(`nested deeper than ${MAX_VALUE_DEPTH}`) }));
+  });
+});

@@ -64,24 +64,31 @@ export function jsToValueMap(record: object, where = 'value', depth = 1): ValueM
   return create(ValueMapSchema, { fields });
 }
 
-export function valueToJs(value: Value | undefined): JsValue {
+// From the wire, the same refusals as toward it: a decoder keeps a key named
+// __proto__ and any depth, but a JS object would lose the key to its prototype.
+export function valueToJs(value: Value | undefined, where = 'value', depth = 0): JsValue {
   const kind = value?.kind;
   switch (kind?.case) {
     case undefined:
     case 'nullValue':
       return null;
     case 'listValue':
-      return kind.value.values.map(valueToJs);
+      if (depth >= MAX_VALUE_DEPTH) throw unsupported(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
+      return kind.value.values.map((v, i) => valueToJs(v, `${where}[${i}]`, depth + 1));
     case 'mapValue':
-      return valueMapToJs(kind.value);
+      if (depth >= MAX_VALUE_DEPTH) throw unsupported(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
+      return valueMapToJs(kind.value, where, depth + 1);
     default:
       return kind!.value;
   }
 }
 
-export function valueMapToJs(map: ValueMap | undefined): JsRecord {
+export function valueMapToJs(map: ValueMap | undefined, where = 'value', depth = 1): JsRecord {
   const out: JsRecord = {};
-  for (const [key, v] of Object.entries(map?.fields ?? {})) out[key] = valueToJs(v);
+  for (const [key, v] of Object.entries(map?.fields ?? {})) {
+    if (key === '__proto__') throw unsupported(`${where}.${key}`, 'a key named __proto__');
+    out[key] = valueToJs(v, `${where}.${key}`, depth);
+  }
   return out;
 }
 

@@ -53,10 +53,10 @@ export class ConformanceProbePlugin {
     const service = CONTRACT[tool];
     const method = service && methodOf(service, String(body.method));
     if (!method) return { error: { code: 'MC_ERR_INVALID_ARGUMENT', message: `conformance probe (${this.hosting}): no such tool method ${tool}.${String(body.method)}`, details: {} } };
-    const request = toPlain(method.input, fromBinary(method.input, Buffer.from(String(body.request), 'base64')) as never);
-    // Appended to a db.Execute request's sql: a request past the message limit could not itself cross into the probe.
-    if (body.padSql !== undefined) request.sql = `${String(request.sql)}${' '.repeat(Number(body.padSql))}`;
     try {
+      const request = toPlain(method.input, fromBinary(method.input, Buffer.from(String(body.request), 'base64')) as never);
+      // Appended to a db.Execute request's sql: a request past the message limit could not itself cross into the probe.
+      if (body.padSql !== undefined) request.sql = `${String(request.sql)}${' '.repeat(Number(body.padSql))}`;
       const plain = await this.call(tool, method.localName, withHandler(`${tool}.${method.name}`, request, this.#tools));
       return { response: Buffer.from(toBinary(method.output, fromPlain(method.output, this.answer(tool, method.name, plain as Plainish), 'response'))).toString('base64') };
     } catch (e) {
