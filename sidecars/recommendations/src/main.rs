@@ -29,9 +29,10 @@ microcore::plugin!(on_boot);
 static CATALOG: OnceLock<bool> = OnceLock::new();
 
 fn on_boot(_: OnBootRequest) -> Result<(), Error> {
-    let catalog = db::describe_schema()?.tables.iter().any(|t| {
-        t.name == "products" && ["sku", "name"].iter().all(|c| t.columns.iter().any(|col| col.name == *c))
-    });
+    let catalog = db::describe_schema()?
+        .tables
+        .iter()
+        .any(|t| t.name == "products" && ["sku", "name"].iter().all(|c| t.columns.iter().any(|col| col.name == *c)));
     let _ = CATALOG.set(catalog);
     // A failed count (db busy, sidecar restarting) is retried by the bus, then
     // dead-lettered to _dlq.order.created; the event-id record makes a retry of

@@ -28,7 +28,8 @@ const COUNT_BACKWARD: &str = "INSERT INTO recommendations_pairs (sku, other_sku,
   ON CONFLICT (sku, other_sku) DO UPDATE SET customers = customers + 1";
 
 /// Last, so the two counts above still see the purchase as new.
-const RECORD_PURCHASE: &str = "INSERT INTO recommendations_purchases (customer, sku) VALUES (?, ?) ON CONFLICT DO NOTHING";
+const RECORD_PURCHASE: &str =
+    "INSERT INTO recommendations_purchases (customer, sku) VALUES (?, ?) ON CONFLICT DO NOTHING";
 
 /// What order.created carries that the counts use.
 #[derive(Debug, PartialEq)]
@@ -202,7 +203,11 @@ mod tests {
             let err = on_order_created(order(p)).unwrap_err();
             assert_eq!(err.code, codes::INVALID_ARGUMENT);
             assert_eq!(err.details.get("field").map(String::as_str), Some(field));
-            assert!(err.message.contains("order.created from orders/create-order") && err.message.contains(got), "{}", err.message);
+            assert!(
+                err.message.contains("order.created from orders/create-order") && err.message.contains(got),
+                "{}",
+                err.message
+            );
         }
         let err = on_order_created(order(Value::from("widget"))).unwrap_err();
         assert!(err.message.contains("must be an object") && err.message.contains("'widget'"), "{}", err.message);

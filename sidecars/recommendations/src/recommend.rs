@@ -37,7 +37,9 @@ pub fn recommendations(req: &HttpRequest, catalog: bool) -> Result<HttpResponse,
     if rows.is_empty() && !known(sku, catalog)? {
         return Err(Error::new(
             codes::NOT_FOUND,
-            format!("GET {path}: no product with sku '{sku}' (no order has bought it and the catalog does not list it)"),
+            format!(
+                "GET {path}: no product with sku '{sku}' (no order has bought it and the catalog does not list it)"
+            ),
         )
         .with_detail("sku", sku));
     }
@@ -47,7 +49,11 @@ pub fn recommendations(req: &HttpRequest, catalog: bool) -> Result<HttpResponse,
 }
 
 fn known(sku: &str, catalog: bool) -> Result<bool, Error> {
-    let one = if catalog { db::query_one(KNOWN_OR_LISTED, [sku.into(), sku.into()]) } else { db::query_one(KNOWN, [sku.into()]) }?;
+    let one = if catalog {
+        db::query_one(KNOWN_OR_LISTED, [sku.into(), sku.into()])
+    } else {
+        db::query_one(KNOWN, [sku.into()])
+    }?;
     Ok(one.row.as_ref().and_then(|row| row.get("known")).and_then(Value::as_i64) == Some(1))
 }
 
@@ -55,11 +61,9 @@ fn read_row(path: &str, row: &ValueMap) -> Result<Recommendation, Error> {
     let sku = row.get("sku").and_then(Value::as_str);
     let count = row.get("count").and_then(Value::as_i64);
     match (sku, count) {
-        (Some(sku), Some(count)) => Ok(Recommendation {
-            sku: sku.into(),
-            name: row.get("name").and_then(Value::as_str).map(Into::into),
-            count,
-        }),
+        (Some(sku), Some(count)) => {
+            Ok(Recommendation { sku: sku.into(), name: row.get("name").and_then(Value::as_str).map(Into::into), count })
+        }
         // The migration's NOT NULL columns make this a schema changed under us.
         _ => Err(Error::new(
             codes::INTERNAL,
@@ -74,8 +78,8 @@ mod tests {
     use std::rc::Rc;
 
     use microcore::pb::{QueryOneRequest, QueryOneResponse, QueryRequest, QueryResponse};
-    use prost::Message;
     use microcore::testing::{fail, reset, respond, set_kernel};
+    use prost::Message;
 
     use super::*;
 
@@ -149,7 +153,11 @@ mod tests {
         let sql = db(vec![], 0);
         let err = recommendations(&get("nope", None), true).unwrap_err();
         assert_eq!(err.code, codes::NOT_FOUND);
-        assert!(err.message.contains("'nope'") && err.message.contains("/catalog/nope/recommendations"), "{}", err.message);
+        assert!(
+            err.message.contains("'nope'") && err.message.contains("/catalog/nope/recommendations"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.details.get("sku").map(String::as_str), Some("nope"));
         assert_eq!(*sql.borrow(), [CANDIDATES_NAMED, KNOWN_OR_LISTED]);
     }
