@@ -11,10 +11,11 @@
 # release profile is overridden: the same for every crate built here.
 #
 # Every sidecar crate builds into one target directory, target/rust-sidecars at
-# the repository root (CARGO_TARGET_DIR, when set, wins: tests share one across
-# temp crates). With one profile and one Cargo.lock's versions, tonic, tokio
-# and rustls compile once for all of them instead of once per crate; cargo's
-# lock on the directory makes two builds at once wait for each other.
+# the root of the repository this script is in (followed through symlinks, so a
+# test project that links scripts/ shares it; CARGO_TARGET_DIR, when set, wins).
+# With one profile and the same locked versions, tonic, tokio and rustls compile
+# once for all of them instead of once per crate; cargo's lock on the directory
+# makes two builds at once wait for each other.
 set -euo pipefail
 
 die() {
@@ -30,7 +31,7 @@ out_file=$3
 [[ $out_file == /* ]] || out_file="$PWD/$out_file"
 command -v cargo >/dev/null || die "cargo is not installed: install Rust with rustup (https://rustup.rs)."
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+repo=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target_dir=${CARGO_TARGET_DIR:-$repo/target/rust-sidecars}
 (
   cd "$crate_dir"

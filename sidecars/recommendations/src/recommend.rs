@@ -64,10 +64,13 @@ fn read_row(path: &str, row: &ValueMap) -> Result<Recommendation, Error> {
         (Some(sku), Some(count)) => {
             Ok(Recommendation { sku: sku.into(), name: row.get("name").and_then(Value::as_str).map(Into::into), count })
         }
-        // The migration's NOT NULL columns make this a schema changed under us.
+        // The migration's NOT NULL columns rule this out unless the table was changed by hand.
         _ => Err(Error::new(
             codes::INTERNAL,
-            format!("GET {path}: a recommendations_pairs row lacks its other_sku or customers: {row:?}"),
+            format!(
+                "GET {path}: a recommendations_pairs row lacks its other_sku or customers: {row:?}. \
+                 The table no longer matches sidecars/recommendations/migrations/001_recommendations.sql; restore it."
+            ),
         )),
     }
 }
