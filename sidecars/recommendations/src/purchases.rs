@@ -78,15 +78,16 @@ pub fn read_order(event: &Envelope) -> Result<Order, Error> {
         )
         .with_detail("topic", event.topic.as_str()));
     };
-    let text = |name: &str| match fields.get(name).and_then(Value::as_str).map(str::trim) {
-        Some(s) if !s.is_empty() => Ok(s.to_string()),
+    let text = |name: &str| match fields.get(name).and_then(Value::as_str) {
+        Some(s) if !s.trim().is_empty() => Ok(s.to_string()),
         _ => Err(invalid(event, name, "a non-empty string", fields.get(name))),
     };
     let id = match fields.get("orderId").and_then(Value::as_i64) {
         Some(id) if id > 0 => id,
         _ => return Err(invalid(event, "orderId", "a whole number greater than 0", fields.get("orderId"))),
     };
-    Ok(Order { id, sku: text("sku")?, customer: text("email")?.to_lowercase() })
+    // The sku as the order holds it; the email as one customer however typed.
+    Ok(Order { id, sku: text("sku")?, customer: text("email")?.trim().to_lowercase() })
 }
 
 fn invalid(event: &Envelope, field: &str, want: &str, got: Option<&Value>) -> Error {
