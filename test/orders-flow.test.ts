@@ -2,7 +2,7 @@
 // process (sidecars/inventory, Go): TS → Go → TS. Place an order over HTTP,
 // then read its causal tree back from /system/traces — the request, the
 // inventory check the sidecar answered, the order.created event it announced,
-// and the three reactions (two TS, one Go), each with its timing and the tool
+// and the four reactions (two TS, one Go, one Rust), each with its timing and the tool
 // calls it made. Then the stock: reserved by the order, released by a cancel,
 // and unchanged by a redelivered event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,7 @@ interface Node {
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const SIDECAR = 'sidecar/inventory';
+const RECOMMENDATIONS = 'sidecar/recommendations';
 let app: ExampleApp;
 let kernel: Kernel;
 let url: string;
@@ -63,7 +64,7 @@ describe('orders flow', () => {
   let orderId: number;
   let createdNode: Node;
 
-  it('places an order and shows one causal tree: request → inventory.check (Go) → order.created → three reactions (TS, TS, Go)', async () => {
+  it('places an order and shows one causal tree: request → inventory.check (Go) → order.created → four reactions (TS, TS, Go, Rust)', async () => {
     const before = await stock('widget');
     const res = await call('POST', '/orders', { sku: 'widget', quantity: 3, email: 'ada@example.org' }, { traceparent: `00-${TRACE_ID}-b7ad6b7169203331-01` });
     expect(res.status).toBe(201);
@@ -83,16 +84,16 @@ describe('orders flow', () => {
     expect(callsOf(check!)).toEqual([`${SIDECAR} db.queryOne`]);
 
     expect(created).toMatchObject({ kind: 'event', name: 'order.created', source: 'orders/create-order', traceId: TRACE_ID });
-    expect(created!.reactions.map((r) => r.identity).sort()).toEqual(['orders/notify-supplier', 'orders/send-email', SIDECAR]);
+    expect(created!.reactions.map((r) => r.identity).sort()).toEqual(['orders/notify-supplier', 'orders/send-email', SIDECAR, RECOMMENDATIONS]);
     for (const r of created!.reactions) {
       expect(r.ok, r.identity).toBe(true);
       expect(r.attempts).toBe(1);
       expect(r.ms).toBeGreaterThan(0);
     }
-    expect(callsOf(created!)).toEqual(['orders/notify-supplier config.get', 'orders/notify-supplier db.execute', 'orders/send-email db.execute', `${SIDECAR} db.transaction`]);
+    expect(callsOf(created!)).toEqual(['orders/notify-supplier config.get', 'orders/notify-supplier db.execute', 'orders/send-email db.execute', `${SIDECAR} db.transaction`, `${RECOMMENDATIONS} db.transaction`]);
     createdNode = created!;
 
-    // The Go reaction reserved the stock; the TS ones wrote the outbox.
+    // The Go reaction reserved the stock; the TS ones wrote the outbox; the Rust one counted co-purchases (test/recommendations-sidecar.test.ts).
     expect(await stock('widget')).toEqual({ sku: 'widget', stock: (before.stock as number) - 3, reserved: (before.reserved as number) + 3 });
   });
 
