@@ -31,6 +31,11 @@ describe('AI_CONTEXT.md for the example app', () => {
   it('describes every plugin of every hosting: file, needs, endpoints, topics', () => {
     expect(generated).toMatch(/### orders\/create-order\n\n- native · `domains\/orders\/plugins\/create-order.ts` · ready\n- needs: http, db, bus\n- endpoints:\n {2}- `POST \/orders` → 201 — Place an order\n {4}- body: `\{"type":"object","properties":\{"sku":\{"type":"string","minLength":1\},.*\}`\n- declares topics \(every publish, request and reply is checked\):\n {2}- `order.created` — [^\n]*\n {4}- payload: `\{"type":"object",[^\n]*`\n- publishes: `order.created`\n- requests: `inventory.check`/);
     expect(generated).toMatch(/### sidecar\/inventory\n\n- sidecar · `sidecars\/inventory\/sidecar.json` · ready\n- needs: http, db, logger, bus\n- endpoints:\n {2}- `GET \/inventory\/:sku` [^\n]*\n {2}- `PUT \/inventory\/:sku` [^\n]*\n {4}- body: `[^\n]*`\n- subscribes: `inventory.check` — answers requests; `order.cancelled`; `order.created`/);
+    // A sidecar endpoint with a query, its parameter shape (Rust).
+    expect(generated).toContain(
+      '  - `GET /catalog/:sku/recommendations` — Customers who bought this also bought: the top ?limit= (default 5, at most 50)\n' +
+        '    - query: `{"type":"object","properties":{"limit":{"type":"integer","minimum":1,"maximum":50,"default":5,"description":"How many recommendations."}}}`',
+    );
     // A bus request topic with its payload and reply shapes, declared by a Go sidecar.
     expect(generated).toContain(
       '  - `inventory.check` — Is there stock for {sku, quantity}? Answers {available, stock}.\n' +

@@ -117,12 +117,12 @@ describe('recommendations sidecar (Rust) in the example app', () => {
     expect(unknown.body.error!.message).toContain("no product with sku 'no-such-sku'");
   });
 
-  it('refuses a limit outside 1..50 with 400 naming the limit and the value', async () => {
+  it('refuses a limit outside 1..50 with 422 naming the limit, by its query schema, before the handler runs', async () => {
     for (const limit of ['0', '51', 'ten', '-3', '1.5']) {
       const res = await recommendations('widget', `?limit=${limit}`);
-      expect(res.status, limit).toBe(400);
-      expect(res.body.error).toMatchObject({ code: 'MC_ERR_INVALID_ARGUMENT', details: { field: 'limit', value: limit } });
-      expect(res.body.error!.message).toContain(`limit must be a whole number from 1 to 50, got '${limit}'`);
+      expect(res.status, limit).toBe(422);
+      expect(res.body.error).toMatchObject({ code: 'MC_ERR_HTTP_VALIDATION', details: { in: 'query' } });
+      expect(res.body.error!.message).toContain("query parameter 'limit' must be");
     }
     expect((await recommendations('widget', '?limit=50')).status).toBe(200);
   });

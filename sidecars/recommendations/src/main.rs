@@ -42,11 +42,16 @@ fn on_boot(_: OnBootRequest) -> Result<(), Error> {
         summary: "Customers who bought this also bought: the top ?limit= (default 5, at most 50)".into(),
         tags: vec!["catalog".into()],
         response_schema_json: recommend::RESPONSE_SCHEMA.into(),
+        // The kernel refuses a bad ?limit= (422 naming it) before the handler runs;
+        // the handler's own check stays for a schema loosened later.
+        query_schema_json: QUERY_SCHEMA.into(),
         ..Endpoint::new("GET", "/catalog/:sku/recommendations")
     };
     http::add_endpoint(endpoint, recommendations)?;
     logger::info("recommendations ready", [("catalogNames", catalog.into())])
 }
+
+const QUERY_SCHEMA: &str = r#"{"type":"object","properties":{"limit":{"type":"integer","minimum":1,"maximum":50,"default":5,"description":"How many recommendations."}}}"#;
 
 fn recommendations(req: HttpRequest) -> Result<HttpResponse, Error> {
     recommend::recommendations(&req, CATALOG.get().copied().unwrap_or(false))
