@@ -10,9 +10,16 @@ use crate::sidecar::log::log_stderr;
 
 const PARENT_POLL_INTERVAL: Duration = Duration::from_millis(500);
 
-/// Resolves at the first of: SIGTERM, SIGINT, the parent's exit.
-pub(crate) async fn stopped() {
+/// Resolves at the first of: SIGTERM, SIGINT, the parent's exit. The parent is
+/// read now, at the call, not when the future is first polled: that is after the
+/// handshake line, and a kernel that dies in between would leave the sidecar
+/// comparing against its new parent forever (seen in CI under load).
+pub(crate) fn stopped() -> impl std::future::Future<Output = ()> {
     let parent = std::os::unix::process::parent_id();
+    until_stopped(parent)
+}
+
+async fn until_stopped(parent: u32) {
     // Without signal handlers the default action (exit) still stops the
     // sidecar, only less gracefully; so a failure to install one is not fatal.
     let mut term = signal(SignalKind::terminate()).ok();
