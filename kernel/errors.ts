@@ -147,8 +147,12 @@ export class McError extends Error {
  * more specific.
  */
 export function mcError(code: ErrorCode, what: string, details: Record<string, string> = {}, cause?: unknown, fix: string = ERRORS[code].fix): McError {
-  const text = `${code}: ${what.trimEnd().replace(/\.$/, '')}. ${fix}`;
-  return new McError(code, text, details, cause === undefined ? undefined : { cause });
+  return new McError(code, errorText(code, what, fix), details, cause === undefined ? undefined : { cause });
+}
+
+/** "<code>: <what>. <fix>", the one shape of an error's message (no fix: none appended). */
+function errorText(code: string, what: string, fix: string): string {
+  return `${code}: ${what.trimEnd().replace(/\.$/, '')}.${fix ? ` ${fix}` : ''}`;
 }
 
 /**
@@ -171,7 +175,7 @@ export function pluginError(identity: string, e: { code: string; message: string
   const code = e.code || 'MC_ERR_HANDLER_FAILED';
   if (e.message.startsWith(`${code}: `)) return new McError(code, e.message, e.details);
   const fix = e.fix || (isErrorCode(code) ? ERRORS[code].fix : '');
-  return new McError(code, `${code}: ${e.message.trimEnd().replace(/\.$/, '')}.${fix ? ` ${fix}` : ''}`, e.details);
+  return new McError(code, errorText(code, e.message, fix), e.details);
 }
 
 // Errors that came out of a plugin's handler (through the kernel's invoke) are

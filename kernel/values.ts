@@ -68,15 +68,14 @@ export function jsToValueMap(record: object, where = 'value', depth = 1): ValueM
 // __proto__ and any depth, but a JS object would lose the key to its prototype.
 export function valueToJs(value: Value | undefined, where = 'value', depth = 0): JsValue {
   const kind = value?.kind;
+  if ((kind?.case === 'listValue' || kind?.case === 'mapValue') && depth >= MAX_VALUE_DEPTH) throw unsupported(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
   switch (kind?.case) {
     case undefined:
     case 'nullValue':
       return null;
     case 'listValue':
-      if (depth >= MAX_VALUE_DEPTH) throw unsupported(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
       return kind.value.values.map((v, i) => valueToJs(v, `${where}[${i}]`, depth + 1));
     case 'mapValue':
-      if (depth >= MAX_VALUE_DEPTH) throw unsupported(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
       return valueMapToJs(kind.value, where, depth + 1);
     default:
       return kind!.value;

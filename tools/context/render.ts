@@ -88,21 +88,26 @@ function renderPlugins({ report, routes, subscriptions, declarations, topics }: 
 
 /** One endpoint and the shapes an assistant needs to call it: its schemas as compact JSON. */
 function endpoint(r: Route): string {
-  const shapes = (
-    [
-      ['path', r.paramsSchema],
-      ['query', r.querySchema],
-      ['body', r.bodySchema],
-      ['response', r.responseSchema],
-    ] as const
-  ).filter(([, s]) => s !== undefined);
+  const shapes = [
+    ['path', r.paramsSchema],
+    ['query', r.querySchema],
+    ['body', r.bodySchema],
+    ['response', r.responseSchema],
+  ] as const;
   const head = `\`${r.method} ${r.path}\`${r.successStatus !== 200 ? ` → ${r.successStatus}` : ''}${r.stream ? ' (server-sent events)' : ''}${r.summary ? ` — ${r.summary}` : ''}`;
-  return [`  - ${head}`, ...shapes.map(([part, s]) => `    - ${part}: \`${JSON.stringify(s)}\``)].join('\n');
+  return withShapes(head, shapes);
+}
+
+/** A list item and, under it, each schema as compact JSON. */
+function withShapes(head: string, shapes: readonly (readonly [string, object | undefined])[]): string {
+  return [`  - ${head}`, ...shapes.filter(([, s]) => s !== undefined).map(([part, s]) => `    - ${part}: \`${JSON.stringify(s)}\``)].join('\n');
 }
 
 function declaration(d: TopicDeclaration): string {
-  const shapes = ([['payload', d.payloadSchema], ['reply', d.replySchema]] as const).filter(([, s]) => s !== undefined);
-  return [`  - \`${d.topic}\`${d.summary ? ` — ${d.summary}` : ''}`, ...shapes.map(([part, s]) => `    - ${part}: \`${JSON.stringify(s)}\``)].join('\n');
+  return withShapes(`\`${d.topic}\`${d.summary ? ` — ${d.summary}` : ''}`, [
+    ['payload', d.payloadSchema],
+    ['reply', d.replySchema],
+  ]);
 }
 
 function renderTables(tables: TableInfo[]): string[] {

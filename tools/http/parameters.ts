@@ -33,9 +33,9 @@ export function routeOptions(route: Route): Pick<RouteShorthandOptions, 'schema'
   };
 }
 
-/** HttpRequest.params and .query. */
-export function parameters(req: FastifyRequest): Parameters {
-  return judged.get(req) ?? { params: stringMap(req.params), query: stringMap(req.query) };
+/** HttpRequest.params and .query: as judged on a route with parameter schemas, as sent on any other. */
+export function parameters(route: Route, req: FastifyRequest): Parameters {
+  return ((route.paramsSchema || route.querySchema) && judged.get(req)) || { params: stringMap(req.params), query: stringMap(req.query) };
 }
 
 const compiled = new WeakMap<object, ValidateFunction>();

@@ -181,7 +181,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       method,
       route: path,
       url: req.url,
-      ...parameters(req),
+      ...parameters(route, req),
       headers: stringMap(req.headers),
       body: this.#exactBodies.get(req) ?? null,
       requestId,
