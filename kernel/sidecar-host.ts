@@ -23,18 +23,19 @@ import type { PluginHost } from './plugin-host.ts';
 import { diagnoseCommand } from './sidecar-diagnosis.ts';
 import { sidecarEnv } from './sidecar-env.ts';
 import { typedDefinition } from './grpc-service.ts';
-import { CallStream } from './sidecar-stream.ts';
+import { CallStream, type FrameCarrier } from './sidecar-stream.ts';
 import type { ToolServer } from './tool-server.ts';
 import { currentTrace, openSpan } from './trace.ts';
 
 export const SIDECAR_COOKIE = 'microcore-sidecar-v1';
 // Version 1 (a bearer token in the environment) is retired: any process of the
 // same user could read the token and act as the sidecar. Version 2: every call
-// a unary gRPC call (the Rust SDK speaks only this one so far); version 3 adds
-// the call stream. The sidecar picks.
-export const PROTOCOL_VERSIONS = [2, 3] as const;
-const HANDSHAKE = /^1\|(\d+)\|unix\|([^|]+)\|grpc\|([A-Za-z0-9+/]+={0,2})$/;
-const HANDSHAKE_FORM = '1|<version>|unix|<socket>|grpc|<base64 DER certificate>';
+// a unary gRPC call; version 3 adds the call stream on Plugin.Connect; version 4
+// carries the same frames on a socket of their own (sidecar-frames.ts), named
+// by a seventh field of the handshake line. The sidecar picks.
+export const PROTOCOL_VERSIONS = [2, 3, 4] as const;
+const HANDSHAKE = /^1\|(\d+)\|unix\|([^|]+)\|grpc\|([A-Za-z0-9+/]+={0,2})(?:\|([^|]+))?$/;
+const HANDSHAKE_FORM = '1|<version>|unix|<socket>|grpc|<base64 DER certificate>[|<frames socket>, version 4]';
 const STDERR_KEPT = 20;
 
 const PluginClient = grpc.makeGenericClientConstructor(typedDefinition(Plugin), 'Plugin');
@@ -105,7 +106,7 @@ export class SidecarHost implements PluginHost {
       if (this.#stderr.length > STDERR_KEPT) this.#stderr.shift();
       this.#logLine(line, 'warn');
     });
-    const { address, cert, version } = await this.#handshake(child, command);
+    const { address, cert, version, frames } = await this.#handshake(child, command);
     this.#forgetCert();
     this.#cert = cert;
     this.#o.toolServer.addCaller(cert, { identity: this.identity, needs: this.needs });
@@ -115,7 +116,8 @@ export class SidecarHost implements PluginHost {
     this.#stream?.close();
     this.#stream = undefined;
     if (version >= 3) {
-      this.#stream = new CallStream(this.#plugin, { caller: { identity: this.identity, needs: this.needs }, gateway: this.#o.toolServer.gateway });
+      const carrier = frames ? await this.#dialFrames(frames, cert) : (this.#plugin as unknown as { connect(): FrameCarrier }).connect();
+      this.#stream = new CallStream(carrier, { caller: { identity: this.identity, needs: this.needs }, gateway: this.#o.toolServer.gateway });
     }
     if (child.exitCode !== null || child.signalCode !== null) throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} exited right after its handshake; last stderr: ${this.#stderr.slice(-3).join(' | ') || 'none'}`, { plugin: this.identity });
     this.#running = true;
@@ -126,7 +128,16 @@ export class SidecarHost implements PluginHost {
     this.#cert = undefined;
   }
 
-  #handshake(child: ChildProcess, command: string): Promise<{ address: string; cert: Buffer; version: number }> {
+  async #dialFrames(path: string, cert: Buffer): Promise<FrameCarrier> {
+    try {
+      return await this.#o.toolServer.framesTo(path, cert, this.#o.manifest.startTimeoutMs);
+    } catch (err) {
+      this.#child?.kill('SIGKILL');
+      throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} chose protocol version 4, but ${(err as Error).message}`, { plugin: this.identity }, err);
+    }
+  }
+
+  #handshake(child: ChildProcess, command: string): Promise<{ address: string; cert: Buffer; version: number; frames?: string }> {
     const timeoutMs = this.#o.manifest.startTimeoutMs;
     return new Promise((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
@@ -148,14 +159,15 @@ export class SidecarHost implements PluginHost {
         if (!m) return fail(`printed a first line that is not the handshake ${HANDSHAKE_FORM} (a sidecar built with an SDK older than protocol version 2 must be rebuilt)`);
         const version = Number(m[1]);
         if (!PROTOCOL_VERSIONS.includes(version as 2)) return fail(`speaks protocol version ${m[1]}; the kernel speaks ${PROTOCOL_VERSIONS.join(', ')}`);
+        if ((version >= 4) !== (m[4] !== undefined)) return fail(version >= 4 ? 'chose protocol version 4 but its handshake line names no frames socket (a seventh field)' : `chose protocol version ${version}, whose handshake line has six fields, not seven`);
         const cert = Buffer.from(m[3]!, 'base64');
         try {
           new X509Certificate(cert);
         } catch (err) {
-          return fail('printed a handshake line whose last field is not a base64 DER X.509 certificate', err);
+          return fail('printed a handshake line whose certificate field (the sixth) is not a base64 DER X.509 certificate', err);
         }
         clearTimeout(timer);
-        resolve({ address: m[2]!, cert, version });
+        resolve({ address: m[2]!, cert, version, frames: m[4] });
       });
     });
   }

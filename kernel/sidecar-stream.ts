@@ -1,5 +1,6 @@
-// Protocol version 3's call stream (docs/protocol.md, "The call stream"): one
-// Plugin.Connect stream per running sidecar carries every invoke and the tool
+// The call stream (docs/protocol.md, "The call stream"): one stream per
+// running sidecar (Plugin.Connect in version 3, frames on a TLS socket in
+// version 4, sidecar-frames.ts) carries every invoke and the tool
 // calls its handlers make, as frames tagged by call id. Profiling showed two
 // unary gRPC calls per request cost ~900 µs of kernel CPU (an HTTP/2 stream
 // opened per call, headers and trailers, deadline timers, and the caller's
@@ -9,7 +10,6 @@
 // arrives on it comes from that sidecar. Payloads over FRAME_PAYLOAD_BYTES go
 // in pieces, with other calls' frames free to pass between them.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import type * as grpc from '@grpc/grpc-js';
 import { ConnectRequestSchema, ToolCallSchema, ToolResultSchema, type ConnectRequest, type ConnectResponse } from '../proto/gen/microcore/v1/plugin_pb.js';
 import { McError, mcError, toMcError } from './errors.ts';
 import type { Gateway, GatewayCaller } from './gateway.ts';
@@ -26,13 +26,22 @@ interface Pending {
 
 type Frame = Parameters<typeof create<typeof ConnectRequestSchema>>[1];
 
+/** What carries the frames: Plugin.Connect (version 3) or a FrameSocket (version 4, sidecar-frames.ts). */
+export interface FrameCarrier {
+  write(frame: ConnectRequest): void;
+  on(event: 'data', listener: (frame: ConnectResponse) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  cancel(): void;
+}
+
 export interface CallStreamOptions {
   caller: GatewayCaller;
   gateway: Gateway;
 }
 
 export class CallStream {
-  #stream: grpc.ClientDuplexStream<ConnectRequest, ConnectResponse>;
+  #stream: FrameCarrier;
   #o: CallStreamOptions;
   #pending = new Map<bigint, Pending>();
   /** Pieces of payloads still arriving, by kind and id. */
@@ -40,13 +49,11 @@ export class CallStream {
   #nextId = 1n;
   #ended?: McError;
 
-  /** Opens Plugin.Connect on `plugin`, a client of the sidecar's Plugin service. */
-  constructor(plugin: grpc.Client, o: CallStreamOptions) {
-    const stream = (plugin as unknown as { connect(): grpc.ClientDuplexStream<ConnectRequest, ConnectResponse> }).connect();
+  constructor(stream: FrameCarrier, o: CallStreamOptions) {
     this.#stream = stream;
     this.#o = o;
     stream.on('data', (frame: ConnectResponse) => this.#receive(frame));
-    stream.on('error', (err) => this.#end(err));
+    stream.on('error', (err: Error) => this.#end(err));
     stream.on('end', () => this.#end());
   }
 

@@ -60,11 +60,19 @@ function contextOptions(own: KeyAndCert, cas: string[]) {
 
 /** Channel credentials that present our certificate and accept only `peerDer` from the server. */
 export function pinnedChannel(own: KeyAndCert, peerDer: Buffer): grpc.ChannelCredentials {
-  const peer = new X509Certificate(peerDer);
+  const tls = pinnedTls(own, peerDer);
+  return grpc.credentials.createSsl(Buffer.from(tls.ca), Buffer.from(tls.key), Buffer.from(tls.cert), { checkServerIdentity: tls.checkServerIdentity });
+}
+
+/** TLS options that present our certificate and accept only `peerDer` from the server (the gRPC channel's and the frames socket's). */
+export function pinnedTls(own: KeyAndCert, peerDer: Buffer) {
   const expected = certKey(peerDer);
-  return grpc.credentials.createSsl(Buffer.from(peer.toString()), Buffer.from(own.keyPem), Buffer.from(own.certPem), {
+  return {
+    ca: new X509Certificate(peerDer).toString(),
+    key: own.keyPem,
+    cert: own.certPem,
     // The chain was checked against the sidecar's certificate alone; the name
     // means nothing on a Unix socket, the exact certificate does.
-    checkServerIdentity: (_host, cert) => (cert.raw && certKey(cert.raw) === expected ? undefined : new Error(`the server's certificate is not the one its handshake line named`)),
-  });
+    checkServerIdentity: (_host: string, cert: PeerCertificate) => (cert.raw && certKey(cert.raw) === expected ? undefined : new Error(`the server's certificate is not the one its handshake line named`)),
+  };
 }

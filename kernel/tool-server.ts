@@ -15,6 +15,8 @@ import { rawDefinition } from './grpc-service.ts';
 import { createSelfSignedCert, type KeyAndCert } from './self-signed-cert.ts';
 import { CallerCredentials, certKey, peerCertOf, pinnedChannel } from './sidecar-tls.ts';
 import { newTrace, runInTrace, traceFromParent } from './trace.ts';
+import { dialFrames, type FrameSocket } from './sidecar-frames.ts';
+import { FRAME_PAYLOAD_BYTES } from './sidecar-stream.ts';
 
 export class ToolServer {
   #server: grpc.Server;
@@ -79,6 +81,11 @@ export class ToolServer {
   /** Credentials to dial the sidecar whose certificate is `certDer`: we show ours, accept only its. */
   channelTo(certDer: Buffer): grpc.ChannelCredentials {
     return pinnedChannel(this.#own, certDer);
+  }
+
+  /** Dials a version 4 sidecar's frames socket at `path`: we show our certificate, accept only `certDer`. */
+  framesTo(path: string, certDer: Buffer, timeoutMs: number): Promise<FrameSocket> {
+    return dialFrames(path, this.#own, certDer, FRAME_PAYLOAD_BYTES + 1024, timeoutMs);
   }
 
   /** Lets calls in flight finish, for at most `graceMs`; the sidecars are stopped by now. */

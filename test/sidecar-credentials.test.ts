@@ -32,6 +32,7 @@ afterAll(async () => {
 interface Intrusion {
   environ: string[];
   pluginSockets: string[];
+  framesSockets: string[];
   attempts: { target: string; way: string; accepted: boolean; outcome: string }[];
 }
 
@@ -54,6 +55,9 @@ describe('sidecar credentials', () => {
     // Over TLS the call reaches the tool server, which names the reason.
     for (const a of atKernel.filter((x) => x.way !== 'plaintext')) expect(a.outcome, a.way).toBe('MC_ERR_GATEWAY_UNAUTHENTICATED');
     expect(seen.attempts.filter((a) => a.target.startsWith('plugin')).length).toBe(3 * seen.pluginSockets.length);
+    // Protocol version 4's frames socket (the Go SDK's; the Rust SDK's once it speaks 4) refuses the same three ways.
+    expect(seen.framesSockets.map((s) => s.split('/').pop()), 'the intruder found the Go sidecar\'s frames socket').toContain('parity-go.frames');
+    expect(seen.attempts.filter((a) => a.target.startsWith('frames')).length).toBe(3 * seen.framesSockets.length);
   });
 
   it('still serves the kernel: the sidecar answers and its own tool calls get rows', async () => {
@@ -70,8 +74,10 @@ describe('the handshake line', () => {
 
   it.each([
     ['a version-1 line, without a certificate', '1|1|unix|/tmp/mc-x/shell.sock|grpc', 'is not the handshake 1|<version>|unix|<socket>|grpc|<base64 DER certificate>'],
-    ['a last field that is not a certificate', '1|2|unix|/tmp/mc-x/shell.sock|grpc|AAAA', 'whose last field is not a base64 DER X.509 certificate'],
-    ['a field too many', '1|2|unix|/tmp/mc-x/shell.sock|grpc|AAAA|x', 'is not the handshake'],
+    ['a last field that is not a certificate', '1|2|unix|/tmp/mc-x/shell.sock|grpc|AAAA', 'whose certificate field (the sixth) is not a base64 DER X.509 certificate'],
+    ['a field too many', '1|2|unix|/tmp/mc-x/shell.sock|grpc|AAAA|x', 'chose protocol version 2, whose handshake line has six fields, not seven'],
+    ['two fields too many', '1|4|unix|/tmp/mc-x/shell.sock|grpc|AAAA|x|y', 'is not the handshake'],
+    ['version 4 without its frames socket', '1|4|unix|/tmp/mc-x/shell.sock|grpc|AAAA', 'chose protocol version 4 but its handshake line names no frames socket (a seventh field)'],
   ])('refuses %s, quoting it', async (_what, line, reason) => {
     const project = await bootProject(printing(line));
     try {

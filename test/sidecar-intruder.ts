@@ -8,9 +8,12 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
 import { readdirSync, readFileSync } from 'node:fs';
+import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { HealthCheckRequestSchema, HealthCheckResponseSchema } from '../proto/gen/grpc/health/v1/health_pb.js';
 import { QueryRequestSchema, QueryResponseSchema } from '../proto/gen/microcore/v1/db_pb.js';
+import { ConnectRequestSchema, InvokeRequestSchema } from '../proto/gen/microcore/v1/plugin_pb.js';
 import { ErrorSchema, RpcStatusSchema } from '../proto/gen/microcore/v1/error_pb.js';
 import { createSelfSignedCert } from '../kernel/self-signed-cert.ts';
 
@@ -51,10 +54,41 @@ function outcome(err: grpc.ServiceError): string {
   return `grpc ${grpc.status[err.code]}`;
 }
 
+// Protocol version 4's frames socket: an invoke frame written as the kernel
+// would; any byte back means the sidecar took it.
+const invokeFrame = (() => {
+  const invoke = toBinary(InvokeRequestSchema, create(InvokeRequestSchema, { handlerId: 'h1' }));
+  const body = toBinary(ConnectRequestSchema, create(ConnectRequestSchema, { id: 1n, body: { case: 'invoke', value: invoke }, timeoutMs: 3000 }));
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(body.length);
+  return Buffer.concat([head, body]);
+})();
+const FRAME_WAYS: Record<string, (path: string) => Socket> = {
+  plaintext: (path) => netConnect({ path }).on('connect', function (this: Socket) { this.write(invokeFrame); }),
+  'tls, no client certificate': (path) => tlsConnect({ path, ...anyServer }).on('secureConnect', function (this: Socket) { this.write(invokeFrame); }),
+  'tls, own client certificate': (path) => tlsConnect({ path, key: mine.keyPem, cert: mine.certPem, ...anyServer }).on('secureConnect', function (this: Socket) { this.write(invokeFrame); }),
+};
+
+function frameAttempt(path: string, way: string): Promise<{ accepted: boolean; outcome: string }> {
+  return new Promise((resolve) => {
+    const socket = FRAME_WAYS[way]!(path);
+    const done = (accepted: boolean, outcome: string) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ accepted, outcome });
+    };
+    const timer = setTimeout(() => done(false, 'no answer within 3 s'), 3_000);
+    socket.on('data', (b: Buffer) => done(true, `${b.length} byte(s) back`));
+    socket.on('error', (err) => done(false, `error: ${err.message}`));
+    socket.on('close', () => done(false, 'closed'));
+  });
+}
+
 const attempts: { target: string; way: string; accepted: boolean; outcome: string }[] = [];
 const kernelAddress = environ.MICROCORE_KERNEL_ADDRESS!;
 const socketDir = environ.MICROCORE_SOCKET_DIR!;
 const pluginSockets = readdirSync(socketDir).filter((f) => f.endsWith('.sock') && !f.startsWith('.')).map((f) => `unix://${join(socketDir, f)}`);
+const framesSockets = readdirSync(socketDir).filter((f) => f.endsWith('.frames') && !f.startsWith('.')).map((f) => join(socketDir, f));
 const query = toBinary(QueryRequestSchema, create(QueryRequestSchema, { sql: 'SELECT 1 AS one' }));
 const health = toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema, { service: 'plugin' }));
 
@@ -73,5 +107,6 @@ for (const [way, creds] of Object.entries(WAYS)) {
       attempts.push({ target: `plugin ${socket} Health.Check`, way, accepted: false, outcome: outcome(err as grpc.ServiceError) });
     }
   }
+  for (const socket of framesSockets) attempts.push({ target: `frames ${socket} invoke`, way, ...(await frameAttempt(socket, way)) });
 }
-process.stdout.write(JSON.stringify({ environ: Object.keys(environ), cmdline, pluginSockets, attempts }) + '\n');
+process.stdout.write(JSON.stringify({ environ: Object.keys(environ), cmdline, pluginSockets, framesSockets, attempts }) + '\n');

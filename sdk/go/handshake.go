@@ -29,10 +29,13 @@ const (
 	coreProtocol        = 1
 	// Version 1 carried a bearer token in the environment, which any process of
 	// the same user could read; version 2 is mutual TLS (tls.go), every call a
-	// unary gRPC call; version 3 adds the call stream (stream.go), preferred.
-	appProtocol      = "3"
-	appProtocolUnary = "2"
-	healthService = "plugin"
+	// unary gRPC call; version 3 adds the call stream on Plugin.Connect
+	// (stream.go); version 4 carries the same frames on a socket of their own
+	// (frames.go), preferred.
+	protocolFrames = "4"
+	protocolStream = "3"
+	protocolUnary  = "2"
+	healthService  = "plugin"
 	// sun_path holds 108 bytes on Linux and 104 on macOS, NUL included; the
 	// protocol promises the kernel paths under 107 bytes.
 	maxSocketPath = 106
@@ -99,26 +102,27 @@ func pickVersion(offered string) (string, error) {
 	if strings.TrimSpace(offered) == "" {
 		return "", Errorf(CodeSidecarHandshake,
 			"%s is not set, so no protocol version can be agreed: this SDK speaks version %s; "+
-				"start the sidecar with `microcore start`", envVersions, appProtocol+" or "+appProtocolUnary)
+				"start the sidecar with `microcore start`", envVersions, protocolFrames+", "+protocolStream+" or "+protocolUnary)
 	}
 	versions := strings.Split(offered, ",")
 	for i := range versions {
 		versions[i] = strings.TrimSpace(versions[i])
 	}
-	for _, v := range []string{appProtocol, appProtocolUnary} {
+	for _, v := range []string{protocolFrames, protocolStream, protocolUnary} {
 		if slices.Contains(versions, v) {
 			return v, nil
 		}
 	}
 	return "", Errorf(CodeSidecarHandshake,
-		"the kernel speaks protocol versions %q (%s) and this SDK speaks %s and %s: "+
-			"upgrade microcore.dev/sdk/go or the kernel so they share a version", offered, envVersions, appProtocol, appProtocolUnary)
+		"the kernel speaks protocol versions %q (%s) and this SDK speaks %s, %s and %s: "+
+			"upgrade microcore.dev/sdk/go or the kernel so they share a version", offered, envVersions, protocolFrames, protocolStream, protocolUnary)
 }
 
 // socketPath names the socket after the identity (sidecar/parity-go →
 // parity-go.sock) so a listing of the directory says whose it is. The kernel
 // gives every sidecar the same directory, so the fallback for a deep directory
-// is still per identity: a hash, s-1a2b3c4d.sock.
+// is still per identity: a hash, s-1a2b3c4d.sock. The frames socket beside it
+// (framesPath) must fit too, so the check counts its longer suffix.
 func socketPath(dir, identity string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -126,21 +130,32 @@ func socketPath(dir, identity string) (string, error) {
 	}
 	name := identity[strings.LastIndex(identity, "/")+1:]
 	path := filepath.Join(abs, name+".sock")
-	if name == "" || strings.ContainsAny(name, `\`) || len(path) > maxSocketPath {
+	if name == "" || strings.ContainsAny(name, `\`) || len(framesPath(path)) > maxSocketPath {
 		path = filepath.Join(abs, fallbackSocketName(identity))
 	}
-	if len(path) > maxSocketPath {
+	if len(framesPath(path)) > maxSocketPath {
 		return "", Errorf(CodeSidecarHandshake,
 			"%s %q is too long for a Unix socket path (%d bytes, at most %d): use a shorter directory",
-			envSocketDir, abs, len(path), maxSocketPath)
+			envSocketDir, abs, len(framesPath(path)), maxSocketPath)
 	}
 	return path, nil
 }
 
+// framesPath is the frames socket of protocol version 4, beside the gRPC one:
+// parity-go.sock → parity-go.frames.
+func framesPath(socket string) string {
+	return strings.TrimSuffix(socket, ".sock") + ".frames"
+}
+
 // handshakeLine is the one line the kernel reads on stdout; its last field is
 // the sidecar's certificate, base64 (standard, padded) DER, as go-plugin's.
-func handshakeLine(version, path string, certDER []byte) string {
-	return fmt.Sprintf("%d|%s|unix|%s|grpc|%s\n", coreProtocol, version, path, base64.StdEncoding.EncodeToString(certDER))
+// Version 4 adds a seventh field: the frames socket (frames.go).
+func handshakeLine(version, path string, certDER []byte, framesPath string) string {
+	line := fmt.Sprintf("%d|%s|unix|%s|grpc|%s", coreProtocol, version, path, base64.StdEncoding.EncodeToString(certDER))
+	if framesPath != "" {
+		line += "|" + framesPath
+	}
+	return line + "\n"
 }
 
 func fallbackSocketName(identity string) string {

@@ -22,14 +22,14 @@ var kernelPEM = func() string {
 
 func fullEnv() map[string]string {
 	return map[string]string{
-		envVersions: appProtocol, envKernelAddr: "unix:///tmp/k/kernel.sock", envKernelCert: kernelPEM,
+		envVersions: protocolStream, envKernelAddr: "unix:///tmp/k/kernel.sock", envKernelCert: kernelPEM,
 		envIdentity: "sidecar/parity-go", envSocketDir: "/tmp/mc-x",
 	}
 }
 
 func TestReadEnv(t *testing.T) {
 	e, err := readEnv(envOf(fullEnv()))
-	if err != nil || e.Version != appProtocol || e.KernelCert == nil || e.KernelCert.Subject.CommonName != "k" ||
+	if err != nil || e.Version != protocolStream || e.KernelCert == nil || e.KernelCert.Subject.CommonName != "k" ||
 		e.Identity != "sidecar/parity-go" {
 		t.Fatalf("got %+v, %v", e, err)
 	}
@@ -55,14 +55,15 @@ func TestReadEnvRefusesABadKernelCert(t *testing.T) {
 }
 
 func TestPickVersion(t *testing.T) {
-	// The newest shared version wins: 3 (the call stream) over 2 (unary calls only).
-	for offered, want := range map[string]string{" 2, 3 ": "3", "3": "3", "2": "2", "1,2": "2"} {
+	// The newest shared version wins: 4 (frames on their own socket) over 3
+	// (the call stream on Plugin.Connect) over 2 (unary calls only).
+	for offered, want := range map[string]string{"2,3,4": "4", "4,5": "4", " 2, 3 ": "3", "3": "3", "2": "2", "1,2": "2"} {
 		if v, err := pickVersion(offered); v != want || err != nil {
 			t.Fatalf("offered %q: got %q, %v; want %q", offered, v, err, want)
 		}
 	}
 	// Version 1 (the bearer token) is retired.
-	for _, offered := range []string{"", "1", "4,5"} {
+	for _, offered := range []string{"", "1", "5,6"} {
 		_, err := pickVersion(offered)
 		if CodeOf(err) != CodeSidecarHandshake || !strings.Contains(err.Error(), envVersions) {
 			t.Errorf("offered %q: %v", offered, err)
@@ -100,7 +101,14 @@ func mustSocketPath(t *testing.T, dir, id string) string {
 }
 
 func TestHandshakeLine(t *testing.T) {
-	if got := handshakeLine("2", "/tmp/mc-x/parity-go.sock", []byte{0x30, 0x82, 0xff}); got != "1|2|unix|/tmp/mc-x/parity-go.sock|grpc|MIL/\n" {
+	if got := handshakeLine("2", "/tmp/mc-x/parity-go.sock", []byte{0x30, 0x82, 0xff}, ""); got != "1|2|unix|/tmp/mc-x/parity-go.sock|grpc|MIL/\n" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestHandshakeLineOfVersion4NamesTheFramesSocket(t *testing.T) {
+	got := handshakeLine("4", "/tmp/mc-x/parity-go.sock", []byte{0x30, 0x82, 0xff}, framesPath("/tmp/mc-x/parity-go.sock"))
+	if got != "1|4|unix|/tmp/mc-x/parity-go.sock|grpc|MIL/|/tmp/mc-x/parity-go.frames\n" {
 		t.Fatalf("got %q", got)
 	}
 }

@@ -49,9 +49,19 @@ func readLine(t *testing.T, r io.Reader) string {
 // the sidecar's certificate (DER) from its last field.
 func readHandshake(t *testing.T, r io.Reader, socket string) []byte {
 	t.Helper()
+	return readHandshakeOf(t, r, socket, protocolStream)
+}
+
+// readHandshakeOf reads a handshake line of version; version 4's must end
+// with the frames socket beside socket.
+func readHandshakeOf(t *testing.T, r io.Reader, socket, version string) []byte {
+	t.Helper()
 	line := readLine(t, r)
-	prefix := "1|" + appProtocol + "|unix|" + socket + "|grpc|"
+	prefix := "1|" + version + "|unix|" + socket + "|grpc|"
 	b64, ok := strings.CutPrefix(line, prefix)
+	if version == protocolFrames && ok {
+		b64, ok = strings.CutSuffix(b64, "|"+framesPath(socket))
+	}
 	if !ok {
 		t.Fatalf("handshake line %q, want %q + base64 certificate", line, prefix)
 	}

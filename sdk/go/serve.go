@@ -77,19 +77,32 @@ func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error 
 	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(serverTLS(own, env.KernelCert))),
 		grpc.MaxRecvMsgSize(env.MessageLimit), grpc.MaxSendMsgSize(env.MessageLimit),
 		grpc.UnaryInterceptor(keepTraceparent))
-	microcorev1.RegisterPluginServer(srv, &pluginServer{
+	ps := &pluginServer{
 		plugin: p, kernel: newKernel(kernelConn{unary: conn}, env.Identity, handlers), handlers: handlers,
 		limit: env.MessageLimit,
-	})
+	}
+	microcorev1.RegisterPluginServer(srv, ps)
 	hs := health.NewServer()
 	hs.SetServingStatus(healthService, healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(srv, hs)
 
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(lis) }()
-	// The listener exists before the line is printed, so the kernel can dial
+	frames := ""
+	if env.Version == protocolFrames {
+		frames = framesPath(path)
+		_ = os.Remove(frames)
+		flis, err := net.Listen("unix", frames)
+		if err != nil {
+			srv.Stop()
+			return Errorf(CodeSidecarHandshake, "cannot listen on %s: %v; check that %s is writable", frames, err, envSocketDir)
+		}
+		defer flis.Close()
+		go func() { served <- serveFrames(flis, serverTLS(own, env.KernelCert), ps) }()
+	}
+	// The listeners exist before the line is printed, so the kernel can dial
 	// as soon as it reads it.
-	if _, err := io.WriteString(stdout, handshakeLine(env.Version, path, own.Certificate[0])); err != nil {
+	if _, err := io.WriteString(stdout, handshakeLine(env.Version, path, own.Certificate[0], frames)); err != nil {
 		srv.Stop()
 		return Errorf(CodeSidecarHandshake, "cannot print the handshake line on stdout: %v", err)
 	}
@@ -101,6 +114,9 @@ func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error 
 		<-served
 		return nil
 	case err := <-served:
+		if err == nil {
+			err = fmt.Errorf("it closed")
+		}
 		return Errorf(CodeInternal, "the Plugin server on %s stopped: %v", path, err)
 	}
 }

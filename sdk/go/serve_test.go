@@ -16,7 +16,7 @@ import (
 func TestServeInProcess(t *testing.T) {
 	fk := startFakeKernel(t)
 	dir := shortDir(t)
-	env := sidecarEnv{KernelAddress: fk.addr, KernelCert: fk.cert.Leaf, Identity: "sidecar/sdk-test", SocketDir: dir, Version: appProtocol}
+	env := sidecarEnv{KernelAddress: fk.addr, KernelCert: fk.cert.Leaf, Identity: "sidecar/sdk-test", SocketDir: dir, Version: protocolStream}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stdout, w := io.Pipe()
@@ -44,7 +44,7 @@ func TestServeInProcess(t *testing.T) {
 func TestOnBootFailureIsAnswered(t *testing.T) {
 	fk := startFakeKernel(t)
 	dir := shortDir(t)
-	env := sidecarEnv{KernelAddress: fk.addr, KernelCert: fk.cert.Leaf, Identity: "sidecar/boot-fail", SocketDir: dir, Version: appProtocol}
+	env := sidecarEnv{KernelAddress: fk.addr, KernelCert: fk.cert.Leaf, Identity: "sidecar/boot-fail", SocketDir: dir, Version: protocolStream}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stdout, w := io.Pipe()

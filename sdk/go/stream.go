@@ -28,9 +28,15 @@ import (
 // in pieces, so frames of other calls can pass between them.
 const framePayload = 64 << 10
 
-type connectStream = grpc.BidiStreamingServer[microcorev1.ConnectRequest, microcorev1.ConnectResponse]
+// connectStream carries the frames: Plugin.Connect (version 3) or the frames
+// socket (version 4, frames.go). Its context ends with it.
+type connectStream interface {
+	Recv() (*microcorev1.ConnectRequest, error)
+	Send(*microcorev1.ConnectResponse) error
+	Context() context.Context
+}
 
-// callStream is one open Plugin.Connect: Recv runs in serve's goroutine only,
+// callStream is one open call stream: Recv runs in serve's goroutine only,
 // Send is serialized by sendMu (grpc-go allows one sender at a time).
 type callStream struct {
 	srv    *pluginServer
@@ -48,7 +54,11 @@ type callStream struct {
 type callStreamKey struct{}
 
 // Connect serves the kernel's call stream until the kernel closes it.
-func (s *pluginServer) Connect(st connectStream) error {
+func (s *pluginServer) Connect(st grpc.BidiStreamingServer[microcorev1.ConnectRequest, microcorev1.ConnectResponse]) error {
+	return s.serveCalls(st)
+}
+
+func (s *pluginServer) serveCalls(st connectStream) error {
 	cs := &callStream{srv: s, st: st, limit: s.limit, cancels: map[uint64]context.CancelFunc{}, pending: map[uint64]chan []byte{}}
 	if cs.limit == 0 {
 		cs.limit = defaultMessageLimit

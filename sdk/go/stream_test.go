@@ -5,6 +5,8 @@ package microcore
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"encoding/binary"
 	"io"
 	"path/filepath"
 	"testing"
@@ -55,28 +57,78 @@ func invokeFrames(t *testing.T, id uint64, handlerID string, body []byte, timeou
 	return frames
 }
 
-// The call stream of protocol version 3, driven as the kernel drives it: a
+// kernelEnd is the kernel's end of a call stream: Plugin.Connect (version 3)
+// or a frames socket connection (version 4).
+type kernelEnd interface {
+	Send(*microcorev1.ConnectRequest) error
+	Recv() (*microcorev1.ConnectResponse, error)
+}
+
+// framesClient is the kernel's end of a frames socket connection, written
+// from the protocol's text (docs/protocol.md) rather than from frames.go.
+type framesClient struct{ conn *tls.Conn }
+
+func (c framesClient) Send(f *microcorev1.ConnectRequest) error {
+	body, err := proto.Marshal(f)
+	if err != nil {
+		return err
+	}
+	_, err = c.conn.Write(append(binary.BigEndian.AppendUint32(nil, uint32(len(body))), body...))
+	return err
+}
+
+func (c framesClient) Recv() (*microcorev1.ConnectResponse, error) {
+	var head [4]byte
+	if _, err := io.ReadFull(c.conn, head[:]); err != nil {
+		return nil, err
+	}
+	body := make([]byte, binary.BigEndian.Uint32(head[:]))
+	if _, err := io.ReadFull(c.conn, body); err != nil {
+		return nil, err
+	}
+	f := &microcorev1.ConnectResponse{}
+	return f, proto.Unmarshal(body, f)
+}
+
+// The call stream, driven as the kernel drives it, over both carriers: a
 // handler's tool call comes back on the stream with the invoke's traceparent;
 // the kernel's cancel frame ends the handler's context; a payload larger than
 // one frame goes in pieces both ways, and a small call sent after it is
 // answered without waiting for the whole of it.
 func TestCallStream(t *testing.T) {
+	for _, version := range []string{protocolStream, protocolFrames} {
+		t.Run("version "+version, func(t *testing.T) { testCallStream(t, version) })
+	}
+}
+
+func testCallStream(t *testing.T, version string) {
 	fk := startFakeKernel(t)
 	dir := shortDir(t)
-	env := sidecarEnv{KernelAddress: fk.addr, KernelCert: fk.cert.Leaf, Identity: "sidecar/stream-test", SocketDir: dir, Version: appProtocol, MessageLimit: 1 << 20}
+	env := sidecarEnv{KernelAddress: fk.addr, KernelCert: fk.cert.Leaf, Identity: "sidecar/stream-test", SocketDir: dir, Version: version, MessageLimit: 1 << 20}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stdout, w := io.Pipe()
 	p := streamPlugin{ended: make(chan error, 1)}
 	go run(ctx, env, p, w) //nolint:errcheck // stopped by cancel
 	socket := filepath.Join(dir, "stream-test.sock")
-	plugin := dialPlugin(t, fk, socket, readHandshake(t, stdout, socket))
+	der := readHandshakeOf(t, stdout, socket, version)
+	plugin := dialPlugin(t, fk, socket, der)
 	if boot, err := plugin.OnBoot(context.Background(), &microcorev1.OnBootRequest{Identity: "sidecar/stream-test"}); err != nil || boot.GetError() != nil {
 		t.Fatalf("OnBoot: %v, %v", boot.GetError(), err)
 	}
-	st, err := plugin.Connect(ctx)
-	if err != nil {
-		t.Fatal(err)
+	var st kernelEnd
+	if version == protocolFrames {
+		conn, err := tls.Dial("unix", framesPath(socket), pinnedTo(t, fk.cert, der))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		st = framesClient{conn}
+	} else {
+		var err error
+		if st, err = plugin.Connect(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	recv := func() *microcorev1.ConnectResponse {
 		t.Helper()

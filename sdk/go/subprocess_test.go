@@ -33,7 +33,7 @@ func sidecarCmd(vars map[string]string, name string, args ...string) *exec.Cmd {
 
 func kernelVars(fk *fakeKernel, dir string) map[string]string {
 	return map[string]string{
-		envCookie: cookieValue, envVersions: appProtocol, envKernelAddr: fk.addr,
+		envCookie: cookieValue, envVersions: protocolStream, envKernelAddr: fk.addr,
 		envKernelCert: fk.certPEM, envIdentity: "sidecar/sdk-test", envSocketDir: dir,
 	}
 }

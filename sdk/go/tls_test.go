@@ -25,7 +25,7 @@ import (
 func serveInProcess(t *testing.T, fk *fakeKernel, kernelCert *x509.Certificate) (string, []byte) {
 	t.Helper()
 	dir := shortDir(t)
-	env := sidecarEnv{KernelAddress: fk.addr, KernelCert: kernelCert, Identity: "sidecar/tls-test", SocketDir: dir, Version: appProtocol}
+	env := sidecarEnv{KernelAddress: fk.addr, KernelCert: kernelCert, Identity: "sidecar/tls-test", SocketDir: dir, Version: protocolStream}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	stdout, w := io.Pipe()
