@@ -34,7 +34,7 @@ function jsToKind(js: unknown, where: string, depth: number): Value['kind'] {
     case 'string':
       return { case: 'stringValue', value: js };
     case 'bigint':
-      if (js < INT64_MIN || js > INT64_MAX) throw unsupported(where, `${js}n is outside int64`);
+      if (js < INT64_MIN || js > INT64_MAX) throw refuseValue(where, `${js}n is outside int64`);
       return { case: 'intValue', value: js };
     case 'number':
       // A whole number that is exact as a double travels as int64, so Go and Rust
@@ -46,11 +46,11 @@ function jsToKind(js: unknown, where: string, depth: number): Value['kind'] {
   // message would, so native plugins see exactly what sidecars see.
   if (js instanceof Uint8Array) return { case: 'bytesValue', value: js.constructor === Uint8Array ? js : new Uint8Array(js.buffer, js.byteOffset, js.byteLength) };
   if (Array.isArray(js) || isPlainObject(js)) {
-    if (depth >= MAX_VALUE_DEPTH) throw unsupported(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
+    if (depth >= MAX_VALUE_DEPTH) throw refuseValue(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
     if (Array.isArray(js)) return { case: 'listValue', value: { $typeName: 'microcore.v1.ValueList', values: js.map((v, i) => jsToValue(v, `${where}[${i}]`, depth + 1)) } };
     return { case: 'mapValue', value: jsToValueMap(js, where, depth + 1) };
   }
-  throw unsupported(where, `a ${describe(js)}`);
+  throw refuseValue(where, `a ${describe(js)}`);
 }
 
 export function jsToValueMap(record: object, where = 'value', depth = 1): ValueMap {
@@ -58,7 +58,7 @@ export function jsToValueMap(record: object, where = 'value', depth = 1): ValueM
   for (const [key, v] of Object.entries(record)) {
     // Assigning it would set the object's prototype instead of a key, here and in
     // every decoder on the way: refuse it rather than lose or smuggle it.
-    if (key === '__proto__') throw unsupported(`${where}.${key}`, 'a key named __proto__');
+    if (key === '__proto__') throw refuseValue(`${where}.${key}`, 'a key named __proto__');
     fields[key] = jsToValue(v, `${where}.${key}`, depth);
   }
   return create(ValueMapSchema, { fields });
@@ -68,7 +68,7 @@ export function jsToValueMap(record: object, where = 'value', depth = 1): ValueM
 // __proto__ and any depth, but a JS object would lose the key to its prototype.
 export function valueToJs(value: Value | undefined, where = 'value', depth = 0): JsValue {
   const kind = value?.kind;
-  if ((kind?.case === 'listValue' || kind?.case === 'mapValue') && depth >= MAX_VALUE_DEPTH) throw unsupported(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
+  if ((kind?.case === 'listValue' || kind?.case === 'mapValue') && depth >= MAX_VALUE_DEPTH) throw refuseValue(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
   switch (kind?.case) {
     case undefined:
     case 'nullValue':
@@ -85,7 +85,7 @@ export function valueToJs(value: Value | undefined, where = 'value', depth = 0):
 export function valueMapToJs(map: ValueMap | undefined, where = 'value', depth = 1): JsRecord {
   const out: JsRecord = {};
   for (const [key, v] of Object.entries(map?.fields ?? {})) {
-    if (key === '__proto__') throw unsupported(`${where}.${key}`, 'a key named __proto__');
+    if (key === '__proto__') throw refuseValue(`${where}.${key}`, 'a key named __proto__');
     out[key] = valueToJs(v, `${where}.${key}`, depth);
   }
   return out;
@@ -101,6 +101,7 @@ function describe(x: unknown): string {
   return x.constructor?.name ?? 'object';
 }
 
-function unsupported(where: string, what: string) {
+/** MC_ERR_VALUE_UNSUPPORTED: `where` holds `what`, which a Value cannot. */
+export function refuseValue(where: string, what: string) {
   return mcError('MC_ERR_VALUE_UNSUPPORTED', `${where} is ${what}, which microcore.v1.Value cannot hold`, { field: where });
 }
