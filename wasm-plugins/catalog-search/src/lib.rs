@@ -21,7 +21,11 @@ const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 100;
 /// Longer queries are refused rather than cut, so a client learns the bound.
 const MAX_QUERY_CHARS: usize = 200;
-const PRODUCTS_SQL: &str = "SELECT id, name, brand, category, sku FROM products ORDER BY id";
+/// The catalog is read in pages by id: one answer holding every product of a
+/// large catalog would pass the kernel's message limit (MC_MESSAGE_LIMIT_BYTES,
+/// 8 MiB by default: about 80,000 products).
+const PRODUCTS_SQL: &str = "SELECT id, name, brand, category, sku FROM products WHERE id > ? ORDER BY id LIMIT ?";
+const PAGE: i64 = 5000;
 
 thread_local! {
     static INDEX: RefCell<Option<Index>> = const { RefCell::new(None) };
@@ -89,20 +93,25 @@ fn invalid(what: String) -> Error {
         .with_fix("Send ?q=<text to find>, and &limit=<1 to 100> to get other than 20 results.")
 }
 
-/// Reads every product once through Db.Query and indexes it.
+/// Reads every product once through Db.Query, a page at a time, and indexes it.
 fn load() -> Result<Index, Error> {
-    let rows = db::query(PRODUCTS_SQL, [])?.rows;
     let text = |row: &ValueMap, key: &str| row.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
-    let products: Vec<Product> = rows
-        .iter()
-        .map(|row| Product {
+    let mut products: Vec<Product> = Vec::new();
+    loop {
+        let after = products.last().map_or(i64::MIN, |p| p.id);
+        let rows = db::query(PRODUCTS_SQL, [Value::from(after), Value::from(PAGE)])?.rows;
+        let full = rows.len() as i64 == PAGE;
+        products.extend(rows.iter().map(|row| Product {
             id: row.get("id").and_then(Value::as_i64).unwrap_or_default(),
             name: text(row, "name"),
             brand: text(row, "brand"),
             category: text(row, "category"),
             sku: text(row, "sku"),
-        })
-        .collect();
+        }));
+        if !full {
+            break;
+        }
+    }
     logger::info("catalog indexed", [("products", Value::from(products.len() as i64))])?;
     Ok(Index::new(products))
 }

@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use microcore::pb::{invoke_request::Input, invoke_response::Output, InvokeRequest, InvokeResponse, QueryResponse};
-use microcore::pb::{AddEndpointRequest, AddEndpointResponse, LogResponse};
+use microcore::pb::{AddEndpointRequest, AddEndpointResponse, LogResponse, QueryRequest};
 use microcore::testing;
 use prost::Message;
 use serde_json::Value as Json;
@@ -76,25 +76,30 @@ fn the_bigram_filter_loses_no_match() {
 /// Boots the module against a kernel whose db returns the vectors' products;
 /// gives the endpoint's handler id and a count of the Db.Query calls.
 fn boot() -> (String, Rc<Cell<u32>>) {
+    boot_with(products(&vectors()))
+}
+
+/// As boot, over `catalog`: the fake db answers `WHERE id > ?1 … LIMIT ?2` as SQLite would.
+fn boot_with(catalog: Vec<Product>) -> (String, Rc<Cell<u32>>) {
     testing::reset();
-    let rows: Vec<ValueMap> = products(&vectors())
-        .into_iter()
-        .map(|p| {
-            ValueMap::from_iter([
-                ("id", Value::from(p.id)),
-                ("name", p.name.into()),
-                ("brand", p.brand.into()),
-                ("category", p.category.into()),
-                ("sku", p.sku.into()),
-            ])
-        })
-        .collect();
+    let row = |p: &Product| {
+        ValueMap::from_iter([
+            ("id", Value::from(p.id)),
+            ("name", p.name.clone().into()),
+            ("brand", p.brand.clone().into()),
+            ("category", p.category.clone().into()),
+            ("sku", p.sku.clone().into()),
+        ])
+    };
     let (loads, id) = (Rc::new(Cell::new(0)), Rc::new(RefCell::new(String::new())));
     let (counter, seen) = (loads.clone(), id.clone());
     testing::set_kernel(move |call| match call.method.as_str() {
         "Query" => {
             counter.set(counter.get() + 1);
-            testing::respond(&QueryResponse { columns: vec![], rows: rows.clone() })
+            let params = QueryRequest::decode(call.request.as_slice()).unwrap().params;
+            let (after, limit) = (params[0].as_i64().unwrap(), params[1].as_i64().unwrap() as usize);
+            let rows = catalog.iter().filter(|p| p.id > after).take(limit).map(row).collect();
+            testing::respond(&QueryResponse { columns: vec![], rows })
         }
         "AddEndpoint" => {
             *seen.borrow_mut() = AddEndpointRequest::decode(call.request.as_slice()).unwrap().handler_id;
@@ -151,4 +156,29 @@ fn bad_query_strings_are_refused_with_http_validation() {
         assert!(err.message.contains("/catalog/search"), "{}", err.message);
     }
     assert_eq!(loads.get(), 0);
+}
+
+#[test]
+fn a_catalog_larger_than_a_page_is_read_in_pages_and_indexed_whole() {
+    // Past one answer's worth (the kernel's message limit): 2 full pages and a last one.
+    let mut catalog = products(&vectors());
+    let first = catalog.iter().map(|p| p.id).max().unwrap() + 1;
+    let extra = 2 * PAGE as usize + 7 - catalog.len();
+    catalog.extend((0..extra as i64).map(|i| Product {
+        id: first + i,
+        name: if i + 1 == extra as i64 { "Zyzzyva Lamp".into() } else { format!("Gadget {i}") },
+        brand: "Acme".into(),
+        category: "Home".into(),
+        sku: format!("X-{i}"),
+    }));
+    let (id, loads) = boot_with(catalog);
+    let out = call(&id, &[("q", "zyzzyva"), ("limit", "1")]);
+    let Some(Output::Http(res)) = out.output else { panic!("not an http answer: {out:?}") };
+    let results = res.body.unwrap().as_map().unwrap().get("results").unwrap().as_list().unwrap().to_vec();
+    assert_eq!(
+        results[0].as_map().unwrap().get("name").and_then(Value::as_str),
+        Some("Zyzzyva Lamp"),
+        "the last page was indexed"
+    );
+    assert_eq!(loads.get(), 3, "two full pages of {PAGE}, then the last");
 }
