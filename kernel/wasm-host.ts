@@ -93,15 +93,10 @@ export class WasmHost implements PluginHost {
       replay: (instance) => (this.#registrations.recorded ? this.#registrations.replay(instance) : undefined),
     };
     const instances = Array.from({ length: this.size }, (_, i) => new WasmInstance(context, i));
-    // Every engine starts now, so a module that cannot be instantiated fails at load
-    // (and leaves no thread of the others running).
-    const started = await Promise.allSettled(instances.map((i) => i.start()));
-    const failed = started.find((r) => r.status === 'rejected');
-    if (failed) {
-      await Promise.all(instances.map((i) => i.shutdown()));
-      throw failed.reason;
-    }
-    this.#pool = new WasmPool(instances);
+    // The first engine starts now, so a module that cannot be instantiated fails
+    // at load; the pool starts the others when calls find it busy (wasm-pool.ts).
+    await instances[0]!.start();
+    this.#pool = new WasmPool(instances, log);
   }
 
   // Must never throw (wasm-engine.ts McCall): every failure goes back as a ToolResult error.
@@ -129,12 +124,11 @@ export class WasmHost implements PluginHost {
     return result;
   }
 
-  /** Boots the first instance (its registrations are the module's), then the others, which replay them. */
+  /** Boots the first instance: its registrations are the module's, which the others replay when the pool starts them. */
   async boot(): Promise<void> {
     const pool = this.#pool!;
     await pool.with(0, (i) => i.ready());
     this.#registrations.seal();
-    await Promise.all(pool.instances.slice(1).map((_, n) => pool.with(n + 1, (i) => i.ready())));
   }
 
   async invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {

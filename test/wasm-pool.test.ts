@@ -2,7 +2,7 @@
 // "instances") made from one compiled module. Calls run in parallel, one per
 // instance; the module's registrations happen once whatever the pool size; and
 // an instance lost to a timeout takes nothing from the calls the others run.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bootProject, PARITY_FIXTURES, type TestProject } from './project.ts';
@@ -12,6 +12,9 @@ const PARITY_RUST = join(PARITY_FIXTURES, 'wasm-plugins/parity-rust');
 const MIGRATION = join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql');
 
 const shared = globalThis as unknown as { __echoStarted?: () => void; __echoRelease?: Promise<void> };
+
+/** This process's OS threads: each started wasm instance is a worker thread of its own. */
+const threads = () => readdirSync('/proc/self/task').length;
 
 // A native plugin answering parity-rust's bus request to parity.ts.echo, held
 // until the test releases it: a wasm call that stays busy as long as the test wants.
@@ -65,6 +68,22 @@ describe('issue 9: a pool of wasm instances', () => {
     // The lost instance is booted again and both serve.
     const counts = await Promise.all([1, 2, 3, 4].map(() => fetch(`${project!.url}/parity/rust/count`)));
     for (const res of counts) expect(res.status, await res.clone().text()).toBe(200);
+  });
+
+  it('starts one instance with the module and another only when calls find every started one busy', async () => {
+    project = await bootParityRust((m) => (m.instances = 3), { 'domains/echo/plugins/echo.ts': HELD_ECHO });
+    expect(project.item('wasm/parity-rust')!.status, project.item('wasm/parity-rust')!.reason).toBe('ready');
+    const idle = threads();
+    // Three calls held inside a tool call at once: each needs an instance of its own.
+    let release!: () => void;
+    shared.__echoRelease = new Promise<void>((r) => (release = r));
+    let reached = 0;
+    const allThree = new Promise<void>((r) => (shared.__echoStarted = () => ++reached === 3 && r()));
+    const held = [1, 2, 3].map(() => fetch(`${project!.url}/parity/rust/request/ts`, { method: 'POST' }));
+    await allThree;
+    expect(threads() - idle, 'two more instances, each a worker thread, started for the calls').toBeGreaterThanOrEqual(2);
+    release();
+    for (const res of await Promise.all(held)) expect(res.status, await res.clone().text()).toBe(200);
   });
 
   it('adds routes and subscriptions once whatever the pool size, and serves concurrent calls', async () => {
