@@ -3,7 +3,7 @@
 // parity fixtures, which live in test/fixtures/parity), serves
 // real HTTP, and stops cleanly on SIGTERM, taking its sidecar with it.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -67,6 +67,21 @@ describe('microcore start', () => {
     expect(code, output.slice(-15).join('\n')).toBe(0);
     child = undefined;
     for (const pid of sidecarPids) expect(alive(pid), `sidecar ${pid} outlived the kernel`).toBe(false);
+  });
+
+  it('keeps compiled code in the compile cache NODE_COMPILE_CACHE names, so a restart skips stripping and compiling', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'mc-compile-cache-'));
+    try {
+      const env = { ...process.env, NODE_COMPILE_CACHE: cache, DATABASE_PATH: join(dataDir, 'cache.db'), AI_CONTEXT_PATH: 'off' };
+      delete env.NODE_DISABLE_COMPILE_CACHE;
+      const res = spawnSync(process.execPath, [CLI, 'status'], { cwd: REPO, env, encoding: 'utf8' });
+      expect(res.status, res.stderr).toBe(0);
+      const files = readdirSync(cache, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+      // One entry per module compiled: the kernel, its tools and the plugins, in the tens at least.
+      expect(files.length, 'modules cached').toBeGreaterThan(50);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   it('answers an unknown command with the usage and exit code 2', () => {

@@ -1,0 +1,151 @@
+// The microcore command (its entry is cli/main.ts). Every command runs in the working directory (the
+// project root). Exit codes: 0 done, 1 something failed (said on stderr),
+// 2 the command line was wrong.
+import { buildPlugins } from './build.ts';
+import { dev } from './dev.ts';
+import { runNew } from './new.ts';
+import { formatReport, formatSchema } from './report.ts';
+import { readEnv } from '../kernel/env.ts';
+import { Kernel } from '../kernel/kernel.ts';
+
+const USAGE = `usage: microcore <command>
+
+commands:
+  start                          boot and serve until stopped (SIGINT/SIGTERM)
+  dev                            start, and restart whenever a file of the project changes
+  status                         boot without serving: print what loaded, what failed and why; rewrite AI_CONTEXT.md
+  context                        boot, write AI_CONTEXT.md, stop
+  migrate                        apply pending migrations (the db tool alone), then stop
+  schema                         print the database schema
+  build                          build every sidecar and wasm plugin with a "build" command
+  new plugin <domain> <name>     a native plugin and its test
+  new sidecar <name> --lang go   a Go sidecar that boots as it is
+  new wasm <name> --lang rust|go a Rust or Go wasm plugin that builds and boots as it is
+`;
+
+const out = (line: string) => process.stdout.write(line + '\n');
+const err = (line: string) => process.stderr.write(line + '\n');
+
+async function main([command, ...args]: string[]): Promise<number> {
+  switch (command) {
+    case 'start':
+      return start();
+    case 'dev':
+      return dev(process.cwd(), out);
+    case 'status':
+      return status();
+    case 'context':
+      return context();
+    case 'migrate':
+      return migrate();
+    case 'schema':
+      return schema();
+    case 'build':
+      return (await buildPlugins(process.cwd(), out)) ? 0 : 1;
+    case 'new':
+      return runNew(process.cwd(), args, out, err);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      out(USAGE);
+      return command ? 0 : 2;
+    default:
+      err(`microcore: unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function start(): Promise<number> {
+  const kernel = new Kernel();
+  // Signals are taken from the start: the server listens before boot() returns, so a
+  // SIGTERM in between must wait for the boot and then shut down, not kill the process.
+  let early: string | undefined;
+  let onSignal = (signal: string) => {
+    early ??= signal;
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  const report = await kernel.boot();
+  out(formatReport(report));
+  // Without its server there is nothing to serve: say so and stop, rather than wait.
+  const http = report.find((i) => i.kind === 'tool' && i.name === 'http');
+  if (http?.status === 'failed') {
+    err(`microcore: the http tool failed, so nothing is served: ${http.reason}`);
+    await kernel.shutdown().catch(() => undefined);
+    return 1;
+  }
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      out(`\n${signal}: shutting down`);
+      kernel.shutdown().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    onSignal = stop;
+    if (early) stop(early);
+  });
+}
+
+async function status(): Promise<number> {
+  const kernel = new Kernel({ serve: false });
+  const report = await kernel.boot();
+  // Nothing listens, but AI_CONTEXT.md is rewritten as start would: an assistant never reads a stale copy.
+  (kernel.getTool('context') as { onBootComplete?(): void } | undefined)?.onBootComplete?.();
+  await kernel.shutdown();
+  out(formatReport(report));
+  return report.some((i) => i.status === 'failed') ? 1 : 0;
+}
+
+async function context(): Promise<number> {
+  // A free port: writing the document must not collide with a running server.
+  const kernel = new Kernel({ env: { ...readEnv(process.cwd()), HTTP_PORT: '0', HTTP_HOST: '127.0.0.1' } });
+  const report = await kernel.boot();
+  await kernel.shutdown();
+  const failed = report.filter((i) => i.status === 'failed');
+  out(`wrote ${kernel.env.AI_CONTEXT_PATH || 'AI_CONTEXT.md'} (${report.length - failed.length} ready, ${failed.length} failed)`);
+  return 0;
+}
+
+/** Boots the db tool alone (it migrates as it sets up), runs `work` on it, stops. */
+async function withDb(work: (db: DbTool) => Promise<void>): Promise<number> {
+  const kernel = new Kernel({ serve: false, onlyTools: ['logger', 'db'] });
+  const report = await kernel.boot();
+  try {
+    const db = report.find((i) => i.kind === 'tool' && i.name === 'db');
+    if (db?.status !== 'ready') {
+      err(db ? `db failed: ${db.reason}` : 'microcore: no tool serves db here (tools/*/tool.ts with contract "db").');
+      return 1;
+    }
+    await work(kernel.getTool('db') as DbTool);
+    return 0;
+  } finally {
+    await kernel.shutdown();
+  }
+}
+
+interface DbTool {
+  query(input: { sql: string; params: unknown[] }, call: { caller: string; traceId: string }): { rows: Record<string, unknown>[] };
+  describeSchema?(input: object, call: { caller: string; traceId: string }): { tables: Parameters<typeof formatSchema>[0] };
+}
+
+const CLI_CALL = { caller: 'cli', traceId: '' };
+
+function migrate(): Promise<number> {
+  return withDb(async (db) => {
+    const { rows } = db.query({ sql: 'SELECT owner, file, applied_at FROM _microcore_migrations ORDER BY applied_at, owner, file', params: [] }, CLI_CALL);
+    out(rows.length ? rows.map((r) => `applied  ${r.owner}  ${r.file}  ${r.applied_at}`).join('\n') : 'no migrations');
+  });
+}
+
+function schema(): Promise<number> {
+  return withDb(async (db) => {
+    if (!db.describeSchema) throw new Error('the db tool has no describeSchema');
+    out(formatSchema(db.describeSchema({}, CLI_CALL).tables));
+  });
+}
+
+// Exit as soon as the work is done: grpc-js keeps idle timers that would hold
+// the process open for seconds after everything has shut down.
+process.exit(await main(process.argv.slice(2)));
