@@ -4,6 +4,7 @@
 // the reserved stock back). 404 MC_ERR_NOT_FOUND for an unknown order, 409
 // MC_ERR_CONFLICT for one already cancelled or rejected.
 import { mcError, type Tools } from '../../../kernel/index.ts';
+import { OrderCancelled } from '../topics.ts';
 
 export class CancelOrderPlugin {
   #http: Tools['http'];
@@ -17,16 +18,7 @@ export class CancelOrderPlugin {
   }
 
   async onBoot(): Promise<void> {
-    await this.#bus.declareTopic({
-      topic: 'order.cancelled',
-      summary: 'A placed order was cancelled (keyed by sku); the inventory gives its stock back.',
-      payloadSchemaJson: JSON.stringify({
-        type: 'object',
-        properties: { orderId: { type: 'integer' }, sku: { type: 'string', minLength: 1 }, quantity: { type: 'integer', minimum: 1 } },
-        required: ['orderId', 'sku', 'quantity'],
-      }),
-      replySchemaJson: '',
-    });
+    await this.#bus.declareTopic({ topic: OrderCancelled, summary: 'A placed order was cancelled (keyed by sku); the inventory gives its stock back.' });
     await this.#http.addEndpoint({
       method: 'POST',
       path: '/orders/:id/cancel',
@@ -47,7 +39,7 @@ export class CancelOrderPlugin {
       if (!found) throw mcError('MC_ERR_NOT_FOUND', `no order with id ${id}`, { id });
       throw mcError('MC_ERR_CONFLICT', `order ${id} is ${String(row!.status)}; only a placed order can be cancelled`, { id, status: String(row!.status) });
     }
-    await this.#bus.publish({ topic: 'order.cancelled', key: cancelled.sku as string, payload: { orderId: cancelled.id!, sku: cancelled.sku!, quantity: cancelled.quantity! } });
+    await this.#bus.publish({ topic: OrderCancelled, key: String(cancelled.sku), payload: { orderId: cancelled.id!, sku: cancelled.sku!, quantity: cancelled.quantity! } });
     return cancelled;
   }
 }

@@ -1,4 +1,5 @@
 // DELETE /users/:id: removes a user; 404 when absent.
+import { Type } from 'typebox';
 import { mcError, type Tools } from '../../../kernel/index.ts';
 
 export class DeleteUserPlugin {
@@ -15,7 +16,7 @@ export class DeleteUserPlugin {
       method: 'DELETE',
       path: '/users/:id',
       summary: 'Delete a user',
-      responseSchemaJson: JSON.stringify({ type: 'object', properties: { deleted: { type: 'integer' } } }),
+      response: Type.Object({ deleted: Type.Integer() }),
       handler: (req) => this.execute(req.params.id!),
     });
   }

@@ -16,7 +16,7 @@ export class GetUserPlugin {
       method: 'GET',
       path: '/users/:id',
       summary: 'Get a user',
-      responseSchemaJson: JSON.stringify(USER_SCHEMA),
+      response: USER_SCHEMA,
       handler: (req) => this.execute(req.params.id!),
     });
   }
