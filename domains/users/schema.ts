@@ -10,4 +10,7 @@ export const USER_FIELDS = {
   email: Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 320 }),
 };
 
+/** The path parameter of /users/:id: a positive integer, so it arrives as a bigint. */
+export const USER_ID = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
 export const USER_COLUMNS = 'id, name, email, created_at';
