@@ -20,7 +20,9 @@ type Handler = (input: unknown) => unknown;
 /** The input as the contract takes it, and how to shape the call's output (bus.request's reply). */
 export function schemaInput(where: string, caller: string, input: unknown): { input: unknown; output?: (out: unknown) => unknown } {
   const slots = SLOTS[where];
-  if (typeof input !== 'object' || input === null || (!slots && !TOPIC_METHODS.has(where))) return { input };
+  if (typeof input !== 'object' || input === null) return { input };
+  // The hot path (every other call, a publish by topic name): nothing to do.
+  if (!slots && !(TOPIC_METHODS.has(where) && isTopic((input as Input).topic))) return { input };
   const wire: Input = { ...(input as Input) };
   const schemas: Record<string, object> = {};
   if (TOPIC_METHODS.has(where) && isTopic(wire.topic)) {
