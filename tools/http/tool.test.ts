@@ -444,6 +444,10 @@ describe('http tool path and query schemas (issue 10)', () => {
       ['/items/7?sort=name&page=2', "query parameter 'page' must NOT have additional properties"],
       ['/items/0?sort=name', "path parameter 'id' must be >= 1"],
       ['/items/x?sort=name', "path parameter 'id' must be integer"],
+      // Issue 10: a native plugin gets an integer parameter as a bigint, which every hosting holds as int64 (found by test/fuzz.test.ts)
+      ['/items/9223372036854775808?sort=name', "path parameter 'id' is an integer outside int64 (9223372036854775808)"],
+      ['/items/7?sort=name&limit=1e30', "query parameter 'limit' must be <= 50"],
+      ['/items/1e30?sort=name', "path parameter 'id' is an integer outside int64 (1e30)"],
     ];
     for (const [path, problem] of cases) {
       const res = await send(path);
