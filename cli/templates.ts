@@ -11,8 +11,13 @@ export function nativePlugin(domain: string, name: string): Record<string, strin
   const cls = className(name);
   const path = `/${domain}/${name}`;
   return {
-    [`domains/${domain}/plugins/${name}.ts`]: `// GET ${path}: say what this feature does, in one line.
+    [`domains/${domain}/plugins/${name}.ts`]: `// GET ${path}?name=…: say what this feature does, in one line.
+import { Type } from 'typebox';
 import type { Tools } from '../../../kernel/index.ts';
+
+// The query string's schema: checked before the handler runs, and it types req.query
+// (body, params and response take schemas the same way; integers arrive as bigint).
+const Query = Type.Object({ name: Type.Optional(Type.String({ minLength: 1 })) });
 
 export class ${cls} {
   #http: Tools['http'];
@@ -24,12 +29,12 @@ export class ${cls} {
   }
 
   async onBoot(): Promise<void> {
-    await this.#http.addEndpoint({ method: 'GET', path: '${path}', summary: '${name}', handler: () => this.execute() });
+    await this.#http.addEndpoint({ method: 'GET', path: '${path}', summary: '${name}', query: Query, handler: (req) => this.execute(req.query.name) });
   }
 
-  async execute() {
-    await this.#logger.log({ message: '${name} called' });
-    return { hello: '${name}' };
+  async execute(name = '${name}') {
+    await this.#logger.log({ message: '${name} called', fields: { name } });
+    return { hello: name };
   }
 }
 `,
@@ -47,6 +52,7 @@ describe('${domain}/${name}', () => {
 
   it('answers GET ${path}', async () => {
     expect(await t.request('GET', '${path}')).toEqual({ hello: '${name}' });
+    expect(await t.request('GET', '${path}', { query: { name: 'Ada' } })).toEqual({ hello: 'Ada' });
   });
 });
 `,

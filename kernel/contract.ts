@@ -12,6 +12,7 @@ import { Logger } from '../proto/gen/microcore/v1/logger_pb.js';
 import { State } from '../proto/gen/microcore/v1/state_pb.js';
 import { System } from '../proto/gen/microcore/v1/system_pb.js';
 import type { Value, ValueMap } from '../proto/gen/microcore/v1/value_pb.js';
+import type { TypedBus, TypedHttp } from './typed-tools.ts';
 import type { JsRecord, JsValue } from './values.ts';
 
 /** Tool name -> the service it serves. The names are the contract's vocabulary. */
@@ -107,8 +108,11 @@ export type NativeTool<N extends ContractName> = {
   [K in keyof MethodsOf<(typeof CONTRACT)[N]>]: NativeMethod<In<MethodsOf<(typeof CONTRACT)[N]>[K]>, Out<MethodsOf<(typeof CONTRACT)[N]>[K]>>;
 };
 
+/** The methods typed from the schemas a plugin passes (typed-tools.ts). */
+type Typed = { http: TypedHttp; bus: TypedBus };
+
 /** Every tool a native plugin can destructure from its constructor parameter. */
-export type Tools = { [N in ContractName]: NativeTool<N> };
+export type Tools = { [N in ContractName]: N extends keyof Typed ? Omit<NativeTool<N>, keyof Typed[N]> & Typed[N] : NativeTool<N> };
 
 /** Who is calling a tool, and in which trace. Tools receive it with every call. */
 export interface CallContext {

@@ -44,6 +44,8 @@ describe('AI_CONTEXT.md for the example app', () => {
     );
     expect(generated).toContain('| sidecar/inventory | `inventory` | sku TEXT, stock INTEGER | `sidecars/inventory/migrations/001_inventory.sql` |');
     expect(generated).toMatch(/### wasm\/catalog-search\n\n- wasm · `wasm-plugins\/catalog-search\/plugin.json` · ready\n- needs: http, db.*\n- endpoints:\n {2}- `GET \/catalog\/search`/);
+    // Issue 10: a column added by ALTER TABLE (domains/orders 002) is listed too.
+    expect(generated).toContain('| orders | `orders` | id INTEGER, sku TEXT, quantity INTEGER, email TEXT, created_at TEXT, status TEXT | `domains/orders/migrations/001_orders.sql` |');
     expect(generated).toContain('| orders | `outbox` | id INTEGER, order_id INTEGER, channel TEXT, recipient TEXT, body TEXT | `domains/orders/migrations/001_orders.sql` |');
   });
 

@@ -1,20 +1,16 @@
-// The users domain's shared shapes: the JSON schemas its endpoints validate
-// against, and the row it returns. Plugins of this domain import this file;
-// no other domain does.
-export const USER_SCHEMA = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    name: { type: 'string' },
-    email: { type: 'string' },
-    created_at: { type: 'string' },
-  },
-  required: ['id', 'name', 'email', 'created_at'],
-} as const;
+// The users domain's shared shapes: the schemas its endpoints validate against,
+// and the row it returns. Plugins of this domain import this file; no other
+// domain does.
+import { Type } from 'typebox';
+
+export const USER_SCHEMA = Type.Object({ id: Type.Integer(), name: Type.String(), email: Type.String(), created_at: Type.String() });
 
 export const USER_FIELDS = {
-  name: { type: 'string', minLength: 1, maxLength: 200 },
-  email: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 320 },
-} as const;
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  email: Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 320 }),
+};
+
+/** The path parameter of /users/:id: a positive integer, so it arrives as a bigint. */
+export const USER_ID = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
 export const USER_COLUMNS = 'id, name, email, created_at';

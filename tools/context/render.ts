@@ -33,6 +33,10 @@ const GUIDE = `## Where new code goes
 A plugin gets tools by destructuring its constructor parameter (\`constructor({ db, http }: Tools)\`);
 sidecars and wasm modules list them as \`needs\` in their manifest. Plugins never import each
 other: they talk through the bus (\`bus.publish\`, \`bus.request\`, \`bus.subscribe\`).
+A TypeScript plugin passes schemas as TypeBox objects (\`http.addEndpoint({ body, params, query,
+response, handler })\`) and topics as values (\`topic('order.created', { payload, reply })\` in
+\`domains/<domain>/topics.ts\`, shared by owner and consumers); its handlers get \`req.body\`,
+\`req.params\`, \`req.query\` and \`event.payload\` typed from them (integers as bigint), no casts.
 Errors are \`MC_ERR_*\` codes (docs/errors.md); branch on the code.
 `;
 

@@ -1,11 +1,13 @@
 // Which topics a plugin publishes and requests, read from its source: literal
-// topics only (a topic built at run time is shown as a pattern, or not at all).
+// topics, and topic values (`topic('order.created', …)`, kernel/schema-types.ts)
+// defined in the file or in a module it imports by relative path (a topic built
+// at run time is shown as a pattern, or not at all).
 // Native plugins are parsed (types stripped, then acorn); Go and Rust sources
 // are matched line by line against their SDK's call shapes.
 import { parse, type Node } from 'acorn';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export interface TopicUse {
   publishes: string[];
@@ -20,6 +22,7 @@ export function scanNativePlugin(file: string): TopicUse {
   } catch {
     return use;
   }
+  const topics = topicValues(file, program);
   walk(program, (node) => {
     if (node.type !== 'CallExpression') return;
     const call = node as Node & { callee: Node & { property?: Node & { name?: string } }; arguments: Node[] };
@@ -27,10 +30,36 @@ export function scanNativePlugin(file: string): TopicUse {
     if (method !== 'publish' && method !== 'request') return;
     const arg = call.arguments[0] as (Node & { properties?: (Node & { key?: Node & { name?: string }; value?: Node })[] }) | undefined;
     const topic = arg?.type === 'ObjectExpression' ? arg.properties?.find((p) => p.key?.name === 'topic')?.value : undefined;
-    const text = topic && literal(topic);
+    const text = topic && (topic.type === 'Identifier' ? topics.get((topic as Node & { name: string }).name) : literal(topic));
     if (text) (method === 'publish' ? use.publishes : use.requests).push(text);
   });
   return tidy(use);
+}
+
+// `const OrderCreated = topic('order.created', …)`: the name a value stands for.
+const TOPIC_VALUE = /\bconst\s+(\w+)\s*=\s*topic\(\s*(['"`])([^'"`]+)\2/g;
+
+/** Local name → topic, for topic values defined in the file or imported from a relative module. */
+function topicValues(file: string, program: Node): Map<string, string> {
+  const out = new Map<string, string>();
+  const defined = (path: string) => {
+    try {
+      return new Map([...readFileSync(path, 'utf8').matchAll(TOPIC_VALUE)].map((m) => [m[1]!, m[3]!]));
+    } catch {
+      return new Map<string, string>();
+    }
+  };
+  for (const [name, topic] of defined(file)) out.set(name, topic);
+  for (const decl of (program as Node & { body: Node[] }).body) {
+    const d = decl as Node & { source?: { value?: unknown }; specifiers?: (Node & { imported?: { name?: string }; local: { name: string } })[] };
+    if (d.type !== 'ImportDeclaration' || typeof d.source?.value !== 'string' || !d.source.value.startsWith('.')) continue;
+    const there = defined(resolve(dirname(file), d.source.value));
+    for (const spec of d.specifiers ?? []) {
+      const topic = spec.imported?.name && there.get(spec.imported.name);
+      if (topic) out.set(spec.local.name, topic);
+    }
+  }
+  return out;
 }
 
 /** A string or template literal as text; `${…}` shows as `*`. */

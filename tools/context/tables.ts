@@ -1,5 +1,6 @@
 // The tables each migration folder creates, with their columns, read from the
-// SQL itself (CREATE TABLE statements), so AI_CONTEXT.md needs no database.
+// SQL itself (CREATE TABLE statements, then the columns ALTER TABLE … ADD
+// COLUMN adds in any later migration), so AI_CONTEXT.md needs no database.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,13 +12,16 @@ export interface TableInfo {
 }
 
 const CREATE = /CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?["`]?(\w+)["`]?\s*\(/gi;
+const ADD = /ALTER\s+TABLE\s+["`]?(\w+)["`]?\s+ADD\s+(?:COLUMN\s+)?["`]?(\w+)["`]?\s+(\w+)/gi;
 const NOT_COLUMNS = /^(PRIMARY|UNIQUE|CHECK|FOREIGN|CONSTRAINT)\b/i;
 
 export function readTables(root: string, sources: readonly { owner: string; dir: string }[]): TableInfo[] {
   const tables: TableInfo[] = [];
+  const added: { table: string; column: string }[] = [];
   for (const { owner, dir } of sources) {
     for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.sql')).sort()) {
       const sql = readFileSync(join(root, dir, file), 'utf8').replace(/--[^\n]*/g, '');
+      for (const m of sql.matchAll(ADD)) added.push({ table: m[1]!, column: `${m[2]} ${m[3]}` });
       for (const m of sql.matchAll(CREATE)) {
         const body = balanced(sql, m.index! + m[0].length);
         const columns = splitTopLevel(body)
@@ -28,6 +32,8 @@ export function readTables(root: string, sources: readonly { owner: string; dir:
       }
     }
   }
+  // Once every table is known: a migration may alter a table another folder created.
+  for (const { table, column } of added) tables.find((t) => t.table.toLowerCase() === table.toLowerCase())?.columns.push(column);
   return tables.sort((a, b) => a.owner.localeCompare(b.owner) || a.table.localeCompare(b.table));
 }
 

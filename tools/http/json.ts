@@ -2,8 +2,10 @@
 // become bigint (a JS number would round past 2^53), and anything no hosting can
 // hold is refused naming its place in the body: an integer outside int64, a
 // number past a double (1e400 would become Infinity, then null), a string with a
-// lone surrogate, lists and maps nested past MAX_VALUE_DEPTH. Rendering: bigint
-// as its exact digits, bytes as base64.
+// lone surrogate, lists and maps nested past MAX_VALUE_DEPTH. Where the route's
+// body schema says `number` (not `integer`), a whole number stays a JS number,
+// as a native plugin's static type says (kernel/schema-types.ts Wire<S>).
+// Rendering: bigint as its exact digits, bytes as base64.
 import { INT64_MAX, INT64_MIN, MAX_VALUE_DEPTH, mcError, type JsValue } from '../../kernel/index.ts';
 
 const INTEGER = /^-?\d+$/;
@@ -12,14 +14,17 @@ const INTEGER = /^-?\d+$/;
 class Unheld {
   readonly source: string;
   readonly why: string;
-  constructor(source: string, why: string) {
+  /** The double JSON.parse read: what a `number` field holds. */
+  readonly double: number;
+  constructor(source: string, why: string, double: number) {
     this.source = source;
     this.why = why;
+    this.double = double;
   }
 }
 
-/** Parses a request body; `what` names it in errors ("the body of POST /orders"). */
-export function parseExactJson(text: string, what = 'the body'): JsValue {
+/** Parses a request body; `what` names it in errors ("the body of POST /orders"); `schema` is the route's body schema. */
+export function parseExactJson(text: string, what = 'the body', schema?: object): JsValue {
   checkDepth(text, what);
   const value = JSON.parse(text, (key, value, context?: { source?: string }) => {
     // A "__proto__" key becomes a prototype as soon as anyone copies the object.
@@ -28,12 +33,29 @@ export function parseExactJson(text: string, what = 'the body'): JsValue {
     const source = context?.source ?? String(value);
     if (INTEGER.test(source)) {
       const n = BigInt(source);
-      return n < INT64_MIN || n > INT64_MAX ? new Unheld(source, 'an integer outside int64') : n;
+      return n < INT64_MIN || n > INT64_MAX ? new Unheld(source, 'an integer outside int64', value) : n;
     }
-    return Number.isFinite(value) ? value : new Unheld(source, 'a number past the range of a double');
+    return Number.isFinite(value) ? value : new Unheld(source, 'a number past the range of a double', value);
   }) as unknown;
-  checkBody(value, what);
-  return value as JsValue;
+  const shaped = schema ? asNumbers(value, schema) : value;
+  checkBody(shaped, what);
+  return shaped as JsValue;
+}
+
+/** Whole numbers where the schema says `number` (and not `integer`): the doubles JSON.parse read. */
+function asNumbers(value: unknown, schema: unknown): unknown {
+  if (typeof schema !== 'object' || schema === null || value === null || (typeof value !== 'object' && typeof value !== 'bigint')) return value;
+  const s = schema as { type?: unknown; properties?: Record<string, unknown>; items?: unknown };
+  const types = Array.isArray(s.type) ? (s.type as unknown[]) : [s.type];
+  if (types.includes('number') && !types.includes('integer')) {
+    if (typeof value === 'bigint') return Number(value);
+    if (value instanceof Unheld && Number.isFinite(value.double)) return value.double;
+  }
+  if (Array.isArray(value)) return s.items ? value.map((item) => asNumbers(item, s.items)) : value;
+  if (s.properties && !(value instanceof Unheld) && typeof value === 'object') {
+    for (const [k, item] of Object.entries(value)) if (Object.hasOwn(s.properties, k)) (value as Record<string, unknown>)[k] = asNumbers(item, s.properties[k]);
+  }
+  return value;
 }
 
 // Before parsing: JSON.parse with a reviver recurses per level, so a body nested

@@ -72,7 +72,9 @@ export default class FastifyHttp implements ToolMethods<'http'> {
         if ((raw as Buffer).length === 0) return done(null, undefined);
         const text = decodeUtf8(raw as Buffer, what);
         // The numeric parse is what the schema validates; the exact one is what the handler gets.
-        this.#exactBodies.set(req, parseExactJson(text, what));
+        // As the route's schema reads it: a whole number in a `number` field is a number.
+        const schema = this.#ctx?.routes.get(req.method as HttpMethod, req.routeOptions.url ?? '')?.bodySchema;
+        this.#exactBodies.set(req, parseExactJson(text, what, schema));
         done(null, JSON.parse(text));
       } catch (err) {
         done(err instanceof McError ? err : mcError('MC_ERR_HTTP_MALFORMED', `${what} is not valid JSON (${(err as Error).message})`, {}, err), undefined);

@@ -13,6 +13,7 @@ const MAX_LIMIT = 100;
 /** Longer queries are refused rather than cut, so a client learns the bound. */
 const MAX_QUERY_CHARS = 200;
 
+/** Word for word the Rust module's RESPONSE_SCHEMA: the twins answer alike. */
 export const SEARCH_RESPONSE_SCHEMA = {
   type: 'object',
   properties: {
@@ -38,7 +39,7 @@ export class SearchCatalogPlugin {
       method: 'GET',
       path: ROUTE,
       summary: 'Search the catalog: the best matches for q, typos forgiven (TypeScript twin of /catalog/search)',
-      responseSchemaJson: JSON.stringify(SEARCH_RESPONSE_SCHEMA),
+      response: SEARCH_RESPONSE_SCHEMA,
       handler: (req) => this.search(req.query),
     });
   }

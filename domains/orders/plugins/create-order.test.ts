@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Plain } from '../../../kernel/index.ts';
 import { testTools, type TestTools } from '../../../kernel/testing.ts';
 import type { Envelope } from '../../../proto/gen/microcore/v1/bus_pb.js';
+import { InventoryCheck } from '../topics.ts';
 import { CreateOrderPlugin } from './create-order.ts';
 
 describe('orders/create-order', () => {
@@ -11,7 +12,7 @@ describe('orders/create-order', () => {
     t = await testTools({ identity: 'orders/create-order', migrations: ['domains/orders/migrations'] });
     announced = [];
     // Stand-ins for inventory (answering the check) and for the reactions.
-    await t.tools.bus.subscribe({ topic: 'inventory.check', handler: (e) => ({ available: (e.payload as { quantity: bigint }).quantity <= 5n, stock: 5n }) });
+    await t.tools.bus.subscribe({ topic: InventoryCheck, handler: (e) => ({ available: e.payload.quantity <= 5n, stock: 5n }) });
     await t.tools.bus.subscribe({ topic: 'order.created', handler: (e) => {
       announced.push(e);
       return null;

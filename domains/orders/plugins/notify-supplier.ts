@@ -1,11 +1,6 @@
 // Reacts to 'order.created' by telling the product's supplier what was sold.
-import type { Tools } from '../../../kernel/index.ts';
-
-interface OrderCreated {
-  orderId: bigint;
-  sku: string;
-  quantity: bigint;
-}
+import type { Tools, Wire } from '../../../kernel/index.ts';
+import { OrderCreated } from '../topics.ts';
 
 export class NotifySupplierPlugin {
   #bus: Tools['bus'];
@@ -19,10 +14,10 @@ export class NotifySupplierPlugin {
   }
 
   async onBoot(): Promise<void> {
-    await this.#bus.subscribe({ topic: 'order.created', handler: (event) => this.execute(event.payload as unknown as OrderCreated) });
+    await this.#bus.subscribe({ topic: OrderCreated, handler: (event) => this.execute(event.payload) });
   }
 
-  async execute(order: OrderCreated) {
+  async execute(order: Wire<typeof OrderCreated.payload>) {
     const { value: supplier } = await this.#config.get({ key: 'SUPPLIER_EMAIL', defaultValue: 'supplier@example.org' });
     const body = `Sold ${order.quantity} × ${order.sku} (order #${order.orderId}).`;
     await this.#db.execute({ sql: "INSERT INTO outbox (order_id, channel, recipient, body) VALUES (?, 'supplier', ?, ?)", params: [order.orderId, supplier, body] });

@@ -3,6 +3,7 @@
 // check and the reservation) by marking the placed order 'rejected'. Applying
 // it twice changes nothing, so the sidecar may announce it again.
 import type { Tools } from '../../../kernel/index.ts';
+import { OrderRejected } from '../topics.ts';
 
 export class RejectOrderPlugin {
   #bus: Tools['bus'];
@@ -14,7 +15,7 @@ export class RejectOrderPlugin {
   }
 
   async onBoot(): Promise<void> {
-    await this.#bus.subscribe({ topic: 'order.rejected', handler: (event) => this.execute(event.payload as { orderId: bigint }) });
+    await this.#bus.subscribe({ topic: OrderRejected, handler: (event) => this.execute(event.payload) });
   }
 
   async execute({ orderId }: { orderId: bigint }) {

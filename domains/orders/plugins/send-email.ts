@@ -1,12 +1,6 @@
 // Reacts to 'order.created' by writing the customer's confirmation to the outbox.
-import type { Tools } from '../../../kernel/index.ts';
-
-interface OrderCreated {
-  orderId: bigint;
-  sku: string;
-  quantity: bigint;
-  email: string;
-}
+import type { Tools, Wire } from '../../../kernel/index.ts';
+import { OrderCreated } from '../topics.ts';
 
 export class SendEmailPlugin {
   #bus: Tools['bus'];
@@ -18,10 +12,10 @@ export class SendEmailPlugin {
   }
 
   async onBoot(): Promise<void> {
-    await this.#bus.subscribe({ topic: 'order.created', handler: (event) => this.execute(event.payload as unknown as OrderCreated) });
+    await this.#bus.subscribe({ topic: OrderCreated, handler: (event) => this.execute(event.payload) });
   }
 
-  async execute(order: OrderCreated) {
+  async execute(order: Wire<typeof OrderCreated.payload>) {
     const body = `Thank you for your order #${order.orderId}: ${order.quantity} × ${order.sku}.`;
     await this.#db.execute({ sql: "INSERT INTO outbox (order_id, channel, recipient, body) VALUES (?, 'email', ?, ?)", params: [order.orderId, order.email, body] });
     return null;

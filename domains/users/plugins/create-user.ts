@@ -1,6 +1,9 @@
 // POST /users: creates a user. A taken email answers 409 (MC_ERR_DB_UNIQUE).
-import type { Tools } from '../../../kernel/index.ts';
+import { Type } from 'typebox';
+import type { Tools, Wire } from '../../../kernel/index.ts';
 import { USER_COLUMNS, USER_FIELDS, USER_SCHEMA } from '../schema.ts';
+
+const NewUser = Type.Object(USER_FIELDS, { additionalProperties: false });
 
 export class CreateUserPlugin {
   #http: Tools['http'];
@@ -19,13 +22,13 @@ export class CreateUserPlugin {
       path: '/users',
       summary: 'Create a user',
       successStatus: 201,
-      bodySchemaJson: JSON.stringify({ type: 'object', properties: USER_FIELDS, required: ['name', 'email'], additionalProperties: false }),
-      responseSchemaJson: JSON.stringify(USER_SCHEMA),
-      handler: (req) => this.execute(req.body as { name: string; email: string }),
+      body: NewUser,
+      response: USER_SCHEMA,
+      handler: (req) => this.execute(req.body),
     });
   }
 
-  async execute(body: { name: string; email: string }) {
+  async execute(body: Wire<typeof NewUser>) {
     const { rows } = await this.#db.query({ sql: `INSERT INTO users (name, email) VALUES (?, ?) RETURNING ${USER_COLUMNS}`, params: [body.name, body.email] });
     await this.#logger.log({ message: 'user created', fields: { id: rows[0]!.id! } });
     return rows[0]!;

@@ -22,6 +22,8 @@ describe('GetUserPlugin', () => {
     expect(route).toMatchObject({ method: 'GET', path: '/users/:id', owner: 'test/plugin', successStatus: 200, summary: 'Get a user' });
     expect(route.bodySchema).toBeUndefined();
     expect(route.responseSchema).toMatchObject({ required: ['id', 'name', 'email', 'created_at'] });
+    // The id is a positive integer: judged before the handler runs, handed over as a bigint.
+    expect(route.paramsSchema).toEqual({ type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] });
   });
 
   it('returns the user with the id in the path', async () => {

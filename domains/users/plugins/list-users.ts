@@ -1,4 +1,5 @@
 // GET /users: every user, oldest first.
+import { Type } from 'typebox';
 import type { Tools } from '../../../kernel/index.ts';
 import { USER_COLUMNS, USER_SCHEMA } from '../schema.ts';
 
@@ -16,7 +17,7 @@ export class ListUsersPlugin {
       method: 'GET',
       path: '/users',
       summary: 'List users',
-      responseSchemaJson: JSON.stringify({ type: 'object', properties: { users: { type: 'array', items: USER_SCHEMA } } }),
+      response: Type.Object({ users: Type.Array(USER_SCHEMA) }),
       handler: () => this.execute(),
     });
   }

@@ -1,7 +1,11 @@
 // PUT /users/:id: changes a user's name and/or email; 404 when absent, 409
 // (MC_ERR_DB_UNIQUE) when the email is taken.
-import { mcError, type Tools } from '../../../kernel/index.ts';
-import { USER_COLUMNS, USER_FIELDS, USER_SCHEMA } from '../schema.ts';
+import { Type } from 'typebox';
+import { mcError, type Tools, type Wire } from '../../../kernel/index.ts';
+import { USER_COLUMNS, USER_FIELDS, USER_ID, USER_SCHEMA } from '../schema.ts';
+
+/** name, email or both. */
+const UserChanges = Type.Object({ name: Type.Optional(USER_FIELDS.name), email: Type.Optional(USER_FIELDS.email) }, { minProperties: 1, additionalProperties: false });
 
 export class UpdateUserPlugin {
   #http: Tools['http'];
@@ -16,19 +20,20 @@ export class UpdateUserPlugin {
     await this.#http.addEndpoint({
       method: 'PUT',
       path: '/users/:id',
+      params: USER_ID,
       summary: 'Update a user',
-      bodySchemaJson: JSON.stringify({ type: 'object', properties: USER_FIELDS, minProperties: 1, additionalProperties: false }),
-      responseSchemaJson: JSON.stringify(USER_SCHEMA),
-      handler: (req) => this.execute(req.params.id!, req.body as { name?: string; email?: string }),
+      body: UserChanges,
+      response: USER_SCHEMA,
+      handler: (req) => this.execute(req.params.id, req.body),
     });
   }
 
-  async execute(id: string, body: { name?: string; email?: string }) {
+  async execute(id: bigint, body: Wire<typeof UserChanges>) {
     const { rows } = await this.#db.query({
       sql: `UPDATE users SET name = coalesce(?, name), email = coalesce(?, email) WHERE id = ? RETURNING ${USER_COLUMNS}`,
       params: [body.name ?? null, body.email ?? null, id],
     });
-    if (rows.length === 0) throw mcError('MC_ERR_NOT_FOUND', `no user with id ${id}`, { id });
+    if (rows.length === 0) throw mcError('MC_ERR_NOT_FOUND', `no user with id ${id}`, { id: String(id) });
     return rows[0]!;
   }
 }
