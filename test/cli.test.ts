@@ -72,7 +72,7 @@ describe('microcore start', () => {
   it('keeps compiled code in the compile cache NODE_COMPILE_CACHE names, so a restart skips stripping and compiling', () => {
     const cache = mkdtempSync(join(tmpdir(), 'mc-compile-cache-'));
     try {
-      const env = { ...process.env, NODE_COMPILE_CACHE: cache, DATABASE_PATH: join(dataDir, 'cache.db'), AI_CONTEXT_PATH: 'off' };
+      const env: NodeJS.ProcessEnv = { ...process.env, NODE_COMPILE_CACHE: cache, DATABASE_PATH: join(dataDir, 'cache.db'), AI_CONTEXT_PATH: 'off' };
       delete env.NODE_DISABLE_COMPILE_CACHE;
       const res = spawnSync(process.execPath, [CLI, 'status'], { cwd: REPO, env, encoding: 'utf8' });
       expect(res.status, res.stderr).toBe(0);
