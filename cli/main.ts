@@ -11,5 +11,7 @@ import { enableCompileCache, getCompileCacheDir } from 'node:module';
 
 enableCompileCache();
 const dir = getCompileCacheDir();
-if (dir) process.env.NODE_COMPILE_CACHE ??= dir;
+// Node's own variable, read by Node in the processes we start, not a MicroCore
+// setting (so not in .env.example, which lists what the kernel reads).
+if (dir) process.env['NODE_COMPILE_CACHE'] ??= dir;
 await import('./commands.ts');
