@@ -55,8 +55,8 @@ describe('sidecar credentials', () => {
     // Over TLS the call reaches the tool server, which names the reason.
     for (const a of atKernel.filter((x) => x.way !== 'plaintext')) expect(a.outcome, a.way).toBe('MC_ERR_GATEWAY_UNAUTHENTICATED');
     expect(seen.attempts.filter((a) => a.target.startsWith('plugin')).length).toBe(3 * seen.pluginSockets.length);
-    // Protocol version 4's frames socket (the Go SDK's; the Rust SDK's once it speaks 4) refuses the same three ways.
-    expect(seen.framesSockets.map((s) => s.split('/').pop()), 'the intruder found the Go sidecar\'s frames socket').toContain('parity-go.frames');
+    // Protocol version 4's frames socket (both SDKs') refuses the same three ways.
+    expect(seen.framesSockets.map((s) => s.split('/').pop()), 'the intruder found both frames sockets').toEqual(expect.arrayContaining(['parity-go.frames', 'parity-rustsc.frames']));
     expect(seen.attempts.filter((a) => a.target.startsWith('frames')).length).toBe(3 * seen.framesSockets.length);
   });
 

@@ -78,7 +78,11 @@ function frameAttempt(path: string, way: string): Promise<{ accepted: boolean; o
       resolve({ accepted, outcome });
     };
     const timer = setTimeout(() => done(false, 'no answer within 3 s'), 3_000);
-    socket.on('data', (b: Buffer) => done(true, `${b.length} byte(s) back`));
+    // A TLS alert record (content type 21, two bytes of alert) is how a TLS
+    // server refuses what is not TLS (rustls answers plaintext so; Go's crypto/tls
+    // just closes): a refusal, not a frame taken. Anything else back is taken.
+    const tlsAlert = (b: Buffer) => b.length === 7 && b[0] === 21 && b[1] === 3 && b.readUInt16BE(3) === 2;
+    socket.on('data', (b: Buffer) => (tlsAlert(b) ? done(false, `TLS alert ${b[6]}`) : done(true, `${b.length} byte(s) back`)));
     socket.on('error', (err) => done(false, `error: ${err.message}`));
     socket.on('close', () => done(false, 'closed'));
   });

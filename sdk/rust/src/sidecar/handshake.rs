@@ -22,9 +22,12 @@ const DEFAULT_MESSAGE_LIMIT: usize = 8 << 20;
 pub(crate) const COOKIE_VALUE: &str = "microcore-sidecar-v1";
 const CORE_PROTOCOL: u32 = 1;
 /// Version 2 is mutual TLS (tls.rs), every call a unary gRPC call; version 3
-/// adds the call stream (stream.rs), preferred. Version 1 (a bearer token) is retired.
-const APP_PROTOCOL: &str = "3";
-const APP_PROTOCOL_UNARY: &str = "2";
+/// adds the call stream on Plugin.Connect (stream.rs); version 4 carries the
+/// same frames on a socket of their own (frames.rs), preferred. Version 1 (a
+/// bearer token) is retired.
+pub(crate) const PROTOCOL_FRAMES: &str = "4";
+const PROTOCOL_STREAM: &str = "3";
+const PROTOCOL_UNARY: &str = "2";
 /// sun_path holds 108 bytes on Linux and 104 on macOS, NUL included.
 const MAX_SOCKET_PATH: usize = 106;
 
@@ -95,17 +98,17 @@ fn pick_version(offered: &str) -> Result<String, Error> {
     if offered.trim().is_empty() {
         return Err(handshake(format!(
             "{ENV_VERSIONS} is not set, so no protocol version can be agreed: this SDK speaks version \
-             {APP_PROTOCOL} or {APP_PROTOCOL_UNARY}; start the sidecar with `microcore start`"
+             {PROTOCOL_FRAMES}, {PROTOCOL_STREAM} or {PROTOCOL_UNARY}; start the sidecar with `microcore start`"
         )));
     }
-    for version in [APP_PROTOCOL, APP_PROTOCOL_UNARY] {
+    for version in [PROTOCOL_FRAMES, PROTOCOL_STREAM, PROTOCOL_UNARY] {
         if offered.split(',').any(|v| v.trim() == version) {
             return Ok(version.into());
         }
     }
     Err(handshake(format!(
         "the kernel speaks protocol versions {offered:?} ({ENV_VERSIONS}) and this SDK speaks only \
-         {APP_PROTOCOL} and {APP_PROTOCOL_UNARY}: upgrade sdk/rust or the kernel so they share a version"
+         {PROTOCOL_FRAMES}, {PROTOCOL_STREAM} and {PROTOCOL_UNARY}: upgrade sdk/rust or the kernel so they share a version"
     )))
 }
 
@@ -131,22 +134,24 @@ fn parse_kernel_cert(text: &str) -> Result<CertificateDer<'static>, Error> {
 
 /// Names the socket after the identity (sidecar/parity-rustsc →
 /// parity-rustsc.sock); a path too long for sun_path falls back to a hash of
-/// the identity, as sdk/go's socketPath does (FNV-1a, 32 bits).
+/// the identity, as sdk/go's socketPath does (FNV-1a, 32 bits). The frames
+/// socket beside it (frames_path) must fit too, so the check counts its
+/// longer suffix.
 pub(crate) fn socket_path(dir: &Path, identity: &str) -> Result<PathBuf, Error> {
     let abs = std::path::absolute(dir).map_err(|e| {
         handshake(format!("{ENV_SOCKET_DIR} {:?} cannot be made absolute: {e}", dir.display().to_string()))
     })?;
     let name = identity.rsplit('/').next().unwrap_or_default();
     let mut path = abs.join(format!("{name}.sock"));
-    if name.is_empty() || name.contains('\\') || path.as_os_str().len() > MAX_SOCKET_PATH {
+    if name.is_empty() || name.contains('\\') || frames_path(&path).as_os_str().len() > MAX_SOCKET_PATH {
         path = abs.join(fallback_socket_name(identity));
     }
-    if path.as_os_str().len() > MAX_SOCKET_PATH {
+    if frames_path(&path).as_os_str().len() > MAX_SOCKET_PATH {
         return Err(handshake(format!(
             "{ENV_SOCKET_DIR} {:?} is too long for a Unix socket path ({} bytes, at most {MAX_SOCKET_PATH}): \
              use a shorter directory",
             abs.display().to_string(),
-            path.as_os_str().len()
+            frames_path(&path).as_os_str().len()
         )));
     }
     Ok(path)
@@ -157,11 +162,19 @@ fn fallback_socket_name(identity: &str) -> String {
     format!("s-{hash:08x}.sock")
 }
 
-/// The one line the kernel reads on stdout; its last field is the sidecar's
-/// certificate, standard padded base64 of the DER bytes.
-pub(crate) fn handshake_line(version: &str, socket: &Path, cert_der: &[u8]) -> String {
+/// The frames socket of protocol version 4, beside the gRPC one (as sdk/go's
+/// framesPath): parity-rustsc.sock → parity-rustsc.frames.
+pub(crate) fn frames_path(socket: &Path) -> PathBuf {
+    socket.with_extension("frames")
+}
+
+/// The one line the kernel reads on stdout; its sixth field is the sidecar's
+/// certificate, standard padded base64 of the DER bytes. Version 4 adds a
+/// seventh: the frames socket.
+pub(crate) fn handshake_line(version: &str, socket: &Path, cert_der: &[u8], frames: Option<&Path>) -> String {
     let cert = base64::engine::general_purpose::STANDARD.encode(cert_der);
-    format!("{CORE_PROTOCOL}|{version}|unix|{}|grpc|{cert}\n", socket.display())
+    let frames = frames.map_or(String::new(), |f| format!("|{}", f.display()));
+    format!("{CORE_PROTOCOL}|{version}|unix|{}|grpc|{cert}{frames}\n", socket.display())
 }
 
 #[cfg(test)]
@@ -196,8 +209,9 @@ mod tests {
         let e = read_env(env(&full())).unwrap();
         assert_eq!(e.kernel_socket, PathBuf::from("/tmp/k.sock"));
         assert_eq!((e.version.as_str(), e.message_limit), ("2", DEFAULT_MESSAGE_LIMIT));
-        // The newest version both speak: the call stream when the kernel offers it.
-        for (offered, want) in [("2,3", "3"), ("3", "3"), ("1, 2", "2")] {
+        // The newest version both speak: frames on their own socket when the
+        // kernel offers them, else the call stream on Plugin.Connect, else unary.
+        for (offered, want) in [("2,3,4", "4"), ("4, 3", "4"), ("2,3", "3"), ("3", "3"), ("1, 2", "2"), ("2,5", "2")] {
             assert_eq!(pick_version(offered).unwrap(), want, "offered {offered}");
         }
     }
@@ -205,7 +219,7 @@ mod tests {
     #[test]
     fn missing_or_bad_variables_are_handshake_errors() {
         for (name, value, says) in [
-            (ENV_VERSIONS, "1", "speaks only 3 and 2"),
+            (ENV_VERSIONS, "1", "speaks only 4, 3 and 2"),
             (ENV_KERNEL_ADDR, "tcp://x", "unix:///abs"),
             (ENV_KERNEL_CERT, "nope", "PEM certificate"),
             (ENV_IDENTITY, "", "MICROCORE_IDENTITY is not set"),
@@ -228,11 +242,23 @@ mod tests {
         assert!(hashed.file_name().unwrap().to_string_lossy().starts_with("s-"), "{}", hashed.display());
         // The same hash as sdk/go's fallbackSocketName (FNV-1a 32).
         assert_eq!(fallback_socket_name("a"), "s-e40c292c.sock");
+        // The frames socket's longer name must fit too: a directory leaving room
+        // for "a-rather-long-name.sock" but not ".frames" takes the hash.
+        let tight = PathBuf::from(format!("/{}", "d".repeat(MAX_SOCKET_PATH - "//a-rather-long-name.sock".len())));
+        let named = socket_path(&tight, "sidecar/a-rather-long-name").unwrap();
+        assert!(named.file_name().unwrap().to_string_lossy().starts_with("s-"), "{}", named.display());
+        assert!(frames_path(&named).as_os_str().len() <= MAX_SOCKET_PATH);
+        assert_eq!(frames_path(Path::new("/tmp/parity.sock")), PathBuf::from("/tmp/parity.frames"));
     }
 
     #[test]
     fn the_line_carries_the_certificate() {
-        assert_eq!(handshake_line("2", Path::new("/s/x.sock"), &[1, 2, 3]), "1|2|unix|/s/x.sock|grpc|AQID\n");
+        assert_eq!(handshake_line("2", Path::new("/s/x.sock"), &[1, 2, 3], None), "1|2|unix|/s/x.sock|grpc|AQID\n");
+        // Version 4's line names the frames socket in a seventh field.
+        assert_eq!(
+            handshake_line("4", Path::new("/s/x.sock"), &[1, 2, 3], Some(Path::new("/s/x.frames"))),
+            "1|4|unix|/s/x.sock|grpc|AQID|/s/x.frames\n"
+        );
         assert!(not_started_by_kernel("/bin/x").starts_with("x is a MicroCore sidecar"));
     }
 }

@@ -1,8 +1,10 @@
 //! The sidecar transport (docs/protocol.md, "Sidecars"), as sdk/go/serve.go:
 //! the handshake, a Plugin server and a gRPC health service on a Unix socket
-//! with mutual TLS, tool calls back to the kernel, and an exit on SIGTERM,
-//! SIGINT or the kernel's death. Built only off wasm32.
+//! with mutual TLS (and, in protocol version 4, the frames socket beside it),
+//! tool calls back to the kernel, and an exit on SIGTERM, SIGINT or the
+//! kernel's death. Built only off wasm32.
 
+mod frames;
 mod handshake;
 mod incoming;
 mod kernel_client;
@@ -88,7 +90,8 @@ pub(crate) async fn run(
             format!("cannot listen on {}: {e}; check that MICROCORE_SOCKET_DIR is writable", path.display()),
         )
     })?;
-    let incoming = incoming::tls(listener, tls::server_config(&own, &env.kernel_cert)?);
+    let server_tls = tls::server_config(&own, &env.kernel_cert)?;
+    let incoming = incoming::tls(listener, server_tls.clone());
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status(HEALTH_SERVICE, tonic_health::ServingStatus::Serving).await;
@@ -99,6 +102,33 @@ pub(crate) async fn run(
         kernel,
         registry: Default::default(),
         message_limit: env.message_limit,
+    };
+    let frames_path = (env.version == handshake::PROTOCOL_FRAMES).then(|| handshake::frames_path(&path));
+    let frames = match &frames_path {
+        None => None,
+        Some(frames_path) => {
+            let _ = std::fs::remove_file(frames_path);
+            let listener = tokio::net::UnixListener::bind(frames_path).map_err(|e| {
+                Error::new(
+                    codes::SIDECAR_HANDSHAKE,
+                    format!(
+                        "cannot listen on {}: {e}; check that MICROCORE_SOCKET_DIR is writable",
+                        frames_path.display()
+                    ),
+                )
+            })?;
+            Some(tokio::spawn(frames::serve(listener, server_tls, plugin.clone())))
+        }
+    };
+    // Dropping the handle would not stop the task: abort it on every way out.
+    let _frames_guard = frames.as_ref().map(|task| AbortOnDrop(task.abort_handle()));
+    let frames_ended = async {
+        match frames {
+            Some(task) => {
+                task.await.map_or_else(|e| e.to_string(), |r| r.map_or_else(|e| e.to_string(), |()| "it ended".into()))
+            }
+            None => std::future::pending().await,
+        }
     };
     let plugin = PluginServer::new(plugin)
         .max_decoding_message_size(env.message_limit)
@@ -111,9 +141,9 @@ pub(crate) async fn run(
             let _ = stopping_rx.await;
         },
     );
-    // The listener exists before the line is printed, so the kernel can dial
+    // The listeners exist before the line is printed, so the kernel can dial
     // as soon as it reads it.
-    let line = handshake::handshake_line(&env.version, &path, own.cert.as_ref());
+    let line = handshake::handshake_line(&env.version, &path, own.cert.as_ref(), frames_path.as_deref());
     stdout
         .write_all(line.as_bytes())
         .and_then(|()| stdout.flush())
@@ -125,12 +155,30 @@ pub(crate) async fn run(
             let why = served.map_or_else(|e| e.to_string(), |()| "it ended".into());
             return Err(Error::new(codes::INTERNAL, format!("the Plugin server on {} stopped: {why}", path.display())));
         }
+        why = frames_ended => {
+            let at = frames_path.as_deref().unwrap_or(&path).display();
+            return Err(Error::new(codes::INTERNAL, format!("the frames socket {at} stopped: {why}")));
+        }
         () = stop => {}
     }
     health.set_service_status(HEALTH_SERVICE, tonic_health::ServingStatus::NotServing).await;
     let _ = stopping_tx.send(());
     // In-flight calls may finish, but not for longer than the grace period.
+    // Frames connections keep serving meanwhile, and end (with the task) below.
     let _ = tokio::time::timeout(GRACE_PERIOD, server).await;
     let _ = std::fs::remove_file(&path);
+    if let Some(frames_path) = &frames_path {
+        let _ = std::fs::remove_file(frames_path);
+    }
     Ok(())
+}
+
+/// Aborts a task when dropped: the frames socket's accept loop, with the
+/// connections it serves, ends with `run`.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

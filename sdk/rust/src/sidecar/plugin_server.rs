@@ -2,27 +2,27 @@
 //! runs the plugin's synchronous code on tokio's blocking pool, with this
 //! sidecar's registry and a kernel that sends tool calls over gRPC (carrying
 //! the call's traceparent) set for that thread. From protocol version 3 on,
-//! invokes and their tool calls come on one call stream (stream.rs).
+//! invokes and their tool calls come on one call stream (stream.rs): here on
+//! Plugin.Connect (version 3), or on the frames socket (version 4, frames.rs).
 
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use prost::Message;
+use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status};
 
 use crate::pb::plugin_server::Plugin;
-use crate::pb::{
-    connect_request, ConnectRequest, ConnectResponse, OnBootRequest, OnBootResponse, OnShutdownRequest,
-    OnShutdownResponse,
-};
 use crate::pb::{invoke_response::Output, InvokeRequest, InvokeResponse};
+use crate::pb::{
+    ConnectRequest, ConnectResponse, OnBootRequest, OnBootResponse, OnShutdownRequest, OnShutdownResponse,
+};
 use crate::registry::{self, SharedRegistry};
 use crate::sidecar::kernel_client::{KernelClient, TRACEPARENT};
 use crate::sidecar::log::log_stderr;
-use crate::sidecar::stream::CallStream;
+use crate::sidecar::stream::{CallStream, Inbound};
 use crate::{codes, transport, Error};
 
 pub(crate) type OnBoot = Arc<dyn Fn(OnBootRequest) -> Result<(), Error> + Send + Sync>;
@@ -105,7 +105,14 @@ impl PluginService {
     /// be interrupted: past its deadline, or once the kernel cancelled it, its
     /// tool calls stop waiting and its answer is not sent (the kernel has
     /// answered its caller already), as sdk/go does.
-    async fn stream_invoke(&self, calls: CallStream, id: u64, payload: Vec<u8>, timeout_ms: u32, tp: String) {
+    pub(crate) async fn stream_invoke(
+        &self,
+        calls: CallStream,
+        id: u64,
+        payload: Vec<u8>,
+        timeout_ms: u32,
+        tp: String,
+    ) {
         let deadline = (timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(timeout_ms.into()));
         let answer = match InvokeRequest::decode(payload.as_slice()) {
             Err(e) => failed(Error::new(
@@ -196,40 +203,12 @@ impl Plugin for PluginService {
         request: Request<tonic::Streaming<ConnectRequest>>,
     ) -> Result<Response<Self::ConnectStream>, Status> {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let calls = CallStream::new(tx, self.message_limit);
-        let (service, mut incoming) = (self.clone(), request.into_inner());
+        let (mut inbound, mut incoming) = (Inbound::new(self.clone(), tx), request.into_inner());
         tokio::spawn(async move {
-            let mut invokes: HashMap<u64, (Vec<u8>, u32, String)> = HashMap::new();
-            let mut results: HashMap<u64, Vec<u8>> = HashMap::new();
             while let Ok(Some(frame)) = incoming.message().await {
-                match frame.body {
-                    Some(connect_request::Body::Invoke(piece)) => {
-                        let entry = invokes
-                            .entry(frame.id)
-                            .or_insert_with(|| (Vec::new(), frame.timeout_ms, frame.traceparent));
-                        entry.0.extend_from_slice(&piece);
-                        if frame.more {
-                            continue;
-                        }
-                        let (payload, timeout_ms, tp) = invokes.remove(&frame.id).unwrap_or_default();
-                        let (service, calls) = (service.clone(), calls.clone());
-                        tokio::spawn(
-                            async move { service.stream_invoke(calls, frame.id, payload, timeout_ms, tp).await },
-                        );
-                    }
-                    Some(connect_request::Body::ToolResult(piece)) => {
-                        let buf = results.entry(frame.id).or_default();
-                        buf.extend_from_slice(&piece);
-                        if !frame.more {
-                            calls.deliver(frame.id, results.remove(&frame.id).unwrap_or_default());
-                        }
-                    }
-                    Some(connect_request::Body::Cancel(_)) => calls.cancel(frame.id),
-                    None => {}
-                }
+                inbound.frame(frame);
             }
-            calls.close();
         });
-        Ok(Response::new(Box::pin(tokio_stream::wrappers::UnboundedReceiverStream::new(rx))))
+        Ok(Response::new(Box::pin(tokio_stream::wrappers::UnboundedReceiverStream::new(rx).map(Ok))))
     }
 }

@@ -1,9 +1,11 @@
-//! The call stream of protocol version 3 (docs/protocol.md, "The call
-//! stream"), as sdk/go/stream.go: the kernel opens Plugin.Connect once and
-//! sends every invoke on it; the tool calls a handler makes while serving one
-//! go back on the same stream, tagged by call id. Two unary gRPC calls per
+//! The call stream of protocol versions 3 and 4 (docs/protocol.md, "The call
+//! stream"), as sdk/go/stream.go: the kernel opens one call stream and sends
+//! every invoke on it; the tool calls a handler makes while serving one go
+//! back on the same stream, tagged by call id. Two unary gRPC calls per
 //! request cost more than the request itself (bench/README.md). Payloads over
-//! FRAME_PAYLOAD go in pieces.
+//! FRAME_PAYLOAD go in pieces. What carries the frames is not this file's
+//! business: Plugin.Connect (version 3, plugin_server.rs) or the frames socket
+//! (version 4, frames.rs) feeds `Inbound` and drains `Frames`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,15 +14,17 @@ use std::time::Instant;
 
 use prost::Message;
 use tokio::sync::mpsc::UnboundedSender;
-use tonic::Status;
 
-use crate::pb::{connect_response, tool_result::Outcome, ConnectResponse, ToolCall, ToolResult};
+use crate::pb::{connect_request, connect_response, tool_result::Outcome, ConnectRequest, ConnectResponse};
+use crate::pb::{ToolCall, ToolResult};
+use crate::sidecar::plugin_server::PluginService;
 use crate::{codes, Error};
 
 /// The most payload bytes one frame carries.
 pub(crate) const FRAME_PAYLOAD: usize = 64 * 1024;
 
-pub(crate) type Frames = UnboundedSender<Result<ConnectResponse, Status>>;
+/// The sidecar's frames on their way out; the carrier drains the receiver.
+pub(crate) type Frames = UnboundedSender<ConnectResponse>;
 
 /// What the invokes of one stream share: the way out, the tool calls waiting
 /// for their results, and the invokes the kernel cancelled.
@@ -124,12 +128,61 @@ impl CallStream {
             let traceparent = if at == 0 { traceparent.to_string() } else { String::new() };
             let frame = ConnectResponse { id, body: Some(body), more: end < payload.len(), traceparent };
             self.out
-                .send(Ok(frame))
+                .send(frame)
                 .map_err(|_| Error::new(codes::SIDECAR_DOWN, "the kernel closed the call stream; nothing was sent"))?;
             at = end;
             if at >= payload.len() {
                 return Ok(());
             }
         }
+    }
+}
+
+/// The kernel's frames as they arrive, one at a time: pieces are joined, a
+/// whole invoke starts on its own task, a whole tool result wakes its call,
+/// a cancel marks its invoke. Dropping it ends the stream: tool calls still
+/// waiting stop waiting.
+pub(crate) struct Inbound {
+    service: PluginService,
+    calls: CallStream,
+    invokes: HashMap<u64, (Vec<u8>, u32, String)>,
+    results: HashMap<u64, Vec<u8>>,
+}
+
+impl Inbound {
+    pub(crate) fn new(service: PluginService, out: Frames) -> Inbound {
+        let calls = CallStream::new(out, service.message_limit);
+        Inbound { service, calls, invokes: HashMap::new(), results: HashMap::new() }
+    }
+
+    pub(crate) fn frame(&mut self, frame: ConnectRequest) {
+        match frame.body {
+            Some(connect_request::Body::Invoke(piece)) => {
+                let entry =
+                    self.invokes.entry(frame.id).or_insert_with(|| (Vec::new(), frame.timeout_ms, frame.traceparent));
+                entry.0.extend_from_slice(&piece);
+                if frame.more {
+                    return;
+                }
+                let (payload, timeout_ms, tp) = self.invokes.remove(&frame.id).unwrap_or_default();
+                let (service, calls) = (self.service.clone(), self.calls.clone());
+                tokio::spawn(async move { service.stream_invoke(calls, frame.id, payload, timeout_ms, tp).await });
+            }
+            Some(connect_request::Body::ToolResult(piece)) => {
+                let buf = self.results.entry(frame.id).or_default();
+                buf.extend_from_slice(&piece);
+                if !frame.more {
+                    self.calls.deliver(frame.id, self.results.remove(&frame.id).unwrap_or_default());
+                }
+            }
+            Some(connect_request::Body::Cancel(_)) => self.calls.cancel(frame.id),
+            None => {}
+        }
+    }
+}
+
+impl Drop for Inbound {
+    fn drop(&mut self) {
+        self.calls.close();
     }
 }

@@ -1,8 +1,9 @@
 //! The sidecar transport against a fake kernel in the same process: real
 //! gRPC over Unix sockets with the pinned mutual TLS on both ends, the
 //! handshake line, health, OnBoot/Invoke into the SDK's handlers, their tool
-//! calls back out (traceparent, kernel errors, the message limit), a refused
-//! intruder and a clean stop. subprocess-level tests: test/parity.test.ts
+//! calls back out (traceparent, kernel errors, the message limit), the call
+//! stream on Plugin.Connect (version 3) and on the frames socket (version 4),
+//! refused intruders and a clean stop. subprocess-level tests: test/parity.test.ts
 //! (test/fixtures/parity/sidecars/parity-rustsc) and test/sidecar-credentials.test.ts.
 
 use std::convert::Infallible;
@@ -12,11 +13,13 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use base64::Engine;
 use hyper_util::rt::TokioIo;
 use prost::Message;
 use rustls_pki_types::CertificateDer;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::UnixStream;
 use tokio_rustls::TlsConnector;
 use tonic::body::Body;
@@ -28,10 +31,14 @@ use tonic::{Code, Status};
 use super::handshake::SidecarEnv;
 use super::kernel_client::RawCodec;
 use super::tls::{client_config, server_config, server_name, OwnCert};
+use crate::pb::{
+    connect_request::Body as FrameBody, connect_response::Body as CallBody, ConnectRequest, ConnectResponse,
+};
 use crate::pb::{invoke_request::Input, invoke_response::Output, AddEndpointRequest, AddEndpointResponse};
 use crate::pb::{
     HttpRequest, InvokeRequest, InvokeResponse, OnBootRequest, OnBootResponse, QueryOneResponse, RpcStatus,
 };
+use crate::pb::{StreamCancel, ToolCall, ToolResult};
 use crate::{codes, db, http as mc_http, state, Error, Value, ValueMap};
 
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -357,93 +364,212 @@ async fn a_tool_answer_past_the_limit_is_message_too_large() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Protocol version 3's call stream, driven as the kernel drives it (issue 9):
-/// a handler's tool call comes back on the stream with the invoke's
-/// traceparent; an answer past one frame comes in pieces; a cancelled invoke
-/// sends no answer.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serves_invokes_and_their_tool_calls_on_the_call_stream() {
-    use crate::pb::{connect_request::Body, ConnectRequest, ConnectResponse, StreamCancel, ToolCall, ToolResult};
-    let dir = temp_dir("stream");
+/// The kernel's end of a call stream: Plugin.Connect (version 3), or a
+/// connection to the frames socket (version 4) written from docs/protocol.md
+/// ("Frames on the socket") rather than from frames.rs.
+enum KernelEnd {
+    Connect(tokio::sync::mpsc::UnboundedSender<ConnectRequest>, tonic::Streaming<ConnectResponse>),
+    Frames(tokio_rustls::client::TlsStream<UnixStream>),
+}
+
+impl KernelEnd {
+    async fn open(version: &str, sidecar: &StreamSidecar) -> KernelEnd {
+        if version == "4" {
+            let socket = PathBuf::from(&sidecar.fields[6]);
+            return KernelEnd::Frames(dial_frames(&socket, &sidecar.kernel, &sidecar.cert).await.unwrap());
+        }
+        let (to_sidecar, outbound) = tokio::sync::mpsc::unbounded_channel::<ConnectRequest>();
+        let mut grpc = tonic::client::Grpc::new(sidecar.plugin.clone());
+        grpc.ready().await.unwrap();
+        let codec = tonic_prost::ProstCodec::<ConnectRequest, ConnectResponse>::default();
+        let path = http::uri::PathAndQuery::from_static("/microcore.v1.Plugin/Connect");
+        let request = tonic::Request::new(tokio_stream::wrappers::UnboundedReceiverStream::new(outbound));
+        KernelEnd::Connect(to_sidecar, grpc.streaming(request, path, codec).await.unwrap().into_inner())
+    }
+
+    async fn send(&mut self, frame: ConnectRequest) {
+        match self {
+            KernelEnd::Connect(tx, _) => tx.send(frame).unwrap(),
+            KernelEnd::Frames(conn) => write_frame(conn, &frame.encode_to_vec()).await.unwrap(),
+        }
+    }
+
+    async fn recv(&mut self) -> ConnectResponse {
+        let next = async {
+            match self {
+                KernelEnd::Connect(_, frames) => frames.message().await.unwrap().unwrap(),
+                KernelEnd::Frames(conn) => read_frame(conn).await.unwrap().expect("the frames socket closed"),
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), next).await.expect("no frame within 10 s")
+    }
+}
+
+/// A TLS connection to a frames socket, presenting `own` and accepting only `peer`.
+async fn dial_frames(
+    socket: &Path,
+    own: &OwnCert,
+    peer: &CertificateDer<'static>,
+) -> std::io::Result<tokio_rustls::client::TlsStream<UnixStream>> {
+    let connector = TlsConnector::from(Arc::new(client_config(own, peer).unwrap()));
+    connector.connect(server_name(), UnixStream::connect(socket).await?).await
+}
+
+/// One frame: a 4-byte big-endian length, then the bytes.
+async fn write_frame(conn: &mut (impl AsyncWrite + Unpin), body: &[u8]) -> std::io::Result<()> {
+    let mut out = (body.len() as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(body);
+    conn.write_all(&out).await?;
+    conn.flush().await
+}
+
+/// The next frame, or None once the sidecar closed the connection.
+async fn read_frame(conn: &mut (impl AsyncRead + Unpin)) -> std::io::Result<Option<ConnectResponse>> {
+    let mut head = [0u8; 4];
+    match conn.read_exact(&mut head).await {
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        other => other?,
+    };
+    let mut body = vec![0u8; u32::from_be_bytes(head) as usize];
+    conn.read_exact(&mut body).await?;
+    Ok(Some(ConnectResponse::decode(body.as_slice()).unwrap()))
+}
+
+/// A sidecar speaking `version`, booted by a fake kernel whose tool server
+/// answers its unary AddEndpoint calls.
+struct StreamSidecar {
+    dir: PathBuf,
+    fields: Vec<String>,
+    kernel: OwnCert,
+    cert: CertificateDer<'static>,
+    plugin: Channel,
+    stop: tokio::sync::oneshot::Sender<()>,
+    sidecar: tokio::task::JoinHandle<Result<(), Error>>,
+    tool_server: tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
+}
+
+async fn start_stream_sidecar(name: &str, version: &str) -> StreamSidecar {
+    let dir = temp_dir(name);
     let kernel_socket = dir.join("kernel.sock");
     let kernel = OwnCert::new("kernel").unwrap();
     let env = SidecarEnv {
         kernel_socket: kernel_socket.clone(),
         kernel_cert: kernel.cert.clone(),
-        identity: "sidecar/rs-stream".into(),
+        identity: format!("sidecar/{name}"),
         socket_dir: dir.clone(),
-        version: "3".into(),
+        version: version.into(),
         message_limit: 1 << 20,
     };
     let stdout = Stdout::default();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let sidecar = tokio::spawn(super::run(env, Arc::new(on_boot), None, stdout.clone(), async {
         let _ = stop_rx.await;
     }));
     let line = handshake_line(&stdout).await;
-    let fields: Vec<&str> = line.trim_end().split('|').collect();
-    assert_eq!(&fields[..3], ["1", "3", "unix"], "{line}");
-    let sidecar_cert = CertificateDer::from(base64::engine::general_purpose::STANDARD.decode(fields[5]).unwrap());
+    let fields: Vec<String> = line.trim_end().split('|').map(str::to_string).collect();
+    let cert = CertificateDer::from(base64::engine::general_purpose::STANDARD.decode(&fields[5]).unwrap());
     // OnBoot's AddEndpoint calls stay unary: the fake kernel's tool server answers them.
     let answer: Answer = Arc::new(|_: &str, _: Option<String>, _: Vec<u8>| Ok(AddEndpointResponse {}.encode_to_vec()));
     let listener = tokio::net::UnixListener::bind(&kernel_socket).unwrap();
-    let incoming = super::incoming::tls(listener, server_config(&kernel, &sidecar_cert).unwrap());
+    let incoming = super::incoming::tls(listener, server_config(&kernel, &cert).unwrap());
     let tool_server = tokio::spawn(
         Server::builder().add_service(FakeTool::<HttpTool>(answer, PhantomData)).serve_with_incoming(incoming),
     );
-    let plugin = dial(PathBuf::from(fields[3]), &kernel, &sidecar_cert);
+    let plugin = dial(PathBuf::from(&fields[3]), &kernel, &cert);
     let booted: OnBootResponse =
         unary(&plugin, "/microcore.v1.Plugin/OnBoot", &OnBootRequest::default(), None).await.unwrap();
     assert_eq!(booted.error, None);
+    StreamSidecar { dir, fields, kernel, cert, plugin, stop, sidecar, tool_server }
+}
 
-    let (to_sidecar, outbound) = tokio::sync::mpsc::unbounded_channel::<ConnectRequest>();
-    let mut grpc = tonic::client::Grpc::new(plugin.clone());
-    grpc.ready().await.unwrap();
-    let codec = tonic_prost::ProstCodec::<ConnectRequest, ConnectResponse>::default();
-    let path = http::uri::PathAndQuery::from_static("/microcore.v1.Plugin/Connect");
-    let request = tonic::Request::new(tokio_stream::wrappers::UnboundedReceiverStream::new(outbound));
-    let mut frames = grpc.streaming(request, path, codec).await.unwrap().into_inner();
-    let invoke = |id: u64, handler: &str, tp: &str| ConnectRequest {
+impl StreamSidecar {
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.sidecar).await;
+        self.tool_server.abort();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn invoke_frame(id: u64, handler: &str, tp: &str) -> ConnectRequest {
+    ConnectRequest {
         id,
-        body: Some(Body::Invoke(invoke_http(handler).encode_to_vec())),
+        body: Some(FrameBody::Invoke(invoke_http(handler).encode_to_vec())),
         more: false,
         timeout_ms: 5_000,
         traceparent: tp.into(),
-    };
-    let result = |id: u64| {
-        let row: ValueMap = [("n", 7i64)].into_iter().collect();
-        let response = QueryOneResponse { found: true, row: Some(row) }.encode_to_vec();
-        let outcome = crate::pb::tool_result::Outcome::Response(response);
-        ConnectRequest {
-            id,
-            body: Some(Body::ToolResult(ToolResult { outcome: Some(outcome) }.encode_to_vec())),
-            ..Default::default()
-        }
-    };
+    }
+}
+
+fn query_result_frame(id: u64) -> ConnectRequest {
+    let row: ValueMap = [("n", 7i64)].into_iter().collect();
+    let response = QueryOneResponse { found: true, row: Some(row) }.encode_to_vec();
+    let outcome = crate::pb::tool_result::Outcome::Response(response);
+    ConnectRequest {
+        id,
+        body: Some(FrameBody::ToolResult(ToolResult { outcome: Some(outcome) }.encode_to_vec())),
+        ..Default::default()
+    }
+}
+
+/// The call stream, driven as the kernel drives it (issue 9), over the carrier
+/// of `version`: a handler's tool call comes back with the invoke's
+/// traceparent; an invoke sent in pieces is joined, a small call sent between
+/// its pieces is answered first, and an answer past one frame comes in pieces;
+/// a cancelled invoke sends no answer.
+async fn serves_the_call_stream(version: &str) {
+    let sidecar = start_stream_sidecar(&format!("rs-stream-{version}"), version).await;
+    let fields = &sidecar.fields;
+    assert_eq!(&fields[..3], ["1", version, "unix"], "{fields:?}");
+    if version == "4" {
+        // The seventh field names the frames socket, beside the gRPC one.
+        let frames = sidecar.dir.join(format!("rs-stream-{version}.frames"));
+        assert_eq!((fields.len(), Path::new(&fields[6])), (7, frames.as_path()), "{fields:?}");
+    } else {
+        assert_eq!(fields.len(), 6, "{fields:?}");
+    }
+    let mut kernel = KernelEnd::open(version, &sidecar).await;
 
     // /row (h1): its db.QueryOne comes on the stream with the traceparent, then the answer.
-    to_sidecar.send(invoke(1, "h1", TRACEPARENT)).unwrap();
-    let call = frames.message().await.unwrap().unwrap();
-    let Some(crate::pb::connect_response::Body::ToolCall(bytes)) = call.body else {
-        panic!("want a tool call, got {call:?}")
-    };
+    kernel.send(invoke_frame(1, "h1", TRACEPARENT)).await;
+    let call = kernel.recv().await;
+    let Some(CallBody::ToolCall(bytes)) = call.body else { panic!("want a tool call, got {call:?}") };
     let tool_call = ToolCall::decode(bytes.as_slice()).unwrap();
     assert_eq!(
         (tool_call.tool.as_str(), tool_call.method.as_str(), call.traceparent.as_str()),
         ("db", "QueryOne", TRACEPARENT)
     );
-    to_sidecar.send(result(call.id)).unwrap();
-    let answer = frames.message().await.unwrap().unwrap();
-    let Some(crate::pb::connect_response::Body::InvokeResponse(bytes)) = answer.body else { panic!("{answer:?}") };
+    kernel.send(query_result_frame(call.id)).await;
+    let answer = kernel.recv().await;
+    let Some(CallBody::InvokeResponse(bytes)) = answer.body else { panic!("{answer:?}") };
     assert_eq!(answer.id, 1);
     assert!(matches!(InvokeResponse::decode(bytes.as_slice()).unwrap().output, Some(Output::Http(_))));
 
-    // /big (h4): an 80 KiB answer, in two pieces.
-    to_sidecar.send(invoke(2, "h4", "")).unwrap();
+    // /big (h4), its request 80 KiB in two pieces with invoke 5 (/panic) between
+    // them: 5 is answered first, then h4's 80 KiB answer in pieces.
+    let mut big = invoke_http("h4");
+    if let Some(Input::Http(req)) = big.input.as_mut() {
+        req.url = "x".repeat(80 << 10);
+    }
+    let bytes = big.encode_to_vec();
+    let (first, rest) = bytes.split_at(40 << 10);
+    let piece = |piece: &[u8], more| ConnectRequest {
+        id: 2,
+        body: Some(FrameBody::Invoke(piece.to_vec())),
+        more,
+        timeout_ms: if more { 5_000 } else { 0 },
+        traceparent: String::new(),
+    };
+    kernel.send(piece(first, true)).await;
+    kernel.send(invoke_frame(5, "h3", "")).await;
+    let between = kernel.recv().await;
+    assert_eq!(between.id, 5, "the small call waited for the large one: {between:?}");
+    kernel.send(piece(rest, false)).await;
     let (mut joined, mut pieces) = (Vec::new(), 0);
     loop {
-        let f = frames.message().await.unwrap().unwrap();
-        let Some(crate::pb::connect_response::Body::InvokeResponse(bytes)) = f.body else { panic!("{f:?}") };
+        let f = kernel.recv().await;
+        let Some(CallBody::InvokeResponse(bytes)) = f.body else { panic!("{f:?}") };
+        assert_eq!(f.id, 2);
         joined.extend_from_slice(&bytes);
         pieces += 1;
         if !f.more {
@@ -457,17 +583,73 @@ async fn serves_invokes_and_their_tool_calls_on_the_call_stream() {
     assert!(big.body.is_some());
 
     // A cancelled invoke answers nothing: the next frame is the later call's.
-    to_sidecar.send(invoke(3, "h1", "")).unwrap();
-    let call = frames.message().await.unwrap().unwrap();
-    to_sidecar.send(ConnectRequest { id: 3, body: Some(Body::Cancel(StreamCancel {})), ..Default::default() }).unwrap();
-    to_sidecar.send(result(call.id)).unwrap();
-    to_sidecar.send(invoke(4, "h3", "")).unwrap();
-    let next = frames.message().await.unwrap().unwrap();
+    kernel.send(invoke_frame(3, "h1", "")).await;
+    let call = kernel.recv().await;
+    kernel.send(ConnectRequest { id: 3, body: Some(FrameBody::Cancel(StreamCancel {})), ..Default::default() }).await;
+    kernel.send(query_result_frame(call.id)).await;
+    kernel.send(invoke_frame(4, "h3", "")).await;
+    let next = kernel.recv().await;
     assert_eq!(next.id, 4, "the cancelled invoke 3 answered: {next:?}");
 
-    let _ = stop_tx.send(());
-    drop(to_sidecar);
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), sidecar).await;
-    tool_server.abort();
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(kernel);
+    sidecar.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_the_call_stream_on_plugin_connect() {
+    serves_the_call_stream("3").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_the_call_stream_on_the_frames_socket() {
+    serves_the_call_stream("4").await;
+}
+
+/// Whether a connection ends without a frame: closed, or refused at TLS.
+async fn ends_unserved(conn: &mut (impl AsyncRead + Unpin)) -> Result<(), String> {
+    match tokio::time::timeout(Duration::from_secs(10), read_frame(conn)).await {
+        Err(_) => Err("neither answered nor closed within 10 s".into()),
+        Ok(Ok(Some(frame))) => Err(format!("it was served: {frame:?}")),
+        Ok(Ok(None) | Err(_)) => Ok(()),
+    }
+}
+
+/// The frames socket serves only the kernel (its certificate): a client with a
+/// certificate of its own, or none (plain bytes), gets no frame back; a
+/// length prefix over a frame's bound ends the kernel's own connection; and a
+/// new kernel connection is served after all three.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_frames_socket_refuses_all_but_the_kernel() {
+    let sidecar = start_stream_sidecar("rs-frames-refuse", "4").await;
+    let socket = PathBuf::from(&sidecar.fields[6]);
+    let invoke = invoke_frame(1, "h3", "").encode_to_vec();
+
+    let intruder = OwnCert::new("intruder").unwrap();
+    // With TLS 1.3 the client's side of the handshake may finish before the
+    // sidecar checks its certificate: then the refusal comes on the first read.
+    if let Ok(mut conn) = dial_frames(&socket, &intruder, &sidecar.cert).await {
+        let _ = write_frame(&mut conn, &invoke).await;
+        ends_unserved(&mut conn).await.expect("a client with another certificate");
+    }
+
+    let mut plain = UnixStream::connect(&socket).await.unwrap();
+    let _ = write_frame(&mut plain, &invoke).await;
+    ends_unserved(&mut plain).await.expect("a client without TLS");
+
+    let mut kernel = dial_frames(&socket, &sidecar.kernel, &sidecar.cert).await.unwrap();
+    let too_long = (super::frames::MAX_FRAME as u32 + 1).to_be_bytes();
+    kernel.write_all(&too_long).await.unwrap();
+    kernel.write_all(&vec![0u8; 4096]).await.unwrap();
+    kernel.flush().await.unwrap();
+    ends_unserved(&mut kernel).await.expect("a frame longer than 64 KiB + 1 KiB");
+
+    let mut kernel = KernelEnd::Frames(dial_frames(&socket, &sidecar.kernel, &sidecar.cert).await.unwrap());
+    kernel.send(invoke_frame(1, "h3", "")).await;
+    let answer = kernel.recv().await;
+    let Some(CallBody::InvokeResponse(bytes)) = answer.body else { panic!("{answer:?}") };
+    let Some(Output::Error(e)) = InvokeResponse::decode(bytes.as_slice()).unwrap().output else { panic!("no error") };
+    assert_eq!(e.code, codes::HANDLER_FAILED);
+
+    drop(kernel);
+    sidecar.stop().await;
 }
