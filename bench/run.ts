@@ -2,6 +2,7 @@
 // prints a table for each and a summary of ratios against their targets.
 // A missed target is reported, not failed: the exit code says only whether a
 // benchmark crashed.
+import { bench as bootScale } from './boot-scale.ts';
 import { bench as bus } from './bus.ts';
 import { bench as fuzzySearch } from './fuzzy-search.ts';
 import { bench as hostings } from './hostings.ts';
@@ -12,7 +13,7 @@ import { bench as proxy } from './proxy.ts';
 import { bench as wasmModes } from './wasm-modes.ts';
 import { fmt, spread, table, type Bench, type Verdict } from './stats.ts';
 
-const ALL: Bench[] = [httpGetUser, bus, proxy, wasmModes, fuzzySearch, hostings, hostingsSearch, hostingsFootprint];
+const ALL: Bench[] = [httpGetUser, bus, proxy, wasmModes, fuzzySearch, hostings, hostingsSearch, hostingsFootprint, bootScale];
 const filter = process.argv[2] ?? '';
 const selected = ALL.filter((b) => b.name.includes(filter));
 if (selected.length === 0) {
