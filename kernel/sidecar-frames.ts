@@ -12,27 +12,24 @@ import { EventEmitter } from 'node:events';
 import { connect, type TLSSocket } from 'node:tls';
 import { ConnectRequestSchema, ConnectResponseSchema, type ConnectRequest, type ConnectResponse } from '../proto/gen/microcore/v1/plugin_pb.js';
 import type { KeyAndCert } from './self-signed-cert.ts';
+import { FRAME_PAYLOAD_BYTES } from './sidecar-stream.ts';
 import { pinnedTls } from './sidecar-tls.ts';
 
 const HEADER_BYTES = 4;
+// One frame holds a piece of at most FRAME_PAYLOAD_BYTES and its fields: a
+// longer length prefix means the peer is not speaking this protocol, and the
+// connection ends rather than buffering it (the SDKs bound it alike).
+const MAX_FRAME_BYTES = FRAME_PAYLOAD_BYTES + 1024;
 
 /** Frames on one TLS connection; emits 'data' (a ConnectResponse), 'error' and 'end', as a gRPC duplex stream does. */
 export class FrameSocket extends EventEmitter {
   #socket: TLSSocket;
-  #limit: number;
   /** Bytes read but not yet a whole frame. */
   #pending: Buffer = Buffer.alloc(0);
 
-  /**
-   * `frameLimit` bounds one frame (a piece of at most FRAME_PAYLOAD_BYTES and
-   * its fields): a longer length prefix means the peer is not speaking this
-   * protocol, and the connection ends rather than buffering it.
-   */
-  constructor(socket: TLSSocket, frameLimit: number) {
+  constructor(socket: TLSSocket) {
     super();
     this.#socket = socket;
-    this.#limit = frameLimit;
-    socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.#read(chunk));
     socket.on('error', (err) => this.emit('error', err));
     socket.on('close', () => this.emit('end'));
@@ -67,8 +64,8 @@ export class FrameSocket extends EventEmitter {
     let buf = this.#pending.length ? Buffer.concat([this.#pending, chunk]) : chunk;
     while (buf.length >= HEADER_BYTES) {
       const size = buf.readUInt32BE(0);
-      if (size > this.#limit) {
-        this.emit('error', new Error(`a frame of ${size} bytes, over the ${this.#limit} a frame may hold: the sidecar does not speak protocol version 4`));
+      if (size > MAX_FRAME_BYTES) {
+        this.emit('error', new Error(`a frame of ${size} bytes, over the ${MAX_FRAME_BYTES} a frame may hold: the sidecar does not speak protocol version 4`));
         return this.cancel();
       }
       if (buf.length < HEADER_BYTES + size) break;
@@ -87,7 +84,7 @@ export class FrameSocket extends EventEmitter {
 }
 
 /** Dials the sidecar's frames socket at `path`, pinned to `peerDer`; resolves once TLS is up. */
-export function dialFrames(path: string, own: KeyAndCert, peerDer: Buffer, frameLimit: number, timeoutMs: number): Promise<FrameSocket> {
+export function dialFrames(path: string, own: KeyAndCert, peerDer: Buffer, timeoutMs: number): Promise<FrameSocket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ path, ...pinnedTls(own, peerDer) });
     const timer = setTimeout(() => {
@@ -97,7 +94,7 @@ export function dialFrames(path: string, own: KeyAndCert, peerDer: Buffer, frame
     socket.once('secureConnect', () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
-      resolve(new FrameSocket(socket, frameLimit));
+      resolve(new FrameSocket(socket));
     });
     socket.once('error', (err) => {
       clearTimeout(timer);

@@ -16,7 +16,6 @@ import { createSelfSignedCert, type KeyAndCert } from './self-signed-cert.ts';
 import { CallerCredentials, certKey, peerCertOf, pinnedChannel } from './sidecar-tls.ts';
 import { newTrace, runInTrace, traceFromParent } from './trace.ts';
 import { dialFrames, type FrameSocket } from './sidecar-frames.ts';
-import { FRAME_PAYLOAD_BYTES } from './sidecar-stream.ts';
 
 export class ToolServer {
   #server: grpc.Server;
@@ -85,7 +84,7 @@ export class ToolServer {
 
   /** Dials a version 4 sidecar's frames socket at `path`: we show our certificate, accept only `certDer`. */
   framesTo(path: string, certDer: Buffer, timeoutMs: number): Promise<FrameSocket> {
-    return dialFrames(path, this.#own, certDer, FRAME_PAYLOAD_BYTES + 1024, timeoutMs);
+    return dialFrames(path, this.#own, certDer, timeoutMs);
   }
 
   /** Lets calls in flight finish, for at most `graceMs`; the sidecars are stopped by now. */

@@ -52,12 +52,9 @@ function readAny(r: BinaryReader, length: number, where: string, depth: number):
         out = r.bytes();
         break;
       case 7:
-        if (depth >= MAX_VALUE_DEPTH) throw refuse(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
-        out = readList(r, r.uint32(), where, depth + 1);
-        break;
       case 8:
         if (depth >= MAX_VALUE_DEPTH) throw refuse(where, `nested deeper than ${MAX_VALUE_DEPTH} lists and maps`);
-        out = readMap(r, r.uint32(), where, depth + 1);
+        out = field === 7 ? readList(r, r.uint32(), where, depth + 1) : readMap(r, r.uint32(), where, depth + 1);
         break;
       default:
         r.skip(wire);

@@ -36,11 +36,6 @@ export class WasmPool {
     this.#log = log;
   }
 
-  /** How many instances have been started (for tests and status). */
-  get started(): number {
-    return this.instances.length - this.#cold.length;
-  }
-
   /** Runs `step` on an idle instance, the last one to finish first (its memory is the warmest). */
   any<T>(step: (instance: WasmInstance) => Promise<T>): Promise<T> {
     return this.#run(undefined, step);
