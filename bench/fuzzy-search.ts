@@ -59,7 +59,7 @@ async function bootWasm(mode: 'worker' | 'main'): Promise<TestProject> {
 /** GET /catalog/search through the kernel's invoke path (no HTTP), as wasm-modes does. */
 function wasmSearch(p: TestProject): (q: string) => Promise<unknown> {
   const route = p.kernel.routes.get('GET', '/catalog/search')!;
-  return (q) => p.kernel.invoke(route.owner, route.handlerId, { case: 'http', value: { method: 'GET', route: route.path, url: route.path, params: {}, query: { q, limit: String(LIMIT) }, headers: {}, body: null, requestId: 'bench', streamId: '', auth: null } });
+  return async (q) => p.kernel.invoke(route.owner, route.handlerId, { case: 'http', value: { method: 'GET', route: route.path, url: route.path, params: {}, query: { q, limit: String(LIMIT) }, headers: {}, body: null, requestId: 'bench', streamId: '', auth: null } });
 }
 
 /** The Rust algorithm built natively (release), run over the same products and queries; undefined without cargo. */

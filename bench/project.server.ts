@@ -20,6 +20,12 @@ export interface ProjectSpec {
   files: Record<string, string>;
   /** The report item that must be ready, e.g. `sidecar/bench-go`. */
   item: string;
+  /** Symlinks in the project (path → absolute target): the example app's folders, say. */
+  links?: Record<string, string>;
+  /** Every item of the report must be ready (the example app booted whole), not only `item`. */
+  whole?: boolean;
+  /** Tool folders; the repository's own by default. */
+  tools?: string[];
 }
 
 /** Clock ticks per second of /proc's utime and stime (100 on nearly every Linux). */
@@ -44,9 +50,11 @@ function childrenCpu(): Map<number, number> {
 const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as ProjectSpec;
 let project: TestProject;
 try {
-  project = await bootProject(spec.files, { env: { AI_CONTEXT_PATH: 'off' } });
+  project = await bootProject(spec.files, { env: { AI_CONTEXT_PATH: 'off' }, links: spec.links, tools: spec.tools });
   const item = project.item(spec.item);
   if (item?.status !== 'ready') throw new Error(`${spec.item} did not boot: ${item?.reason ?? 'not in the boot report'}`);
+  const broken = spec.whole ? project.report.filter((i) => i.status !== 'ready') : [];
+  if (broken.length) throw new Error(`not every item booted (run bash scripts/setup.sh): ${broken.map((i) => `${i.name}: ${i.reason}`).join('; ')}`);
 } catch (err) {
   process.send!({ type: 'failed', reason: (err as Error).message });
   process.exit(1);

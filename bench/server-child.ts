@@ -19,12 +19,12 @@ export class ServerChild {
   /** Messages that came before anyone waited for them (a 'ready' while another server booted). */
   #early = new Map<string, Msg>();
 
-  /** Forks the server; `ready()` resolves once its project booted. */
-  constructor(name: string, spec: ProjectSpec) {
+  /** Forks the server (project.server.ts, or another `script` speaking its IPC); `ready()` resolves once it booted. */
+  constructor(name: string, spec: ProjectSpec, script = join(import.meta.dirname, 'project.server.ts')) {
     this.name = name;
     this.#dir = mkdtempSync(join(tmpdir(), 'mc-bench-spec-'));
     writeFileSync(join(this.#dir, 'spec.json'), JSON.stringify(spec));
-    this.#child = fork(join(import.meta.dirname, 'project.server.ts'), [join(this.#dir, 'spec.json')], {
+    this.#child = fork(script, [join(this.#dir, 'spec.json')], {
       execArgv: ['--disable-warning=ExperimentalWarning'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -36,7 +36,7 @@ async function boot(plugin: string, files: Record<string, string>, change: (m: R
 
 function invoker(p: TestProject, method: string, path: string, params: Record<string, string> = {}): (query?: Record<string, string>) => Promise<unknown> {
   const route = p.kernel.routes.get(method, path)!;
-  return (query = {}) => p.kernel.invoke(route.owner, route.handlerId, { case: 'http', value: { method, route: route.path, url: route.path, params, query, headers: {}, body: null, requestId: 'bench', streamId: '', auth: null } });
+  return async (query = {}) => p.kernel.invoke(route.owner, route.handlerId, { case: 'http', value: { method, route: route.path, url: route.path, params, query, headers: {}, body: null, requestId: 'bench', streamId: '', auth: null } });
 }
 
 /** Wall and CPU (every thread of the process) µs per call of `CALLS` calls in a row. */

@@ -74,6 +74,9 @@ export type PlainInit<T> = T extends Value
                 : T;
 
 /** What a kernel call into a plugin carries (InvokeRequest.input). */
+/** A plugin's answer: the value itself when it gave one at once (a native handler that returned no promise). */
+export type Answer<T> = T | Promise<T>;
+
 export type InvokeInput = { case: 'http'; value: Plain<HttpRequest> } | { case: 'event'; value: Plain<Envelope> };
 /** What a plugin answers (InvokeResponse.output, the error case thrown instead). */
 export type InvokeOutput =

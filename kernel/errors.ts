@@ -181,13 +181,27 @@ export function pluginError(identity: string, e: { code: string; message: string
 // Errors that came out of a plugin's handler (through the kernel's invoke) are
 // the plugin's, not the tool's that relayed them: they must not count against
 // that tool's health.
-const fromPlugin = new WeakSet<object>();
+const pluginErrors = new WeakSet<object>();
 
 export function markFromPlugin(err: unknown): unknown {
-  if (typeof err === 'object' && err !== null) fromPlugin.add(err);
+  if (typeof err === 'object' && err !== null) pluginErrors.add(err);
   return err;
 }
 
 export function isFromPlugin(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && fromPlugin.has(err);
+  return typeof err === 'object' && err !== null && pluginErrors.has(err);
+}
+
+/** Runs a call into a plugin: what it throws, or rejects with, is marked as the plugin's. */
+export function fromPlugin<T>(run: () => T | Promise<T>): T | Promise<T> {
+  let out;
+  try {
+    out = run();
+  } catch (err) {
+    throw markFromPlugin(err);
+  }
+  if (!(out instanceof Promise)) return out;
+  return out.catch((err: unknown) => {
+    throw markFromPlugin(err);
+  });
 }

@@ -2,7 +2,7 @@
 // Anything not exported here is internal.
 export { readEnv } from './env.ts';
 export { Kernel, type KernelOptions } from './kernel.ts';
-export { CONTRACT, CONTRACT_NAMES, type CallContext, type ContractName, type EventHandler, type HttpHandler, type InvokeInput, type InvokeOutput, type NativeTool, type Plain, type PlainInit, type ToolMethods, type Tools } from './contract.ts';
+export { CONTRACT, CONTRACT_NAMES, type Answer, type CallContext, type ContractName, type EventHandler, type HttpHandler, type InvokeInput, type InvokeOutput, type NativeTool, type Plain, type PlainInit, type ToolMethods, type Tools } from './contract.ts';
 export { ERRORS, ERROR_CODES, McError, mcError, toMcError, type ErrorCode } from './errors.ts';
 export type { KernelLog } from './log.ts';
 export type { CallRecord, CallTotals } from './metrics.ts';
@@ -17,4 +17,5 @@ export { topic, type Topic, type Wire } from './schema-types.ts';
 export type { EndpointInput, TopicRef, TypedEvent, TypedRequest } from './typed-tools.ts';
 export { durationMs, MAX_DURATION_MS } from './durations.ts';
 export { INT64_MAX, INT64_MIN, jsToValue, MAX_VALUE_DEPTH, valueToJs, type JsRecord, type JsValue } from './values.ts';
+export { checkValue } from './normalize.ts';
 export { LogLevel } from '../proto/gen/microcore/v1/logger_pb.js';

@@ -15,10 +15,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { markFailedBuilds } from './build-record.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CONTRACT, isContractName, type InvokeInput, type InvokeOutput } from './contract.ts';
+import { CONTRACT, isContractName, type Answer, type InvokeInput, type InvokeOutput } from './contract.ts';
 import { discover } from './discovery.ts';
 import { readEnv } from './env.ts';
-import { markFromPlugin, mcError, toMcError } from './errors.ts';
+import { fromPlugin, mcError, toMcError } from './errors.ts';
 import { Gateway } from './gateway.ts';
 import { messageLimit } from './message-limit.ts';
 import { stderrLog, type KernelLog, type LogSource } from './log.ts';
@@ -183,13 +183,11 @@ export class Kernel {
     };
   }
 
-  /** Runs a plugin's handler (tools call this through their context). */
-  invoke(identity: string, handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
+  /** Runs a plugin's handler (tools call this through their context); a native handler's answer comes at once if it gave one at once. */
+  invoke(identity: string, handlerId: string, input: InvokeInput): Answer<InvokeOutput> {
     const host = this.#hosts.get(identity);
-    if (!host) return Promise.reject(mcError('MC_ERR_HANDLER_UNKNOWN', `no running plugin '${identity}' for handler '${handlerId}'`, { plugin: identity }));
-    return host.invoke(handlerId, input).catch((err: unknown) => {
-      throw markFromPlugin(err);
-    });
+    if (!host) throw mcError('MC_ERR_HANDLER_UNKNOWN', `no running plugin '${identity}' for handler '${handlerId}'`, { plugin: identity });
+    return fromPlugin(() => host.invoke(handlerId, input));
   }
 
   /** Stops everything in reverse order, within MC_SHUTDOWN_TIMEOUT_MS. Safe to call twice. */

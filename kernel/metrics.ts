@@ -1,5 +1,10 @@
 // Tool call metrics: every call through a proxy or the gateway, per plugin, tool
 // and method. A ring of recent calls (with their trace ids) and running totals.
+//
+// Every tool call of every plugin lands here, so recording must cost next to
+// nothing: a caller resolves its totals once (`totalsFor`, when its proxy is
+// made) and the ring keeps each call's fields in columns — no object per call;
+// `recent()` builds the records when someone reads them.
 
 export interface CallRecord {
   caller: string;
@@ -28,30 +33,58 @@ export interface CallTotals {
 const RING_SIZE = 1000;
 
 export class CallMetrics {
-  #ring: CallRecord[] = [];
+  #size = 0;
   #next = 0;
+  #who: CallTotals[] = new Array(RING_SIZE);
+  #ms = new Float64Array(RING_SIZE);
+  #at = new Float64Array(RING_SIZE);
+  #code: (string | undefined)[] = new Array(RING_SIZE);
+  #traceId: string[] = new Array(RING_SIZE);
+  #eventId: (string | undefined)[] = new Array(RING_SIZE);
   #totals = new Map<string, CallTotals>();
 
-  record(r: CallRecord): void {
-    if (this.#ring.length < RING_SIZE) this.#ring.push(r);
-    else this.#ring[this.#next] = r;
-    this.#next = (this.#next + 1) % RING_SIZE;
-    const k = `${r.caller}\u0000${r.tool}\u0000${r.method}`;
+  /** The running totals of one caller's calls to one method, to pass to `add`. */
+  totalsFor(caller: string, tool: string, method: string): CallTotals {
+    const k = `${caller}\u0000${tool}\u0000${method}`;
     let t = this.#totals.get(k);
-    if (!t) this.#totals.set(k, (t = { caller: r.caller, tool: r.tool, method: r.method, count: 0, errors: 0, totalMs: 0, maxMs: 0 }));
+    if (!t) this.#totals.set(k, (t = { caller, tool, method, count: 0, errors: 0, totalMs: 0, maxMs: 0 }));
+    return t;
+  }
+
+  /** One call: `code` is set when it failed. */
+  add(t: CallTotals, ms: number, code: string | undefined, traceId: string, eventId: string | undefined, at: number): void {
+    const i = this.#next;
+    this.#who[i] = t;
+    this.#ms[i] = ms;
+    this.#at[i] = at;
+    this.#code[i] = code;
+    this.#traceId[i] = traceId;
+    this.#eventId[i] = eventId;
+    this.#next = i + 1 === RING_SIZE ? 0 : i + 1;
+    if (this.#size < RING_SIZE) this.#size++;
     t.count++;
-    if (!r.ok) t.errors++;
-    t.totalMs += r.ms;
-    if (r.ms > t.maxMs) t.maxMs = r.ms;
+    if (code !== undefined) t.errors++;
+    t.totalMs += ms;
+    if (ms > t.maxMs) t.maxMs = ms;
+  }
+
+  record(r: CallRecord): void {
+    this.add(this.totalsFor(r.caller, r.tool, r.method), r.ms, r.ok ? undefined : (r.code ?? 'MC_ERR_INTERNAL'), r.traceId, r.eventId, r.at);
   }
 
   /** The last calls, newest first. */
   recent(): CallRecord[] {
-    const ordered = this.#ring.length < RING_SIZE ? this.#ring : [...this.#ring.slice(this.#next), ...this.#ring.slice(0, this.#next)];
-    return ordered.slice().reverse();
+    const out: CallRecord[] = [];
+    for (let n = 1; n <= this.#size; n++) {
+      const i = (this.#next - n + RING_SIZE) % RING_SIZE;
+      const t = this.#who[i]!;
+      const code = this.#code[i];
+      out.push({ caller: t.caller, tool: t.tool, method: t.method, ms: this.#ms[i]!, ok: code === undefined, code, traceId: this.#traceId[i]!, eventId: this.#eventId[i], at: this.#at[i]! });
+    }
+    return out;
   }
 
   totals(): CallTotals[] {
-    return [...this.#totals.values()].map((t) => ({ ...t }));
+    return [...this.#totals.values()].filter((t) => t.count > 0).map((t) => ({ ...t }));
   }
 }

@@ -1,7 +1,7 @@
 // What the kernel holds for each plugin, whatever its hosting. A host turns the
 // kernel's lifecycle calls and handler invocations into its hosting's terms: a
 // method call, a gRPC call to a sidecar, an Extism call into a wasm module.
-import type { InvokeInput, InvokeOutput } from './contract.ts';
+import type { Answer, InvokeInput, InvokeOutput } from './contract.ts';
 
 export const HOSTINGS = ['native', 'sidecar', 'wasm'] as const;
 export type Hosting = (typeof HOSTINGS)[number];
@@ -15,8 +15,8 @@ export interface PluginHost {
   start(): Promise<void>;
   /** Runs its onBoot: endpoints and subscriptions get added here. */
   boot(): Promise<void>;
-  /** Runs one of its handlers. Errors come back as thrown McErrors. */
-  invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput>;
+  /** Runs one of its handlers. Errors come back as thrown McErrors (a native handler's at once, if it failed at once). */
+  invoke(handlerId: string, input: InvokeInput): Answer<InvokeOutput>;
   /** Lets it release resources, then stops it. Never throws. */
   shutdown(): Promise<void>;
 }

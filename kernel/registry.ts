@@ -26,9 +26,14 @@ export interface ReportItem {
 
 export class Registry {
   #items = new Map<string, ReportItem>();
+  // The same items by tool name: every tool call asks for its tool's status, and
+  // a lookup by name spares it building the key.
+  #tools = new Map<string, ReportItem>();
 
   add(item: ReportItem): void {
-    this.#items.set(key(item.kind, item.name), { ...item });
+    const copy = { ...item };
+    this.#items.set(key(item.kind, item.name), copy);
+    if (item.kind === 'tool') this.#tools.set(item.name, copy);
   }
 
   set(kind: ItemKind, name: string, patch: Partial<Omit<ReportItem, 'kind' | 'name'>>): void {
@@ -43,7 +48,7 @@ export class Registry {
 
   /** Just the status: the hot path (every tool call asks) needs no copy. */
   status(kind: ItemKind, name: string): ItemState | undefined {
-    return this.#items.get(key(kind, name))?.status;
+    return (kind === 'tool' ? this.#tools.get(name) : this.#items.get(key(kind, name)))?.status;
   }
 
   list(): ReportItem[] {

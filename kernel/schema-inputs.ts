@@ -17,6 +17,11 @@ const TOPIC_METHODS = new Set(['bus.declareTopic', 'bus.publish', 'bus.subscribe
 type Input = Record<string, unknown>;
 type Handler = (input: unknown) => unknown;
 
+/** Whether a method takes schema objects or topic values at all: most do not, and skip schemaInput. */
+export function takesSchemas(where: string): boolean {
+  return where in SLOTS || TOPIC_METHODS.has(where);
+}
+
 /** The input as the contract takes it, and how to shape the call's output (bus.request's reply). */
 export function schemaInput(where: string, caller: string, input: unknown): { input: unknown; output?: (out: unknown) => unknown } {
   const slots = SLOTS[where];

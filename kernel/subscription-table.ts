@@ -29,32 +29,53 @@ export interface TopicDeclaration {
   replySchema?: object;
 }
 
+const NONE: readonly Subscription[] = Object.freeze([]);
 const TOPIC = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
+// Topics seen valid, so a publish to a known topic skips the pattern. Bounded: a
+// plugin making up topic names cannot grow it past this.
+const VALID = new Set<string>();
+const VALID_KEPT = 10_000;
+
 export function checkTopic(topic: string, who: string): void {
-  if (!TOPIC.test(topic)) throw mcError('MC_ERR_BUS_PUBLISH', `${who} used topic ${JSON.stringify(topic)}, which is not dot-separated words of letters, digits, - and _`, { topic });
+  if (VALID.has(topic)) return;
+  if (TOPIC.test(topic)) {
+    if (VALID.size < VALID_KEPT) VALID.add(topic);
+    return;
+  }
+  throw mcError('MC_ERR_BUS_PUBLISH', `${who} used topic ${JSON.stringify(topic)}, which is not dot-separated words of letters, digits, - and _`, { topic });
 }
 
 export class SubscriptionTable {
   #subs = new Map<string, Subscription>();
+  // Each topic's subscriptions, in the order they were added: a publish reads it,
+  // add and remove replace it (so a list being delivered from never changes).
+  #byTopic = new Map<string, readonly Subscription[]>();
   #declared = new Map<string, TopicDeclaration>();
 
   add(sub: Omit<Subscription, 'id'>): Subscription {
     checkTopic(sub.topic, sub.owner);
     const entry = { ...sub, id: randomUUID() };
     this.#subs.set(entry.id, entry);
+    this.#byTopic.set(entry.topic, [...(this.#byTopic.get(entry.topic) ?? []), entry]);
     return { ...entry };
   }
 
   remove(id: string): Subscription | undefined {
     const sub = this.#subs.get(id);
+    if (!sub) return undefined;
     this.#subs.delete(id);
+    this.#unlist(sub);
     return sub;
   }
 
   /** A plugin is gone (stopped, restarting, rebooting): its subscriptions and declarations go; a restart declares again. */
   removeOwner(owner: string): void {
-    for (const [id, s] of this.#subs) if (s.owner === owner) this.#subs.delete(id);
+    for (const [id, s] of this.#subs) {
+      if (s.owner !== owner) continue;
+      this.#subs.delete(id);
+      this.#unlist(s);
+    }
     for (const [topic, d] of this.#declared) if (d.owner === owner) this.#declared.delete(topic);
   }
 
@@ -75,9 +96,15 @@ export class SubscriptionTable {
     return this.#subs.get(id);
   }
 
-  /** The live subscriptions of a topic, in the order they were added. */
-  forTopic(topic: string): Subscription[] {
-    return [...this.#subs.values()].filter((s) => s.topic === topic);
+  /** The live subscriptions of a topic, in the order they were added. The table's own list: do not change it. */
+  forTopic(topic: string): readonly Subscription[] {
+    return this.#byTopic.get(topic) ?? NONE;
+  }
+
+  #unlist(sub: Subscription): void {
+    const rest = (this.#byTopic.get(sub.topic) ?? NONE).filter((s) => s !== sub);
+    if (rest.length) this.#byTopic.set(sub.topic, rest);
+    else this.#byTopic.delete(sub.topic);
   }
 
   list(): Subscription[] {

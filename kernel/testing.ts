@@ -11,7 +11,7 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTRACT, type ContractName, type Plain, type Tools } from './contract.ts';
-import { markFromPlugin } from './errors.ts';
+import { fromPlugin } from './errors.ts';
 import { silentLog, stderrLog } from './log.ts';
 import { CallMetrics } from './metrics.ts';
 import { NativeHandlers, NativeHost } from './native-host.ts';
@@ -65,10 +65,7 @@ export async function testTools(options: { identity?: string; migrations?: strin
     // The owner is the folder holding migrations/ (domains/users/migrations → users), wherever it sits.
     migrations: (options.migrations ?? []).map((dir) => ({ owner: dir.replace(/\/$/, '').split('/').at(-2) ?? dir, dir })),
     // Every handler belongs to the one plugin under test.
-    invoke: (_identity, handlerId, input) =>
-      host.invoke(handlerId, input).catch((err: unknown) => {
-        throw markFromPlugin(err);
-      }),
+    invoke: (_identity, handlerId, input) => fromPlugin(() => host.invoke(handlerId, input)),
     report: () => registry.list(),
   };
   for (const [name, folder] of Object.entries(TOOL_FOLDERS)) {

@@ -1,13 +1,19 @@
 // The one path every tool call takes, whatever the caller's hosting: health
 // check, trace context, the call, output normalized against the contract,
 // metrics, health update. Native proxies and the gateway both end here.
+//
+// A native plugin's proxy resolves its call sites once (`site`): the method, its
+// output check and its metrics totals; each call then does only the per-call
+// work. A tool method that answers synchronously is finished synchronously —
+// one settled promise instead of a chain of awaits, which was most of what a
+// proxy call cost.
 import type { DescMethod } from '@bufbuild/protobuf';
 import type { CallContext } from './contract.ts';
 import { isFromPlugin, McError, mcError, toMcError } from './errors.ts';
-import type { CallMetrics } from './metrics.ts';
-import { normalize } from './normalize.ts';
+import type { CallMetrics, CallTotals } from './metrics.ts';
+import { normalizer, type Normalizer } from './normalize.ts';
 import type { Registry } from './registry.ts';
-import { currentTrace } from './trace.ts';
+import { currentTrace, type TraceContext } from './trace.ts';
 
 /** A loaded tool: its contract name and its method implementations. */
 export interface ToolSlot {
@@ -15,68 +21,114 @@ export interface ToolSlot {
   methods: Record<string, (input: unknown, call: CallContext) => unknown>;
 }
 
+/** One caller's calls to one method of one tool, resolved once. */
+export interface CallSite {
+  caller: string;
+  tool: ToolSlot;
+  method: DescMethod;
+  /** "state.get" */
+  where: string;
+  output: Normalizer;
+  totals: CallTotals;
+}
+
 // Codes that say the tool itself is failing, not the caller's input: five in a
 // row mark it dead; MC_ERR_TOOL_UNAVAILABLE marks it dead at once. Any success
 // brings it back (MicroCoreOS's hybrid policy).
 const INFRA_CODES = new Set(['MC_ERR_INTERNAL', 'MC_ERR_TOOL_UNAVAILABLE']);
 const DEAD_STREAK = 5;
-const NO_TRACE = { traceId: '', spanId: '' };
+const NO_TRACE: TraceContext = { traceId: '' };
+const EPOCH = performance.timeOrigin;
 
 export class ToolCaller {
   #metrics: CallMetrics;
   #registry: Registry;
   #streaks = new Map<string, number>();
+  #sites = new Map<string, CallSite>();
 
   constructor(metrics: CallMetrics, registry: Registry) {
     this.#metrics = metrics;
     this.#registry = registry;
   }
 
+  site(caller: string, tool: ToolSlot, method: DescMethod): CallSite {
+    const where = `${tool.name}.${method.localName}`;
+    return { caller, tool, method, where, output: normalizer(method.output), totals: this.#metrics.totalsFor(caller, tool.name, method.localName) };
+  }
+
   /** Calls the tool; returns its output checked against the contract, in complete plain form. */
-  async call(caller: string, tool: ToolSlot, method: DescMethod, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  call(caller: string, tool: ToolSlot, method: DescMethod, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const key = `${caller}\u0000${tool.name}\u0000${method.localName}`;
+    let site = this.#sites.get(key);
+    if (site?.tool !== tool) this.#sites.set(key, (site = this.site(caller, tool, method)));
+    return this.callAt(site, input);
+  }
+
+  /** `call` at a resolved site: never throws, the promise carries any error. */
+  callAt(site: CallSite, input: Record<string, unknown>): Promise<Record<string, unknown>> {
     // A call outside any trace (at boot, from a timer) records an empty trace id
     // rather than paying for a new trace nobody will follow.
     const trace = currentTrace() ?? NO_TRACE;
-    const where = `${tool.name}.${method.localName}`;
     const started = performance.now();
+    let out: unknown;
     try {
-      const status = this.#registry.status('tool', tool.name);
+      const status = this.#registry.status('tool', site.tool.name);
       // A dead tool still gets calls: the next success is how it recovers.
-      if (status !== 'ready' && status !== 'dead') throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${caller} called ${where}, but tool '${tool.name}' is ${status ?? 'not loaded'}`, { tool: tool.name });
-      const out = await tool.methods[method.localName]!(input, { caller, traceId: trace.traceId });
-      let output;
-      try {
-        output = normalize(method.output, out, `${where} result`);
-      } catch (err) {
-        // The tool broke the contract, not the caller: count it against the tool.
-        throw mcError('MC_ERR_INTERNAL', `tool '${tool.name}' returned a ${where} result that does not fit ${method.output.typeName}: ${(err as Error).message}`, { tool: tool.name }, err);
-      }
-      this.#finish(caller, tool.name, method.localName, started, trace);
-      return output;
+      if (status !== 'ready' && status !== 'dead') throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${site.caller} called ${site.where}, but tool '${site.tool.name}' is ${status ?? 'not loaded'}`, { tool: site.tool.name });
+      out = site.tool.methods[site.method.localName]!(input, { caller: site.caller, traceId: trace.traceId });
     } catch (err) {
-      const error = toMcError(err, 'MC_ERR_INTERNAL', `${where} called by ${caller}`);
-      this.#finish(caller, tool.name, method.localName, started, trace, error, isFromPlugin(err));
-      throw error;
+      return Promise.reject(this.#failed(site, started, trace, err));
+    }
+    if (typeof (out as PromiseLike<unknown> | null)?.then === 'function') {
+      return (out as PromiseLike<unknown>).then(
+        (value) => this.#answered(site, started, trace, value),
+        (err: unknown) => {
+          throw this.#failed(site, started, trace, err);
+        },
+      ) as Promise<Record<string, unknown>>;
+    }
+    try {
+      return Promise.resolve(this.#answered(site, started, trace, out));
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
   }
 
   /** Counts a call refused before it reached the tool (a capability denial), like any failed call. */
   refused(caller: string, tool: string, method: string, error: McError): void {
     const trace = currentTrace();
-    this.#metrics.record({ caller, tool, method, ms: 0, ok: false, code: error.code, traceId: trace?.traceId ?? '', eventId: trace?.eventId, at: Date.now() });
+    this.#metrics.add(this.#metrics.totalsFor(caller, tool, method), 0, error.code, trace?.traceId ?? '', trace?.eventId, Date.now());
   }
 
-  #finish(caller: string, tool: string, method: string, started: number, trace: { traceId: string; eventId?: string }, error?: McError, fromPlugin = false): void {
-    this.#metrics.record({ caller, tool, method, ms: performance.now() - started, ok: !error, code: error?.code, traceId: trace.traceId, eventId: trace.eventId, at: Date.now() });
-    if (!error) {
-      if (this.#registry.status('tool', tool) === 'dead') this.#registry.set('tool', tool, { status: 'ready', reason: undefined, code: undefined });
-      this.#streaks.set(tool, 0);
-      return;
+  #answered(site: CallSite, started: number, trace: TraceContext, out: unknown): Record<string, unknown> {
+    let output;
+    try {
+      output = site.output(out, `${site.where} result`);
+    } catch (err) {
+      // The tool broke the contract, not the caller: count it against the tool.
+      const error = mcError('MC_ERR_INTERNAL', `tool '${site.tool.name}' returned a ${site.where} result that does not fit ${site.method.output.typeName}: ${(err as Error).message}`, { tool: site.tool.name }, err);
+      throw this.#failed(site, started, trace, error);
     }
-    if (fromPlugin || !INFRA_CODES.has(error.code)) return;
+    const ms = performance.now() - started;
+    this.#metrics.add(site.totals, ms, undefined, trace.traceId, trace.eventId, Math.floor(EPOCH + started + ms));
+    // Only a tool with failures in its streak can be dead (#failed is what marks it).
+    const tool = site.tool.name;
+    if (this.#streaks.size !== 0 && this.#streaks.delete(tool) && this.#registry.status('tool', tool) === 'dead') {
+      this.#registry.set('tool', tool, { status: 'ready', reason: undefined, code: undefined });
+    }
+    return output;
+  }
+
+  #failed(site: CallSite, started: number, trace: TraceContext, err: unknown): McError {
+    const error = toMcError(err, 'MC_ERR_INTERNAL', `${site.where} called by ${site.caller}`);
+    const ms = performance.now() - started;
+    this.#metrics.add(site.totals, ms, error.code, trace.traceId, trace.eventId, Math.floor(EPOCH + started + ms));
+    const tool = site.tool.name;
+    if (isFromPlugin(err) || !INFRA_CODES.has(error.code)) return error;
     const streak = (this.#streaks.get(tool) ?? 0) + 1;
     this.#streaks.set(tool, streak);
     const dead = error.code === 'MC_ERR_TOOL_UNAVAILABLE' || streak >= DEAD_STREAK;
     if (dead && this.#registry.status('tool', tool) === 'ready') this.#registry.set('tool', tool, { status: 'dead', reason: error.message, code: error.code });
+    return error;
   }
 }

@@ -3,10 +3,13 @@
 // as a sidecar's messages are; functions given for handler ids are kept in the
 // plugin's handler table and replaced by their ids. Schema objects and topic
 // values become the wire's text first (schema-inputs.ts).
+//
+// Everything that depends only on the method (its checks, its call site, the
+// text that names it in errors) is resolved here, once, not on every call.
 import type { DescService } from '@bufbuild/protobuf';
 import { mcError } from './errors.ts';
-import { normalize } from './normalize.ts';
-import { schemaInput } from './schema-inputs.ts';
+import { normalizer } from './normalize.ts';
+import { schemaInput, takesSchemas } from './schema-inputs.ts';
 import type { ToolCaller, ToolSlot } from './tool-call.ts';
 
 /** Where a native plugin's handler functions are kept, by id. */
@@ -17,18 +20,33 @@ export interface HandlerTable {
 export function createToolProxy(caller: string, service: DescService, tool: ToolSlot, toolCaller: ToolCaller, handlers: HandlerTable): Record<string, (input?: unknown) => Promise<unknown>> {
   const proxy: Record<string, (input?: unknown) => Promise<unknown>> = {};
   for (const method of service.methods) {
-    const where = `${tool.name}.${method.localName}`;
+    const site = toolCaller.site(caller, tool, method);
+    const where = site.where;
+    const inputWhere = `${where} input`;
+    const check = normalizer(method.input);
     const takesHandler = method.input.fields.some((f) => f.localName === 'handlerId');
-    proxy[method.localName] = async (given: unknown = {}) => {
-      const { input, output } = schemaInput(where, caller, given);
-      let wire = input;
-      if (takesHandler && typeof input === 'object' && input !== null) {
-        const { handler, ...rest } = input as { handler?: unknown };
-        if (typeof handler !== 'function') throw mcError('MC_ERR_INVALID_ARGUMENT', `${where} input.handler must be a function (native plugins pass the handler itself)`, { field: `${where}.handler` });
-        wire = { ...rest, handlerId: handlers.addHandler(handler as never) };
+    const shapes = takesSchemas(where);
+    proxy[method.localName] = (given: unknown = {}) => {
+      let checked;
+      let output;
+      try {
+        let wire = given;
+        if (shapes) {
+          const shaped = schemaInput(where, caller, given);
+          output = shaped.output;
+          wire = shaped.input;
+        }
+        if (takesHandler && typeof wire === 'object' && wire !== null) {
+          const { handler, ...rest } = wire as { handler?: unknown };
+          if (typeof handler !== 'function') throw mcError('MC_ERR_INVALID_ARGUMENT', `${where} input.handler must be a function (native plugins pass the handler itself)`, { field: `${where}.handler` });
+          wire = { ...rest, handlerId: handlers.addHandler(handler as never) };
+        }
+        checked = check(wire, inputWhere);
+      } catch (err) {
+        return Promise.reject(err as Error);
       }
-      const out = await toolCaller.call(caller, tool, method, normalize(method.input, wire, `${where} input`));
-      return output ? output(out) : out;
+      const out = toolCaller.callAt(site, checked);
+      return output ? out.then(output) : out;
     };
   }
   return Object.freeze(proxy);

@@ -3,7 +3,7 @@
 // what it serves (a name from kernel/contract.ts, or a kernel-facing name that
 // plugins cannot inject). Tools are stateless drivers: they never import
 // domains, and never call other tools.
-import type { InvokeInput, InvokeOutput } from './contract.ts';
+import type { Answer, InvokeInput, InvokeOutput } from './contract.ts';
 import type { KernelLog } from './log.ts';
 import type { ReportItem } from './registry.ts';
 import type { CallMetrics } from './metrics.ts';
@@ -28,8 +28,12 @@ export interface ToolContext {
   tracer: Tracer;
   /** Tool call metrics (read them; the kernel records them). */
   metrics: CallMetrics;
-  /** Runs a plugin's handler, whatever its hosting. */
-  invoke(identity: string, handlerId: string, input: InvokeInput): Promise<InvokeOutput>;
+  /**
+   * Runs a plugin's handler, whatever its hosting. A native handler that answers
+   * at once is answered at once (no promise, its error thrown), so the hot paths
+   * pay for a promise only when there is something to wait for; `await` takes both.
+   */
+  invoke(identity: string, handlerId: string, input: InvokeInput): Answer<InvokeOutput>;
   /** The boot report so far (copies). */
   report(): ReportItem[];
 }

@@ -6,7 +6,12 @@ import { randomBytes } from 'node:crypto';
 
 export interface TraceContext {
   traceId: string;
-  spanId: string;
+  /**
+   * The W3C parent span, when one came in with a traceparent. The kernel's own
+   * contexts (a delivery, a request) leave it out: every outgoing call opens a
+   * span of its own (openSpan), so an id made per delivery was never read.
+   */
+  spanId?: string;
   /** The event or HTTP request being handled: the parent of anything published now. */
   eventId?: string;
   /** The wasm plugin whose call is running (an instance cannot be re-entered). */
@@ -24,7 +29,7 @@ export function runInTrace<T>(trace: TraceContext, fn: () => T): T {
 }
 
 export function newTrace(): TraceContext {
-  return { traceId: randomHex(16), spanId: newSpanId() };
+  return { traceId: randomHex(16) };
 }
 
 export function newSpanId(): string {
@@ -50,7 +55,7 @@ function randomHex(bytes: number): string {
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
 /** A trace from a `traceparent` header, or undefined when absent or malformed. */
-export function parseTraceparent(header: string | undefined): TraceContext | undefined {
+export function parseTraceparent(header: string | undefined): { traceId: string; spanId: string } | undefined {
   const m = header ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;
   if (!m || /^0+$/.test(m[1]!) || /^0+$/.test(m[2]!)) return undefined;
   return { traceId: m[1]!, spanId: m[2]! };
@@ -76,6 +81,6 @@ export function traceFromParent(header: string | undefined): TraceContext | unde
   return parsed && (openSpans.get(parsed.spanId) ?? parsed);
 }
 
-export function formatTraceparent(trace: TraceContext): string {
+export function formatTraceparent(trace: { traceId: string; spanId: string }): string {
   return `00-${trace.traceId}-${trace.spanId}-01`;
 }

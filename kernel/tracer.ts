@@ -41,9 +41,9 @@ export class Tracer {
   #ring: (TraceNode | undefined)[] = new Array(KEEP);
   #next = 0;
 
-  /** Records a node that has no duration of its own (an event: see its reactions). */
-  record(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>): TraceNode {
-    const entry: TraceNode = { id: node.id, parentId: node.parentId, traceId: node.traceId, kind: node.kind, name: node.name, source: node.source, payloadKeys: node.payloadKeys, at: Date.now(), ms: 0, ok: true, reactions: [] };
+  /** Records a node that has no duration of its own (an event: see its reactions); `at` defaults to now. */
+  record(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>, at = Date.now()): TraceNode {
+    const entry: TraceNode = { id: node.id, parentId: node.parentId, traceId: node.traceId, kind: node.kind, name: node.name, source: node.source, payloadKeys: node.payloadKeys, at, ms: 0, ok: true, reactions: [] };
     this.#ring[this.#next] = entry;
     this.#next = (this.#next + 1) % KEEP;
     return entry;
@@ -63,11 +63,11 @@ export class Tracer {
     };
   }
 
-  /** Records (or updates, on a retry) one handler's run for a node. */
+  /** Records (or updates, on a retry) one handler's run for a node. The node keeps `reaction` itself: pass a fresh one. */
   react(node: TraceNode, reaction: TraceReaction): void {
-    const i = node.reactions.findIndex((r) => r.identity === reaction.identity);
-    if (i >= 0) node.reactions[i] = { ...reaction };
-    else node.reactions.push({ ...reaction });
+    const i = node.reactions.length === 0 ? -1 : node.reactions.findIndex((r) => r.identity === reaction.identity);
+    if (i >= 0) node.reactions[i] = reaction;
+    else node.reactions.push(reaction);
   }
 
   /** Nodes newest first; only one trace's when traceId is given. Copies. */

@@ -25,8 +25,8 @@ export interface TestProject {
  * Writes `files` (path -> content) into a new project with the given real
  * tools, boots it, and returns it. The caller must stop() it.
  */
-export async function bootProject(files: Record<string, string | Uint8Array>, options: { tools?: readonly string[]; env?: Record<string, string> } = {}): Promise<TestProject> {
-  const root = writeProject(files, options.tools ?? REAL_TOOLS);
+export async function bootProject(files: Record<string, string | Uint8Array>, options: { tools?: readonly string[]; env?: Record<string, string>; links?: Record<string, string> } = {}): Promise<TestProject> {
+  const root = writeProject(files, options.tools ?? REAL_TOOLS, options.links);
   const kernel = new Kernel({ root, env: { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: join(root, 'data/test.db'), ...options.env } });
   const report = await kernel.boot();
   const http = kernel.getTool('http') as { port?: number } | undefined;
@@ -127,14 +127,26 @@ async function bootApp(root: string, what: string, env: Record<string, string>, 
   };
 }
 
-export function writeProject(files: Record<string, string | Uint8Array>, tools: readonly string[] = REAL_TOOLS): string {
+/** `links`: path in the project → an absolute path it is a symlink to (a plugin folder of the example app, say). */
+export function writeProject(files: Record<string, string | Uint8Array>, tools: readonly string[] = REAL_TOOLS, links: Record<string, string> = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'mc-test-'));
   // What the framework half of this repository provides, so a project laid out
   // by `microcore new` finds its kernel, SDKs and build scripts by relative path.
   for (const shared of ['kernel', 'proto', 'sdk', 'scripts', 'node_modules']) symlinkSync(join(REPO, shared), join(root, shared));
   for (const folder of tools) writeFile(root, `tools/${folder}/tool.ts`, `export { default } from '${REPO}/tools/${folder}/tool.ts';\n`);
+  for (const [path, target] of Object.entries(links)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    symlinkSync(target, join(root, path));
+  }
   for (const [path, content] of Object.entries(files)) writeFile(root, path, content);
   return root;
+}
+
+/** The example app's plugin folders under `tops` (domains, sidecars, wasm-plugins), as links for writeProject. */
+export function exampleAppLinks(tops: readonly string[] = ['domains', 'sidecars', 'wasm-plugins']): Record<string, string> {
+  const links: Record<string, string> = {};
+  for (const top of tops) for (const name of readdirSync(join(REPO, top))) links[`${top}/${name}`] = join(REPO, top, name);
+  return links;
 }
 
 function writeFile(root: string, path: string, content: string | Uint8Array): void {

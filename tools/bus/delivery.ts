@@ -9,7 +9,7 @@
 // by publish order, or else go to `_dlq.<topic>`. The queue notices the removal
 // before it hands out its next event, so a wasm module that booted again or a
 // sidecar that restarted in time gets its own backlog back.
-import { mcError, newSpanId, runInTrace, toMcError, type JsValue, type Plain, type Subscription, type ToolContext, type TraceNode } from '../../kernel/index.ts';
+import { mcError, runInTrace, toMcError, type JsValue, type Plain, type Subscription, type ToolContext, type TraceNode } from '../../kernel/index.ts';
 import type { Envelope } from '../../proto/gen/microcore/v1/bus_pb.js';
 
 type Env = Plain<Envelope>;
@@ -26,10 +26,22 @@ interface Item {
   tries: number;
   error?: Failure;
 }
+/** A subscription's events waiting, from `head` on (taken from the front without shifting the array). */
 interface Queue {
   sub: Subscription;
-  items: Item[];
+  items: (Item | undefined)[];
+  head: number;
 }
+
+/** What one attempt came to: delivered, the subscription gone, or failed (item.error says why). */
+const DELIVERED = 0;
+const GONE = 1;
+const FAILED = 2;
+type Attempt = typeof DELIVERED | typeof GONE | typeof FAILED;
+
+// A queue whose handlers answer at once is emptied in one go, but lets other
+// work in (the publisher's next step, other queues) this often.
+const YIELD_EVERY = 256;
 
 export interface DeliveryOptions {
   ctx: ToolContext;
@@ -53,7 +65,8 @@ export class Delivery {
   #turn = new Map<string, number>();
   #queues = new Map<string, Queue>();
   #deadStreak = new Map<string, number>();
-  #inFlight = new Set<Promise<void>>();
+  #pumping = 0;
+  #whenIdle: (() => void)[] = [];
   #counts: DeliveryCounts = { delivered: 0, deadLettered: 0 };
 
   constructor(o: DeliveryOptions) {
@@ -65,7 +78,7 @@ export class Delivery {
   }
 
   /** Round-robin over `subs`, one turn counter per key. */
-  next(key: string, subs: Subscription[]): Subscription {
+  next(key: string, subs: readonly Subscription[]): Subscription {
     const n = this.#turn.get(key) ?? 0;
     this.#turn.set(key, n + 1);
     return subs[n % subs.length]!;
@@ -74,17 +87,24 @@ export class Delivery {
   /** One subscription per consumer group, plus every broadcast subscription. */
   fanOut(env: Env, node: TraceNode): void {
     const seq = ++this.#seq;
+    const subs = this.#o.ctx.subscriptions.forTopic(env.topic);
+    // The common case, one subscriber: no grouping to do.
+    if (subs.length === 1) {
+      const sub = subs[0]!;
+      this.#enqueue(sub, [{ env, node, seq, tries: 0 }]);
+      return;
+    }
     const groups = new Map<string, Subscription[]>();
-    for (const sub of this.#o.ctx.subscriptions.forTopic(env.topic)) {
+    for (const sub of subs) {
       if (sub.broadcast) this.#enqueue(sub, [{ env, node, seq, tries: 0 }]);
       else groups.set(sub.group, [...(groups.get(sub.group) ?? []), sub]);
     }
-    for (const [group, subs] of groups) this.#enqueue(this.next(`${env.topic}\u0000${group}`, subs), [{ env, node, seq, tries: 0 }]);
+    for (const [group, members] of groups) this.#enqueue(this.next(`${env.topic}\u0000${group}`, members), [{ env, node, seq, tries: 0 }]);
   }
 
   /** Resolves once every queue is empty (events that deliveries cause included). */
   async idle(): Promise<void> {
-    while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
+    while (this.#pumping) await new Promise<void>((resolve) => this.#whenIdle.push(resolve));
   }
 
   /**
@@ -100,59 +120,106 @@ export class Delivery {
   #enqueue(sub: Subscription, items: Item[]): void {
     const queue = this.#queues.get(sub.id);
     if (queue) {
-      for (const item of items) insertBySeq(queue.items, item);
+      for (const item of items) insertBySeq(queue, item);
       return;
     }
-    const fresh = { sub, items };
+    const fresh: Queue = { sub, items, head: 0 };
     this.#queues.set(sub.id, fresh);
-    const pump = this.#pump(fresh);
-    this.#inFlight.add(pump);
-    void pump.finally(() => this.#inFlight.delete(pump));
+    void this.#pump(fresh);
   }
 
+  // Runs at once, inside the publish that filled the queue, and on its own from
+  // the first handler that answers with a promise: a handler that answers at once
+  // costs no promise and no turn of the microtask queue.
   async #pump(queue: Queue): Promise<void> {
-    const { sub, items } = queue;
+    const { sub } = queue;
+    this.#pumping++;
     try {
-      for (let item = items.shift(); item; item = items.shift()) {
+      let inARow = 0;
+      for (let item = take(queue); item; item = take(queue)) {
         if (this.#closed) {
           this.#deadLetter(sub, item, item.error ?? { code: 'MC_ERR_TOOL_UNAVAILABLE', message: `the bus shut down before '${item.env.topic}' reached ${sub.owner}` });
-        } else if (!(await this.#deliver(sub, item))) {
+          continue;
+        }
+        let delivered = this.#deliver(sub, item);
+        if (typeof delivered !== 'boolean') delivered = await delivered;
+        else if (++inARow === YIELD_EVERY) {
+          inARow = 0;
+          await undefined;
+        }
+        if (!delivered) {
           this.#queues.delete(sub.id);
           this.#deadStreak.delete(sub.id);
-          this.#reroute(sub, [item, ...items.splice(0)]);
+          this.#reroute(sub, [item, ...rest(queue)]);
           return;
         }
       }
+    } catch (err) {
+      // #deliver and #deadLetter do not throw; this is the last word if they ever do.
+      this.#o.ctx.log.error(`delivery to ${sub.owner} stopped: ${(err as Error).message}`, { subscriber: sub.owner, topic: sub.topic });
     } finally {
       if (this.#queues.get(sub.id) === queue) this.#queues.delete(sub.id);
+      if (--this.#pumping === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
     }
   }
 
-  /** Attempts until delivered or out of retries; false if the subscription went away first. */
-  async #deliver(sub: Subscription, item: Item): Promise<boolean> {
-    const { env, node } = item;
-    const ctx = this.#o.ctx;
-    while (item.tries <= sub.maxRetries) {
-      // The bus shut down during a backoff: no more attempts.
-      if (this.#closed && item.error) break;
-      if (!ctx.subscriptions.get(sub.id)) return false;
-      const attempt = ++item.tries;
-      const started = performance.now();
-      try {
-        await runInTrace({ traceId: env.traceId, spanId: newSpanId(), eventId: env.id }, () => ctx.invoke(sub.owner, sub.handlerId, { case: 'event', value: { ...env, attempt } }));
-        this.react(node, sub, started, attempt);
-        this.#deadStreak.delete(sub.id);
-        this.#counts.delivered++;
-        return true;
-      } catch (err) {
-        const error = toMcError(err, 'MC_ERR_HANDLER_FAILED', `${sub.owner} handling '${env.topic}'`);
-        item.error = { code: error.code, message: error.message };
-        this.react(node, sub, started, attempt, error.code);
-        // Shutting down: no more attempts (the plugins are going away too).
-        if (this.#closed) break;
-        if (attempt <= sub.maxRetries) await sleep(this.#o.retryBaseMs * 2 ** (attempt - 1));
-      }
+  /** Attempts until delivered or out of retries; false if the subscription went away first. At once when the first attempt answers at once. */
+  #deliver(sub: Subscription, item: Item): boolean | Promise<boolean> {
+    // Out of attempts already (moved here after failing elsewhere), or the bus shut down during a backoff.
+    if (item.tries > sub.maxRetries || (this.#closed && item.error)) return this.#giveUp(sub, item);
+    const first = this.#attempt(sub, item);
+    if (first === DELIVERED) return true;
+    if (first === GONE) return false;
+    return this.#retry(sub, item, first);
+  }
+
+  async #retry(sub: Subscription, item: Item, pending: Attempt | Promise<Attempt>): Promise<boolean> {
+    for (let result = await pending; ; result = await this.#attempt(sub, item)) {
+      if (result === DELIVERED) return true;
+      if (result === GONE) return false;
+      // Shutting down: no more attempts (the plugins are going away too).
+      if (this.#closed || item.tries > sub.maxRetries) return this.#giveUp(sub, item);
+      await sleep(this.#o.retryBaseMs * 2 ** (item.tries - 1));
+      if (this.#closed) return this.#giveUp(sub, item);
     }
+  }
+
+  #attempt(sub: Subscription, item: Item): Attempt | Promise<Attempt> {
+    const ctx = this.#o.ctx;
+    if (!ctx.subscriptions.get(sub.id)) return GONE;
+    const { env } = item;
+    const attempt = ++item.tries;
+    const started = performance.now();
+    // Each subscriber gets its own copy: a handler that changes its event changes no one else's.
+    const event: Env = { id: env.id, topic: env.topic, payload: env.payload, traceId: env.traceId, parentId: env.parentId, source: env.source, timeUnixMs: env.timeUnixMs, key: env.key, attempt };
+    let answer;
+    try {
+      answer = runInTrace({ traceId: env.traceId, eventId: env.id }, () => ctx.invoke(sub.owner, sub.handlerId, { case: 'event', value: event }));
+    } catch (err) {
+      return this.#failed(sub, item, started, err);
+    }
+    if (!(answer instanceof Promise)) return this.#delivered(sub, item, started);
+    return answer.then(
+      () => this.#delivered(sub, item, started),
+      (err: unknown) => this.#failed(sub, item, started, err),
+    );
+  }
+
+  #delivered(sub: Subscription, item: Item, started: number): Attempt {
+    this.react(item.node, sub, started, item.tries);
+    if (this.#deadStreak.size !== 0) this.#deadStreak.delete(sub.id);
+    this.#counts.delivered++;
+    return DELIVERED;
+  }
+
+  #failed(sub: Subscription, item: Item, started: number, err: unknown): Attempt {
+    const error = toMcError(err, 'MC_ERR_HANDLER_FAILED', `${sub.owner} handling '${item.env.topic}'`);
+    item.error = { code: error.code, message: error.message };
+    this.react(item.node, sub, started, item.tries, error.code);
+    return FAILED;
+  }
+
+  #giveUp(sub: Subscription, item: Item): true {
     this.#deadLetter(sub, item, item.error!);
     if (!this.#closed) this.#maybeDrop(sub, item);
     return true;
@@ -216,10 +283,37 @@ export class Delivery {
 }
 
 /** Queues are in publish order; moved events join theirs at their place. */
-function insertBySeq(items: Item[], item: Item): void {
+function insertBySeq(queue: Queue, item: Item): void {
+  const { items } = queue;
   let at = items.length;
-  while (at > 0 && items[at - 1]!.seq > item.seq) at--;
-  items.splice(at, 0, item);
+  while (at > queue.head && items[at - 1]!.seq > item.seq) at--;
+  if (at === items.length) items.push(item);
+  else items.splice(at, 0, item);
+}
+
+/** The next event of a queue; the array is compacted now and then, not shifted every time. */
+function take(queue: Queue): Item | undefined {
+  const { items } = queue;
+  if (queue.head === items.length) {
+    items.length = 0;
+    queue.head = 0;
+    return undefined;
+  }
+  const item = items[queue.head];
+  items[queue.head++] = undefined;
+  if (queue.head >= 1024 && queue.head * 2 >= items.length) {
+    items.splice(0, queue.head);
+    queue.head = 0;
+  }
+  return item;
+}
+
+/** Everything still waiting in a queue, which is emptied. */
+function rest(queue: Queue): Item[] {
+  const left = queue.items.slice(queue.head) as Item[];
+  queue.items.length = 0;
+  queue.head = 0;
+  return left;
 }
 
 function sleep(ms: number): Promise<void> {

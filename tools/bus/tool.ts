@@ -14,13 +14,16 @@ import {
   checkTopic,
   currentTrace,
   durationMs,
-  jsToValue,
+  checkValue,
+  McError,
   mcError,
-  newSpanId,
   newTrace,
   runInTrace,
   toMcError,
   type CallContext,
+  type InvokeOutput,
+  type Subscription,
+  type TraceNode,
   type JsValue,
   type Plain,
   type ToolContext,
@@ -91,45 +94,69 @@ export default class InProcessBus implements ToolMethods<'bus'> {
     return { id: env.id };
   }
 
-  async request(input: Plain<BusRequestRequest>, call: CallContext) {
+  // Answers at once when the subscriber did (a native handler that returned a
+  // value): no promise, no timer. Otherwise the reply is awaited within the timeout.
+  request(input: Plain<BusRequestRequest>, call: CallContext) {
     const env = this.#envelope(input.topic, input.payload ?? null, '', call.caller);
     this.#topics!.check(env.topic, 'payload', env.payload ?? null, `${call.caller} requested`);
-    const traced = this.#ctx!.tracer.begin({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'request', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) });
+    const started = performance.now();
+    const node = this.#ctx!.tracer.record({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'request', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) }, Number(env.timeUnixMs));
     const subs = this.#ctx!.subscriptions.forTopic(env.topic);
     if (subs.length === 0) {
       const error = mcError('MC_ERR_BUS_NO_SUBSCRIBER', `${call.caller} requested '${env.topic}', which no plugin subscribes to`, { topic: env.topic });
-      traced.end({ code: error.code });
+      settle(node, started, error.code);
       throw error;
     }
-    const sub = this.#delivery!.next(`request:${env.topic}`, subs);
+    const sub = subs.length === 1 ? subs[0]! : this.#delivery!.next(`request:${env.topic}`, subs);
     const timeoutMs = durationMs(input.timeoutMs, `${call.caller} bus.request timeoutMs`, 0) || DEFAULT_REQUEST_TIMEOUT_MS;
     // The caller's wasm instance (if any) stays marked busy, so a request it would
     // have to answer itself fails fast instead of waiting out the timeout.
-    const context = { traceId: env.traceId, spanId: newSpanId(), eventId: env.id, insideWasm: currentTrace()?.insideWasm };
-    const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
+    const context = { traceId: env.traceId, eventId: env.id, insideWasm: currentTrace()?.insideWasm };
+    const replied = { env, sub, node, started, caller: call.caller };
+    let pending;
     try {
-      const answer = await Promise.race([
-        runInTrace(context, () => this.#ctx!.invoke(sub.owner, sub.handlerId, { case: 'event', value: env })),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(mcError('MC_ERR_BUS_TIMEOUT', `${call.caller} requested '${env.topic}'; ${sub.owner} did not answer within ${timeoutMs} ms`, { topic: env.topic, subscriber: sub.owner })), timeoutMs);
-        }),
-      ]);
-      const payload = answer.case === 'value' ? answer.value : null;
-      // A reply the contract cannot carry is the answering plugin's fault: say so here.
-      jsToValue(payload, `the reply of ${sub.owner} to '${env.topic}'`);
-      this.#topics!.check(env.topic, 'reply', payload, `the reply of ${sub.owner} to ${call.caller}`);
-      this.#delivery!.react(traced.node, sub, started, 1);
-      traced.end();
-      return { payload };
+      pending = runInTrace(context, () => this.#ctx!.invoke(sub.owner, sub.handlerId, { case: 'event', value: env }));
     } catch (err) {
-      const error = toMcError(err, 'MC_ERR_HANDLER_FAILED', `${sub.owner} answering '${env.topic}'`);
-      this.#delivery!.react(traced.node, sub, started, 1, error.code);
-      traced.end({ code: error.code });
-      throw error;
-    } finally {
-      clearTimeout(timer);
+      throw this.#unanswered(replied, err);
     }
+    if (!(pending instanceof Promise)) return this.#reply(replied, pending);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(mcError('MC_ERR_BUS_TIMEOUT', `${call.caller} requested '${env.topic}'; ${sub.owner} did not answer within ${timeoutMs} ms`, { topic: env.topic, subscriber: sub.owner })), timeoutMs);
+    });
+    return Promise.race([pending, timeout])
+      .then(
+        (answer) => this.#reply(replied, answer),
+        (err: unknown) => {
+          throw this.#unanswered(replied, err);
+        },
+      )
+      .finally(() => clearTimeout(timer));
+  }
+
+  #reply(r: Replied, answer: InvokeOutput): { payload: JsValue } {
+    const payload = answer.case === 'value' ? answer.value : null;
+    try {
+      // A reply the contract cannot carry is the answering plugin's fault: say so here.
+      checkValue(payload, `the reply of ${r.sub.owner} to '${r.env.topic}'`);
+      this.#topics!.check(r.env.topic, 'reply', payload, `the reply of ${r.sub.owner} to ${r.caller}`);
+    } catch (err) {
+      throw this.#unanswered(r, err);
+    }
+    this.#reacted(r);
+    return { payload };
+  }
+
+  #unanswered(r: Replied, err: unknown): McError {
+    const error = toMcError(err, 'MC_ERR_HANDLER_FAILED', `${r.sub.owner} answering '${r.env.topic}'`);
+    this.#reacted(r, error.code);
+    return error;
+  }
+
+  /** The request's node and its one reaction, closed with one reading of the clock. */
+  #reacted(r: Replied, code?: string): void {
+    const ms = settle(r.node, r.started, code);
+    this.#ctx!.tracer.react(r.node, { identity: r.sub.owner, ms, ok: !code, code, attempts: 1 });
   }
 
   /** Resolves once every event accepted so far (and those they caused) is delivered or dead-lettered. */
@@ -160,14 +187,31 @@ export default class InProcessBus implements ToolMethods<'bus'> {
 
   /** Publishes an envelope: traced as an event (no duration; its reactions say how long), then queued for each subscription. */
   #send(env: Env): void {
-    const node = this.#ctx!.tracer.record({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'event', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) });
+    const node = this.#ctx!.tracer.record({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'event', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) }, Number(env.timeUnixMs));
     this.#delivery!.fanOut(env, node);
   }
 
   /** An event of the bus's own (dead letter, drop), caused by `cause`. */
   #raise(topic: string, payload: JsValue, cause: Env): void {
-    runInTrace({ traceId: cause.traceId, spanId: newSpanId(), eventId: cause.id }, () => this.#send(this.#envelope(topic, payload, '', BUS_SOURCE)));
+    runInTrace({ traceId: cause.traceId, eventId: cause.id }, () => this.#send(this.#envelope(topic, payload, '', BUS_SOURCE)));
   }
+}
+
+/** A request on its way: what its reply or its failure is recorded against. */
+interface Replied {
+  env: Env;
+  sub: Subscription;
+  node: TraceNode;
+  started: number;
+  caller: string;
+}
+
+/** Closes a request's trace node; returns its duration. */
+function settle(node: TraceNode, started: number, code?: string): number {
+  node.ms = performance.now() - started;
+  node.ok = !code;
+  if (code) node.code = code;
+  return node.ms;
 }
 
 function keysOf(payload: JsValue): string[] {

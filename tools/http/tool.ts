@@ -10,7 +10,6 @@ import {
   durationMs,
   McError,
   mcError,
-  newSpanId,
   newTrace,
   parseTraceparent,
   runInTrace,
@@ -177,7 +176,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     if (!route) return this.#sendError(req, reply, mcError('MC_ERR_HTTP_NOT_FOUND', `${method} ${path} is no longer served (its plugin stopped)`, { path }));
     const incoming = parseTraceparent(headerOf(req, 'traceparent')) ?? newTrace();
     // The request is the root event: whatever its handler publishes names it as parent.
-    const trace = { traceId: incoming.traceId, spanId: newSpanId(), eventId: requestId };
+    const trace = { traceId: incoming.traceId, eventId: requestId };
     const { end: finish } = this.#ctx!.tracer.begin({ id: requestId, parentId: '', traceId: trace.traceId, kind: 'http', name: `${method} ${path}`, source: route.owner, payloadKeys: [] });
     const request: Plain<HttpRequest> = {
       method,
@@ -199,7 +198,8 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       // One deadline for the whole request, its validator included: a handler that
       // never answers must not hold the connection (it keeps running; its answer is dropped).
       const work = runInTrace(trace, () => (route.auth ? this.#authenticateThenInvoke(route, request) : this.#ctx!.invoke(route.owner, route.handlerId, { case: 'http', value: request })));
-      const out = await this.#withinDeadline(work, route);
+      // A handler that answered at once needs no deadline (nor its timer).
+      const out = work instanceof Promise ? await this.#withinDeadline(work, route) : work;
       const response = out.case === 'http' ? out.value : { body: out.value };
       for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);
       finish();
