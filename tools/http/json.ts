@@ -101,13 +101,36 @@ function refused(what: string, path: string, why: string) {
   return mcError('MC_ERR_HTTP_VALIDATION', `${what}: ${path || '/'} ${why}`, { field: path || '/' }, undefined, 'Send values every hosting can hold: integers within int64, finite numbers, well-formed text (docs/protocol.md, "Values").');
 }
 
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+/**
+ * JSON text of a handler's answer: bigints as their exact digits, bytes as
+ * base64. A body with neither (most) takes JSON.stringify's own fast path; a
+ * replacer, which the rest need, makes it several times slower.
+ */
 export function renderJson(value: unknown): string {
-  // Bigints pass through JSON.stringify as marked strings, then lose the quotes.
-  const marked = JSON.stringify(value, (_key, v) => {
-    if (typeof v === 'bigint') return `\u0000big:${v}\u0000`;
-    if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-    if (v && typeof v === 'object' && v.type === 'Buffer' && Array.isArray(v.data)) return Buffer.from(v.data).toString('base64');
-    return v;
-  });
-  return marked === undefined ? 'null' : marked.replace(/"\\u0000big:(-?\d+)\\u0000"/g, '$1');
+  const text = plainJson(value, 0) ? JSON.stringify(value) : JSON.stringify(value, special);
+  return text === undefined ? 'null' : text;
+}
+
+function special(_key: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return rawJSON(v.toString());
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  // A Buffer has become its toJSON() shape by the time the replacer sees it.
+  const b = v as { type?: unknown; data?: unknown } | null;
+  if (b && typeof b === 'object' && b.type === 'Buffer' && Array.isArray(b.data)) return Buffer.from(b.data as number[]).toString('base64');
+  return v;
+}
+
+/** True when JSON.stringify alone writes `v` as renderJson must: no bigint, no bytes, no toJSON, not too deep to look. */
+function plainJson(v: unknown, depth: number): boolean {
+  if (typeof v === 'bigint') return false;
+  if (typeof v !== 'object' || v === null) return true;
+  if (depth > 32 || ArrayBuffer.isView(v) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!plainJson(v[i], depth + 1)) return false;
+    return true;
+  }
+  for (const k in v) if (!plainJson((v as Record<string, unknown>)[k], depth + 1)) return false;
+  return true;
 }

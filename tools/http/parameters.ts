@@ -89,9 +89,12 @@ function problem(e: ErrorObject, where: 'path' | 'query'): string {
 
 export function stringMap(source: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries((source ?? {}) as Record<string, unknown>)) {
+  if (source === null || typeof source !== 'object') return out;
+  // Node's headers and fastify's params and query are plain objects of their own keys.
+  for (const k of Object.keys(source)) {
+    const v = (source as Record<string, unknown>)[k];
     if (v === undefined) continue;
-    out[k] = Array.isArray(v) ? String(v[v.length - 1]) : String(v);
+    out[k] = typeof v === 'string' ? v : Array.isArray(v) ? String(v[v.length - 1]) : String(v);
   }
   return out;
 }

@@ -15,6 +15,7 @@ import {
   runInTrace,
   type CallContext,
   type HttpMethod,
+  type InvokeOutput,
   type JsValue,
   type Plain,
   type Route,
@@ -137,11 +138,12 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     const app = this.#app!;
     const ctx = this.#ctx!;
     for (const route of ctx.routes.list()) {
+      const name = `${route.method} ${route.path}`;
       app.route({
         method: route.method,
         url: route.path,
         ...routeOptions(route),
-        handler: (req, reply) => this.#dispatch(route.method, route.path, req, reply),
+        handler: (req, reply) => this.#dispatch(route.method, route.path, name, req, reply),
       });
       if (route.auth && !this.#validators.has(route.auth)) ctx.log.error(`${route.method} ${route.path} (${route.owner}) names auth validator '${route.auth}', which no plugin added; it will answer 500`, { path: route.path });
     }
@@ -170,14 +172,19 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     await this.#app?.close();
   }
 
-  async #dispatch(method: HttpMethod, path: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // Not async: a handler that answers at once is sent at once (no promise, no
+  // deadline timer); fastify waits for reply.send either way.
+  #dispatch(method: HttpMethod, path: string, name: string, req: FastifyRequest, reply: FastifyReply): void | Promise<unknown> {
     const requestId = req.id;
     const route = this.#ctx!.routes.get(method, path);
-    if (!route) return this.#sendError(req, reply, mcError('MC_ERR_HTTP_NOT_FOUND', `${method} ${path} is no longer served (its plugin stopped)`, { path }));
+    if (!route) {
+      this.#sendError(req, reply, mcError('MC_ERR_HTTP_NOT_FOUND', `${method} ${path} is no longer served (its plugin stopped)`, { path }));
+      return;
+    }
     const incoming = parseTraceparent(headerOf(req, 'traceparent')) ?? newTrace();
     // The request is the root event: whatever its handler publishes names it as parent.
     const trace = { traceId: incoming.traceId, eventId: requestId };
-    const { end: finish } = this.#ctx!.tracer.begin({ id: requestId, parentId: '', traceId: trace.traceId, kind: 'http', name: `${method} ${path}`, source: route.owner, payloadKeys: [] });
+    const { end: finish } = this.#ctx!.tracer.begin({ id: requestId, parentId: '', traceId: trace.traceId, kind: 'http', name, source: route.owner, payloadKeys: [] });
     const request: Plain<HttpRequest> = {
       method,
       route: path,
@@ -190,24 +197,38 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       auth: null,
     };
     try {
-      if (route.stream) {
-        if (route.auth) request.auth = await runInTrace(trace, () => this.#authenticate(route, request));
-        finish();
-        return await this.#stream(route, request, reply, trace);
-      }
+      if (route.stream) return this.#openStream(route, request, reply, trace, finish).catch((err: unknown) => this.#failed(req, reply, finish, err));
       // One deadline for the whole request, its validator included: a handler that
       // never answers must not hold the connection (it keeps running; its answer is dropped).
       const work = runInTrace(trace, () => (route.auth ? this.#authenticateThenInvoke(route, request) : this.#ctx!.invoke(route.owner, route.handlerId, { case: 'http', value: request })));
-      // A handler that answered at once needs no deadline (nor its timer).
-      const out = work instanceof Promise ? await this.#withinDeadline(work, route) : work;
-      const response = out.case === 'http' ? out.value : { body: out.value };
-      for (const [k, v] of Object.entries(response.headers ?? {})) reply.header(k, v);
-      finish();
-      await reply.code(response.status || route.successStatus).type('application/json').send(renderJson(response.body ?? null));
+      if (work instanceof Promise) {
+        return this.#withinDeadline(work, route)
+          .then((out) => this.#send(route, reply, out, finish))
+          .catch((err: unknown) => this.#failed(req, reply, finish, err));
+      }
+      this.#send(route, reply, work, finish);
     } catch (err) {
-      finish({ code: err instanceof McError ? err.code : 'MC_ERR_INTERNAL' });
-      await this.#sendError(req, reply, err);
+      this.#failed(req, reply, finish, err);
     }
+  }
+
+  #failed(req: FastifyRequest, reply: FastifyReply, finish: (outcome: { code: string }) => void, err: unknown): void {
+    finish({ code: err instanceof McError ? err.code : 'MC_ERR_INTERNAL' });
+    this.#sendError(req, reply, err);
+  }
+
+  #send(route: Route, reply: FastifyReply, out: InvokeOutput, finish: () => void): void {
+    const response = out.case === 'http' ? out.value : { body: out.value };
+    if (response.headers) for (const [k, v] of Object.entries(response.headers)) reply.header(k, v);
+    const body = renderJson(response.body ?? null);
+    finish();
+    reply.code(response.status || route.successStatus).type('application/json').send(body);
+  }
+
+  async #openStream(route: Route, request: Plain<HttpRequest>, reply: FastifyReply, trace: TraceContext, finish: () => void): Promise<void> {
+    if (route.auth) request.auth = await runInTrace(trace, () => this.#authenticate(route, request));
+    finish();
+    await this.#stream(route, request, reply, trace);
   }
 
   async #authenticateThenInvoke(route: Route, request: Plain<HttpRequest>) {
