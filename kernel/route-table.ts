@@ -33,33 +33,34 @@ export interface Route {
 const PATH = /^(\/(:?[A-Za-z0-9_.~-]+))+$|^\/$/;
 
 export class RouteTable {
-  #routes = new Map<string, Route>();
+  // By method, then path: a request looks its route up with the two strings it
+  // already has (their hashes cached), where one "METHOD /path" key was a new
+  // string to build and hash on every request.
+  #routes = new Map<string, Map<string, Route>>();
 
   add(route: Route): void {
     if (!HTTP_METHODS.includes(route.method)) throw mcError('MC_ERR_HTTP_ROUTE', `${route.owner} added an endpoint with method '${route.method}'`, { plugin: route.owner, method: route.method });
     if (!PATH.test(route.path)) throw mcError('MC_ERR_HTTP_ROUTE', `${route.owner} added an endpoint with path '${route.path}', which is not /segment/:param/...`, { plugin: route.owner, path: route.path });
-    const existing = this.#routes.get(key(route.method, route.path));
+    const existing = this.get(route.method, route.path);
     if (existing && existing.owner !== route.owner) {
       throw mcError('MC_ERR_HTTP_ROUTE', `${route.owner} added ${route.method} ${route.path}, which ${existing.owner} already serves`, { plugin: route.owner, owner: existing.owner, path: route.path });
     }
     // The same owner adding it again (a restarted sidecar) replaces its handler.
-    this.#routes.set(key(route.method, route.path), { ...route });
+    let paths = this.#routes.get(route.method);
+    if (!paths) this.#routes.set(route.method, (paths = new Map()));
+    paths.set(route.path, { ...route });
   }
 
   get(method: string, path: string): Route | undefined {
-    return this.#routes.get(key(method, path));
+    return this.#routes.get(method)?.get(path);
   }
 
   /** Removes every route a plugin added (it failed, or is being replaced). */
   removeOwner(owner: string): void {
-    for (const [k, r] of this.#routes) if (r.owner === owner) this.#routes.delete(k);
+    for (const paths of this.#routes.values()) for (const [path, r] of paths) if (r.owner === owner) paths.delete(path);
   }
 
   list(): Route[] {
-    return [...this.#routes.values()].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+    return [...this.#routes.values()].flatMap((paths) => [...paths.values()]).sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
   }
-}
-
-function key(method: string, path: string): string {
-  return `${method} ${path}`;
 }

@@ -105,21 +105,30 @@ const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
 /**
  * JSON text of a handler's answer: bigints as their exact digits, bytes as
- * base64. A body with neither (most) takes JSON.stringify's own fast path; a
- * replacer, which the rest need, makes it several times slower.
+ * base64. A body with neither (most) goes to JSON.stringify as it is; one with
+ * them is copied with those values swapped for JSON.rawJSON text and base64
+ * first — faster than a replacer, which takes JSON.stringify off its fast path.
  */
 export function renderJson(value: unknown): string {
-  const text = plainJson(value, 0) ? JSON.stringify(value) : JSON.stringify(value, special);
+  const text = JSON.stringify(plainJson(value, 0) ? value : jsonReady(value, 0));
   return text === undefined ? 'null' : text;
 }
 
-function special(_key: string, v: unknown): unknown {
+function jsonReady(v: unknown, depth: number): unknown {
   if (typeof v === 'bigint') return rawJSON(v.toString());
+  if (typeof v !== 'object' || v === null) return v;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  // A Buffer has become its toJSON() shape by the time the replacer sees it.
-  const b = v as { type?: unknown; data?: unknown } | null;
-  if (b && typeof b === 'object' && b.type === 'Buffer' && Array.isArray(b.data)) return Buffer.from(b.data as number[]).toString('base64');
-  return v;
+  // Deeper than anything a Value holds (MAX_VALUE_DEPTH): JSON.stringify judges it as it is.
+  if (depth > 64) return v;
+  const toJSON = (v as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return jsonReady(toJSON.call(v), depth + 1);
+  if (Array.isArray(v)) return v.map((item) => jsonReady(item, depth + 1));
+  // What a Buffer's toJSON() gives.
+  const b = v as { type?: unknown; data?: unknown };
+  if (b.type === 'Buffer' && Array.isArray(b.data)) return Buffer.from(b.data as number[]).toString('base64');
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = jsonReady((v as Record<string, unknown>)[k], depth + 1);
+  return out;
 }
 
 /** True when JSON.stringify alone writes `v` as renderJson must: no bigint, no bytes, no toJSON, not too deep to look. */

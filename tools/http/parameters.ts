@@ -39,6 +39,21 @@ export function parameters(route: Route, req: FastifyRequest): Parameters {
 }
 
 const compiled = new WeakMap<object, ValidateFunction>();
+const integerNames = new WeakMap<object, string[]>();
+
+/** The parameters a schema reads as integers (not also as text), worked out once per schema. */
+function integersOf(schema: unknown): string[] {
+  let names = integerNames.get(schema as object);
+  if (!names) {
+    const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+    names = Object.keys(properties).filter((name) => {
+      const type = properties[name]?.type;
+      return type === 'integer' || (Array.isArray(type) && type.includes('integer') && !type.includes('string'));
+    });
+    integerNames.set(schema as object, names);
+  }
+  return names;
+}
 
 /** Compiles a route's parameter schemas, so a bad one fails the plugin's addEndpoint call, not the server's start. */
 export function checkParameterSchemas(route: Route): void {
@@ -65,17 +80,18 @@ function judge(req: FastifyRequest, validate: ValidateFunction | undefined, valu
   const problems = validate(copy) ? outsideInt64(validate.schema, sent, where) : (validate.errors ?? []).map((e) => problem(e, where));
   if (problems.length) throw mcError('MC_ERR_HTTP_VALIDATION', `${req.method} ${req.url}: ${problems.join('; ')}`, { problems: problems.join('; '), in: where });
   // What the client sent where it sent it; the schema's defaults where it did not.
-  return Object.fromEntries(Object.entries(copy).map(([k, v]) => [k, k in sent ? sent[k]! : String(v)]));
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(copy)) out[k] = k in sent ? sent[k]! : String(copy[k]);
+  return out;
 }
 
 // A native plugin gets an integer parameter as a bigint (kernel/schema-inputs.ts), and
 // every hosting holds int64: an integer past it is refused here, as in a body (json.ts).
 function outsideInt64(schema: unknown, sent: Record<string, string>, where: 'path' | 'query'): string[] {
-  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
   const problems: string[] = [];
-  for (const [name, text] of Object.entries(sent)) {
-    const type = properties[name]?.type;
-    if (!(type === 'integer' || (Array.isArray(type) && type.includes('integer') && !type.includes('string')))) continue;
+  for (const name of integersOf(schema)) {
+    const text = sent[name];
+    if (text === undefined || !Object.hasOwn(sent, name)) continue;
     const n = /^\s*-?\d+\s*$/.test(text) ? BigInt(text.trim()) : Number.isSafeInteger(Number(text)) ? 0n : undefined;
     if (n === undefined || n < INT64_MIN || n > INT64_MAX) problems.push(`${where} parameter '${name}' is an integer outside int64 (${text.slice(0, 40)})`);
   }
