@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kernel } from '../kernel/index.ts';
 import { REPO, writeProject } from '../test/project.ts';
+import { answerParent } from './server-ipc.ts';
 
 export const USERS = 1000;
 const MIGRATION = join(REPO, 'domains/users/migrations/001_users.sql');
@@ -94,20 +95,4 @@ async function fastify(): Promise<Server> {
 const kind = process.argv[2];
 if (kind !== 'microcore' && kind !== 'fastify') throw new Error(`usage: http-get-user.server.ts microcore|fastify (got ${kind})`);
 const server = await (kind === 'microcore' ? microcore() : fastify());
-let cpu: NodeJS.CpuUsage | undefined;
-const exit = async () => {
-  await server.stop();
-  process.exit(0);
-};
-process.on('message', (msg: { type: string }) => {
-  if (msg.type === 'start') {
-    cpu = process.cpuUsage();
-    process.send!({ type: 'started' });
-  } else if (msg.type === 'stop') {
-    const d = process.cpuUsage(cpu);
-    process.send!({ type: 'stopped', cpuUs: d.user + d.system });
-  } else if (msg.type === 'exit') void exit();
-});
-// A parent that crashed must not leave a server running.
-process.on('disconnect', () => void exit());
-process.send!({ type: 'ready', port: server.port });
+answerParent(server.port, server.stop);

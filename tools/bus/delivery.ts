@@ -125,15 +125,15 @@ export class Delivery {
     }
     const fresh: Queue = { sub, items, head: 0 };
     this.#queues.set(sub.id, fresh);
-    void this.#pump(fresh);
+    this.#pumping++;
+    this.#pump(fresh);
   }
 
-  // Runs at once, inside the publish that filled the queue, and on its own from
-  // the first handler that answers with a promise: a handler that answers at once
-  // costs no promise and no turn of the microtask queue.
-  async #pump(queue: Queue): Promise<void> {
+  // Runs at once, inside the publish that filled the queue, for as long as its
+  // handlers answer at once: no promise, no turn of the microtask queue per
+  // event. The first answer that is a promise hands the queue to #resume.
+  #pump(queue: Queue): void {
     const { sub } = queue;
-    this.#pumping++;
     try {
       let inARow = 0;
       for (let item = take(queue); item; item = take(queue)) {
@@ -141,26 +141,50 @@ export class Delivery {
           this.#deadLetter(sub, item, item.error ?? { code: 'MC_ERR_TOOL_UNAVAILABLE', message: `the bus shut down before '${item.env.topic}' reached ${sub.owner}` });
           continue;
         }
-        let delivered = this.#deliver(sub, item);
-        if (typeof delivered !== 'boolean') delivered = await delivered;
-        else if (++inARow === YIELD_EVERY) {
-          inARow = 0;
-          await undefined;
-        }
-        if (!delivered) {
-          this.#queues.delete(sub.id);
-          this.#deadStreak.delete(sub.id);
-          this.#reroute(sub, [item, ...rest(queue)]);
-          return;
-        }
+        const delivered = this.#deliver(sub, item);
+        if (typeof delivered !== 'boolean') return void this.#resume(queue, item, delivered);
+        if (!delivered) return this.#gone(queue, item);
+        // Let other work in (the publisher's next step, other queues) now and then.
+        if (++inARow === YIELD_EVERY) return queueMicrotask(() => this.#pump(queue));
       }
     } catch (err) {
-      // #deliver and #deadLetter do not throw; this is the last word if they ever do.
-      this.#o.ctx.log.error(`delivery to ${sub.owner} stopped: ${(err as Error).message}`, { subscriber: sub.owner, topic: sub.topic });
-    } finally {
-      if (this.#queues.get(sub.id) === queue) this.#queues.delete(sub.id);
-      if (--this.#pumping === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
+      this.#stopped(queue, err);
+      return;
     }
+    this.#drained(queue);
+  }
+
+  async #resume(queue: Queue, item: Item, pending: Promise<boolean>): Promise<void> {
+    let delivered;
+    try {
+      delivered = await pending;
+    } catch (err) {
+      this.#stopped(queue, err);
+      return;
+    }
+    if (delivered) this.#pump(queue);
+    else this.#gone(queue, item);
+  }
+
+  /** The subscription went away while `item` was its next: the rest of its queue moves on (#reroute). */
+  #gone(queue: Queue, item: Item): void {
+    const { sub } = queue;
+    this.#queues.delete(sub.id);
+    this.#deadStreak.delete(sub.id);
+    this.#reroute(sub, [item, ...rest(queue)]);
+    this.#drained(queue);
+  }
+
+  // #deliver and #deadLetter do not throw; this is the last word if they ever do.
+  #stopped(queue: Queue, err: unknown): void {
+    this.#o.ctx.log.error(`delivery to ${queue.sub.owner} stopped: ${(err as Error).message}`, { subscriber: queue.sub.owner, topic: queue.sub.topic });
+    this.#drained(queue);
+  }
+
+  /** A queue's pump has ended (each ends once): the bus is idle when none is left. */
+  #drained(queue: Queue): void {
+    if (this.#queues.get(queue.sub.id) === queue) this.#queues.delete(queue.sub.id);
+    if (--this.#pumping === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
   }
 
   /** Attempts until delivered or out of retries; false if the subscription went away first. At once when the first attempt answers at once. */
