@@ -14,6 +14,7 @@ export type { Tool, ToolContext } from './tool.ts';
 export { currentTrace, formatTraceparent, newSpanId, newTrace, parseTraceparent, runInTrace, type TraceContext } from './trace.ts';
 export { reply, type Reply } from './reply.ts';
 export { topic, type Topic, type Wire } from './schema-types.ts';
+export { reshapeBySchema } from './schema-inputs.ts';
 export type { EndpointInput, TopicRef, TypedEvent, TypedRequest } from './typed-tools.ts';
 export { durationMs, MAX_DURATION_MS } from './durations.ts';
 export { INT64_MAX, INT64_MIN, jsToValue, MAX_VALUE_DEPTH, valueToJs, type JsRecord, type JsValue } from './values.ts';

@@ -74,7 +74,9 @@ function readHttpResponse(r: BinaryReader, length: number): { status: number; bo
         else if (f === 2 && w === WireType.LengthDelimited) value = r.string();
         else r.skip(w);
       }
-      out.headers[key] = value;
+      // A header named __proto__ stays a key, as fromBinary keeps it (an assignment would set the prototype; fast-check found it).
+      if (key === '__proto__') Object.defineProperty(out.headers, key, { value, enumerable: true, writable: true, configurable: true });
+      else out.headers[key] = value;
     } else r.skip(wire);
   }
   return out;

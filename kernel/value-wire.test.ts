@@ -58,6 +58,17 @@ describe('decodeInvokeResponse', () => {
     );
   });
 
+  // Found by the property above (seed 70374623): an assignment dropped it as a prototype.
+  it('keeps a header named __proto__ as a key, as fromBinary does', () => {
+    const headers = JSON.parse('{"__proto__":"x","a":"b"}') as Record<string, string>;
+    const http = toBinary(InvokeResponseSchema, create(InvokeResponseSchema, { output: { case: 'http', value: { status: 200, headers } } }));
+    const [fast, slow] = both(http);
+    expect(fast).toEqual(slow);
+    const got = (fast as { ok: { value: { headers: Record<string, string> } } }).ok.value.headers;
+    expect(Object.keys(got).sort()).toEqual(['__proto__', 'a']);
+    expect(Object.getPrototypeOf(got)).toBe(Object.prototype);
+  });
+
   it('refuses a key named __proto__ and a value nested past the limit as valueToJs does, and takes the limit itself', () => {
     const proto = create(ValueSchema, { kind: { case: 'mapValue', value: { fields: { a: create(ValueSchema, { kind: { case: 'mapValue', value: { fields: { ['__proto__']: jsToValue(1n) } } } }) } } } });
     for (const body of [proto, nested(MAX_VALUE_DEPTH + 1)]) {

@@ -6,7 +6,7 @@
 // body schema says `number` (not `integer`), a whole number stays a JS number,
 // as a native plugin's static type says (kernel/schema-types.ts Wire<S>).
 // Rendering: bigint as its exact digits, bytes as base64.
-import { INT64_MAX, INT64_MIN, MAX_VALUE_DEPTH, mcError, type JsValue } from '../../kernel/index.ts';
+import { INT64_MAX, INT64_MIN, MAX_VALUE_DEPTH, mcError, reshapeBySchema, type JsValue } from '../../kernel/index.ts';
 
 const INTEGER = /^-?\d+$/;
 
@@ -44,17 +44,13 @@ export function parseExactJson(text: string, what = 'the body', schema?: object)
 
 /** Whole numbers where the schema says `number` (and not `integer`): the doubles JSON.parse read. */
 function asNumbers(value: unknown, schema: unknown): unknown {
-  if (typeof schema !== 'object' || schema === null || value === null || (typeof value !== 'object' && typeof value !== 'bigint')) return value;
-  const s = schema as { type?: unknown; properties?: Record<string, unknown>; items?: unknown };
-  const types = Array.isArray(s.type) ? (s.type as unknown[]) : [s.type];
-  if (types.includes('number') && !types.includes('integer')) {
-    if (typeof value === 'bigint') return Number(value);
-    if (value instanceof Unheld && Number.isFinite(value.double)) return value.double;
-  }
-  if (Array.isArray(value)) return s.items ? value.map((item) => asNumbers(item, s.items)) : value;
-  if (s.properties && !(value instanceof Unheld) && typeof value === 'object') {
-    for (const [k, item] of Object.entries(value)) if (Object.hasOwn(s.properties, k)) (value as Record<string, unknown>)[k] = asNumbers(item, s.properties[k]);
-  }
+  return reshapeBySchema(schema, value, numberLeaf);
+}
+
+function numberLeaf(value: unknown, types: unknown[]): unknown {
+  if (!types.includes('number') || types.includes('integer')) return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (value instanceof Unheld && Number.isFinite(value.double)) return value.double;
   return value;
 }
 
