@@ -68,10 +68,6 @@ export class CallMetrics {
     if (ms > t.maxMs) t.maxMs = ms;
   }
 
-  record(r: CallRecord): void {
-    this.add(this.totalsFor(r.caller, r.tool, r.method), r.ms, r.ok ? undefined : (r.code ?? 'MC_ERR_INTERNAL'), r.traceId, r.eventId, r.at);
-  }
-
   /** The last calls, newest first. */
   recent(): CallRecord[] {
     const out: CallRecord[] = [];

@@ -4,11 +4,10 @@
 // message in between (two passes and a few hundred allocations per call). The
 // gateway, which has bytes, still goes through real messages.
 //
-// Each message is compiled once into a checker (its field names in a Set, one
-// step per field), and a field's path ("bus.publish input.payload.n") is only
-// written out when an error names it or a nested message needs it: on the hot
-// path (every tool call of every native plugin) a check allocates nothing but
-// its result.
+// Each message is compiled once into a checker (see compile), and a field's path
+// ("bus.publish input.payload.n") is only written out when an error names it or
+// a nested message needs it: on the hot path (every tool call of every native
+// plugin) a check allocates nothing but its result.
 import { ScalarType, type DescField, type DescMessage, type DescOneof } from '@bufbuild/protobuf';
 import { FeatureSet_FieldPresence } from '@bufbuild/protobuf/wkt';
 import { mcError } from './errors.ts';

@@ -49,9 +49,9 @@ export class Tracer {
     return entry;
   }
 
-  /** Records a node; returns a function that closes it with its outcome and duration. */
-  begin(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>): { node: TraceNode; end(outcome?: { code?: string }): void } {
-    const entry = this.record(node);
+  /** Records a node; `end` closes it with its outcome and returns its duration in ms. */
+  begin(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>, at?: number): { node: TraceNode; end(outcome?: { code?: string }): number } {
+    const entry = this.record(node, at);
     const started = performance.now();
     return {
       node: entry,
@@ -59,6 +59,7 @@ export class Tracer {
         entry.ms = performance.now() - started;
         entry.ok = !outcome.code;
         if (outcome.code) entry.code = outcome.code;
+        return entry.ms;
       },
     };
   }

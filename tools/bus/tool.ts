@@ -23,7 +23,7 @@ import {
   type CallContext,
   type InvokeOutput,
   type Subscription,
-  type TraceNode,
+  type Tracer,
   type JsValue,
   type Plain,
   type ToolContext,
@@ -99,12 +99,11 @@ export default class InProcessBus implements ToolMethods<'bus'> {
   request(input: Plain<BusRequestRequest>, call: CallContext) {
     const env = this.#envelope(input.topic, input.payload ?? null, '', call.caller);
     this.#topics!.check(env.topic, 'payload', env.payload ?? null, `${call.caller} requested`);
-    const started = performance.now();
-    const node = this.#ctx!.tracer.record({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'request', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) }, Number(env.timeUnixMs));
+    const traced = this.#ctx!.tracer.begin({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'request', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) }, Number(env.timeUnixMs));
     const subs = this.#ctx!.subscriptions.forTopic(env.topic);
     if (subs.length === 0) {
       const error = mcError('MC_ERR_BUS_NO_SUBSCRIBER', `${call.caller} requested '${env.topic}', which no plugin subscribes to`, { topic: env.topic });
-      settle(node, started, error.code);
+      traced.end({ code: error.code });
       throw error;
     }
     const sub = subs.length === 1 ? subs[0]! : this.#delivery!.next(`request:${env.topic}`, subs);
@@ -112,7 +111,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
     // The caller's wasm instance (if any) stays marked busy, so a request it would
     // have to answer itself fails fast instead of waiting out the timeout.
     const context = { traceId: env.traceId, eventId: env.id, insideWasm: currentTrace()?.insideWasm };
-    const replied = { env, sub, node, started, caller: call.caller };
+    const replied = { env, sub, traced, caller: call.caller };
     let pending;
     try {
       pending = runInTrace(context, () => this.#ctx!.invoke(sub.owner, sub.handlerId, { case: 'event', value: env }));
@@ -155,8 +154,8 @@ export default class InProcessBus implements ToolMethods<'bus'> {
 
   /** The request's node and its one reaction, closed with one reading of the clock. */
   #reacted(r: Replied, code?: string): void {
-    const ms = settle(r.node, r.started, code);
-    this.#ctx!.tracer.react(r.node, { identity: r.sub.owner, ms, ok: !code, code, attempts: 1 });
+    const ms = r.traced.end({ code });
+    this.#ctx!.tracer.react(r.traced.node, { identity: r.sub.owner, ms, ok: !code, code, attempts: 1 });
   }
 
   /** Resolves once every event accepted so far (and those they caused) is delivered or dead-lettered. */
@@ -201,17 +200,8 @@ export default class InProcessBus implements ToolMethods<'bus'> {
 interface Replied {
   env: Env;
   sub: Subscription;
-  node: TraceNode;
-  started: number;
+  traced: ReturnType<Tracer['begin']>;
   caller: string;
-}
-
-/** Closes a request's trace node; returns its duration. */
-function settle(node: TraceNode, started: number, code?: string): number {
-  node.ms = performance.now() - started;
-  node.ok = !code;
-  if (code) node.code = code;
-  return node.ms;
 }
 
 function keysOf(payload: JsValue): string[] {

@@ -101,41 +101,39 @@ const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
 /**
  * JSON text of a handler's answer: bigints as their exact digits, bytes as
- * base64. A body with neither (most) goes to JSON.stringify as it is; one with
- * them is copied with those values swapped for JSON.rawJSON text and base64
- * first — faster than a replacer, which takes JSON.stringify off its fast path.
+ * base64. The body goes to JSON.stringify as it is when it holds neither (most
+ * do: nothing is copied); otherwise the containers on the way to them are
+ * copied with those values swapped for JSON.rawJSON text and base64 — faster
+ * than a replacer, which takes JSON.stringify off its fast path for every body.
  */
 export function renderJson(value: unknown): string {
-  const text = JSON.stringify(plainJson(value, 0) ? value : jsonReady(value, 0));
+  const text = JSON.stringify(jsonReady(value));
   return text === undefined ? 'null' : text;
 }
 
-function jsonReady(v: unknown, depth: number): unknown {
+/** `v` itself when JSON.stringify writes it as renderJson must, else a copy that it does. */
+function jsonReady(v: unknown): unknown {
   if (typeof v === 'bigint') return rawJSON(v.toString());
   if (typeof v !== 'object' || v === null) return v;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  // Deeper than anything a Value holds (MAX_VALUE_DEPTH): JSON.stringify judges it as it is.
-  if (depth > 64) return v;
   const toJSON = (v as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return jsonReady(toJSON.call(v), depth + 1);
-  if (Array.isArray(v)) return v.map((item) => jsonReady(item, depth + 1));
+  if (typeof toJSON === 'function') return jsonReady(toJSON.call(v));
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const item = jsonReady(v[i]);
+      if (item !== v[i]) (out ??= v.slice())[i] = item;
+    }
+    return out ?? v;
+  }
   // What a Buffer's toJSON() gives.
   const b = v as { type?: unknown; data?: unknown };
   if (b.type === 'Buffer' && Array.isArray(b.data)) return Buffer.from(b.data as number[]).toString('base64');
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) out[k] = jsonReady((v as Record<string, unknown>)[k], depth + 1);
-  return out;
-}
-
-/** True when JSON.stringify alone writes `v` as renderJson must: no bigint, no bytes, no toJSON, not too deep to look. */
-function plainJson(v: unknown, depth: number): boolean {
-  if (typeof v === 'bigint') return false;
-  if (typeof v !== 'object' || v === null) return true;
-  if (depth > 32 || ArrayBuffer.isView(v) || typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) if (!plainJson(v[i], depth + 1)) return false;
-    return true;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(v)) {
+    const item = (v as Record<string, unknown>)[k];
+    const ready = jsonReady(item);
+    if (ready !== item) (out ??= { ...v })[k] = ready;
   }
-  for (const k in v) if (!plainJson((v as Record<string, unknown>)[k], depth + 1)) return false;
-  return true;
+  return out ?? v;
 }
