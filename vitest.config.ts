@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // nats-server and PostgreSQL for the cluster drivers' tests (test/services.ts).
+    globalSetup: ['test/services.setup.ts'],
   },
 });

@@ -102,7 +102,7 @@ export class Kernel {
   async boot(): Promise<ReportItem[]> {
     const found = discover(this.root);
     if (this.#onlyTools) found.plugins = [];
-    const loadedTools = await loadTools(this.root, found.tools);
+    const loadedTools = await loadTools(this.root, found.tools, this.env);
     const failures = loadedTools.failures;
     const tools = this.#onlyTools ? loadedTools.tools.filter((t) => this.#onlyTools!.includes(t.contract)) : loadedTools.tools;
     for (const f of failures) this.registry.add({ kind: 'tool', name: f.folder, source: f.file, status: 'failed', reason: f.reason, code: f.code, needs: [] });

@@ -27,7 +27,16 @@ import type { Tool, ToolClass, ToolContext } from './tool.ts';
 import type { HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-const TOOL_FOLDERS: Record<ContractName, string | undefined> = { bus: 'bus', config: 'config', db: 'db-sqlite', http: 'http', logger: 'logger', state: 'state', system: 'system' };
+// The drivers of each contract, the first the settings choose (ToolClass.enabled) serving.
+const TOOL_FOLDERS: Record<ContractName, readonly string[]> = { bus: ['bus'], config: ['config'], db: ['db-sqlite'], http: ['http'], logger: ['logger'], state: ['state'], system: ['system'] };
+
+async function chosenDriver(folders: readonly string[], env: ToolContext['env']): Promise<{ cls: ToolClass; folder: string }> {
+  for (const folder of folders) {
+    const cls = ((await import(pathToFileURL(join(REPO, 'tools', folder, 'tool.ts')).href)) as { default: ToolClass }).default;
+    if (!cls.enabled || cls.enabled(env)) return { cls, folder };
+  }
+  throw new Error(`testTools: none of tools/${folders.join(', tools/')} is chosen by these settings`);
+}
 
 export interface TestTools {
   tools: Tools;
@@ -68,9 +77,8 @@ export async function testTools(options: { identity?: string; migrations?: strin
     invoke: (_identity, handlerId, input) => fromPlugin(() => host.invoke(handlerId, input)),
     report: () => registry.list(),
   };
-  for (const [name, folder] of Object.entries(TOOL_FOLDERS)) {
-    if (!folder) continue;
-    const cls = ((await import(pathToFileURL(join(REPO, 'tools', folder, 'tool.ts')).href)) as { default: ToolClass }).default;
+  for (const [name, folders] of Object.entries(TOOL_FOLDERS)) {
+    const { cls, folder } = await chosenDriver(folders, ctx.env);
     const instance = new cls();
     await instance.setup?.(ctx);
     instances.push(instance);

@@ -1,6 +1,7 @@
 // Loads tools/<folder>/tool.ts: imports each, reads the contract name it serves,
-// and refuses two folders serving one name (MicroCoreOS let the last one win
-// silently; here the boot fails naming both).
+// keeps the drivers the settings choose (a tool class's static `enabled(env)`:
+// SQLite or PostgreSQL behind `db`), and refuses two chosen folders serving one
+// name (MicroCoreOS let the last one win silently; here the boot fails naming both).
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DiscoveredTool } from './discovery.ts';
@@ -21,7 +22,7 @@ export interface ToolLoadFailure {
   code: string;
 }
 
-export async function loadTools(root: string, found: DiscoveredTool[]): Promise<{ tools: LoadedTool[]; failures: ToolLoadFailure[] }> {
+export async function loadTools(root: string, found: DiscoveredTool[], env: Readonly<Record<string, string | undefined>>): Promise<{ tools: LoadedTool[]; failures: ToolLoadFailure[] }> {
   const tools: LoadedTool[] = [];
   const failures: ToolLoadFailure[] = [];
   for (const t of found) {
@@ -31,6 +32,7 @@ export async function loadTools(root: string, found: DiscoveredTool[]): Promise<
       if (typeof cls !== 'function' || typeof cls.contract !== 'string' || !cls.contract) {
         throw mcError('MC_ERR_TOOL_SETUP', `${t.file} must default-export a tool class with a static 'contract' naming what it serves (e.g. static contract = 'db')`, { file: t.file });
       }
+      if (cls.enabled && !cls.enabled(env)) continue;
       tools.push({ contract: cls.contract, folder: `tools/${t.folder}`, file: t.file, instance: new cls() });
     } catch (err) {
       const e = err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('MC_') ? err : mcError('MC_ERR_TOOL_SETUP', `${t.file} failed to load: ${(err as Error).message}`, { file: t.file }, err, 'Fix the module: a wrong import path, a syntax error or a missing npm package is the usual cause.');
@@ -41,7 +43,7 @@ export async function loadTools(root: string, found: DiscoveredTool[]): Promise<
   for (const tool of tools) {
     const other = byContract.get(tool.contract);
     if (other) {
-      throw mcError('MC_ERR_TOOL_DUPLICATE', `${other.folder} and ${tool.folder} both serve the contract '${tool.contract}'`, { contract: tool.contract, first: other.folder, second: tool.folder });
+      throw mcError('MC_ERR_TOOL_DUPLICATE', `${other.folder} and ${tool.folder} both serve the contract '${tool.contract}'`, { contract: tool.contract, first: other.folder, second: tool.folder }, undefined, 'Remove one folder, or give the drivers a static enabled(env) that picks one by configuration.');
     }
     byContract.set(tool.contract, tool);
   }

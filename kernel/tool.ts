@@ -49,4 +49,10 @@ export interface ToolClass {
   new (): Tool;
   /** The contract name this tool serves: 'db', 'http' ... */
   readonly contract: string;
+  /**
+   * For one of several drivers of a contract (tools/db-sqlite, tools/db-postgres):
+   * whether the settings choose this one (`DATABASE_URL=postgres://…`). A driver
+   * that is not chosen is not loaded further; without `enabled` a tool always is.
+   */
+  enabled?(env: Readonly<Record<string, string | undefined>>): boolean;
 }

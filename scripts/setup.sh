@@ -44,13 +44,20 @@ rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' 
 command -v protoc >/dev/null 2>&1 || debian_pkgs+=(protobuf-compiler)
 # Rust sidecars (sdk/rust's gRPC transport) link ring, whose build compiles C.
 command -v cc >/dev/null 2>&1 || debian_pkgs+=(gcc)
+# The cluster drivers' tests start their own nats-server (JetStream) and
+# PostgreSQL on loopback (test/services.ts); the example app uses them only when
+# configured (BUS_DRIVER=nats, DATABASE_URL=postgres://…).
+if [ "$fixtures" = 1 ]; then
+  command -v nats-server >/dev/null 2>&1 || debian_pkgs+=(nats-server)
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || debian_pkgs+=(postgresql)
+fi
 if [ ${#debian_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "→ apt-get install ${debian_pkgs[*]}"
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debian_pkgs[@]}" >/dev/null
   else
-    echo "MicroCore needs these Debian packages to build wasm modules and Rust sidecars: ${debian_pkgs[*]}." >&2
+    echo "MicroCore needs these Debian packages to build wasm modules and Rust sidecars, and for the NATS and PostgreSQL tests: ${debian_pkgs[*]}." >&2
     echo "Install them (sudo apt-get install ${debian_pkgs[*]}), or add the rustup target (rustup target add wasm32-unknown-unknown) and protoc, then retry." >&2
     exit 1
   fi

@@ -46,12 +46,18 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 
 export default class InProcessBus implements ToolMethods<'bus'> {
   static readonly contract = 'bus';
+  /** The default driver: BUS_DRIVER unset or `memory` (`nats` is tools/bus-nats). */
+  static enabled(env: ToolContext['env']): boolean {
+    return env.BUS_DRIVER !== 'nats';
+  }
   #ctx?: ToolContext;
   #delivery?: Delivery;
   #topics?: Topics;
   #closed = false;
 
   setup(ctx: ToolContext): void {
+    const driver = ctx.env.BUS_DRIVER;
+    if (driver && driver !== 'memory') throw mcError('MC_ERR_TOOL_SETUP', `BUS_DRIVER=${driver} names no bus driver`, { setting: 'BUS_DRIVER' }, undefined, 'Use memory (the default, in this process) or nats (NATS JetStream, with NATS_URL).');
     this.#ctx = ctx;
     this.#topics = new Topics(ctx.subscriptions);
     this.#delivery = new Delivery({

@@ -21,10 +21,15 @@ const STATEMENT_CACHE = 500;
 
 export default class SqliteDb implements ToolMethods<'db'> {
   static readonly contract = 'db';
+  /** The default driver: no DATABASE_URL, or one that is not postgres:// (tools/db-postgres). */
+  static enabled(env: ToolContext['env']): boolean {
+    return !isPostgresUrl(env.DATABASE_URL);
+  }
   #db?: Db;
   #statements = new Map<string, Statement>();
 
   setup(ctx: ToolContext): void {
+    if (ctx.env.DATABASE_URL) throw mcError('MC_ERR_TOOL_SETUP', `DATABASE_URL=${redactUrl(ctx.env.DATABASE_URL)} names no db driver`, { setting: 'DATABASE_URL' }, undefined, 'Use postgres://user@host:port/database for PostgreSQL (tools/db-postgres), or unset it for SQLite (DATABASE_PATH).');
     const configured = ctx.env.DATABASE_PATH || 'data/microcore.db';
     const path = configured === ':memory:' || isAbsolute(configured) ? configured : join(ctx.root, configured);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -129,6 +134,15 @@ export default class SqliteDb implements ToolMethods<'db'> {
       throw mcError(code, `db.${method} by ${call.caller} failed${where}: ${err.message} in ${JSON.stringify(text)}`, details, err);
     }
   }
+}
+
+export function isPostgresUrl(url: string | undefined): boolean {
+  return !!url && /^postgres(?:ql)?:\/\//i.test(url);
+}
+
+/** A connection URL without its password, for errors and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
 
 function columns(stmt: Statement): string[] {
