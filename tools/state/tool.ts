@@ -1,7 +1,10 @@
 // The state tool: an in-memory key/value store with optional expiry. Each
 // caller has its own namespace, so plugins cannot read each other's keys.
 // Expired entries are dropped when read and by a sweep once a minute.
-import { durationMs, type CallContext, type JsValue, type Plain, type ToolMethods } from '../../kernel/index.ts';
+// Per process: with DATABASE_URL=postgres://… the store is tools/state-postgres,
+// which every kernel on that database shares.
+import { isPostgresUrl } from '../db-sqlite/tool.ts';
+import { durationMs, type CallContext, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { StateDeleteRequest, StateGetRequest, StateSetRequest } from '../../proto/gen/microcore/v1/state_pb.js';
 
 interface Entry {
@@ -14,6 +17,9 @@ const SWEEP_MS = 60_000;
 
 export default class MemoryState implements ToolMethods<'state'> {
   static readonly contract = 'state';
+  static enabled(env: ToolContext['env']): boolean {
+    return !isPostgresUrl(env.DATABASE_URL);
+  }
   #entries = new Map<string, Entry>();
   #sweep?: NodeJS.Timeout;
 
