@@ -13,7 +13,7 @@
 // runs under a time limit; a failure marks one item failed, never the kernel.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { markFailedBuilds } from './build-record.ts';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CONTRACT, isContractName, type Answer, type InvokeInput, type InvokeOutput } from './contract.ts';
 import { discover } from './discovery.ts';
@@ -52,6 +52,8 @@ export interface KernelOptions {
 const LAST_TO_COMPLETE = 'http';
 
 export class Kernel {
+  /** This kernel among several sharing a bus and a database: KERNEL_ID, or host and pid. */
+  readonly id: string;
   readonly root: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly registry = new Registry();
@@ -78,6 +80,7 @@ export class Kernel {
   constructor(options: KernelOptions = {}) {
     this.root = resolve(options.root ?? process.cwd());
     this.env = options.env ?? readEnv(this.root);
+    this.id = this.env.KERNEL_ID || `${hostname()}-${process.pid}`;
     this.#serve = options.serve ?? true;
     this.#onlyTools = options.onlyTools;
     this.#stepMs = durationMs(this.env.MC_STEP_TIMEOUT_MS, 'MC_STEP_TIMEOUT_MS', 10_000);
@@ -241,13 +244,9 @@ export class Kernel {
       const missing = names.filter((n) => !methods[n]);
       if (missing.length) throw mcError('MC_ERR_TOOL_SETUP', `${tool.file} serves '${tool.contract}' but lacks ${missing.map((n) => `${tool.contract}.${n}`).join(', ')}`, { tool: tool.contract });
       const ctx: ToolContext = {
-        root: this.root,
-        env: this.env,
+        root: this.root, env: this.env, kernelId: this.id,
         log: this.#logFor(`tool/${tool.contract}`),
-        routes: this.routes,
-        subscriptions: this.subscriptions,
-        tracer: this.tracer,
-        metrics: this.metrics,
+        routes: this.routes, subscriptions: this.subscriptions, tracer: this.tracer, metrics: this.metrics,
         migrations,
         invoke: (identity, handlerId, input) => this.invoke(identity, handlerId, input),
         report: () => this.registry.list(),

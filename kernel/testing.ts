@@ -65,6 +65,7 @@ export async function testTools(options: { identity?: string; migrations?: strin
   const host = new NativeHost(identity, [], {}, handlers, silentLog());
   const ctx: ToolContext = {
     root: REPO,
+    kernelId: 'test-kernel',
     env: { DATABASE_PATH: ':memory:', LOG_LEVEL: 'silent', ...options.env },
     log: options.env?.LOG_LEVEL && options.env.LOG_LEVEL !== 'silent' ? stderrLog('test') : silentLog(),
     routes,

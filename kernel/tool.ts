@@ -16,6 +16,8 @@ export interface ToolContext {
   root: string;
   /** The process environment merged over the project's .env. */
   env: Readonly<Record<string, string | undefined>>;
+  /** This kernel's id (KERNEL_ID, or host and pid): what tells kernels sharing a bus or database apart. */
+  kernelId: string;
   /** The tool's own log (identity `tool/<name>`). */
   log: KernelLog;
   /** The kernel route table: endpoints by method and path. */

@@ -1,22 +1,37 @@
 // The system tool: the kernel's own state (boot report, tool call metrics,
 // traces, event topology) for plugins that show it, such as domains/system. It
-// only reads what the kernel hands every tool; it changes nothing.
-import type { CallRecord, Plain, ToolContext, ToolMethods, TraceNode } from '../../kernel/index.ts';
+// only reads what the kernel hands every tool; it changes nothing, but for
+// saying this kernel is alive to the others on a PostgreSQL database (members.ts).
+import { durationMs, type CallRecord, type Plain, type ToolContext, type ToolMethods, type TraceNode } from '../../kernel/index.ts';
 import type { MetricsRequest, TracesRequest } from '../../proto/gen/microcore/v1/system_pb.js';
+import { isPostgresUrl } from '../db-sqlite/tool.ts';
+import { postgresMembers, soloMember, type Members } from './members.ts';
 
 const KIND_ORDER = ['tool', 'native', 'sidecar', 'wasm'];
 
 export default class KernelSystem implements ToolMethods<'system'> {
   static readonly contract = 'system';
   #ctx?: ToolContext;
+  #members?: Members;
 
-  setup(ctx: ToolContext): void {
+  async setup(ctx: ToolContext): Promise<void> {
     this.#ctx = ctx;
+    const url = ctx.env.DATABASE_URL;
+    const heartbeatMs = durationMs(ctx.env.CLUSTER_HEARTBEAT_MS, 'CLUSTER_HEARTBEAT_MS', 2_000, 'MC_ERR_TOOL_SETUP');
+    this.#members = isPostgresUrl(url) ? await postgresMembers(ctx.kernelId, url!, heartbeatMs, ctx.log) : soloMember(ctx.kernelId);
   }
 
-  status() {
+  async status() {
     const items = this.#ctx!.report().sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name));
-    return { items: items.map((i) => ({ kind: i.kind, name: i.name, source: i.source, status: i.status, reason: i.reason ?? '', code: i.code ?? '', ms: BigInt(i.ms ?? 0), needs: i.needs })) };
+    return {
+      items: items.map((i) => ({ kind: i.kind, name: i.name, source: i.source, status: i.status, reason: i.reason ?? '', code: i.code ?? '', ms: BigInt(i.ms ?? 0), needs: i.needs })),
+      kernel: this.#ctx!.kernelId,
+      members: await this.#members!.list(),
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    await this.#members?.close();
   }
 
   metrics(input: Plain<MetricsRequest>) {

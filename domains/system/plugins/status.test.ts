@@ -16,4 +16,11 @@ describe('GET /system/status', () => {
     expect(body.tools.every((i) => i.status === 'ready' && i.kind === 'tool')).toBe(true);
     expect(body.plugins).toEqual([]);
   });
+
+  it('says which kernel answered; on SQLite the cluster is that kernel alone', async () => {
+    const body = (await t.request('GET', '/system/status')) as { kernel: string; members: { id: string; pid: bigint; seenAtUnixMs: bigint }[] };
+    expect(body.kernel).toBe('test-kernel');
+    expect(body.members.map((m) => [m.id, m.pid])).toEqual([['test-kernel', BigInt(process.pid)]]);
+    expect(Number(body.members[0]!.seenAtUnixMs)).toBeGreaterThan(Date.now() - 5_000);
+  });
 });

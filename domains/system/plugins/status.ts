@@ -1,5 +1,6 @@
 // GET /system/status: every tool and plugin with its status and, when it is not
-// ready, the reason (the boot report, live).
+// ready, the reason (the boot report, live); which kernel answered, and the
+// kernels sharing its database (the cluster's members).
 import type { Tools } from '../../../kernel/index.ts';
 
 export class SystemStatusPlugin {
@@ -16,7 +17,7 @@ export class SystemStatusPlugin {
   }
 
   async execute() {
-    const { items } = await this.#system.status();
-    return { tools: items.filter((i) => i.kind === 'tool'), plugins: items.filter((i) => i.kind !== 'tool') };
+    const { items, kernel, members } = await this.#system.status();
+    return { kernel, members, tools: items.filter((i) => i.kind === 'tool'), plugins: items.filter((i) => i.kind !== 'tool') };
   }
 }

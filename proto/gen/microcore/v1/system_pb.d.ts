@@ -39,6 +39,22 @@ export declare type StatusResponse = Message<"microcore.v1.StatusResponse"> & {
    * @generated from field: repeated microcore.v1.StatusItem items = 1;
    */
   items: StatusItem[];
+
+  /**
+   * The id of the kernel that answered (KERNEL_ID, or its host and pid).
+   *
+   * @generated from field: string kernel = 2;
+   */
+  kernel: string;
+
+  /**
+   * The kernels sharing this one's database, by id, this one included: every
+   * kernel heard from lately when the db is PostgreSQL, this kernel alone on
+   * SQLite (a kernel of its own).
+   *
+   * @generated from field: repeated microcore.v1.ClusterMember members = 3;
+   */
+  members: ClusterMember[];
 };
 
 /**
@@ -46,6 +62,54 @@ export declare type StatusResponse = Message<"microcore.v1.StatusResponse"> & {
  * Use `create(StatusResponseSchema)` to create a new message.
  */
 export declare const StatusResponseSchema: GenMessage<StatusResponse>;
+
+/**
+ * One kernel of a cluster.
+ *
+ * @generated from message microcore.v1.ClusterMember
+ */
+export declare type ClusterMember = Message<"microcore.v1.ClusterMember"> & {
+  /**
+   * The kernel's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The host it runs on.
+   *
+   * @generated from field: string hostname = 2;
+   */
+  hostname: string;
+
+  /**
+   * Its process id on that host.
+   *
+   * @generated from field: int64 pid = 3;
+   */
+  pid: bigint;
+
+  /**
+   * When it started, in milliseconds since the Unix epoch.
+   *
+   * @generated from field: int64 started_at_unix_ms = 4;
+   */
+  startedAtUnixMs: bigint;
+
+  /**
+   * When it last said it is alive, in milliseconds since the Unix epoch.
+   *
+   * @generated from field: int64 seen_at_unix_ms = 5;
+   */
+  seenAtUnixMs: bigint;
+};
+
+/**
+ * Describes the message microcore.v1.ClusterMember.
+ * Use `create(ClusterMemberSchema)` to create a new message.
+ */
+export declare const ClusterMemberSchema: GenMessage<ClusterMember>;
 
 /**
  * One tool or plugin.

@@ -11,7 +11,7 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
  * Describes the file microcore/v1/system.proto.
  */
 export const file_microcore_v1_system = /*@__PURE__*/
-  fileDesc("ChltaWNyb2NvcmUvdjEvc3lzdGVtLnByb3RvEgxtaWNyb2NvcmUudjEiDwoNU3RhdHVzUmVxdWVzdCI5Cg5TdGF0dXNSZXNwb25zZRInCgVpdGVtcxgBIAMoCzIYLm1pY3JvY29yZS52MS5TdGF0dXNJdGVtIoEBCgpTdGF0dXNJdGVtEgwKBGtpbmQYASABKAkSDAoEbmFtZRgCIAEoCRIOCgZzb3VyY2UYAyABKAkSDgoGc3RhdHVzGAQgASgJEg4KBnJlYXNvbhgFIAEoCRIMCgRjb2RlGAYgASgJEgoKAm1zGAcgASgDEg0KBW5lZWRzGAggAygJIh8KDk1ldHJpY3NSZXF1ZXN0Eg0KBWxpbWl0GAEgASgFIm0KD01ldHJpY3NSZXNwb25zZRIsCgZyZWNlbnQYASADKAsyHC5taWNyb2NvcmUudjEuVG9vbENhbGxSZWNvcmQSLAoGdG90YWxzGAIgAygLMhwubWljcm9jb3JlLnYxLlRvb2xDYWxsVG90YWxzIpwBCg5Ub29sQ2FsbFJlY29yZBIOCgZjYWxsZXIYASABKAkSDAoEdG9vbBgCIAEoCRIOCgZtZXRob2QYAyABKAkSCgoCbXMYBCABKAESCgoCb2sYBSABKAgSDAoEY29kZRgGIAEoCRIQCgh0cmFjZV9pZBgHIAEoCRIQCghldmVudF9pZBgIIAEoCRISCgphdF91bml4X21zGAkgASgDIn8KDlRvb2xDYWxsVG90YWxzEg4KBmNhbGxlchgBIAEoCRIMCgR0b29sGAIgASgJEg4KBm1ldGhvZBgDIAEoCRINCgVjb3VudBgEIAEoAxIOCgZlcnJvcnMYBSABKAMSEAoIdG90YWxfbXMYBiABKAESDgoGbWF4X21zGAcgASgBIiEKDVRyYWNlc1JlcXVlc3QSEAoIdHJhY2VfaWQYASABKAkiOAoOVHJhY2VzUmVzcG9uc2USJgoFbm9kZXMYASADKAsyFy5taWNyb2NvcmUudjEuVHJhY2VOb2RlIpUCCglUcmFjZU5vZGUSCgoCaWQYASABKAkSEQoJcGFyZW50X2lkGAIgASgJEhAKCHRyYWNlX2lkGAMgASgJEgwKBGtpbmQYBCABKAkSDAoEbmFtZRgFIAEoCRIOCgZzb3VyY2UYBiABKAkSEgoKYXRfdW5peF9tcxgHIAEoAxIKCgJtcxgIIAEoARIKCgJvaxgJIAEoCBIMCgRjb2RlGAogASgJEi4KCXJlYWN0aW9ucxgLIAMoCzIbLm1pY3JvY29yZS52MS5UcmFjZVJlYWN0aW9uEisKBWNhbGxzGAwgAygLMhwubWljcm9jb3JlLnYxLlRvb2xDYWxsUmVjb3JkEhQKDHBheWxvYWRfa2V5cxgNIAMoCSJZCg1UcmFjZVJlYWN0aW9uEhAKCGlkZW50aXR5GAEgASgJEgoKAm1zGAIgASgBEgoKAm9rGAMgASgIEgwKBGNvZGUYBCABKAkSEAoIYXR0ZW1wdHMYBSABKAUiDwoNRXZlbnRzUmVxdWVzdCI5Cg5FdmVudHNSZXNwb25zZRInCgZ0b3BpY3MYASADKAsyFy5taWNyb2NvcmUudjEuVG9waWNJbmZvIm4KCVRvcGljSW5mbxINCgV0b3BpYxgBIAEoCRITCgtzdWJzY3JpYmVycxgCIAMoCRISCgpwdWJsaXNoZXJzGAMgAygJEhMKC3RpbWVzX2ZpcmVkGAQgASgDEhQKDHBheWxvYWRfa2V5cxgFIAMoCTKfAgoGU3lzdGVtEkMKBlN0YXR1cxIbLm1pY3JvY29yZS52MS5TdGF0dXNSZXF1ZXN0GhwubWljcm9jb3JlLnYxLlN0YXR1c1Jlc3BvbnNlEkYKB01ldHJpY3MSHC5taWNyb2NvcmUudjEuTWV0cmljc1JlcXVlc3QaHS5taWNyb2NvcmUudjEuTWV0cmljc1Jlc3BvbnNlEkMKBlRyYWNlcxIbLm1pY3JvY29yZS52MS5UcmFjZXNSZXF1ZXN0GhwubWljcm9jb3JlLnYxLlRyYWNlc1Jlc3BvbnNlEkMKBkV2ZW50cxIbLm1pY3JvY29yZS52MS5FdmVudHNSZXF1ZXN0GhwubWljcm9jb3JlLnYxLkV2ZW50c1Jlc3BvbnNlQjJaMG1pY3JvY29yZS5kZXYvc2RrL2dvL2dlbi9taWNyb2NvcmV2MTttaWNyb2NvcmV2MWIGcHJvdG8z");
+  fileDesc("ChltaWNyb2NvcmUvdjEvc3lzdGVtLnByb3RvEgxtaWNyb2NvcmUudjEiDwoNU3RhdHVzUmVxdWVzdCJ3Cg5TdGF0dXNSZXNwb25zZRInCgVpdGVtcxgBIAMoCzIYLm1pY3JvY29yZS52MS5TdGF0dXNJdGVtEg4KBmtlcm5lbBgCIAEoCRIsCgdtZW1iZXJzGAMgAygLMhsubWljcm9jb3JlLnYxLkNsdXN0ZXJNZW1iZXIibwoNQ2x1c3Rlck1lbWJlchIKCgJpZBgBIAEoCRIQCghob3N0bmFtZRgCIAEoCRILCgNwaWQYAyABKAMSGgoSc3RhcnRlZF9hdF91bml4X21zGAQgASgDEhcKD3NlZW5fYXRfdW5peF9tcxgFIAEoAyKBAQoKU3RhdHVzSXRlbRIMCgRraW5kGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGc291cmNlGAMgASgJEg4KBnN0YXR1cxgEIAEoCRIOCgZyZWFzb24YBSABKAkSDAoEY29kZRgGIAEoCRIKCgJtcxgHIAEoAxINCgVuZWVkcxgIIAMoCSIfCg5NZXRyaWNzUmVxdWVzdBINCgVsaW1pdBgBIAEoBSJtCg9NZXRyaWNzUmVzcG9uc2USLAoGcmVjZW50GAEgAygLMhwubWljcm9jb3JlLnYxLlRvb2xDYWxsUmVjb3JkEiwKBnRvdGFscxgCIAMoCzIcLm1pY3JvY29yZS52MS5Ub29sQ2FsbFRvdGFscyKcAQoOVG9vbENhbGxSZWNvcmQSDgoGY2FsbGVyGAEgASgJEgwKBHRvb2wYAiABKAkSDgoGbWV0aG9kGAMgASgJEgoKAm1zGAQgASgBEgoKAm9rGAUgASgIEgwKBGNvZGUYBiABKAkSEAoIdHJhY2VfaWQYByABKAkSEAoIZXZlbnRfaWQYCCABKAkSEgoKYXRfdW5peF9tcxgJIAEoAyJ/Cg5Ub29sQ2FsbFRvdGFscxIOCgZjYWxsZXIYASABKAkSDAoEdG9vbBgCIAEoCRIOCgZtZXRob2QYAyABKAkSDQoFY291bnQYBCABKAMSDgoGZXJyb3JzGAUgASgDEhAKCHRvdGFsX21zGAYgASgBEg4KBm1heF9tcxgHIAEoASIhCg1UcmFjZXNSZXF1ZXN0EhAKCHRyYWNlX2lkGAEgASgJIjgKDlRyYWNlc1Jlc3BvbnNlEiYKBW5vZGVzGAEgAygLMhcubWljcm9jb3JlLnYxLlRyYWNlTm9kZSKVAgoJVHJhY2VOb2RlEgoKAmlkGAEgASgJEhEKCXBhcmVudF9pZBgCIAEoCRIQCgh0cmFjZV9pZBgDIAEoCRIMCgRraW5kGAQgASgJEgwKBG5hbWUYBSABKAkSDgoGc291cmNlGAYgASgJEhIKCmF0X3VuaXhfbXMYByABKAMSCgoCbXMYCCABKAESCgoCb2sYCSABKAgSDAoEY29kZRgKIAEoCRIuCglyZWFjdGlvbnMYCyADKAsyGy5taWNyb2NvcmUudjEuVHJhY2VSZWFjdGlvbhIrCgVjYWxscxgMIAMoCzIcLm1pY3JvY29yZS52MS5Ub29sQ2FsbFJlY29yZBIUCgxwYXlsb2FkX2tleXMYDSADKAkiWQoNVHJhY2VSZWFjdGlvbhIQCghpZGVudGl0eRgBIAEoCRIKCgJtcxgCIAEoARIKCgJvaxgDIAEoCBIMCgRjb2RlGAQgASgJEhAKCGF0dGVtcHRzGAUgASgFIg8KDUV2ZW50c1JlcXVlc3QiOQoORXZlbnRzUmVzcG9uc2USJwoGdG9waWNzGAEgAygLMhcubWljcm9jb3JlLnYxLlRvcGljSW5mbyJuCglUb3BpY0luZm8SDQoFdG9waWMYASABKAkSEwoLc3Vic2NyaWJlcnMYAiADKAkSEgoKcHVibGlzaGVycxgDIAMoCRITCgt0aW1lc19maXJlZBgEIAEoAxIUCgxwYXlsb2FkX2tleXMYBSADKAkynwIKBlN5c3RlbRJDCgZTdGF0dXMSGy5taWNyb2NvcmUudjEuU3RhdHVzUmVxdWVzdBocLm1pY3JvY29yZS52MS5TdGF0dXNSZXNwb25zZRJGCgdNZXRyaWNzEhwubWljcm9jb3JlLnYxLk1ldHJpY3NSZXF1ZXN0Gh0ubWljcm9jb3JlLnYxLk1ldHJpY3NSZXNwb25zZRJDCgZUcmFjZXMSGy5taWNyb2NvcmUudjEuVHJhY2VzUmVxdWVzdBocLm1pY3JvY29yZS52MS5UcmFjZXNSZXNwb25zZRJDCgZFdmVudHMSGy5taWNyb2NvcmUudjEuRXZlbnRzUmVxdWVzdBocLm1pY3JvY29yZS52MS5FdmVudHNSZXNwb25zZUIyWjBtaWNyb2NvcmUuZGV2L3Nkay9nby9nZW4vbWljcm9jb3JldjE7bWljcm9jb3JldjFiBnByb3RvMw");
 
 /**
  * Describes the message microcore.v1.StatusRequest.
@@ -28,88 +28,95 @@ export const StatusResponseSchema = /*@__PURE__*/
   messageDesc(file_microcore_v1_system, 1);
 
 /**
+ * Describes the message microcore.v1.ClusterMember.
+ * Use `create(ClusterMemberSchema)` to create a new message.
+ */
+export const ClusterMemberSchema = /*@__PURE__*/
+  messageDesc(file_microcore_v1_system, 2);
+
+/**
  * Describes the message microcore.v1.StatusItem.
  * Use `create(StatusItemSchema)` to create a new message.
  */
 export const StatusItemSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_system, 2);
+  messageDesc(file_microcore_v1_system, 3);
 
 /**
  * Describes the message microcore.v1.MetricsRequest.
  * Use `create(MetricsRequestSchema)` to create a new message.
  */
 export const MetricsRequestSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_system, 3);
+  messageDesc(file_microcore_v1_system, 4);
 
 /**
  * Describes the message microcore.v1.MetricsResponse.
  * Use `create(MetricsResponseSchema)` to create a new message.
  */
 export const MetricsResponseSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_system, 4);
+  messageDesc(file_microcore_v1_system, 5);
 
 /**
  * Describes the message microcore.v1.ToolCallRecord.
  * Use `create(ToolCallRecordSchema)` to create a new message.
  */
 export const ToolCallRecordSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_system, 5);
+  messageDesc(file_microcore_v1_system, 6);
 
 /**
  * Describes the message microcore.v1.ToolCallTotals.
  * Use `create(ToolCallTotalsSchema)` to create a new message.
  */
 export const ToolCallTotalsSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_system, 6);
+  messageDesc(file_microcore_v1_system, 7);
 
 /**
  * Describes the message microcore.v1.TracesRequest.
  * Use `create(TracesRequestSchema)` to create a new message.
  */
 export const TracesRequestSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_system, 7);
+  messageDesc(file_microcore_v1_system, 8);
 
 /**
  * Describes the message microcore.v1.TracesResponse.
  * Use `create(TracesResponseSchema)` to create a new message.
  */
 export const TracesResponseSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_system, 8);
+  messageDesc(file_microcore_v1_system, 9);
 
 /**
  * Describes the message microcore.v1.TraceNode.
  * Use `create(TraceNodeSchema)` to create a new message.
  */
 export const TraceNodeSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_system, 9);
+  messageDesc(file_microcore_v1_system, 10);
 
 /**
  * Describes the message microcore.v1.TraceReaction.
  * Use `create(TraceReactionSchema)` to create a new message.
  */
 export const TraceReactionSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_system, 10);
+  messageDesc(file_microcore_v1_system, 11);
 
 /**
  * Describes the message microcore.v1.EventsRequest.
  * Use `create(EventsRequestSchema)` to create a new message.
  */
 export const EventsRequestSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_system, 11);
+  messageDesc(file_microcore_v1_system, 12);
 
 /**
  * Describes the message microcore.v1.EventsResponse.
  * Use `create(EventsResponseSchema)` to create a new message.
  */
 export const EventsResponseSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_system, 12);
+  messageDesc(file_microcore_v1_system, 13);
 
 /**
  * Describes the message microcore.v1.TopicInfo.
  * Use `create(TopicInfoSchema)` to create a new message.
  */
 export const TopicInfoSchema = /*@__PURE__*/
-  messageDesc(file_microcore_v1_system, 13);
+  messageDesc(file_microcore_v1_system, 14);
 
 /**
  * System reports the kernel's state: the boot report, tool call metrics, traces

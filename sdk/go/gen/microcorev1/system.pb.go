@@ -65,7 +65,13 @@ func (*StatusRequest) Descriptor() ([]byte, []int) {
 type StatusResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One entry per tool and plugin, tools first, each sorted by name.
-	Items         []*StatusItem `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	Items []*StatusItem `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	// The id of the kernel that answered (KERNEL_ID, or its host and pid).
+	Kernel string `protobuf:"bytes,2,opt,name=kernel,proto3" json:"kernel,omitempty"`
+	// The kernels sharing this one's database, by id, this one included: every
+	// kernel heard from lately when the db is PostgreSQL, this kernel alone on
+	// SQLite (a kernel of its own).
+	Members       []*ClusterMember `protobuf:"bytes,3,rep,name=members,proto3" json:"members,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -107,6 +113,102 @@ func (x *StatusResponse) GetItems() []*StatusItem {
 	return nil
 }
 
+func (x *StatusResponse) GetKernel() string {
+	if x != nil {
+		return x.Kernel
+	}
+	return ""
+}
+
+func (x *StatusResponse) GetMembers() []*ClusterMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+// One kernel of a cluster.
+type ClusterMember struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The kernel's id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The host it runs on.
+	Hostname string `protobuf:"bytes,2,opt,name=hostname,proto3" json:"hostname,omitempty"`
+	// Its process id on that host.
+	Pid int64 `protobuf:"varint,3,opt,name=pid,proto3" json:"pid,omitempty"`
+	// When it started, in milliseconds since the Unix epoch.
+	StartedAtUnixMs int64 `protobuf:"varint,4,opt,name=started_at_unix_ms,json=startedAtUnixMs,proto3" json:"started_at_unix_ms,omitempty"`
+	// When it last said it is alive, in milliseconds since the Unix epoch.
+	SeenAtUnixMs  int64 `protobuf:"varint,5,opt,name=seen_at_unix_ms,json=seenAtUnixMs,proto3" json:"seen_at_unix_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterMember) Reset() {
+	*x = ClusterMember{}
+	mi := &file_microcore_v1_system_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterMember) ProtoMessage() {}
+
+func (x *ClusterMember) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_system_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterMember.ProtoReflect.Descriptor instead.
+func (*ClusterMember) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ClusterMember) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ClusterMember) GetHostname() string {
+	if x != nil {
+		return x.Hostname
+	}
+	return ""
+}
+
+func (x *ClusterMember) GetPid() int64 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *ClusterMember) GetStartedAtUnixMs() int64 {
+	if x != nil {
+		return x.StartedAtUnixMs
+	}
+	return 0
+}
+
+func (x *ClusterMember) GetSeenAtUnixMs() int64 {
+	if x != nil {
+		return x.SeenAtUnixMs
+	}
+	return 0
+}
+
 // One tool or plugin.
 type StatusItem struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -132,7 +234,7 @@ type StatusItem struct {
 
 func (x *StatusItem) Reset() {
 	*x = StatusItem{}
-	mi := &file_microcore_v1_system_proto_msgTypes[2]
+	mi := &file_microcore_v1_system_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -144,7 +246,7 @@ func (x *StatusItem) String() string {
 func (*StatusItem) ProtoMessage() {}
 
 func (x *StatusItem) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_system_proto_msgTypes[2]
+	mi := &file_microcore_v1_system_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -157,7 +259,7 @@ func (x *StatusItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatusItem.ProtoReflect.Descriptor instead.
 func (*StatusItem) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_system_proto_rawDescGZIP(), []int{2}
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *StatusItem) GetKind() string {
@@ -227,7 +329,7 @@ type MetricsRequest struct {
 
 func (x *MetricsRequest) Reset() {
 	*x = MetricsRequest{}
-	mi := &file_microcore_v1_system_proto_msgTypes[3]
+	mi := &file_microcore_v1_system_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -239,7 +341,7 @@ func (x *MetricsRequest) String() string {
 func (*MetricsRequest) ProtoMessage() {}
 
 func (x *MetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_system_proto_msgTypes[3]
+	mi := &file_microcore_v1_system_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -252,7 +354,7 @@ func (x *MetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetricsRequest.ProtoReflect.Descriptor instead.
 func (*MetricsRequest) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_system_proto_rawDescGZIP(), []int{3}
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *MetricsRequest) GetLimit() int32 {
@@ -275,7 +377,7 @@ type MetricsResponse struct {
 
 func (x *MetricsResponse) Reset() {
 	*x = MetricsResponse{}
-	mi := &file_microcore_v1_system_proto_msgTypes[4]
+	mi := &file_microcore_v1_system_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -287,7 +389,7 @@ func (x *MetricsResponse) String() string {
 func (*MetricsResponse) ProtoMessage() {}
 
 func (x *MetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_system_proto_msgTypes[4]
+	mi := &file_microcore_v1_system_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -300,7 +402,7 @@ func (x *MetricsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetricsResponse.ProtoReflect.Descriptor instead.
 func (*MetricsResponse) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_system_proto_rawDescGZIP(), []int{4}
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *MetricsResponse) GetRecent() []*ToolCallRecord {
@@ -344,7 +446,7 @@ type ToolCallRecord struct {
 
 func (x *ToolCallRecord) Reset() {
 	*x = ToolCallRecord{}
-	mi := &file_microcore_v1_system_proto_msgTypes[5]
+	mi := &file_microcore_v1_system_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -356,7 +458,7 @@ func (x *ToolCallRecord) String() string {
 func (*ToolCallRecord) ProtoMessage() {}
 
 func (x *ToolCallRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_system_proto_msgTypes[5]
+	mi := &file_microcore_v1_system_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -369,7 +471,7 @@ func (x *ToolCallRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ToolCallRecord.ProtoReflect.Descriptor instead.
 func (*ToolCallRecord) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_system_proto_rawDescGZIP(), []int{5}
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ToolCallRecord) GetCaller() string {
@@ -458,7 +560,7 @@ type ToolCallTotals struct {
 
 func (x *ToolCallTotals) Reset() {
 	*x = ToolCallTotals{}
-	mi := &file_microcore_v1_system_proto_msgTypes[6]
+	mi := &file_microcore_v1_system_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -470,7 +572,7 @@ func (x *ToolCallTotals) String() string {
 func (*ToolCallTotals) ProtoMessage() {}
 
 func (x *ToolCallTotals) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_system_proto_msgTypes[6]
+	mi := &file_microcore_v1_system_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -483,7 +585,7 @@ func (x *ToolCallTotals) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ToolCallTotals.ProtoReflect.Descriptor instead.
 func (*ToolCallTotals) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_system_proto_rawDescGZIP(), []int{6}
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ToolCallTotals) GetCaller() string {
@@ -546,7 +648,7 @@ type TracesRequest struct {
 
 func (x *TracesRequest) Reset() {
 	*x = TracesRequest{}
-	mi := &file_microcore_v1_system_proto_msgTypes[7]
+	mi := &file_microcore_v1_system_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -558,7 +660,7 @@ func (x *TracesRequest) String() string {
 func (*TracesRequest) ProtoMessage() {}
 
 func (x *TracesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_system_proto_msgTypes[7]
+	mi := &file_microcore_v1_system_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -571,7 +673,7 @@ func (x *TracesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TracesRequest.ProtoReflect.Descriptor instead.
 func (*TracesRequest) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_system_proto_rawDescGZIP(), []int{7}
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *TracesRequest) GetTraceId() string {
@@ -592,7 +694,7 @@ type TracesResponse struct {
 
 func (x *TracesResponse) Reset() {
 	*x = TracesResponse{}
-	mi := &file_microcore_v1_system_proto_msgTypes[8]
+	mi := &file_microcore_v1_system_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -604,7 +706,7 @@ func (x *TracesResponse) String() string {
 func (*TracesResponse) ProtoMessage() {}
 
 func (x *TracesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_system_proto_msgTypes[8]
+	mi := &file_microcore_v1_system_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -617,7 +719,7 @@ func (x *TracesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TracesResponse.ProtoReflect.Descriptor instead.
 func (*TracesResponse) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_system_proto_rawDescGZIP(), []int{8}
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *TracesResponse) GetNodes() []*TraceNode {
@@ -663,7 +765,7 @@ type TraceNode struct {
 
 func (x *TraceNode) Reset() {
 	*x = TraceNode{}
-	mi := &file_microcore_v1_system_proto_msgTypes[9]
+	mi := &file_microcore_v1_system_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -675,7 +777,7 @@ func (x *TraceNode) String() string {
 func (*TraceNode) ProtoMessage() {}
 
 func (x *TraceNode) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_system_proto_msgTypes[9]
+	mi := &file_microcore_v1_system_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -688,7 +790,7 @@ func (x *TraceNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TraceNode.ProtoReflect.Descriptor instead.
 func (*TraceNode) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_system_proto_rawDescGZIP(), []int{9}
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *TraceNode) GetId() string {
@@ -801,7 +903,7 @@ type TraceReaction struct {
 
 func (x *TraceReaction) Reset() {
 	*x = TraceReaction{}
-	mi := &file_microcore_v1_system_proto_msgTypes[10]
+	mi := &file_microcore_v1_system_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -813,7 +915,7 @@ func (x *TraceReaction) String() string {
 func (*TraceReaction) ProtoMessage() {}
 
 func (x *TraceReaction) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_system_proto_msgTypes[10]
+	mi := &file_microcore_v1_system_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -826,7 +928,7 @@ func (x *TraceReaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TraceReaction.ProtoReflect.Descriptor instead.
 func (*TraceReaction) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_system_proto_rawDescGZIP(), []int{10}
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *TraceReaction) GetIdentity() string {
@@ -873,7 +975,7 @@ type EventsRequest struct {
 
 func (x *EventsRequest) Reset() {
 	*x = EventsRequest{}
-	mi := &file_microcore_v1_system_proto_msgTypes[11]
+	mi := &file_microcore_v1_system_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -885,7 +987,7 @@ func (x *EventsRequest) String() string {
 func (*EventsRequest) ProtoMessage() {}
 
 func (x *EventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_system_proto_msgTypes[11]
+	mi := &file_microcore_v1_system_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -898,7 +1000,7 @@ func (x *EventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsRequest.ProtoReflect.Descriptor instead.
 func (*EventsRequest) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_system_proto_rawDescGZIP(), []int{11}
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{12}
 }
 
 // The event topology.
@@ -912,7 +1014,7 @@ type EventsResponse struct {
 
 func (x *EventsResponse) Reset() {
 	*x = EventsResponse{}
-	mi := &file_microcore_v1_system_proto_msgTypes[12]
+	mi := &file_microcore_v1_system_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -924,7 +1026,7 @@ func (x *EventsResponse) String() string {
 func (*EventsResponse) ProtoMessage() {}
 
 func (x *EventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_system_proto_msgTypes[12]
+	mi := &file_microcore_v1_system_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -937,7 +1039,7 @@ func (x *EventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventsResponse.ProtoReflect.Descriptor instead.
 func (*EventsResponse) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_system_proto_rawDescGZIP(), []int{12}
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *EventsResponse) GetTopics() []*TopicInfo {
@@ -966,7 +1068,7 @@ type TopicInfo struct {
 
 func (x *TopicInfo) Reset() {
 	*x = TopicInfo{}
-	mi := &file_microcore_v1_system_proto_msgTypes[13]
+	mi := &file_microcore_v1_system_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -978,7 +1080,7 @@ func (x *TopicInfo) String() string {
 func (*TopicInfo) ProtoMessage() {}
 
 func (x *TopicInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_microcore_v1_system_proto_msgTypes[13]
+	mi := &file_microcore_v1_system_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -991,7 +1093,7 @@ func (x *TopicInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TopicInfo.ProtoReflect.Descriptor instead.
 func (*TopicInfo) Descriptor() ([]byte, []int) {
-	return file_microcore_v1_system_proto_rawDescGZIP(), []int{13}
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *TopicInfo) GetTopic() string {
@@ -1034,9 +1136,17 @@ var File_microcore_v1_system_proto protoreflect.FileDescriptor
 const file_microcore_v1_system_proto_rawDesc = "" +
 	"\n" +
 	"\x19microcore/v1/system.proto\x12\fmicrocore.v1\"\x0f\n" +
-	"\rStatusRequest\"@\n" +
+	"\rStatusRequest\"\x8f\x01\n" +
 	"\x0eStatusResponse\x12.\n" +
-	"\x05items\x18\x01 \x03(\v2\x18.microcore.v1.StatusItemR\x05items\"\xb6\x01\n" +
+	"\x05items\x18\x01 \x03(\v2\x18.microcore.v1.StatusItemR\x05items\x12\x16\n" +
+	"\x06kernel\x18\x02 \x01(\tR\x06kernel\x125\n" +
+	"\amembers\x18\x03 \x03(\v2\x1b.microcore.v1.ClusterMemberR\amembers\"\xa1\x01\n" +
+	"\rClusterMember\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bhostname\x18\x02 \x01(\tR\bhostname\x12\x10\n" +
+	"\x03pid\x18\x03 \x01(\x03R\x03pid\x12+\n" +
+	"\x12started_at_unix_ms\x18\x04 \x01(\x03R\x0fstartedAtUnixMs\x12%\n" +
+	"\x0fseen_at_unix_ms\x18\x05 \x01(\x03R\fseenAtUnixMs\"\xb6\x01\n" +
 	"\n" +
 	"StatusItem\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
@@ -1127,44 +1237,46 @@ func file_microcore_v1_system_proto_rawDescGZIP() []byte {
 	return file_microcore_v1_system_proto_rawDescData
 }
 
-var file_microcore_v1_system_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_microcore_v1_system_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_microcore_v1_system_proto_goTypes = []any{
 	(*StatusRequest)(nil),   // 0: microcore.v1.StatusRequest
 	(*StatusResponse)(nil),  // 1: microcore.v1.StatusResponse
-	(*StatusItem)(nil),      // 2: microcore.v1.StatusItem
-	(*MetricsRequest)(nil),  // 3: microcore.v1.MetricsRequest
-	(*MetricsResponse)(nil), // 4: microcore.v1.MetricsResponse
-	(*ToolCallRecord)(nil),  // 5: microcore.v1.ToolCallRecord
-	(*ToolCallTotals)(nil),  // 6: microcore.v1.ToolCallTotals
-	(*TracesRequest)(nil),   // 7: microcore.v1.TracesRequest
-	(*TracesResponse)(nil),  // 8: microcore.v1.TracesResponse
-	(*TraceNode)(nil),       // 9: microcore.v1.TraceNode
-	(*TraceReaction)(nil),   // 10: microcore.v1.TraceReaction
-	(*EventsRequest)(nil),   // 11: microcore.v1.EventsRequest
-	(*EventsResponse)(nil),  // 12: microcore.v1.EventsResponse
-	(*TopicInfo)(nil),       // 13: microcore.v1.TopicInfo
+	(*ClusterMember)(nil),   // 2: microcore.v1.ClusterMember
+	(*StatusItem)(nil),      // 3: microcore.v1.StatusItem
+	(*MetricsRequest)(nil),  // 4: microcore.v1.MetricsRequest
+	(*MetricsResponse)(nil), // 5: microcore.v1.MetricsResponse
+	(*ToolCallRecord)(nil),  // 6: microcore.v1.ToolCallRecord
+	(*ToolCallTotals)(nil),  // 7: microcore.v1.ToolCallTotals
+	(*TracesRequest)(nil),   // 8: microcore.v1.TracesRequest
+	(*TracesResponse)(nil),  // 9: microcore.v1.TracesResponse
+	(*TraceNode)(nil),       // 10: microcore.v1.TraceNode
+	(*TraceReaction)(nil),   // 11: microcore.v1.TraceReaction
+	(*EventsRequest)(nil),   // 12: microcore.v1.EventsRequest
+	(*EventsResponse)(nil),  // 13: microcore.v1.EventsResponse
+	(*TopicInfo)(nil),       // 14: microcore.v1.TopicInfo
 }
 var file_microcore_v1_system_proto_depIdxs = []int32{
-	2,  // 0: microcore.v1.StatusResponse.items:type_name -> microcore.v1.StatusItem
-	5,  // 1: microcore.v1.MetricsResponse.recent:type_name -> microcore.v1.ToolCallRecord
-	6,  // 2: microcore.v1.MetricsResponse.totals:type_name -> microcore.v1.ToolCallTotals
-	9,  // 3: microcore.v1.TracesResponse.nodes:type_name -> microcore.v1.TraceNode
-	10, // 4: microcore.v1.TraceNode.reactions:type_name -> microcore.v1.TraceReaction
-	5,  // 5: microcore.v1.TraceNode.calls:type_name -> microcore.v1.ToolCallRecord
-	13, // 6: microcore.v1.EventsResponse.topics:type_name -> microcore.v1.TopicInfo
-	0,  // 7: microcore.v1.System.Status:input_type -> microcore.v1.StatusRequest
-	3,  // 8: microcore.v1.System.Metrics:input_type -> microcore.v1.MetricsRequest
-	7,  // 9: microcore.v1.System.Traces:input_type -> microcore.v1.TracesRequest
-	11, // 10: microcore.v1.System.Events:input_type -> microcore.v1.EventsRequest
-	1,  // 11: microcore.v1.System.Status:output_type -> microcore.v1.StatusResponse
-	4,  // 12: microcore.v1.System.Metrics:output_type -> microcore.v1.MetricsResponse
-	8,  // 13: microcore.v1.System.Traces:output_type -> microcore.v1.TracesResponse
-	12, // 14: microcore.v1.System.Events:output_type -> microcore.v1.EventsResponse
-	11, // [11:15] is the sub-list for method output_type
-	7,  // [7:11] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	3,  // 0: microcore.v1.StatusResponse.items:type_name -> microcore.v1.StatusItem
+	2,  // 1: microcore.v1.StatusResponse.members:type_name -> microcore.v1.ClusterMember
+	6,  // 2: microcore.v1.MetricsResponse.recent:type_name -> microcore.v1.ToolCallRecord
+	7,  // 3: microcore.v1.MetricsResponse.totals:type_name -> microcore.v1.ToolCallTotals
+	10, // 4: microcore.v1.TracesResponse.nodes:type_name -> microcore.v1.TraceNode
+	11, // 5: microcore.v1.TraceNode.reactions:type_name -> microcore.v1.TraceReaction
+	6,  // 6: microcore.v1.TraceNode.calls:type_name -> microcore.v1.ToolCallRecord
+	14, // 7: microcore.v1.EventsResponse.topics:type_name -> microcore.v1.TopicInfo
+	0,  // 8: microcore.v1.System.Status:input_type -> microcore.v1.StatusRequest
+	4,  // 9: microcore.v1.System.Metrics:input_type -> microcore.v1.MetricsRequest
+	8,  // 10: microcore.v1.System.Traces:input_type -> microcore.v1.TracesRequest
+	12, // 11: microcore.v1.System.Events:input_type -> microcore.v1.EventsRequest
+	1,  // 12: microcore.v1.System.Status:output_type -> microcore.v1.StatusResponse
+	5,  // 13: microcore.v1.System.Metrics:output_type -> microcore.v1.MetricsResponse
+	9,  // 14: microcore.v1.System.Traces:output_type -> microcore.v1.TracesResponse
+	13, // 15: microcore.v1.System.Events:output_type -> microcore.v1.EventsResponse
+	12, // [12:16] is the sub-list for method output_type
+	8,  // [8:12] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_microcore_v1_system_proto_init() }
@@ -1178,7 +1290,7 @@ func file_microcore_v1_system_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_microcore_v1_system_proto_rawDesc), len(file_microcore_v1_system_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
