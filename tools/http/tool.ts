@@ -28,6 +28,7 @@ import { parseExactJson, renderJson } from './json.ts';
 import { addResponseHeaders } from './headers.ts';
 import { docsPage, openApiDocument } from './openapi.ts';
 import { checkParameterSchemas, parameters, routeOptions, stringMap } from './parameters.ts';
+import { StreamRelay } from './stream-relay.ts';
 import { Streams } from './streams.ts';
 
 const TITLE = 'MicroCore';
@@ -43,8 +44,10 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   #validators = new Map<string, { owner: string; handlerId: string }>();
   #handlerTimeoutMs = 30_000;
 
-  setup(ctx: ToolContext): void {
+  async setup(ctx: ToolContext): Promise<void> {
     this.#ctx = ctx;
+    // Kernels sharing the NATS bus share their clients' event streams too.
+    if (ctx.env.BUS_DRIVER === 'nats') this.#streams.relay = await StreamRelay.connect(ctx.env.NATS_URL || 'nats://127.0.0.1:4222', ctx.env.NATS_PREFIX || 'microcore', ctx.log);
     this.#handlerTimeoutMs = durationMs(ctx.env.HTTP_HANDLER_TIMEOUT_MS, 'HTTP_HANDLER_TIMEOUT_MS', 30_000, 'MC_ERR_TOOL_SETUP') || 30_000;
     const app = Fastify({
       logger: false,
@@ -110,8 +113,8 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   }
 
   sendEvent(input: Plain<SendEventRequest>, call: CallContext) {
-    this.#streams.send(input.streamId, call.caller, { event: input.event, data: input.data ?? null, id: input.id });
-    return {};
+    const sent = this.#streams.send(input.streamId, call.caller, { event: input.event, data: input.data ?? null, id: input.id });
+    return sent ? sent.then(() => ({})) : {};
   }
 
   addAuthValidator(input: Plain<AddAuthValidatorRequest>, call: CallContext) {
@@ -170,6 +173,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     // open event streams would hold it forever, so they end first.
     this.#streams.closeAll();
     await this.#app?.close();
+    await this.#streams.relay?.close();
   }
 
   // Not async: a handler that answers at once is sent at once (no promise, no
