@@ -6,6 +6,7 @@ import { durationMs, type CallRecord, type Plain, type ToolContext, type ToolMet
 import type { MetricsRequest, TracesRequest } from '../../proto/gen/microcore/v1/system_pb.js';
 import { isPostgresUrl } from '../db-sqlite/tool.ts';
 import { postgresMembers, soloMember, type Members } from './members.ts';
+import { TracePeers } from './trace-peers.ts';
 
 const KIND_ORDER = ['tool', 'native', 'sidecar', 'wasm'];
 
@@ -13,12 +14,16 @@ export default class KernelSystem implements ToolMethods<'system'> {
   static readonly contract = 'system';
   #ctx?: ToolContext;
   #members?: Members;
+  #peers?: TracePeers<ReturnType<typeof traceNode>>;
 
   async setup(ctx: ToolContext): Promise<void> {
     this.#ctx = ctx;
     const url = ctx.env.DATABASE_URL;
     const heartbeatMs = durationMs(ctx.env.CLUSTER_HEARTBEAT_MS, 'CLUSTER_HEARTBEAT_MS', 2_000, 'MC_ERR_TOOL_SETUP');
     this.#members = isPostgresUrl(url) ? await postgresMembers(ctx.kernelId, url!, heartbeatMs, ctx.log) : soloMember(ctx.kernelId);
+    if (ctx.env.BUS_DRIVER === 'nats') {
+      this.#peers = await TracePeers.connect(ctx.env.NATS_URL || 'nats://127.0.0.1:4222', ctx.env.NATS_PREFIX || 'microcore', ctx.kernelId, ctx.log, (traceId) => this.#localNodes(traceId));
+    }
   }
 
   async status() {
@@ -31,6 +36,7 @@ export default class KernelSystem implements ToolMethods<'system'> {
   }
 
   async shutdown(): Promise<void> {
+    await this.#peers?.close();
     await this.#members?.close();
   }
 
@@ -42,10 +48,19 @@ export default class KernelSystem implements ToolMethods<'system'> {
     };
   }
 
-  traces(input: Plain<TracesRequest>) {
+  async traces(input: Plain<TracesRequest>) {
+    const nodes = this.#localNodes(input.traceId);
+    if (!input.traceId || !this.#peers) return { nodes };
+    // Members are known on PostgreSQL: wait for exactly the others; otherwise for the first silence.
+    const members = this.#members!.list().then((m) => (m.length > 1 ? m.length - 1 : undefined));
+    const remote = await this.#peers.gather(input.traceId, await members);
+    return { nodes: [...nodes, ...remote].sort((a, b) => Number(b.atUnixMs - a.atUnixMs)) };
+  }
+
+  #localNodes(traceId: string) {
     const calls = new Map<string, CallRecord[]>();
     for (const c of this.#ctx!.metrics.recent()) if (c.eventId) calls.set(c.eventId, [c, ...(calls.get(c.eventId) ?? [])]);
-    return { nodes: this.#ctx!.tracer.list(input.traceId || undefined).map((n) => traceNode(n, calls.get(n.id) ?? [])) };
+    return this.#ctx!.tracer.list(traceId || undefined).map((n) => traceNode(n, calls.get(n.id) ?? [], this.#ctx!.kernelId));
   }
 
   events() {
@@ -76,8 +91,9 @@ function callRecord(c: CallRecord) {
   return { caller: c.caller, tool: c.tool, method: c.method, ms: c.ms, ok: c.ok, code: c.code ?? '', traceId: c.traceId, eventId: c.eventId ?? '', atUnixMs: BigInt(c.at) };
 }
 
-function traceNode(n: TraceNode, calls: CallRecord[]) {
+function traceNode(n: TraceNode, calls: CallRecord[], kernel: string) {
   return {
+    kernel,
     id: n.id,
     parentId: n.parentId,
     traceId: n.traceId,

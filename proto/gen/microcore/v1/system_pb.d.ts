@@ -372,7 +372,10 @@ export declare const ToolCallTotalsSchema: GenMessage<ToolCallTotals>;
  */
 export declare type TracesRequest = Message<"microcore.v1.TracesRequest"> & {
   /**
-   * Only nodes of this trace; empty for all kept.
+   * Only nodes of this trace; empty for all kept. With the cluster bus
+   * (BUS_DRIVER=nats) the nodes of one trace come from every kernel that
+   * recorded some, so a request that crossed kernels reads as one tree;
+   * without a trace id, only this kernel's nodes.
    *
    * @generated from field: string trace_id = 1;
    */
@@ -502,6 +505,13 @@ export declare type TraceNode = Message<"microcore.v1.TraceNode"> & {
    * @generated from field: repeated string payload_keys = 13;
    */
   payloadKeys: string[];
+
+  /**
+   * The id of the kernel that recorded it.
+   *
+   * @generated from field: string kernel = 14;
+   */
+  kernel: string;
 };
 
 /**

@@ -640,7 +640,10 @@ func (x *ToolCallTotals) GetMaxMs() float64 {
 // The arguments of System.Traces.
 type TracesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Only nodes of this trace; empty for all kept.
+	// Only nodes of this trace; empty for all kept. With the cluster bus
+	// (BUS_DRIVER=nats) the nodes of one trace come from every kernel that
+	// recorded some, so a request that crossed kernels reads as one tree;
+	// without a trace id, only this kernel's nodes.
 	TraceId       string `protobuf:"bytes,1,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -758,7 +761,9 @@ type TraceNode struct {
 	// Tool calls made while handling it.
 	Calls []*ToolCallRecord `protobuf:"bytes,12,rep,name=calls,proto3" json:"calls,omitempty"`
 	// The payload's top-level keys (never the values).
-	PayloadKeys   []string `protobuf:"bytes,13,rep,name=payload_keys,json=payloadKeys,proto3" json:"payload_keys,omitempty"`
+	PayloadKeys []string `protobuf:"bytes,13,rep,name=payload_keys,json=payloadKeys,proto3" json:"payload_keys,omitempty"`
+	// The id of the kernel that recorded it.
+	Kernel        string `protobuf:"bytes,14,opt,name=kernel,proto3" json:"kernel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -882,6 +887,13 @@ func (x *TraceNode) GetPayloadKeys() []string {
 		return x.PayloadKeys
 	}
 	return nil
+}
+
+func (x *TraceNode) GetKernel() string {
+	if x != nil {
+		return x.Kernel
+	}
+	return ""
 }
 
 // One handler run for a trace node.
@@ -1184,7 +1196,7 @@ const file_microcore_v1_system_proto_rawDesc = "" +
 	"\rTracesRequest\x12\x19\n" +
 	"\btrace_id\x18\x01 \x01(\tR\atraceId\"?\n" +
 	"\x0eTracesResponse\x12-\n" +
-	"\x05nodes\x18\x01 \x03(\v2\x17.microcore.v1.TraceNodeR\x05nodes\"\xf7\x02\n" +
+	"\x05nodes\x18\x01 \x03(\v2\x17.microcore.v1.TraceNodeR\x05nodes\"\x8f\x03\n" +
 	"\tTraceNode\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tparent_id\x18\x02 \x01(\tR\bparentId\x12\x19\n" +
@@ -1200,7 +1212,8 @@ const file_microcore_v1_system_proto_rawDesc = "" +
 	" \x01(\tR\x04code\x129\n" +
 	"\treactions\x18\v \x03(\v2\x1b.microcore.v1.TraceReactionR\treactions\x122\n" +
 	"\x05calls\x18\f \x03(\v2\x1c.microcore.v1.ToolCallRecordR\x05calls\x12!\n" +
-	"\fpayload_keys\x18\r \x03(\tR\vpayloadKeys\"{\n" +
+	"\fpayload_keys\x18\r \x03(\tR\vpayloadKeys\x12\x16\n" +
+	"\x06kernel\x18\x0e \x01(\tR\x06kernel\"{\n" +
 	"\rTraceReaction\x12\x1a\n" +
 	"\bidentity\x18\x01 \x01(\tR\bidentity\x12\x0e\n" +
 	"\x02ms\x18\x02 \x01(\x01R\x02ms\x12\x0e\n" +
