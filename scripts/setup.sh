@@ -48,8 +48,9 @@ command -v cc >/dev/null 2>&1 || debian_pkgs+=(gcc)
 # PostgreSQL on loopback (test/services.ts); the example app uses them only when
 # configured (BUS_DRIVER=nats, DATABASE_URL=postgres://…).
 if [ "$fixtures" = 1 ]; then
-  command -v nats-server >/dev/null 2>&1 || debian_pkgs+=(nats-server)
-  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || debian_pkgs+=(postgresql)
+  # (Not needed when MC_TEST_NATS_URL / MC_TEST_DATABASE_URL name servers to use.)
+  [ -n "${MC_TEST_NATS_URL:-}" ] || command -v nats-server >/dev/null 2>&1 || debian_pkgs+=(nats-server)
+  [ -n "${MC_TEST_DATABASE_URL:-}" ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || debian_pkgs+=(postgresql)
 fi
 if [ ${#debian_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
