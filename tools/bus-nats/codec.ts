@@ -13,8 +13,12 @@ export function encodeEnvelope(e: Env): Uint8Array {
   return toBinary(EnvelopeSchema, create(EnvelopeSchema, { id: e.id, topic: e.topic, payload, traceId: e.traceId, parentId: e.parentId, source: e.source, timeUnixMs: e.timeUnixMs, key: e.key, attempt: e.attempt }));
 }
 
+// NATS hands over a Buffer: bytes fields read from it would be Buffers too,
+// which a plugin could tell from the Uint8Array the in-process bus delivers.
+const plain = (bytes: Uint8Array) => (Buffer.isBuffer(bytes) ? new Uint8Array(bytes) : bytes);
+
 export function decodeEnvelope(bytes: Uint8Array): Env {
-  const e = fromBinary(EnvelopeSchema, bytes);
+  const e = fromBinary(EnvelopeSchema, plain(bytes));
   return { id: e.id, topic: e.topic, payload: valueToJs(e.payload, 'event.payload'), traceId: e.traceId, parentId: e.parentId, source: e.source, timeUnixMs: e.timeUnixMs, key: e.key, attempt: e.attempt };
 }
 
@@ -23,7 +27,7 @@ export function encodeReply(payload: JsValue): Uint8Array {
 }
 
 export function decodeReply(bytes: Uint8Array): JsValue {
-  return valueToJs(fromBinary(BusRequestResponseSchema, bytes).payload, 'reply');
+  return valueToJs(fromBinary(BusRequestResponseSchema, plain(bytes)).payload, 'reply');
 }
 
 /** The message already reads "<code>: <what>. <fix>", so the fix travels inside it. */

@@ -11,7 +11,7 @@
 // itself waits for the timeout (the marker that fails that fast does not cross
 // the server).
 import { headers as natsHeaders, RequestError, TimeoutError, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
-import { mcError, McError, runInTrace, toMcError, type JsValue, type Subscription, type ToolContext } from '../../kernel/index.ts';
+import { isFromPlugin, markFromPlugin, mcError, McError, runInTrace, toMcError, type JsValue, type Subscription, type ToolContext } from '../../kernel/index.ts';
 import { checkReply, type Env } from '../bus/rules.ts';
 import type { Topics } from '../bus/topics.ts';
 import { decodeEnvelope, decodeError, decodeReply, encodeEnvelope, encodeError, encodeReply } from './codec.ts';
@@ -19,6 +19,9 @@ import { requestSubject, type Layout } from './streams.ts';
 
 const SUBSCRIBER = 'Mc-Subscriber';
 const FAILED = 'Mc-Error';
+// The error is the answering plugin's own (its handler threw it), not the bus's:
+// the kernel does not count it against the bus's health.
+const FROM_PLUGIN = 'Mc-From-Plugin';
 
 /** What a request came to; `subscriber` is the identity that answered ('' when none did). */
 export type Answer = { payload: JsValue; subscriber: string; error?: undefined } | { error: McError; subscriber: string };
@@ -47,7 +50,11 @@ export class Requests {
       throw this.#unanswered(env, caller, timeoutMs, err);
     }
     const subscriber = msg.headers?.get(SUBSCRIBER) ?? '';
-    if (msg.headers?.get(FAILED)) return { error: decodeError(msg.data), subscriber };
+    if (msg.headers?.get(FAILED)) {
+      const error = decodeError(msg.data);
+      if (msg.headers.get(FROM_PLUGIN)) markFromPlugin(error);
+      return { error, subscriber };
+    }
     try {
       const payload = decodeReply(msg.data);
       // The answering kernel checked it too; a kernel whose declarations differ (another version of the app) is caught here.
@@ -112,6 +119,7 @@ export class Requests {
       msg.respond(encodeReply(payload), { headers: h });
     } catch (err) {
       h.set(FAILED, '1');
+      if (isFromPlugin(err)) h.set(FROM_PLUGIN, '1');
       msg.respond(encodeError(toMcError(err, 'MC_ERR_HANDLER_FAILED', `${sub?.owner ?? 'the bus'} answering '${topic}'`)), { headers: h });
     }
   }
