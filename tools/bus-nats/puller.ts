@@ -67,6 +67,7 @@ export class Puller {
   }
 
   async #loop(): Promise<void> {
+    let failing = false;
     try {
       while (this.#live()) {
         try {
@@ -76,9 +77,12 @@ export class Puller {
             if (!this.#live()) msg.nak();
             else await this.#handle(msg);
           }
+          failing = false;
         } catch (err) {
           if (!this.#live()) break;
-          this.#o.ctx.log.warn(`pulling '${this.sub.topic}' for ${this.sub.owner} failed, trying again: ${(err as Error).message}`, { subscriber: this.sub.owner, topic: this.sub.topic });
+          // Once per outage, not once per try.
+          if (!failing) this.#o.ctx.log.warn(`pulling '${this.sub.topic}' for ${this.sub.owner} failed, trying again every ${PULL_PAUSE_MS} ms: ${(err as Error).message}`, { subscriber: this.sub.owner, topic: this.sub.topic });
+          failing = true;
           await new Promise((resolve) => setTimeout(resolve, PULL_PAUSE_MS).unref());
         }
       }

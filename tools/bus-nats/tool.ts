@@ -59,6 +59,7 @@ export default class NatsBus implements ToolMethods<'bus'> {
   #pullers = new Map<string, Puller>();
   #nodes = new Map<string, TraceNode>();
   #publishing = 0;
+  #deleting: Promise<unknown>[] = [];
   #closed = false;
 
   async setup(ctx: ToolContext): Promise<void> {
@@ -70,7 +71,8 @@ export default class NatsBus implements ToolMethods<'bus'> {
     this.#retryBaseMs = durationMs(ctx.env.BUS_RETRY_BASE_MS, 'BUS_RETRY_BASE_MS', 100, 'MC_ERR_TOOL_SETUP');
     const url = ctx.env.NATS_URL || DEFAULT_URL;
     try {
-      this.#nc = await connect({ servers: url, timeout: CONNECT_TIMEOUT_MS, name: `microcore ${prefix}` });
+      // Reconnects for as long as it takes: a kernel outlives a restart of the server (its pullers wait meanwhile).
+      this.#nc = await connect({ servers: url, timeout: CONNECT_TIMEOUT_MS, name: `microcore ${prefix}`, maxReconnectAttempts: -1 });
       this.#jsm = await jetstreamManager(this.#nc);
     } catch (err) {
       await this.#nc?.close();
@@ -191,6 +193,7 @@ export default class NatsBus implements ToolMethods<'bus'> {
     this.#closed = true;
     this.#requests.close();
     await Promise.all([...this.#pullers.values()].map((p) => p.stop()));
+    await Promise.all(this.#deleting);
     await this.#nc.drain();
   }
 
@@ -226,8 +229,8 @@ export default class NatsBus implements ToolMethods<'bus'> {
   /** A puller stopped: a broadcast subscription's consumer goes with it, and requests once the topic has no subscription here. */
   #ended(p: Puller): void {
     this.#pullers.delete(p.sub.id);
-    if (this.#closed) return;
-    if (p.sub.broadcast) void p.consumer.delete().catch(() => {});
-    this.#requests.forget(p.sub.topic);
+    // Deleted at once (shutdown waits for it), or the stream would keep its events until the server drops it unused.
+    if (p.sub.broadcast) this.#deleting.push(p.consumer.delete().catch(() => false));
+    if (!this.#closed) this.#requests.forget(p.sub.topic);
   }
 }
