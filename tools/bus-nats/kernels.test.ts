@@ -129,6 +129,26 @@ describe('the NATS bus across kernels', () => {
     expect((k2.kernel.getTool('bus') as { counts(): unknown }).counts()).toEqual({ delivered: 0, deadLettered: 1 });
   });
 
+  it("keeps a group's events on the server while no member is subscribed, for the next member in any kernel", async () => {
+    const k1 = await boot('k1', [PUBLISHER('k1'), busPlugin('k1', 'work/a', `globalThis.__subA = (await bus.subscribe({ topic: 'job.run', group: 'workers', handler: (env) => record('a', env) })).subscriptionId;`)]);
+    await busOf('k1', 'work/a').unsubscribe({ subscriptionId: (globalThis as unknown as { __subA: string }).__subA });
+    const published: string[] = [];
+    for (let n = 0; n < 3; n++) published.push((await busOf('k1', 'shop/orders').publish({ topic: 'job.run', payload: { n } })).id);
+    const k2 = await boot('k2', [busPlugin('k2', 'work/b', `await bus.subscribe({ topic: 'job.run', group: 'workers', handler: (env) => record('b', env) });`)]);
+    await idle(k1, k2);
+    expect(got('k1', 'a')).toEqual([]);
+    expect(got('k2', 'b').map((e) => e.id)).toEqual(published);
+  });
+
+  it('lets a handler run past BUS_NATS_ACK_WAIT_MS without its event going to another member', async () => {
+    const slow = (k: string) => busPlugin(k, 'work/slow', `await bus.subscribe({ topic: 'job.long', group: 'workers', handler: async (env) => { record('took', env); await new Promise((r) => setTimeout(r, 2500)); } });`);
+    const k1 = await boot('k1', [PUBLISHER('k1'), slow('k1')]);
+    const k2 = await boot('k2', [slow('k2')]);
+    const { id } = await busOf('k1', 'shop/orders').publish({ topic: 'job.long' });
+    await idle(k1, k2);
+    expect([...got('k1', 'took'), ...got('k2', 'took')].map((e) => [e.id, e.attempt])).toEqual([[id, 1]]);
+  });
+
   it('hands a subscription an event stored twice (a publish retried after its window) once, by envelope id', async () => {
     const k1 = await boot('k1', [busPlugin('k1', 'audit/log', `await bus.subscribe({ topic: 'order.created', handler: (env) => record('log', env) });`)]);
     const env: Env = { id: 'dup-1', topic: 'order.created', payload: { n: 1n }, traceId: 'ab'.repeat(16), parentId: '', source: 'shop/orders', timeUnixMs: BigInt(Date.now()), key: '', attempt: 1 };
