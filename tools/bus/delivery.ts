@@ -9,11 +9,10 @@
 // by publish order, or else go to `_dlq.<topic>`. The queue notices the removal
 // before it hands out its next event, so a wasm module that booted again or a
 // sidecar that restarted in time gets its own backlog back.
-import { mcError, runInTrace, toMcError, type JsValue, type Plain, type Subscription, type ToolContext, type TraceNode } from '../../kernel/index.ts';
-import type { Envelope } from '../../proto/gen/microcore/v1/bus_pb.js';
+import { mcError, runInTrace, toMcError, type JsValue, type Subscription, type ToolContext, type TraceNode } from '../../kernel/index.ts';
+import { DROPPED_TOPIC, type DeliveryCounts, type Env } from './rules.ts';
 
-type Env = Plain<Envelope>;
-export const DROPPED_TOPIC = 'system.subscriber.dropped';
+export type { DeliveryCounts } from './rules.ts';
 interface Failure {
   code: string;
   message: string;
@@ -52,11 +51,6 @@ export interface DeliveryOptions {
   raise(topic: string, payload: JsValue, cause: Env): void;
 }
 
-/** What became of the events the bus accepted, per subscription they went to. */
-export interface DeliveryCounts {
-  delivered: number;
-  deadLettered: number;
-}
 
 export class Delivery {
   #o: DeliveryOptions;

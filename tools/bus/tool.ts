@@ -9,15 +9,11 @@
 // events queued for a subscription that goes away move to its group or the
 // dead letters (delivery.ts).
 // The envelope's source, trace and parent are the kernel's, never the payload's.
-import { randomUUID } from 'node:crypto';
 import {
-  checkTopic,
   currentTrace,
   durationMs,
-  checkValue,
   McError,
   mcError,
-  newTrace,
   runInTrace,
   toMcError,
   type CallContext,
@@ -29,20 +25,12 @@ import {
   type ToolContext,
   type ToolMethods,
 } from '../../kernel/index.ts';
-import { Delivery, type DeliveryCounts } from './delivery.ts';
+import { Delivery } from './delivery.ts';
+import { BUS_SOURCE, checkDriver, checkReply, newEnvelope, nodeOf, requestTimeoutMs, retriesOf, type DeliveryCounts, type Env } from './rules.ts';
 import { Topics } from './topics.ts';
-import type { BusRequestRequest, DeclareTopicRequest, Envelope, PublishRequest, SubscribeRequest, UnsubscribeRequest } from '../../proto/gen/microcore/v1/bus_pb.js';
+import type { BusRequestRequest, DeclareTopicRequest, PublishRequest, SubscribeRequest, UnsubscribeRequest } from '../../proto/gen/microcore/v1/bus_pb.js';
 
-type Env = Plain<Envelope>;
-
-/** The identity the bus publishes its own events (dead letters, drops) under. */
-export const BUS_SOURCE = 'tool/bus';
-export { DROPPED_TOPIC } from './delivery.ts';
-const DEFAULT_RETRIES = 3;
-// Backoff doubles per retry: past this the delays stop making sense (and Node
-// treats a delay over 2^31 ms as 1 ms).
-const MAX_RETRIES = 16;
-const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+export { BUS_SOURCE, DROPPED_TOPIC } from './rules.ts';
 
 export default class InProcessBus implements ToolMethods<'bus'> {
   static readonly contract = 'bus';
@@ -56,8 +44,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
   #closed = false;
 
   setup(ctx: ToolContext): void {
-    const driver = ctx.env.BUS_DRIVER;
-    if (driver && driver !== 'memory') throw mcError('MC_ERR_TOOL_SETUP', `BUS_DRIVER=${driver} names no bus driver`, { setting: 'BUS_DRIVER' }, undefined, 'Use memory (the default, in this process) or nats (NATS JetStream, with NATS_URL).');
+    checkDriver(ctx.env);
     this.#ctx = ctx;
     this.#topics = new Topics(ctx.subscriptions);
     this.#delivery = new Delivery({
@@ -69,14 +56,14 @@ export default class InProcessBus implements ToolMethods<'bus'> {
   }
 
   subscribe(input: Plain<SubscribeRequest>, call: CallContext) {
-    if (input.maxRetries > MAX_RETRIES) throw mcError('MC_ERR_INVALID_ARGUMENT', `${call.caller} asked for ${input.maxRetries} retries on '${input.topic}'; at most ${MAX_RETRIES}`, { field: 'maxRetries' });
+    const maxRetries = retriesOf(input, call);
     const sub = this.#ctx!.subscriptions.add({
       topic: input.topic,
       owner: call.caller,
       handlerId: input.handlerId,
       group: input.group || call.caller,
       broadcast: input.broadcast,
-      maxRetries: input.maxRetries > 0 ? input.maxRetries : DEFAULT_RETRIES,
+      maxRetries,
     });
     return { subscriptionId: sub.id };
   }
@@ -105,7 +92,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
   request(input: Plain<BusRequestRequest>, call: CallContext) {
     const env = this.#envelope(input.topic, input.payload ?? null, '', call.caller);
     this.#topics!.check(env.topic, 'payload', env.payload ?? null, `${call.caller} requested`);
-    const traced = this.#ctx!.tracer.begin({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'request', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) }, Number(env.timeUnixMs));
+    const traced = this.#ctx!.tracer.begin(nodeOf(env, 'request'), Number(env.timeUnixMs));
     const subs = this.#ctx!.subscriptions.forTopic(env.topic);
     if (subs.length === 0) {
       const error = mcError('MC_ERR_BUS_NO_SUBSCRIBER', `${call.caller} requested '${env.topic}', which no plugin subscribes to`, { topic: env.topic });
@@ -113,7 +100,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
       throw error;
     }
     const sub = subs.length === 1 ? subs[0]! : this.#delivery!.next(`request:${env.topic}`, subs);
-    const timeoutMs = durationMs(input.timeoutMs, `${call.caller} bus.request timeoutMs`, 0) || DEFAULT_REQUEST_TIMEOUT_MS;
+    const timeoutMs = requestTimeoutMs(input, call);
     // The caller's wasm instance (if any) stays marked busy, so a request it would
     // have to answer itself fails fast instead of waiting out the timeout.
     const context = { traceId: env.traceId, eventId: env.id, insideWasm: currentTrace()?.insideWasm };
@@ -142,9 +129,7 @@ export default class InProcessBus implements ToolMethods<'bus'> {
   #reply(r: Replied, answer: InvokeOutput): { payload: JsValue } {
     const payload = answer.case === 'value' ? answer.value : null;
     try {
-      // A reply the contract cannot carry is the answering plugin's fault: say so here.
-      checkValue(payload, `the reply of ${r.sub.owner} to '${r.env.topic}'`);
-      this.#topics!.check(r.env.topic, 'reply', payload, `the reply of ${r.sub.owner} to ${r.caller}`);
+      checkReply(this.#topics!, r.env, r.sub.owner, r.caller, payload);
     } catch (err) {
       throw this.#unanswered(r, err);
     }
@@ -184,15 +169,12 @@ export default class InProcessBus implements ToolMethods<'bus'> {
     // ---- delivery (delivery.ts) ----
 
   #envelope(topic: string, payload: JsValue, key: string, source: string): Env {
-    if (this.#closed) throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${source} published '${topic}' after the bus shut down`, { topic });
-    checkTopic(topic, source);
-    const trace = currentTrace() ?? newTrace();
-    return { id: randomUUID(), topic, payload, traceId: trace.traceId, parentId: trace.eventId ?? '', source, timeUnixMs: BigInt(Date.now()), key, attempt: 1 };
+    return newEnvelope(topic, payload, key, source, this.#closed);
   }
 
   /** Publishes an envelope: traced as an event (no duration; its reactions say how long), then queued for each subscription. */
   #send(env: Env): void {
-    const node = this.#ctx!.tracer.record({ id: env.id, parentId: env.parentId, traceId: env.traceId, kind: 'event', name: env.topic, source: env.source, payloadKeys: keysOf(env.payload ?? null) }, Number(env.timeUnixMs));
+    const node = this.#ctx!.tracer.record(nodeOf(env, 'event'), Number(env.timeUnixMs));
     this.#delivery!.fanOut(env, node);
   }
 
@@ -208,8 +190,4 @@ interface Replied {
   sub: Subscription;
   traced: ReturnType<Tracer['begin']>;
   caller: string;
-}
-
-function keysOf(payload: JsValue): string[] {
-  return payload && typeof payload === 'object' && !Array.isArray(payload) && !(payload instanceof Uint8Array) ? Object.keys(payload).sort() : [];
 }

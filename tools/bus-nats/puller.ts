@@ -1,0 +1,144 @@
+// One subscription's deliveries: it pulls one message at a time from its
+// consumer (a group's durable, shared with every member in every kernel, or a
+// broadcast subscription's own), so a subscription gets its events one at a
+// time, in the stream's order. A failure is nak'd with the backoff delay: the
+// server hands the event out again then, to this member or another of its group
+// in any kernel, and this subscription goes on with its next events meanwhile
+// (the in-process bus holds them back instead). Past maxRetries the bus
+// dead-letters it (dead-letters.ts) and terminates the message.
+//
+// At least once: a kernel that dies holding a message (mid-handler, or after
+// handling it but before its ack arrived) leaves it to the server, which hands
+// it out again after BUS_NATS_ACK_WAIT_MS. A long handler keeps its message by
+// telling the server it is still working. The ids of the last SEEN_KEPT events
+// a subscription handled are kept, so an event handed out again after its ack
+// was lost is acked without reaching the handler twice.
+import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { runInTrace, toMcError, type Subscription, type ToolContext, type TraceNode } from '../../kernel/index.ts';
+import type { Env } from '../bus/rules.ts';
+import { decodeEnvelope } from './codec.ts';
+import type { DeadLetters } from './dead-letters.ts';
+
+const SEEN_KEPT = 1000;
+// How long one pull waits for a message: also how soon a subscription the
+// kernel removed (its plugin stopped) stops pulling.
+const PULL_EXPIRES_MS = 1000;
+// After a failed pull (the connection is reconnecting): wait before the next.
+const PULL_PAUSE_MS = 250;
+
+export interface PullerOptions {
+  ctx: ToolContext;
+  retryBaseMs: number;
+  ackWaitMs: number;
+  ends: DeadLetters;
+  /** The event's trace node in this kernel: the publisher's, or one recorded here to continue its trace. */
+  node(env: Env): TraceNode;
+  /** The puller has stopped, for good (subscription gone, or the bus shutting down). */
+  ended(p: Puller): void;
+}
+
+export class Puller {
+  readonly sub: Subscription;
+  readonly consumer: Consumer;
+  /** A message is in hand (idle() waits for it). */
+  busy = false;
+  #o: PullerOptions;
+  #seen = new Set<string>();
+  #batch?: ConsumerMessages;
+  #stopped = false;
+  #done: Promise<void>;
+
+  constructor(sub: Subscription, consumer: Consumer, o: PullerOptions) {
+    this.sub = sub;
+    this.consumer = consumer;
+    this.#o = o;
+    this.#done = this.#loop();
+  }
+
+  /** Stops pulling; resolves once the message in hand (if any) is acked or nak'd. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#batch?.close();
+    await this.#done;
+  }
+
+  #live(): boolean {
+    return !this.#stopped && this.#o.ctx.subscriptions.get(this.sub.id) !== undefined;
+  }
+
+  async #loop(): Promise<void> {
+    let failing = false;
+    try {
+      while (this.#live()) {
+        try {
+          this.#batch = await this.consumer.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
+          for await (const msg of this.#batch) {
+            // Arrived as the subscription went away: straight back, for another member.
+            if (!this.#live()) msg.nak();
+            else await this.#handle(msg);
+          }
+          failing = false;
+        } catch (err) {
+          if (!this.#live()) break;
+          // Once per outage, not once per try.
+          if (!failing) this.#o.ctx.log.warn(`pulling '${this.sub.topic}' for ${this.sub.owner} failed, trying again every ${PULL_PAUSE_MS} ms: ${(err as Error).message}`, { subscriber: this.sub.owner, topic: this.sub.topic });
+          failing = true;
+          await new Promise((resolve) => setTimeout(resolve, PULL_PAUSE_MS).unref());
+        }
+      }
+    } finally {
+      this.#o.ended(this);
+    }
+  }
+
+  async #handle(msg: JsMsg): Promise<void> {
+    const { ctx, ends } = this.#o;
+    const sub = this.sub;
+    let env: Env;
+    try {
+      env = decodeEnvelope(msg.data);
+    } catch (err) {
+      ctx.log.error(`a message on ${msg.subject} is not a microcore.v1.Envelope (published by something other than the bus?); terminated: ${(err as Error).message}`, { topic: sub.topic });
+      msg.term();
+      return;
+    }
+    if (this.#seen.has(env.id)) return void msg.ack();
+    this.busy = true;
+    const attempt = msg.info.deliveryCount;
+    const node = this.#o.node(env);
+    const working = setInterval(() => msg.working(), Math.max(100, this.#o.ackWaitMs / 3));
+    const started = performance.now();
+    try {
+      // Handed out more often than allowed without an answer: a kernel died holding it, or its nak was lost.
+      if (attempt > sub.maxRetries + 1) {
+        await ends.giveUp(sub, env, attempt - 1, { code: 'MC_ERR_HANDLER_FAILED', message: `${sub.owner} got it ${attempt - 1} times with no answer (a kernel stopped while handling it?)` });
+        return void msg.term();
+      }
+      try {
+        await runInTrace({ traceId: env.traceId, eventId: env.id }, () => ctx.invoke(sub.owner, sub.handlerId, { case: 'event', value: { ...env, attempt } }));
+      } catch (err) {
+        const error = toMcError(err, 'MC_ERR_HANDLER_FAILED', `${sub.owner} handling '${env.topic}'`);
+        this.#react(node, started, attempt, error.code);
+        if (attempt <= sub.maxRetries) return void msg.nak(this.#o.retryBaseMs * 2 ** (attempt - 1));
+        await ends.giveUp(sub, env, attempt, { code: error.code, message: error.message });
+        return void msg.term();
+      }
+      this.#react(node, started, attempt);
+      this.#remember(env.id);
+      ends.delivered(sub);
+      msg.ack();
+    } finally {
+      clearInterval(working);
+      this.busy = false;
+    }
+  }
+
+  #react(node: TraceNode, started: number, attempts: number, code?: string): void {
+    this.#o.ctx.tracer.react(node, { identity: this.sub.owner, ms: performance.now() - started, ok: !code, code, attempts });
+  }
+
+  #remember(id: string): void {
+    this.#seen.add(id);
+    if (this.#seen.size > SEEN_KEPT) this.#seen.delete(this.#seen.values().next().value!);
+  }
+}
