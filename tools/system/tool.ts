@@ -54,7 +54,7 @@ export default class KernelSystem implements ToolMethods<'system'> {
     // Members are known on PostgreSQL: wait for exactly the others; otherwise for the first silence.
     const members = this.#members!.list().then((m) => (m.length > 1 ? m.length - 1 : undefined));
     const remote = await this.#peers.gather(input.traceId, await members);
-    return { nodes: [...nodes, ...remote].sort((a, b) => Number(b.atUnixMs - a.atUnixMs)) };
+    return { nodes: mergeById([...nodes, ...remote]).sort((a, b) => Number(b.atUnixMs - a.atUnixMs)) };
   }
 
   #localNodes(traceId: string) {
@@ -104,8 +104,34 @@ function traceNode(n: TraceNode, calls: CallRecord[], kernel: string) {
     ms: n.ms,
     ok: n.ok,
     code: n.code ?? '',
-    reactions: n.reactions.map((r) => ({ ...r, code: r.code ?? '' })),
+    reactions: n.reactions.map((r) => ({ ...r, code: r.code ?? '', kernel })),
     calls: calls.map(callRecord),
     payloadKeys: n.payloadKeys,
   };
+}
+
+type Node = ReturnType<typeof traceNode>;
+
+/**
+ * An event handled in several kernels has a node in each, under the one id:
+ * one node with every kernel's reactions and calls. Its date and kernel are the
+ * record made where its cause happened (the kernel of its parent node: the
+ * publisher's), else the earliest.
+ */
+function mergeById(nodes: Node[]): Node[] {
+  const kernelOf = new Map<string, string>();
+  for (const n of nodes) if (!kernelOf.has(n.id)) kernelOf.set(n.id, n.kernel);
+  const byId = new Map<string, Node>();
+  for (const n of nodes) {
+    const seen = byId.get(n.id);
+    if (!seen) {
+      byId.set(n.id, n);
+      continue;
+    }
+    const causeKernel = kernelOf.get(n.parentId);
+    const nFirst = causeKernel ? n.kernel === causeKernel && seen.kernel !== causeKernel : n.atUnixMs < seen.atUnixMs;
+    const [first, other] = nFirst ? [n, seen] : [seen, n];
+    byId.set(n.id, { ...first, ok: first.ok && other.ok, ms: Math.max(first.ms, other.ms), reactions: [...first.reactions, ...other.reactions], calls: [...first.calls, ...other.calls] });
+  }
+  return [...byId.values()];
 }

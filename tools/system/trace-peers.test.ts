@@ -45,6 +45,35 @@ it('gathers the nodes of one trace from every kernel (members known from Postgre
   expect(roots.map((r) => r.kernel).sort()).toEqual(['k-a', 'k-b', 'k-b']);
 });
 
+it('shows a request on one kernel and its event handled on another as one tree, reactions naming their kernel', async () => {
+  const env = { BUS_DRIVER: 'nats', NATS_URL: servicesFromEnv().natsUrl, NATS_PREFIX: natsPrefix(), BUS_RETRY_BASE_MS: '5' };
+  const publisher = {
+    'domains/notes/plugins/add-note.ts': plugin(`export class AddNotePlugin { constructor({ http, bus }) { this.http = http; this.bus = bus; } async onBoot() { await this.http.addEndpoint({ method: 'POST', path: '/notes', handler: async () => { await this.bus.publish({ topic: 'note.added', payload: { n: 1n } }); return { ok: true }; } }); } }`),
+  };
+  const subscriber = {
+    'domains/audit/plugins/log-note.ts': plugin(`export class LogNotePlugin { constructor({ bus }) { this.bus = bus; } async onBoot() { await this.bus.subscribe({ topic: 'note.added', handler: async () => { globalThis.__handled = (globalThis.__handled ?? 0) + 1; } }); } }`),
+  };
+  const boot = async (id: string, files: Record<string, string>) => {
+    const k = await bootProject(files, { tools: ['logger', 'http', 'system', 'config', 'bus', 'bus-nats', 'state'], env: { KERNEL_ID: id, ...env }, links: { 'domains/system': join(REPO, 'domains/system') } });
+    kernels.push(k);
+    for (const item of k.report) expect(item.status, `${item.name}: ${item.reason}`).toBe('ready');
+    return k;
+  };
+  const a = await boot('k-pub', publisher);
+  const b = await boot('k-sub', subscriber);
+  const res = await fetch(`${a.url}/notes`, { method: 'POST', headers: { traceparent: `00-${TRACE}-00f067aa0ba902b7-01` } });
+  expect(res.status).toBe(200);
+  await expect.poll(() => (globalThis as { __handled?: number }).__handled).toBe(1);
+  type Tree = Node & { kind: string; reactions: { identity: string; kernel: string; ok: boolean }[]; children: Tree[] };
+  for (const asked of [a, b]) {
+    const roots = ((await (await fetch(`${asked.url}/system/traces?trace=${TRACE}`)).json()) as { roots: Tree[] }).roots;
+    expect(roots).toHaveLength(1);
+    expect(roots[0]).toMatchObject({ kind: 'http', name: 'POST /notes', kernel: 'k-pub' });
+    expect(roots[0]!.children).toHaveLength(1);
+    expect(roots[0]!.children[0]).toMatchObject({ kind: 'event', name: 'note.added', kernel: 'k-pub', reactions: [{ identity: 'audit/log-note', kernel: 'k-sub', ok: true }] });
+  }
+});
+
 it('gathers without a member list too (stops at the first silence)', async () => {
   const env = { BUS_DRIVER: 'nats', NATS_URL: servicesFromEnv().natsUrl, NATS_PREFIX: natsPrefix() };
   const [a, b] = [await kernel('k-a', env), await kernel('k-b', env)];

@@ -507,7 +507,8 @@ export declare type TraceNode = Message<"microcore.v1.TraceNode"> & {
   payloadKeys: string[];
 
   /**
-   * The id of the kernel that recorded it.
+   * The id of the kernel that recorded it (for an event handled in several
+   * kernels, the one where its cause happened: the publisher's).
    *
    * @generated from field: string kernel = 14;
    */
@@ -560,6 +561,14 @@ export declare type TraceReaction = Message<"microcore.v1.TraceReaction"> & {
    * @generated from field: int32 attempts = 5;
    */
   attempts: number;
+
+  /**
+   * The kernel the handler ran in: with the cluster bus, an event published in
+   * one kernel is handled in others, and its node gathers every kernel's reactions.
+   *
+   * @generated from field: string kernel = 6;
+   */
+  kernel: string;
 };
 
 /**

@@ -762,7 +762,8 @@ type TraceNode struct {
 	Calls []*ToolCallRecord `protobuf:"bytes,12,rep,name=calls,proto3" json:"calls,omitempty"`
 	// The payload's top-level keys (never the values).
 	PayloadKeys []string `protobuf:"bytes,13,rep,name=payload_keys,json=payloadKeys,proto3" json:"payload_keys,omitempty"`
-	// The id of the kernel that recorded it.
+	// The id of the kernel that recorded it (for an event handled in several
+	// kernels, the one where its cause happened: the publisher's).
 	Kernel        string `protobuf:"bytes,14,opt,name=kernel,proto3" json:"kernel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -908,7 +909,10 @@ type TraceReaction struct {
 	// The error code, when it failed.
 	Code string `protobuf:"bytes,4,opt,name=code,proto3" json:"code,omitempty"`
 	// Attempts made.
-	Attempts      int32 `protobuf:"varint,5,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	Attempts int32 `protobuf:"varint,5,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// The kernel the handler ran in: with the cluster bus, an event published in
+	// one kernel is handled in others, and its node gathers every kernel's reactions.
+	Kernel        string `protobuf:"bytes,6,opt,name=kernel,proto3" json:"kernel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -976,6 +980,13 @@ func (x *TraceReaction) GetAttempts() int32 {
 		return x.Attempts
 	}
 	return 0
+}
+
+func (x *TraceReaction) GetKernel() string {
+	if x != nil {
+		return x.Kernel
+	}
+	return ""
 }
 
 // The arguments of System.Events.
@@ -1213,13 +1224,14 @@ const file_microcore_v1_system_proto_rawDesc = "" +
 	"\treactions\x18\v \x03(\v2\x1b.microcore.v1.TraceReactionR\treactions\x122\n" +
 	"\x05calls\x18\f \x03(\v2\x1c.microcore.v1.ToolCallRecordR\x05calls\x12!\n" +
 	"\fpayload_keys\x18\r \x03(\tR\vpayloadKeys\x12\x16\n" +
-	"\x06kernel\x18\x0e \x01(\tR\x06kernel\"{\n" +
+	"\x06kernel\x18\x0e \x01(\tR\x06kernel\"\x93\x01\n" +
 	"\rTraceReaction\x12\x1a\n" +
 	"\bidentity\x18\x01 \x01(\tR\bidentity\x12\x0e\n" +
 	"\x02ms\x18\x02 \x01(\x01R\x02ms\x12\x0e\n" +
 	"\x02ok\x18\x03 \x01(\bR\x02ok\x12\x12\n" +
 	"\x04code\x18\x04 \x01(\tR\x04code\x12\x1a\n" +
-	"\battempts\x18\x05 \x01(\x05R\battempts\"\x0f\n" +
+	"\battempts\x18\x05 \x01(\x05R\battempts\x12\x16\n" +
+	"\x06kernel\x18\x06 \x01(\tR\x06kernel\"\x0f\n" +
 	"\rEventsRequest\"A\n" +
 	"\x0eEventsResponse\x12/\n" +
 	"\x06topics\x18\x01 \x03(\v2\x17.microcore.v1.TopicInfoR\x06topics\"\xa7\x01\n" +
