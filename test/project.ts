@@ -9,7 +9,7 @@ import { Kernel, type ReportItem } from '../kernel/index.ts';
 export const REPO = resolve(import.meta.dirname, '..');
 
 /** The repository's tool folders, by folder name. */
-export const REAL_TOOLS = ['bus', 'config', 'db-sqlite', 'http', 'logger', 'state', 'system'] as const;
+export const REAL_TOOLS = ['bus', 'config', 'db-sqlite', 'db-postgres', 'http', 'logger', 'state', 'system'] as const;
 
 export interface TestProject {
   root: string;
