@@ -31,7 +31,10 @@ export async function applyMigrations(pool: pg.Pool, root: string, sources: read
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
+    // However long another kernel's migrations take: lock_timeout (DATABASE_BUSY_TIMEOUT_MS) is for plugins' statements.
+    await client.query('SET lock_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK]);
+    await client.query('RESET lock_timeout');
     try {
       await createHistory(client);
       for (const f of files) {

@@ -2,6 +2,7 @@
 // real server (test/services.ts): placeholders in real SQL, jsonb's ?? operators,
 // each type's value, lastInsertId from RETURNING, the statements refused to
 // plugins, settings. The cases every driver shares are in tools/db-sqlite/tool.test.ts.
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { McError } from '../../kernel/index.ts';
 import { testTools, type TestTools } from '../../kernel/testing.ts';
@@ -110,6 +111,27 @@ describe('db tool on PostgreSQL: errors and boundaries', () => {
     const busy = await db().execute({ sql: 'UPDATE counters SET n = n + 1 WHERE id = (SELECT id FROM counters WHERE id = 1 FOR UPDATE NOWAIT)' }).catch((e: McError) => e);
     await holder;
     expect(busy).toMatchObject({ code: 'MC_ERR_DB_BUSY', details: { kind: 'busy', sqlstate: '55P03' } });
+  });
+
+  it('waits DATABASE_BUSY_TIMEOUT_MS for a lock another connection holds, then answers MC_ERR_DB_BUSY, writing nothing', async () => {
+    const url = await postgresDatabase();
+    const short = await testTools({ env: { DATABASE_URL: url, DATABASE_BUSY_TIMEOUT_MS: '50' } });
+    const other = new pg.Client({ connectionString: url });
+    try {
+      await short.tools.db.execute({ sql: 'CREATE TABLE counters (id INT PRIMARY KEY, n INT)' });
+      await other.connect();
+      await other.query('BEGIN');
+      await other.query('LOCK TABLE counters IN EXCLUSIVE MODE');
+      const started = Date.now();
+      const err = await short.tools.db.execute({ sql: 'INSERT INTO counters VALUES (1, 0)' }).catch((e: McError) => e);
+      expect(err).toMatchObject({ code: 'MC_ERR_DB_BUSY', details: { kind: 'busy', sqlstate: '55P03' } });
+      expect(Date.now() - started).toBeLessThan(2000);
+      await other.query('ROLLBACK');
+      expect((await short.tools.db.query({ sql: 'SELECT count(*) AS n FROM counters' })).rows).toEqual([{ n: 0n }]);
+    } finally {
+      await other.end();
+      await short.close();
+    }
   });
 
   it('refuses statements that reach past the database or change the pooled connection; SET LOCAL stays open', async () => {

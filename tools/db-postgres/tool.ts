@@ -22,9 +22,12 @@
 // its rows from every other caller until COMMIT.
 //
 // Settings: DATABASE_URL; DATABASE_POOL_SIZE (default 10), the most connections
-// the tool opens; a call waits for a free one.
+// the tool opens; a call waits for a free one; DATABASE_BUSY_TIMEOUT_MS (default
+// 5000), as on SQLite how long a statement waits for another connection's lock
+// before failing with MC_ERR_DB_BUSY (PostgreSQL's lock_timeout; the migration
+// run's advisory lock waits without it).
 import pg from 'pg';
-import { mcError, type CallContext, type JsRecord, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
+import { durationMs, mcError, type CallContext, type JsRecord, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { DescribeSchemaRequest, ExecuteRequest, QueryOneRequest, QueryRequest, TransactionRequest } from '../../proto/gen/microcore/v1/db_pb.js';
 import { isPostgresUrl, redactUrl } from '../db-common/database-url.ts';
 import { classifyDbError, isDriverError } from './errors.ts';
@@ -54,7 +57,8 @@ export default class PostgresDb implements ToolMethods<'db'> {
   async setup(ctx: ToolContext): Promise<void> {
     const url = ctx.env.DATABASE_URL!;
     const size = poolSize(ctx.env.DATABASE_POOL_SIZE);
-    const pool = new pg.Pool({ connectionString: url, max: size });
+    const busyTimeout = durationMs(ctx.env.DATABASE_BUSY_TIMEOUT_MS, 'DATABASE_BUSY_TIMEOUT_MS', 5_000, 'MC_ERR_TOOL_SETUP');
+    const pool = new pg.Pool({ connectionString: url, max: size, options: `-c lock_timeout=${busyTimeout}` });
     // An idle connection the server closed emits here; without a listener it would end the process. The next call gets a new one.
     pool.on('error', (err) => ctx.log.warn(`an idle PostgreSQL connection failed: ${err.message}`, { url: redactUrl(url) }));
     try {
