@@ -56,6 +56,8 @@ describe('db tool on PostgreSQL: placeholders and values', () => {
       bytes: new Uint8Array([0, 255]), doc: '{"k": [1, 2]}', day: '2026-12-02', at: '2026-12-02 01:02:03', list: '{1,2}', nothing: null,
     });
     expect((await db().queryOne({ sql: 'SELECT CAST(? AS BOOLEAN) AS yes, CAST(? AS BOOLEAN) AS no', params: [true, false] })).row).toEqual({ yes: true, no: false });
+    // pg would send -0 as '0'.
+    expect(Object.is((await db().queryOne({ sql: 'SELECT CAST(? AS DOUBLE PRECISION) AS z', params: [-0] })).row!.z, -0)).toBe(true);
   });
 });
 

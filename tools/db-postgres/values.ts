@@ -46,13 +46,14 @@ export const RESULT_TYPES = { getTypeParser: parserOf } as unknown as CustomType
 
 /**
  * Parameters as pg sends them: bigint as its decimal text (exact; PostgreSQL
- * infers the type from where the `?` stands), bytes as a Buffer, booleans as
- * true/false, null as NULL. Lists and maps are refused, as on SQLite.
+ * infers the type from where the `?` stands), -0 as '-0', bytes as a Buffer,
+ * booleans as true/false, null as NULL. Lists and maps are refused, as on SQLite.
  */
 export function bind(params: readonly JsValue[]): unknown[] {
   return params.map((p, i) => {
     if (p instanceof Uint8Array) return Buffer.from(p.buffer, p.byteOffset, p.byteLength);
     if (typeof p === 'bigint') return p.toString();
+    if (Object.is(p, -0)) return '-0'; // pg sends String(-0), which is '0' (found by the conformance matrix)
     if (p !== null && typeof p === 'object') throw mcError('MC_ERR_INVALID_ARGUMENT', `params[${i}] is a ${Array.isArray(p) ? 'list' : 'map'}, which SQL cannot bind`, { field: `params[${i}]` }, undefined, 'Bind null, booleans, numbers, bigints, strings or bytes; store lists and maps as JSON text.');
     return p;
   });
