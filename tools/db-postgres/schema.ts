@@ -56,11 +56,19 @@ export async function describeSchema(q: Pick<pg.Pool, 'query'>): Promise<Plain<T
   for (const r of rows) {
     let columns = tables.get(r.table_name);
     if (!columns) tables.set(r.table_name, (columns = []));
-    columns.push({ name: r.name, type: TYPES[r.type_name] ?? 'text', notNull: r.not_null, primaryKey: r.primary_key, defaultValue: r.default_value ?? '', unique: r.unique });
+    columns.push({ name: r.name, type: TYPES[r.type_name] ?? 'text', notNull: r.not_null, primaryKey: r.primary_key, defaultValue: literal(r.default_value ?? ''), unique: r.unique });
   }
   return [...tables.keys()]
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     .map((name) => ({ name, owner: owners.get(name) ?? '', columns: tables.get(name)! }));
+}
+
+// PostgreSQL prints a string default with its type, 'draft'::text; the contract's
+// default is the SQL as written (SQLite's 'draft'), so a literal's cast goes.
+const CAST_LITERAL = /^('(?:[^']|'')*')::[a-z][a-z ]*(?:\(\d+(?:,\d+)?\))?$/;
+
+function literal(expr: string): string {
+  return expr.replace(CAST_LITERAL, '$1');
 }
 
 /** Table name -> the owner whose migration created it last, from the history (none yet: no owners). */
