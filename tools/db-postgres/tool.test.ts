@@ -115,6 +115,14 @@ describe('db tool on PostgreSQL: errors and boundaries', () => {
     expect(busy).toMatchObject({ code: 'MC_ERR_DB_BUSY', details: { kind: 'busy', sqlstate: '55P03' } });
   });
 
+  it('refuses transaction control outside db.transaction: a pooled connection holds no transaction between calls', async () => {
+    for (const sql of ['BEGIN', 'start transaction', '/* x */ COMMIT', 'ROLLBACK', 'SAVEPOINT a', 'END']) {
+      await expect(db().execute({ sql }), sql).rejects.toMatchObject({ code: 'MC_ERR_DB_QUERY', message: expect.stringContaining('controls a transaction') });
+    }
+    const err = await db().transaction({ statements: [{ sql: 'SELECT 1', params: [] }, { sql: 'COMMIT', params: [] }] }).catch((e: McError) => e);
+    expect(err).toMatchObject({ code: 'MC_ERR_DB_QUERY', details: { statement: '1' } });
+  });
+
   it('waits DATABASE_BUSY_TIMEOUT_MS for a lock another connection holds, then answers MC_ERR_DB_BUSY, writing nothing', async () => {
     const url = await postgresDatabase();
     const short = await testTools({ env: { DATABASE_URL: url, DATABASE_BUSY_TIMEOUT_MS: '50' } });
@@ -140,8 +148,9 @@ describe('db tool on PostgreSQL: errors and boundaries', () => {
     for (const sql of ["COPY (SELECT 1) TO '/tmp/mc-copy'", "copy x from program 'id'", 'ALTER SYSTEM SET work_mem = 1', 'CREATE EXTENSION pgcrypto', 'LOAD \'auto_explain\'', '/* hi */ -- there\n SET ROLE postgres', 'SET search_path = other', 'RESET ALL', 'DISCARD ALL', 'LISTEN x', 'CREATE ROLE intruder', 'DROP DATABASE postgres', 'SET LOCAL ROLE postgres']) {
       await expect(db().execute({ sql }), sql).rejects.toMatchObject({ code: 'MC_ERR_CAP_DENIED' });
     }
-    const tx = await db().transaction({ statements: [{ sql: "SET LOCAL statement_timeout = '5s'", params: [] }, { sql: 'SHOW statement_timeout', params: [] }] });
-    expect(tx.results[1]!.rows).toEqual([{ statement_timeout: '5s' }]);
+    const tx = await db().transaction({ statements: [{ sql: 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE', params: [] }, { sql: "SET LOCAL statement_timeout = '5s'", params: [] }, { sql: 'SHOW statement_timeout', params: [] }, { sql: 'SHOW transaction_isolation', params: [] }] });
+    expect(tx.results.slice(2).map((r) => r.rows)).toEqual([[{ statement_timeout: '5s' }], [{ transaction_isolation: 'serializable' }]]);
+    expect((await db().queryOne({ sql: 'SHOW statement_timeout' })).row).toEqual({ statement_timeout: '0' }); // gone with the transaction
     expect((await db().query({ sql: "SELECT 'COPY' AS word" })).rows).toEqual([{ word: 'COPY' }]);
   });
 });

@@ -129,6 +129,9 @@ export default class PostgresDb implements ToolMethods<'db'> {
   #query(q: Queryable, text: string, params: readonly JsValue[]): Promise<pg.QueryResult> {
     // PostgreSQL answers empty SQL with no rows; SQLite's prepare refuses it, and so does this driver.
     if (this.#shape(text).end === 0) throw new SqlTextError('the SQL is empty (only whitespace or comments)', 'Send one statement.');
+    // A transaction left open would go back to the pool with the connection, to the next caller.
+    const control = TRANSACTION_CONTROL.exec(text);
+    if (control) throw new SqlTextError(`${control[1]!.toUpperCase()} controls a transaction, which no connection holds between calls`, 'Send the statements together through db.transaction, which runs them in one.');
     refuseOutsideTheDatabase(text);
     // extended: one statement per call, with or without parameters (the simple protocol would run `a; b`).
     return q.query({ text, values: bind(params), types: RESULT_TYPES, queryMode: 'extended' } as pg.QueryConfig);
@@ -221,16 +224,18 @@ function poolSize(value: string | undefined): number {
 // connection under the next caller: files and programs (COPY), the server's
 // configuration and libraries (ALTER SYSTEM, LOAD, extensions), roles and
 // databases (cluster-wide), session state (SET, RESET, SET ROLE, DISCARD,
-// LISTEN). SET LOCAL, scoped to a transaction, stays open (not for ROLE or
-// SESSION AUTHORIZATION). Functions called from a SELECT (pg_read_file …) are
+// LISTEN). SET LOCAL, SET TRANSACTION and SET CONSTRAINTS, scoped to a
+// transaction, stay open (not SET LOCAL ROLE or SESSION AUTHORIZATION). Functions called from a SELECT (pg_read_file …) are
 // the role's privileges to refuse: run the kernel as a role that is not a
 // superuser. Migrations, which the project owns, still may use these.
 const LEADING = String.raw`^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*`;
 const OUTSIDE = new RegExp(
   LEADING +
-    String.raw`(COPY|ALTER\s+SYSTEM|LOAD|(?:CREATE|ALTER|DROP)\s+(?:EXTENSION|ROLE|USER|GROUP|DATABASE|TABLESPACE|SERVER|SUBSCRIPTION|PUBLICATION|FOREIGN\s+DATA\s+WRAPPER)|SET\s+(?:LOCAL\s+)?(?:ROLE|SESSION\s+AUTHORIZATION)|SET(?!\s+LOCAL\b)|RESET|DISCARD|LISTEN|UNLISTEN)\b`,
+    String.raw`(COPY|ALTER\s+SYSTEM|LOAD|(?:CREATE|ALTER|DROP)\s+(?:EXTENSION|ROLE|USER|GROUP|DATABASE|TABLESPACE|SERVER|SUBSCRIPTION|PUBLICATION|FOREIGN\s+DATA\s+WRAPPER)|SET\s+(?:LOCAL\s+)?(?:ROLE|SESSION\s+AUTHORIZATION)|SET(?!\s+(?:LOCAL|TRANSACTION|CONSTRAINTS)\b)|RESET|DISCARD|LISTEN|UNLISTEN)\b`,
   'i',
 );
+
+const TRANSACTION_CONTROL = new RegExp(LEADING + String.raw`(BEGIN|COMMIT|END|ROLLBACK|ABORT|START\s+TRANSACTION|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\b`, 'i');
 
 function refuseOutsideTheDatabase(sql: string): void {
   const m = OUTSIDE.exec(sql);
