@@ -19,7 +19,8 @@
 //
 // A transaction runs its statements on one pooled connection between BEGIN and
 // COMMIT, and ROLLBACK at the first failure; PostgreSQL's READ COMMITTED keeps
-// its rows from every other caller until COMMIT.
+// its rows from every other caller until COMMIT. A plugin's own BEGIN or COMMIT
+// is refused: no connection is the plugin's between calls.
 //
 // Settings: DATABASE_URL; DATABASE_POOL_SIZE (default 10), the most connections
 // the tool opens; a call waits for a free one; DATABASE_BUSY_TIMEOUT_MS (default
