@@ -125,16 +125,17 @@ async function withDb(work: (db: DbTool) => Promise<void>): Promise<number> {
   }
 }
 
+// SQLite's driver answers at once, PostgreSQL's with a promise: await takes both.
 interface DbTool {
-  query(input: { sql: string; params: unknown[] }, call: { caller: string; traceId: string }): { rows: Record<string, unknown>[] };
-  describeSchema?(input: object, call: { caller: string; traceId: string }): { tables: Parameters<typeof formatSchema>[0] };
+  query(input: { sql: string; params: unknown[] }, call: { caller: string; traceId: string }): { rows: Record<string, unknown>[] } | Promise<{ rows: Record<string, unknown>[] }>;
+  describeSchema?(input: object, call: { caller: string; traceId: string }): { tables: Parameters<typeof formatSchema>[0] } | Promise<{ tables: Parameters<typeof formatSchema>[0] }>;
 }
 
 const CLI_CALL = { caller: 'cli', traceId: '' };
 
 function migrate(): Promise<number> {
   return withDb(async (db) => {
-    const { rows } = db.query({ sql: 'SELECT owner, file, applied_at FROM _microcore_migrations ORDER BY applied_at, owner, file', params: [] }, CLI_CALL);
+    const { rows } = await db.query({ sql: 'SELECT owner, file, applied_at FROM _microcore_migrations ORDER BY applied_at, owner, file', params: [] }, CLI_CALL);
     out(rows.length ? rows.map((r) => `applied  ${r.owner}  ${r.file}  ${r.applied_at}`).join('\n') : 'no migrations');
   });
 }
@@ -142,7 +143,7 @@ function migrate(): Promise<number> {
 function schema(): Promise<number> {
   return withDb(async (db) => {
     if (!db.describeSchema) throw new Error('the db tool has no describeSchema');
-    out(formatSchema(db.describeSchema({}, CLI_CALL).tables));
+    out(formatSchema((await db.describeSchema({}, CLI_CALL)).tables));
   });
 }
 

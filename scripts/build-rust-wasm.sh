@@ -85,5 +85,6 @@ lib_name=$(sed -n '/^\[lib\]/,/^\[/s/^name *= *"\(.*\)"/\1/p' Cargo.toml | head 
 wasm="$CARGO_TARGET_DIR/$TARGET/release/${lib_name//-/_}.wasm"
 [[ -f $wasm ]] || die "cargo finished but $wasm is missing; is the crate a cdylib ([lib] crate-type = [\"cdylib\"])?"
 mkdir -p "$(dirname "$out_file")"
-cp "$wasm" "$out_file"
+# Through a temporary file: a kernel reading the module meanwhile (two test files at once) never sees half of one.
+cp "$wasm" "$out_file.tmp" && mv "$out_file.tmp" "$out_file"
 echo "build-rust-wasm: wrote $out_file ($(wc -c <"$out_file") bytes) in $((SECONDS - start))s via the $route route"

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Kernel } from '../kernel/index.ts';
 import { plugin, REAL_TOOLS, REPO, writeProject } from './project.ts';
+import { postgresDatabase } from './services.ts';
 
 const CLI = join(REPO, 'cli/main.ts');
 const QUIET = { LOG_LEVEL: 'silent', AI_CONTEXT_PATH: 'off', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1' };
@@ -115,6 +116,20 @@ describe('microcore schema', () => {
     expect(res.stdout).toMatch(/^ {2}body\s+text\s+not null$/m);
     expect(res.stdout).toMatch(/^ {2}tag\s+text\s+unique default 'none'$/m);
     expect(res.stdout).toMatch(/^ {2}score\s+real$/m);
+  });
+});
+
+describe('microcore migrate and schema on PostgreSQL', () => {
+  it('applies and lists migrations, and prints the schema, with DATABASE_URL set', async () => {
+    root = writeProject({ 'domains/notes/migrations/001_notes.sql': "CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT NOT NULL, tag TEXT UNIQUE DEFAULT 'none');" });
+    const env = { DATABASE_URL: await postgresDatabase() };
+    const migrated = microcore(['migrate'], env);
+    expect(migrated.status, migrated.stderr).toBe(0);
+    expect(migrated.stdout).toMatch(/^applied {2}notes {2}001_notes\.sql {2}\d{4}-/m);
+    const schema = microcore(['schema'], env);
+    expect(schema.status, schema.stderr).toBe(0);
+    expect(schema.stdout).toMatch(/^notes {2}\(notes\)$/m);
+    expect(schema.stdout).toMatch(/^ {2}tag\s+text\s+unique default 'none'$/m);
   });
 });
 

@@ -9,7 +9,7 @@ import { Kernel, type ReportItem } from '../kernel/index.ts';
 export const REPO = resolve(import.meta.dirname, '..');
 
 /** The repository's tool folders, by folder name. */
-export const REAL_TOOLS = ['bus', 'bus-nats', 'config', 'db-sqlite', 'http', 'logger', 'state', 'state-postgres', 'system'] as const;
+export const REAL_TOOLS = ['bus', 'bus-nats', 'config', 'db-postgres', 'db-sqlite', 'http', 'logger', 'state', 'state-postgres', 'system'] as const;
 
 export interface TestProject {
   root: string;

@@ -40,9 +40,11 @@ const giveBackSQL = `UPDATE inventory
 
 // releaseSQL marks the reservation released; a cancel that arrives before its
 // order.created leaves a 'released' row, so the late order.created reserves
-// nothing. A rejected order stays rejected.
+// nothing. A rejected order stays rejected. updated_at takes the proposed row's
+// (excluded) value, the column's default: the time now, written by the same
+// expression as every other row's on each engine (SQLite or PostgreSQL).
 const releaseSQL = `INSERT INTO inventory_reservations (order_id, sku, quantity, status) VALUES (?, ?, ?, 'released')
-  ON CONFLICT (order_id) DO UPDATE SET status = 'released', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+  ON CONFLICT (order_id) DO UPDATE SET status = 'released', updated_at = excluded.updated_at
   WHERE inventory_reservations.status = 'reserved'`
 
 // reserve handles order.created {orderId, sku, quantity, ...}.

@@ -44,6 +44,12 @@ export interface Case extends Omit<Step, 'tool' | 'method'> {
   padSql?: number;
   /** Hostings this case does not run in, each with the reason printed in the matrix. */
   skip?: Record<string, string>;
+  /**
+   * With the db tool on PostgreSQL (conformance-postgres.test.ts): fields that
+   * replace the case's own (the same question in PostgreSQL's SQL, its own
+   * words in an error), or `skip`, why the case has no PostgreSQL form.
+   */
+  postgres?: Partial<Omit<Case, 'name' | 'postgres' | 'skip'>> & { skip?: string };
 }
 
 export interface CaseFile {
@@ -74,4 +80,11 @@ export function forHosting<T>(value: T, hosting: string): T {
     return v;
   };
   return walk(value) as T;
+}
+
+/** The case as it runs on `engine`: PostgreSQL's override applied (its skip is the matrix's to read). */
+export function forEngine(c: Case, engine: 'sqlite' | 'postgres'): Case {
+  if (engine !== 'postgres' || !c.postgres) return c;
+  const { skip: _skip, ...fields } = c.postgres;
+  return { ...c, ...fields };
 }

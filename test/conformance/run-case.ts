@@ -3,6 +3,7 @@
 // calls, rows, events delivered, log lines and a real HTTP request.
 import { fromBinary, fromJson, toBinary, toJson, type DescMessage, type JsonValue } from '@bufbuild/protobuf';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { CONTRACT, type Kernel } from '../../kernel/index.ts';
 import { methodOf } from '../../kernel/contract.ts';
@@ -17,7 +18,9 @@ import { recorded, type RecordingLogger } from './recorders.ts';
 export interface Target {
   url: string;
   kernel: Kernel;
+  /** The SQLite file, or with dbUrl the PostgreSQL database, the db tool runs on. */
   dbPath: string;
+  dbUrl?: string;
 }
 
 type Outcome = { response: JsonValue } | { error: { code: string; message: string; details: Record<string, string> } };
@@ -73,11 +76,11 @@ export async function runCase(t: Target, h: Hosting, tool: string, methodName: s
   }
   if (c.waitMs) await sleep(c.waitMs);
   const logsBefore = (t.kernel.getTool('logger') as RecordingLogger).lines.length;
-  const lock = c.lockDb ? writeLock(t.dbPath) : undefined;
+  const lock = c.lockDb ? await writeLock(t) : undefined;
   try {
     diffs.push(...compareOutcome(c, await send(t, h, { tool, method: methodName, request: c.request }, traceId, bootIndex, c.padSql), 'call'));
   } finally {
-    lock?.release();
+    await lock?.release();
   }
 
   if (!c.noToolCall && !c.atBoot) {
@@ -88,7 +91,7 @@ export async function runCase(t: Target, h: Hosting, tool: string, methodName: s
     if (s.waitMs) await sleep(s.waitMs);
     diffs.push(...compareOutcome(s, await send(t, h, s, traceId), `then[${i}] ${s.tool}.${s.method}`));
   }
-  if (c.rows) diffs.push(...differences(c.rows.rows, readRows(t.dbPath, c.rows.sql), 'rows'));
+  if (c.rows) diffs.push(...differences(c.rows.rows, await readRows(t, c.rows.sql), 'rows'));
   if (c.events) diffs.push(...differences(c.events, await eventsOf(h, traceId, c.events.length), 'events'));
   if (c.logs) {
     const lines = (t.kernel.getTool('logger') as RecordingLogger).lines.slice(logsBefore).filter((l) => l.caller === h.identity && l.traceId === traceId);
@@ -98,26 +101,43 @@ export async function runCase(t: Target, h: Hosting, tool: string, methodName: s
   return diffs;
 }
 
-/** SQLite's write lock, held by a connection of the runner's own until released. */
-function writeLock(dbPath: string): { release(): void } {
-  const db = new Database(dbPath);
+/** A write lock held by a connection of the runner's own until released: SQLite's, or on PostgreSQL the conformance table's. */
+async function writeLock(t: Target): Promise<{ release(): Promise<void> }> {
+  if (t.dbUrl) {
+    const client = new pg.Client({ connectionString: t.dbUrl });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query('LOCK TABLE conf_items IN EXCLUSIVE MODE');
+    return { release: () => client.query('ROLLBACK').then(() => client.end()) };
+  }
+  const db = new Database(t.dbPath);
   db.exec('BEGIN IMMEDIATE');
   return {
-    release: () => {
+    release: async () => {
       db.exec('ROLLBACK');
       db.close();
     },
   };
 }
 
-/** SQLite's own view: int64 as exact digits, blobs as base64. */
-function readRows(dbPath: string, sql: string): Record<string, unknown>[] {
-  const db = new Database(dbPath, { readonly: true });
+/** The engine's own view: int64 as exact digits, blobs as base64. */
+async function readRows(t: Target, sql: string): Promise<Record<string, unknown>[]> {
+  const plain = (rows: Record<string, unknown>[]) =>
+    rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? v.toString('base64') : v])));
+  if (t.dbUrl) {
+    // pg gives int8 as its digits already, bytea as a Buffer.
+    const client = new pg.Client({ connectionString: t.dbUrl });
+    await client.connect();
+    try {
+      return plain((await client.query(sql)).rows as Record<string, unknown>[]);
+    } finally {
+      await client.end();
+    }
+  }
+  const db = new Database(t.dbPath, { readonly: true });
   try {
     db.defaultSafeIntegers(true);
-    return (db.prepare(sql).all() as Record<string, unknown>[]).map((row) =>
-      Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? v.toString('base64') : v])),
-    );
+    return plain(db.prepare(sql).all() as Record<string, unknown>[]);
   } finally {
     db.close();
   }

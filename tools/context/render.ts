@@ -25,7 +25,7 @@ const GUIDE = `## Where new code goes
 | you want to | write |
 | --- | --- |
 | a feature (endpoint, reaction, job) in TypeScript | \`domains/<domain>/plugins/<feature>.ts\` exporting one class, plus \`<feature>.test.ts\` beside it |
-| a table | \`domains/<domain>/migrations/NNN_<what>.sql\` |
+| a table | \`domains/<domain>/migrations/NNN_<what>.sql\` (portable SQL; \`NNN_<what>.postgres.sql\` / \`.sqlite.sql\` beside it where one engine needs its own) |
 | a Go service | \`sidecars/<name>/sidecar.json\` + Go code using \`sdk/go\` |
 | a Rust performance module | \`wasm-plugins/<name>/plugin.json\` + a crate using \`sdk/rust\` |
 | new infrastructure (a driver) | \`tools/<name>/tool.ts\`, serving a contract of \`proto/microcore/v1\` |

@@ -3,6 +3,7 @@
 // COLUMN adds in any later migration), so AI_CONTEXT.md needs no database.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chooseMigrationFiles, type DbEngine } from '../db-common/migration-files.ts';
 
 export interface TableInfo {
   owner: string;
@@ -15,11 +16,12 @@ const CREATE = /CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?["`]?(\w+)["`]?\s*\(/g
 const ADD = /ALTER\s+TABLE\s+["`]?(\w+)["`]?\s+ADD\s+(?:COLUMN\s+)?["`]?(\w+)["`]?\s+(\w+)/gi;
 const NOT_COLUMNS = /^(PRIMARY|UNIQUE|CHECK|FOREIGN|CONSTRAINT)\b/i;
 
-export function readTables(root: string, sources: readonly { owner: string; dir: string }[]): TableInfo[] {
+/** `engine` picks a version's .sqlite.sql or .postgres.sql file over its portable one, as the db tool does. */
+export function readTables(root: string, sources: readonly { owner: string; dir: string }[], engine: DbEngine = 'sqlite'): TableInfo[] {
   const tables: TableInfo[] = [];
   const added: { table: string; column: string }[] = [];
   for (const { owner, dir } of sources) {
-    for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.sql')).sort()) {
+    for (const { actual: file } of chooseMigrationFiles(readdirSync(join(root, dir)), engine)) {
       const sql = readFileSync(join(root, dir, file), 'utf8').replace(/--[^\n]*/g, '');
       for (const m of sql.matchAll(ADD)) added.push({ table: m[1]!, column: `${m[2]} ${m[3]}` });
       for (const m of sql.matchAll(CREATE)) {

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { CONTRACT, type ToolContext } from '../../kernel/index.ts';
+import { isPostgresUrl } from '../db-common/database-url.ts';
 import { readProtoDocs } from './proto-docs.ts';
 import { renderContext } from './render.ts';
 import { scanNativePlugin, scanPluginFolder, type TopicUse } from './source-scan.ts';
@@ -47,7 +48,7 @@ export default class ContextWriter {
       subscriptions: ctx.subscriptions.list(),
       declarations: ctx.subscriptions.declarations(),
       topics,
-      tables: readTables(ctx.root, ctx.migrations),
+      tables: readTables(ctx.root, ctx.migrations, isPostgresUrl(ctx.env.DATABASE_URL) ? 'postgres' : 'sqlite'),
     });
   }
 }

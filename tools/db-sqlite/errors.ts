@@ -4,30 +4,13 @@
 // (MC_ERR_DB_QUERY). The facts SQLite's message holds (table, columns, the
 // CHECK that failed) go into details, so nobody parses the message again.
 import Database from 'better-sqlite3';
-import type { ErrorCode } from '../../kernel/index.ts';
-
-export const DB_ERROR_KINDS = ['unique', 'constraint', 'busy', 'query'] as const;
-export type DbErrorKind = (typeof DB_ERROR_KINDS)[number];
-
-export const CODE_OF_KIND: Record<DbErrorKind, ErrorCode> = {
-  unique: 'MC_ERR_DB_UNIQUE',
-  constraint: 'MC_ERR_DB_CONSTRAINT',
-  busy: 'MC_ERR_DB_BUSY',
-  query: 'MC_ERR_DB_QUERY',
-};
+import { CODE_OF_KIND, type DbErrorKind, type DbFailure } from '../db-common/error-kinds.ts';
 
 /** An error better-sqlite3 raises for SQL: SqliteError, or RangeError / TypeError for SQL it cannot prepare or bind. */
 export type DriverError = InstanceType<typeof Database.SqliteError> | RangeError | TypeError;
 
 export function isDriverError(err: unknown): err is DriverError {
   return err instanceof Database.SqliteError || err instanceof RangeError || err instanceof TypeError;
-}
-
-export interface DbFailure {
-  kind: DbErrorKind;
-  code: ErrorCode;
-  /** kind, sqliteCode, and table, columns, constraint when known. */
-  details: Record<string, string>;
 }
 
 /** The kind of a driver error and what its message says; `sql` names the table when the message does not. */

@@ -1,4 +1,5 @@
-// Applies every migration folder's *.sql files once, in the order
+// Applies every migration folder's *.sql files once (for a version with a
+// .sqlite.sql / .postgres.sql variant, the one db-common/migration-files.ts chooses), in the order
 // migration-order.ts gives (name order per owner, `-- depends:` across owners),
 // recording each in _microcore_migrations with the tables it created. A file is
 // split into statements (split-sql.ts) that run one by one in one transaction:
@@ -7,27 +8,15 @@
 // A file changed after it was applied is not re-applied; a warning says so.
 import type { Database, Statement } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { McError, mcError, type KernelLog } from '../../kernel/index.ts';
 import { classifyDbError, isDriverError } from './errors.ts';
-import { orderMigrations, readDepends, type MigrationFile } from './migration-order.ts';
-import { splitSql, type SqlStatement } from './split-sql.ts';
-
-const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
+import { readMigrationFiles, statementPlace } from '../db-common/migration-files.ts';
+import { orderMigrations, type MigrationFile } from '../db-common/migration-order.ts';
+import { splitSql, type SqlStatement } from '../db-common/split-sql.ts';
 
 export function applyMigrations(db: Database, root: string, sources: readonly { owner: string; dir: string }[], log: KernelLog): void {
   createHistory(db);
-  const files = sources.flatMap(({ owner, dir }) =>
-    readdirSync(join(root, dir))
-      .filter((f) => f.endsWith('.sql'))
-      .sort()
-      .map((file): MigrationFile => {
-        const path = `${dir}/${file}`;
-        const sql = readFileSync(join(root, dir, file), 'utf8');
-        return { owner, file, path, sql, depends: readDepends(path, sql) };
-      }),
-  );
+  const files = readMigrationFiles(root, sources, 'sqlite');
   const applied = db.prepare('SELECT sha256 FROM _microcore_migrations WHERE owner = ? AND file = ?');
   const record = db.prepare("INSERT INTO _microcore_migrations (owner, file, sha256, applied_at, tables) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)");
   for (const f of orderMigrations(files)) {
@@ -76,11 +65,7 @@ function applyFile(db: Database, f: MigrationFile, sha256: string, applied: Stat
 }
 
 function runStatement(db: Database, f: MigrationFile, s: SqlStatement, n: number): void {
-  const where = `${f.path} failed at statement ${n} (line ${s.line})`;
-  const facts = { file: f.path, owner: f.owner, statement: String(n), line: String(s.line) };
-  if (TRANSACTION_CONTROL.test(s.sql)) {
-    throw mcError('MC_ERR_DB_MIGRATION', `${where}: ${s.sql.split(/\s/)[0]} controls a transaction, and each migration file already runs in one`, facts, undefined, 'Remove BEGIN, COMMIT, ROLLBACK and SAVEPOINT statements from the file; it is applied whole or not at all.');
-  }
+  const { where, facts } = statementPlace(f, s, n);
   try {
     const stmt = db.prepare(s.sql);
     if (stmt.reader) stmt.all();

@@ -10,10 +10,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { durationMs, mcError, type CallContext, type JsRecord, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { DescribeSchemaRequest, ExecuteRequest, QueryOneRequest, QueryRequest, TransactionRequest } from '../../proto/gen/microcore/v1/db_pb.js';
+import { isPostgresUrl, redactUrl } from '../db-common/database-url.ts';
 import { classifyDbError, isDriverError } from './errors.ts';
 import { applyMigrations } from './migrations.ts';
 import { describeSchema } from './schema.ts';
-import { statementKind, type StatementKind } from './split-sql.ts';
+import { statementKind, type StatementKind } from '../db-common/split-sql.ts';
+
 
 type Params = JsValue[];
 
@@ -134,15 +136,6 @@ export default class SqliteDb implements ToolMethods<'db'> {
       throw mcError(code, `db.${method} by ${call.caller} failed${where}: ${err.message} in ${JSON.stringify(text)}`, details, err);
     }
   }
-}
-
-export function isPostgresUrl(url: string | undefined): boolean {
-  return !!url && /^postgres(?:ql)?:\/\//i.test(url);
-}
-
-/** A connection URL without its password, for errors and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
 
 function columns(stmt: Statement): string[] {

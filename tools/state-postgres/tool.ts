@@ -10,7 +10,7 @@ import pg from 'pg';
 import { durationMs, jsToValue, mcError, valueToJs, type CallContext, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { StateDeleteRequest, StateGetRequest, StateSetRequest } from '../../proto/gen/microcore/v1/state_pb.js';
 import { ValueSchema } from '../../proto/gen/microcore/v1/value_pb.js';
-import { isPostgresUrl, redactUrl } from '../db-sqlite/tool.ts';
+import { isPostgresUrl, redactUrl } from '../db-common/database-url.ts';
 
 const TABLE = '_microcore_state';
 const SWEEP_MS = 60_000;

@@ -3,7 +3,7 @@
 // Expired entries are dropped when read and by a sweep once a minute.
 // Per process: with DATABASE_URL=postgres://… the store is tools/state-postgres,
 // which every kernel on that database shares.
-import { isPostgresUrl } from '../db-sqlite/tool.ts';
+import { isPostgresUrl } from '../db-common/database-url.ts';
 import { durationMs, type CallContext, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { StateDeleteRequest, StateGetRequest, StateSetRequest } from '../../proto/gen/microcore/v1/state_pb.js';
 

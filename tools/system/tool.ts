@@ -4,7 +4,7 @@
 // saying this kernel is alive to the others on a PostgreSQL database (members.ts).
 import { durationMs, type CallRecord, type Plain, type ToolContext, type ToolMethods, type TraceNode } from '../../kernel/index.ts';
 import type { MetricsRequest, TracesRequest } from '../../proto/gen/microcore/v1/system_pb.js';
-import { isPostgresUrl } from '../db-sqlite/tool.ts';
+import { isPostgresUrl } from '../db-common/database-url.ts';
 import { postgresMembers, soloMember, type Members } from './members.ts';
 import { TracePeers } from './trace-peers.ts';
 

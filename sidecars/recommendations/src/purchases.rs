@@ -14,18 +14,20 @@ const RECORD_EVENT: &str = "INSERT INTO recommendations_events (event_id, order_
 
 /// Adds one customer to (sku, every other sku this customer bought), unless the
 /// customer had bought sku before (then they were counted then). The WHERE
-/// also settles SQLite's INSERT … SELECT … ON CONFLICT parsing ambiguity.
+/// also settles SQLite's INSERT … SELECT … ON CONFLICT parsing ambiguity; the
+/// update names the table's own `customers` (PostgreSQL finds a bare one
+/// ambiguous beside `excluded.customers`).
 /// Params: sku, customer, sku, customer, sku.
 const COUNT_FORWARD: &str = "INSERT INTO recommendations_pairs (sku, other_sku, customers)
   SELECT ?, p.sku, 1 FROM recommendations_purchases p WHERE p.customer = ? AND p.sku <> ?
     AND NOT EXISTS (SELECT 1 FROM recommendations_purchases WHERE customer = ? AND sku = ?)
-  ON CONFLICT (sku, other_sku) DO UPDATE SET customers = customers + 1";
+  ON CONFLICT (sku, other_sku) DO UPDATE SET customers = recommendations_pairs.customers + 1";
 
 /// The same pairs the other way round: (every other sku, sku). Same params.
 const COUNT_BACKWARD: &str = "INSERT INTO recommendations_pairs (sku, other_sku, customers)
   SELECT p.sku, ?, 1 FROM recommendations_purchases p WHERE p.customer = ? AND p.sku <> ?
     AND NOT EXISTS (SELECT 1 FROM recommendations_purchases WHERE customer = ? AND sku = ?)
-  ON CONFLICT (sku, other_sku) DO UPDATE SET customers = customers + 1";
+  ON CONFLICT (sku, other_sku) DO UPDATE SET customers = recommendations_pairs.customers + 1";
 
 /// Last, so the two counts above still see the purchase as new.
 const RECORD_PURCHASE: &str =

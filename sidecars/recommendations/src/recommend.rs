@@ -15,9 +15,11 @@ const CANDIDATES: &str =
     "SELECT other_sku AS sku, NULL AS name, customers AS count FROM recommendations_pairs WHERE sku = ?";
 
 /// A sku with no pairs yet is still known when someone bought it or the catalog lists it.
-const KNOWN_OR_LISTED: &str = "SELECT EXISTS (SELECT 1 FROM recommendations_purchases WHERE sku = ?)
-  OR EXISTS (SELECT 1 FROM products WHERE sku = ?) AS known";
-const KNOWN: &str = "SELECT EXISTS (SELECT 1 FROM recommendations_purchases WHERE sku = ?) AS known";
+/// `known` is 1 or 0 on every engine (EXISTS alone is a boolean on PostgreSQL, an integer on SQLite).
+const KNOWN_OR_LISTED: &str = "SELECT CASE WHEN EXISTS (SELECT 1 FROM recommendations_purchases WHERE sku = ?)
+  OR EXISTS (SELECT 1 FROM products WHERE sku = ?) THEN 1 ELSE 0 END AS known";
+const KNOWN: &str =
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM recommendations_purchases WHERE sku = ?) THEN 1 ELSE 0 END AS known";
 
 /// OpenAPI's view of the answer.
 pub const RESPONSE_SCHEMA: &str = r#"{"type":"object","properties":{"sku":{"type":"string"},"recommendations":{"type":"array","items":{"type":"object","properties":{"sku":{"type":"string"},"name":{"type":["string","null"]},"count":{"type":"integer","description":"customers who bought both"}}}}}}"#;

@@ -1,0 +1,10 @@
+// The conformance matrix's db cases with the db tool on PostgreSQL (a fresh
+// database on the test server), in every hosting, each case's `postgres`
+// override applied (case-file.ts: the same question in PostgreSQL's SQL, or a
+// named skip). It builds the probes as conformance.test.ts does (a second when
+// they are up to date); both files may do so at once: cargo waits on its lock,
+// and each build script replaces its output by a rename.
+import { HOSTINGS } from './hostings.ts';
+import { defineMatrix } from './matrix.ts';
+
+defineMatrix({ engine: 'postgres', hostings: HOSTINGS, tools: ['db'], wrongProbe: false });
