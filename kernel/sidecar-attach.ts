@@ -17,6 +17,11 @@ import { certKey } from './sidecar-tls.ts';
 // line, and an attached sidecar prints no line and may be on another host.
 export const ATTACH_VERSION = 3;
 
+// Over TCP grpc-js would send the host (an IP address, often) as the TLS server
+// name, which RFC 6066 forbids; both certificates name localhost, and the pin,
+// not the name, is what is checked.
+export const ATTACH_CHANNEL_OPTIONS = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' } as const;
+
 export interface AttachOptions {
   identity: string;
   /** The sidecar's folder, absolute. */

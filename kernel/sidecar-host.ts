@@ -21,7 +21,7 @@ import type { KernelLog } from './log.ts';
 import { tooLarge } from './message-limit.ts';
 import type { SidecarManifest } from './manifest.ts';
 import type { PluginHost } from './plugin-host.ts';
-import { ATTACH_VERSION, attachRefused, attachTarget } from './sidecar-attach.ts';
+import { ATTACH_CHANNEL_OPTIONS, ATTACH_VERSION, attachRefused, attachTarget } from './sidecar-attach.ts';
 import { PROTOCOL_VERSIONS, readHandshake } from './sidecar-handshake.ts';
 import type { AttachPoint } from './sidecar-ports.ts';
 import type { KeyAndCert } from './self-signed-cert.ts';
@@ -83,9 +83,10 @@ export class SidecarHost implements PluginHost {
     this.#cert = peer.cert;
     this.#o.toolServer.addCaller(peer.cert, { identity: this.identity, needs: this.needs });
     const credentials = this.#o.toolServer.channelTo(peer.cert, peer.own);
+    const options = { ...this.#o.toolServer.channelOptions, ...peer.options };
     this.#plugin?.close();
-    this.#plugin = new PluginClient(peer.target, credentials, this.#o.toolServer.channelOptions);
-    await this.#checkHealth(peer.target, credentials, peer.cert);
+    this.#plugin = new PluginClient(peer.target, credentials, options);
+    await this.#checkHealth(peer.target, credentials, options, peer.cert);
     this.#stream?.close();
     this.#stream = undefined;
     if (peer.version >= 3) {
@@ -131,7 +132,7 @@ export class SidecarHost implements PluginHost {
 
   async #attach(): Promise<Peer> {
     const { own } = await this.#o.attachPoint();
-    return { ...attachTarget(this.#o), version: ATTACH_VERSION, own };
+    return { ...attachTarget(this.#o), version: ATTACH_VERSION, own, options: ATTACH_CHANNEL_OPTIONS };
   }
 
   /** An attached sidecar is not our child: its call stream ending is how we learn it went away. */
@@ -159,8 +160,8 @@ export class SidecarHost implements PluginHost {
     }
   }
 
-  async #checkHealth(target: string, credentials: grpc.ChannelCredentials, cert: Buffer): Promise<void> {
-    const health = new HealthClient(target, credentials);
+  async #checkHealth(target: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions, cert: Buffer): Promise<void> {
+    const health = new HealthClient(target, credentials, options);
     try {
       const res = await unary<{ status: number }>(health, 'check', create(HealthCheckRequestSchema, { service: 'plugin' }), new grpc.Metadata(), this.#o.manifest.startTimeoutMs);
       if (res.status !== HealthCheckResponse_ServingStatus.SERVING) throw new Error(`health status ${HealthCheckResponse_ServingStatus[res.status]}`);
@@ -269,6 +270,7 @@ interface Peer {
   version: number;
   frames?: string;
   own?: KeyAndCert;
+  options?: grpc.ChannelOptions;
 }
 
 function unary<T>(client: grpc.Client, method: string, request: unknown, metadata: grpc.Metadata, timeoutMs: number): Promise<T> {
