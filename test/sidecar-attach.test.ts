@@ -5,17 +5,17 @@
 // sidecar's own tool calls work; killed, it is reported down and calls fail
 // fast; started again, it is reconnected and serves. A wrong certificate on
 // either side is refused with a clear error, and nothing is served.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Kernel } from '../kernel/kernel.ts';
-import { KERNEL_CERT_FILE, kernelIdentity } from '../kernel/kernel-identity.ts';
+import { KERNEL_CERT_FILE } from '../kernel/kernel-identity.ts';
 import { createSelfSignedCert } from '../kernel/self-signed-cert.ts';
-import { PARITY_FIXTURES, REAL_TOOLS, writeProject } from './project.ts';
+import { PARITY_FIXTURES, REAL_TOOLS, REPO, writeProject } from './project.ts';
 
 const BINARY = join(PARITY_FIXTURES, 'sidecars/parity-go/bin/parity-go');
 const ITEM = 'sidecar/parity-go';
@@ -52,7 +52,7 @@ interface Setup {
   toolAddress: string;
 }
 
-/** A project with the parity domain (native) and an attached parity-go; the kernel's key pair made as `microcore sidecar cert` makes it. */
+/** A project with the parity domain (native) and an attached parity-go; the kernel's key pair made by `microcore sidecar cert`, as an operator would. */
 async function setUp(manifest: object = {}): Promise<Setup> {
   const listen = `127.0.0.1:${await freePort()}`;
   const root = writeProject(
@@ -62,7 +62,10 @@ async function setUp(manifest: object = {}): Promise<Setup> {
   );
   const tlsDir = mkdtempSync(join(tmpdir(), 'mc-sidecar-tls-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }), () => rmSync(tlsDir, { recursive: true, force: true }));
-  kernelIdentity(root);
+  const cli = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(REPO, 'cli/main.ts'), 'sidecar', 'cert'], { cwd: root, encoding: 'utf8' });
+  expect(cli.status, cli.stderr).toBe(0);
+  expect(cli.stdout).toBe(readFileSync(join(root, KERNEL_CERT_FILE), 'utf8'));
+  expect(cli.stderr).toContain(`${KERNEL_CERT_FILE} (sha256 `);
   return { root, tlsDir, listen, toolAddress: `127.0.0.1:${await freePort()}` };
 }
 
