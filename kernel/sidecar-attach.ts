@@ -4,6 +4,7 @@
 // of band: the manifest names the sidecar's certificate file, and the sidecar
 // was given the kernel's lasting certificate (kernel-identity.ts) by path. The
 // connection is then the same mutual TLS as a started sidecar's.
+import * as grpc from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -42,6 +43,17 @@ export function attachTarget(o: AttachOptions): { target: string; cert: Buffer }
   }
   // grpc-js reads a bare host:port whose host has no dot as a URI scheme: name the resolver.
   return { target: address.startsWith('/') ? `unix://${address}` : `dns:${address}`, cert: der };
+}
+
+// What Node says when nothing listens at an address, or no route leads there: the
+// sidecar is not running (yet), which is a state to wait out, not a refusal.
+const NOT_LISTENING = /\b(ECONNREFUSED|ENOENT|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)\b/;
+
+/** MC_ERR_SIDECAR_DOWN when the health check failed because nothing answers at the address (or not in time); undefined for any other failure. */
+export function attachAbsent(o: AttachOptions, err: unknown): McError | undefined {
+  const text = (err as Error).message;
+  if (!NOT_LISTENING.test(text) && (err as grpc.ServiceError).code !== grpc.status.DEADLINE_EXCEEDED) return undefined;
+  return mcError('MC_ERR_SIDECAR_DOWN', `${o.identity} (${o.manifestFile}): nothing answers at ${o.manifest.address} (${text})`, { plugin: o.identity, address: o.manifest.address }, err, `Start the sidecar with MICROCORE_LISTEN=${o.manifest.address} (docs/protocol.md, "Attached sidecars") or correct 'address' in ${o.manifestFile}; one that never booted needs the kernel restarted (endpoints are added before the http server listens), one that went away is dialed again on restart.backoffMs.`);
 }
 
 /** Why the kernel could not reach or trust an attached sidecar, and what to check. */

@@ -12,7 +12,6 @@ import * as grpc from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus, Health } from '../proto/gen/grpc/health/v1/health_pb.js';
 import { OnBootRequestSchema, OnShutdownRequestSchema, Plugin, type InvokeResponse, type OnBootResponse } from '../proto/gen/microcore/v1/plugin_pb.js';
 import type { InvokeInput, InvokeOutput } from './contract.ts';
 import { McError, mcError } from './errors.ts';
@@ -21,8 +20,9 @@ import type { KernelLog } from './log.ts';
 import { tooLarge } from './message-limit.ts';
 import type { SidecarManifest } from './manifest.ts';
 import type { PluginHost } from './plugin-host.ts';
-import { ATTACH_CHANNEL_OPTIONS, ATTACH_VERSION, attachRefused, attachTarget } from './sidecar-attach.ts';
+import { ATTACH_CHANNEL_OPTIONS, ATTACH_VERSION, attachAbsent, attachRefused, attachTarget } from './sidecar-attach.ts';
 import { PROTOCOL_VERSIONS, readHandshake } from './sidecar-handshake.ts';
+import { checkHealth, unary } from './sidecar-health.ts';
 import type { AttachPoint } from './sidecar-ports.ts';
 import type { KeyAndCert } from './self-signed-cert.ts';
 import { sidecarEnv } from './sidecar-env.ts';
@@ -35,7 +35,6 @@ export const SIDECAR_COOKIE = 'microcore-sidecar-v1';
 const STDERR_KEPT = 20;
 
 const PluginClient = grpc.makeGenericClientConstructor(typedDefinition(Plugin), 'Plugin');
-const HealthClient = grpc.makeGenericClientConstructor(typedDefinition(Health), 'Health');
 
 export interface SidecarOptions {
   identity: string;
@@ -68,6 +67,8 @@ export class SidecarHost implements PluginHost {
   #stderr: string[] = [];
   #running = false;
   #stopping = false;
+  /** Whether a start has succeeded: an attached sidecar is waited for at the first alone. */
+  #started = false;
 
   constructor(o: SidecarOptions) {
     this.#o = o;
@@ -97,6 +98,7 @@ export class SidecarHost implements PluginHost {
     const child = this.#child;
     if (child && (child.exitCode !== null || child.signalCode !== null)) throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} exited right after its handshake; last stderr: ${this.#stderr.slice(-3).join(' | ') || 'none'}`, { plugin: this.identity });
     this.#running = true;
+    this.#started = true;
   }
 
   async #spawn(): Promise<Peer> {
@@ -161,16 +163,17 @@ export class SidecarHost implements PluginHost {
   }
 
   async #checkHealth(target: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions, cert: Buffer): Promise<void> {
-    const health = new HealthClient(target, credentials, options);
+    const attached = this.#o.manifest.address !== '';
+    // At the kernel's boot an attached sidecar may still be starting beside it (a
+    // container, a script): it gets startTimeoutMs. A reconnect is one try per
+    // backoff step (sidecar-supervisor.ts).
+    const wait = (err: unknown) => attached && !this.#started && !this.#stopping && attachAbsent(this.#o, err) !== undefined;
     try {
-      const res = await unary<{ status: number }>(health, 'check', create(HealthCheckRequestSchema, { service: 'plugin' }), new grpc.Metadata(), this.#o.manifest.startTimeoutMs);
-      if (res.status !== HealthCheckResponse_ServingStatus.SERVING) throw new Error(`health status ${HealthCheckResponse_ServingStatus[res.status]}`);
+      await checkHealth(target, credentials, options, this.#o.manifest.startTimeoutMs, wait);
     } catch (err) {
-      if (this.#o.manifest.address) throw attachRefused(this.#o, cert, err);
+      if (attached) throw attachAbsent(this.#o, err) ?? attachRefused(this.#o, cert, err);
       this.#child?.kill('SIGKILL');
       throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} printed its handshake but its gRPC health service 'plugin' is not SERVING (${(err as Error).message})`, { plugin: this.identity }, err);
-    } finally {
-      health.close();
     }
   }
 
@@ -271,11 +274,4 @@ interface Peer {
   frames?: string;
   own?: KeyAndCert;
   options?: grpc.ChannelOptions;
-}
-
-function unary<T>(client: grpc.Client, method: string, request: unknown, metadata: grpc.Metadata, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const fn = (client as unknown as Record<string, Function>)[method]!;
-    fn.call(client, request, metadata, { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res)));
-  });
 }

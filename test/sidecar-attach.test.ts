@@ -140,6 +140,35 @@ describe('a sidecar attached by address', () => {
     expect(sidecar.exitCode).toBeNull();
   });
 
+  it('waits for a sidecar starting beside the kernel, within startTimeoutMs', async () => {
+    const s = await setUp();
+    // A first run of the sidecar makes its key pair; the operator copies the certificate, then stops it.
+    const first = await startSidecar(s);
+    copyFileSync(join(s.tlsDir, 'sidecar.crt'), join(s.root, 'sidecars/parity-go/sidecar.crt'));
+    first.kill('SIGTERM');
+    await new Promise((r) => first.once('exit', r));
+
+    const booting = boot(s);
+    await new Promise((r) => setTimeout(r, 700));
+    await startSidecar(s);
+    const k = await booting;
+    expect(k.status()).toBe('ready');
+    expect((await fetch(`${k.url}/parity/go/count`)).status).toBe(200);
+    expect((await echoed(k.url)).status).toBe(200);
+  });
+
+  it('fails naming the address when nothing ever answers there', async () => {
+    const s = await setUp({ startTimeoutMs: 600 });
+    writeFileSync(join(s.root, 'sidecars/parity-go/sidecar.crt'), createSelfSignedCert('never-started').certPem);
+    const k = await boot(s);
+    const item = k.kernel.registry.list().find((i) => i.name === ITEM)!;
+    expect(item.status).toBe('failed');
+    expect(item.code).toBe('MC_ERR_SIDECAR_DOWN');
+    expect(item.reason).toContain(`nothing answers at ${s.listen}`);
+    expect(item.reason).toContain('ECONNREFUSED');
+    expect(item.reason).toContain(`MICROCORE_LISTEN=${s.listen}`);
+  });
+
   it('is refused when the sidecar was given another kernel\'s certificate, and nothing is served', async () => {
     const s = await setUp();
     const other = join(s.tlsDir, 'other-kernel.crt');
