@@ -7,7 +7,6 @@
 // either side is refused with a clear error, and nothing is served.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,7 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Kernel } from '../kernel/kernel.ts';
 import { KERNEL_CERT_FILE } from '../kernel/kernel-identity.ts';
 import { createSelfSignedCert } from '../kernel/self-signed-cert.ts';
-import { PARITY_FIXTURES, REAL_TOOLS, REPO, writeProject } from './project.ts';
+import { freePort, PARITY_FIXTURES, REAL_TOOLS, REPO, writeProject } from './project.ts';
 
 const BINARY = join(PARITY_FIXTURES, 'sidecars/parity-go/bin/parity-go');
 const ITEM = 'sidecar/parity-go';
@@ -27,14 +26,6 @@ afterEach(async () => {
 beforeAll(() => {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is not built: run bash scripts/setup.sh`);
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
