@@ -133,7 +133,8 @@ export class SidecarHost implements PluginHost {
   }
 
   async #attach(): Promise<Peer> {
-    const { own } = await this.#o.attachPoint();
+    const { own, toolAddress } = await this.#o.attachPoint();
+    this.#o.log.debug(`attaching to ${this.identity} at ${this.#o.manifest.address}; its tool calls come to ${toolAddress} (MC_TOOL_ADDRESS)`, { plugin: this.identity });
     return { ...attachTarget(this.#o), version: ATTACH_VERSION, own, options: ATTACH_CHANNEL_OPTIONS };
   }
 
