@@ -1,7 +1,7 @@
-// Sidecars by address, with real processes and real TLS: the parity Go sidecar
-// started by the test (as an operator would, not by the kernel) on a free TCP
-// port, and a project whose sidecar.json names that address and pins its
-// certificate. The kernel attaches; a native plugin's bus request and the
+// Sidecars by address, with real processes and real TLS: the parity sidecar
+// (Go, and Rust for the main cycle) started by the test as an operator would,
+// not by the kernel, on a free TCP port, and a project whose sidecar.json names
+// that address and pins its certificate. The kernel attaches; a native plugin's bus request and the
 // sidecar's own tool calls work; killed, it is reported down and calls fail
 // fast; started again, it is reconnected and serves. A wrong certificate on
 // either side is refused with a clear error, and nothing is served.
@@ -17,11 +17,9 @@ import { KERNEL_CERT_FILE } from '../kernel/kernel-identity.ts';
 import { createSelfSignedCert } from '../kernel/self-signed-cert.ts';
 import { freePort, PARITY_FIXTURES, REAL_TOOLS, REPO, writeProject } from './project.ts';
 
-const BINARY = join(PARITY_FIXTURES, 'sidecars/parity-go/bin/parity-go');
-const ITEM = 'sidecar/parity-go';
-// The same cycle with the Rust SDK's attach mode (the parity sidecar in Rust serves /parity/rustsc).
+const GO = { name: 'parity-go', binary: join(PARITY_FIXTURES, 'sidecars/parity-go/bin/parity-go'), hosting: 'go', config: {} };
+// The Rust SDK's attach mode: the parity sidecar in Rust serves /parity/rustsc.
 const RUST = { name: 'parity-rustsc', binary: join(PARITY_FIXTURES, 'sidecars/parity-rustsc/bin/parity-rustsc'), hosting: 'rustsc', config: { hosting: 'rustsc' } };
-const GO = { name: 'parity-go', binary: BINARY, hosting: 'go', config: {} };
 type Twin = typeof GO;
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -49,7 +47,7 @@ interface Setup {
   twin: Twin;
 }
 
-/** A project with the parity domain (native) and an attached parity-go; the kernel's key pair made by `microcore sidecar cert`, as an operator would. */
+/** A project with the parity domain (native) and an attached parity twin; the kernel's key pair made by `microcore sidecar cert`, as an operator would. */
 async function setUp(manifest: object = {}, twin: Twin = GO): Promise<Setup> {
   const listen = `127.0.0.1:${await freePort()}`;
   const root = writeProject(
@@ -163,7 +161,7 @@ describe('a sidecar attached by address, at boot and refused', () => {
     const s = await setUp({ startTimeoutMs: 600 });
     writeFileSync(join(s.root, 'sidecars/parity-go/sidecar.crt'), createSelfSignedCert('never-started').certPem);
     const k = await boot(s);
-    const item = k.kernel.registry.list().find((i) => i.name === ITEM)!;
+    const item = k.item();
     expect(item.status).toBe('failed');
     expect(item.code).toBe('MC_ERR_SIDECAR_DOWN');
     expect(item.reason).toContain(`nothing answers at ${s.listen}`);
@@ -178,7 +176,7 @@ describe('a sidecar attached by address, at boot and refused', () => {
     await startSidecar(s, other);
     copyFileSync(join(s.tlsDir, 'sidecar.crt'), join(s.root, 'sidecars/parity-go/sidecar.crt'));
     const k = await boot(s);
-    const item = k.kernel.registry.list().find((i) => i.name === ITEM)!;
+    const item = k.item();
     expect(item.status).toBe('failed');
     expect(item.code).toBe('MC_ERR_SIDECAR_HANDSHAKE');
     expect(item.reason).toContain(`at ${s.listen} did not answer its gRPC health check 'plugin' over the pinned TLS`);
@@ -191,7 +189,7 @@ describe('a sidecar attached by address, at boot and refused', () => {
     await startSidecar(s);
     writeFileSync(join(s.root, 'sidecars/parity-go/sidecar.crt'), createSelfSignedCert('impostor').certPem);
     const k = await boot(s);
-    const item = k.kernel.registry.list().find((i) => i.name === ITEM)!;
+    const item = k.item();
     expect(item.status).toBe('failed');
     expect(item.code).toBe('MC_ERR_SIDECAR_HANDSHAKE');
     expect(item.reason).toContain("that 'cert' (sidecar.crt, sha256 ");
