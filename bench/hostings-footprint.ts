@@ -6,10 +6,9 @@
 // as the boot-time baseline.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from '../test/project.ts';
+import { freePort, REPO } from '../test/project.ts';
 import { alternate, fmt, pairedRatio, summarize, type Bench, type BenchResult } from './stats.ts';
 
 const ROUNDS = 5;
@@ -28,14 +27,6 @@ interface Start {
   /** Sum of VmRSS over the process and its descendants, and the same for Pss (shared pages split). */
   rssMb: number;
   pssMb: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The pid and every descendant, from /proc's parent links. */

@@ -7,6 +7,8 @@ import { runNew } from './new.ts';
 import { formatReport, formatSchema } from './report.ts';
 import { readEnv } from '../kernel/env.ts';
 import { Kernel } from '../kernel/kernel.ts';
+import { KERNEL_CERT_FILE, kernelIdentity } from '../kernel/kernel-identity.ts';
+import { certKey } from '../kernel/sidecar-tls.ts';
 
 const USAGE = `usage: microcore <command>
 
@@ -18,6 +20,7 @@ commands:
   migrate                        apply pending migrations (the db tool alone), then stop
   schema                         print the database schema
   build                          build every sidecar and wasm plugin with a "build" command
+  sidecar cert                   print the kernel's certificate for sidecars attached by address (made on first use)
   new plugin <domain> <name>     a native plugin and its test
   new sidecar <name> --lang go   a Go sidecar that boots as it is
   new wasm <name> --lang rust|go a Rust or Go wasm plugin that builds and boots as it is
@@ -44,6 +47,8 @@ async function main([command, ...args]: string[]): Promise<number> {
       return (await buildPlugins(process.cwd(), out)) ? 0 : 1;
     case 'new':
       return runNew(process.cwd(), args, out, err);
+    case 'sidecar':
+      return sidecarCert(args);
     case undefined:
     case 'help':
     case '--help':
@@ -86,6 +91,23 @@ async function start(): Promise<number> {
     onSignal = stop;
     if (early) stop(early);
   });
+}
+
+/** The kernel's lasting certificate on stdout (PEM, for a file), where it lives and what to do with it on stderr. */
+function sidecarCert(args: string[]): number {
+  if (args.length !== 1 || args[0] !== 'cert') {
+    err(`microcore: unknown sidecar command '${args.join(' ')}' (known: sidecar cert)\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const own = kernelIdentity(process.cwd());
+    out(own.certPem.trimEnd());
+    err(`${KERNEL_CERT_FILE} (sha256 ${certKey(own.certDer)}): give this file to a sidecar started by hand, as MICROCORE_KERNEL_CERT_FILE (docs/protocol.md, "Attached sidecars"); its key stays in ${KERNEL_CERT_FILE.replace(/\.crt$/, '.key')}, readable by you alone.`);
+    return 0;
+  } catch (e) {
+    err(`microcore: ${(e as Error).message}`);
+    return 1;
+  }
 }
 
 async function status(): Promise<number> {

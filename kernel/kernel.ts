@@ -11,10 +11,9 @@
 // Shutdown reverses it: http stops taking requests, plugins stop (reverse
 // order), then the other tools (reverse set-up order, logger last). Every step
 // runs under a time limit; a failure marks one item failed, never the kernel.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { markFailedBuilds } from './build-record.ts';
-import { hostname, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { CONTRACT, isContractName, type Answer, type InvokeInput, type InvokeOutput } from './contract.ts';
 import { discover } from './discovery.ts';
 import { readEnv } from './env.ts';
@@ -28,12 +27,12 @@ import type { PluginHost } from './plugin-host.ts';
 import { Registry, type ReportItem } from './registry.ts';
 import { RouteTable } from './route-table.ts';
 import type { SidecarHost } from './sidecar-host.ts';
+import { SidecarPorts } from './sidecar-ports.ts';
 import { SidecarSupervisor } from './sidecar-supervisor.ts';
 import { SubscriptionTable } from './subscription-table.ts';
 import { durationMs, withTimeout } from './durations.ts';
 import { ToolCaller, type ToolSlot } from './tool-call.ts';
 import { loadTools, toolMethods, type LoadedTool } from './tool-loader.ts';
-import { ToolServer } from './tool-server.ts';
 import type { ToolContext } from './tool.ts';
 import { newTrace, runInTrace } from './trace.ts';
 import { Tracer } from './tracer.ts';
@@ -72,8 +71,7 @@ export class Kernel {
   #hosts = new Map<string, PluginHost>();
   #toolCaller = new ToolCaller(this.metrics, this.registry);
   readonly gateway: Gateway;
-  #toolServer?: Promise<ToolServer>;
-  #socketDir?: string;
+  #ports: SidecarPorts;
   #stopped?: Promise<void>;
   #supervisor: SidecarSupervisor;
 
@@ -86,6 +84,7 @@ export class Kernel {
     this.#stepMs = durationMs(this.env.MC_STEP_TIMEOUT_MS, 'MC_STEP_TIMEOUT_MS', 10_000);
     this.#shutdownMs = durationMs(this.env.MC_SHUTDOWN_TIMEOUT_MS, 'MC_SHUTDOWN_TIMEOUT_MS', 15_000);
     this.gateway = new Gateway(this.#slots, this.#toolCaller, { log: () => this.#log, messageLimit: messageLimit(this.env) });
+    this.#ports = new SidecarPorts(this.root, this.env, this.gateway);
     this.#supervisor = new SidecarSupervisor({
       registry: this.registry,
       subscriptions: this.subscriptions,
@@ -179,10 +178,11 @@ export class Kernel {
       toolCaller: this.#toolCaller,
       gateway: this.gateway,
       subscriptions: this.subscriptions,
-      toolServer: () => this.#startToolServer(),
-      socketDir: () => this.#privateDir(),
+      toolServer: () => this.#ports.toolServer(),
+      attachPoint: () => this.#ports.attachPoint(),
+      socketDir: () => this.#ports.socketDir(),
       log: (identity: string) => this.#logFor(identity),
-      onSidecarExit: (identity, policy, reason) => this.#supervisor.exited(identity, policy, reason),
+      onSidecarExit: (identity, policy, reason, attached) => this.#supervisor.exited(identity, policy, reason, attached),
     };
   }
 
@@ -201,7 +201,7 @@ export class Kernel {
         throw err;
       })
       // Even a shutdown that overran its limit removes the private socket folder.
-      .finally(() => this.#socketDir && rmSync(this.#socketDir, { recursive: true, force: true }));
+      .finally(() => this.#ports.removeDir());
     return this.#stopped;
   }
 
@@ -216,7 +216,7 @@ export class Kernel {
       this.#log.debug(`stopped ${host.identity} in ${ms(t0)} ms`);
     }
     this.#hosts.clear();
-    if (this.#toolServer) await (await this.#toolServer).close();
+    await this.#ports.close();
     // Reverse set-up order: the logger set up first, so it stops last.
     const rest = this.#tools.filter((t) => t !== http).reverse();
     for (const tool of rest.sort((a, b) => Number(a.contract === 'logger') - Number(b.contract === 'logger'))) await this.#stopTool(tool);
@@ -274,23 +274,6 @@ export class Kernel {
 
   #logFor(identity: string): KernelLog {
     return this.#logSource?.child?.(identity) ?? stderrLog(identity);
-  }
-
-  #privateDir(): string {
-    // Short, private (0700) and ours alone: Unix socket paths must stay under 107 bytes.
-    this.#socketDir ??= mkdtempSync(join(tmpdir().length < 40 ? tmpdir() : '/tmp', 'mc-'));
-    return this.#socketDir;
-  }
-
-  #startToolServer(): Promise<ToolServer> {
-    this.#toolServer ??= (async () => {
-      // A leading dot: no sidecar can be named so (discovery skips dot folders), so
-      // no sidecar's own socket in this directory can take the kernel's place.
-      const server = new ToolServer(join(this.#privateDir(), '.kernel.sock'), this.gateway);
-      await server.listen();
-      return server;
-    })();
-    return this.#toolServer;
   }
 }
 

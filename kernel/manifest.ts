@@ -11,8 +11,12 @@ import { mcError } from './errors.ts';
 export interface SidecarManifest {
   name: string;
   description: string;
-  /** Program to run, relative to the sidecar's folder (or a name on PATH). */
+  /** Program to run, relative to the sidecar's folder (or a name on PATH); '' with `address`. */
   command: string;
+  /** A sidecar already running, to attach to instead of starting one: host:port, or an absolute Unix socket path. */
+  address: string;
+  /** With `address`: the sidecar's certificate file (PEM), relative to the folder; the kernel accepts only it. */
+  cert: string;
   args: string[];
   /** Command (run in the folder) that builds the program; `npm run build` runs it. */
   build: string[];
@@ -79,7 +83,9 @@ export function readSidecarManifest(root: string, file: string, folderName: stri
   const m: SidecarManifest = {
     name: f.string('name'),
     description: f.string('description', ''),
-    command: f.string('command'),
+    command: f.string('command', ''),
+    address: f.string('address', ''),
+    cert: f.string('cert', ''),
     args: f.strings('args', []),
     build: f.strings('build', []),
     needs: f.strings('needs', []),
@@ -100,7 +106,9 @@ export function readSidecarManifest(root: string, file: string, folderName: stri
   f.done();
   checkName(file, m.name, folderName);
   checkVarNames(file, m.passEnv);
-  checkInside(root, file, 'command', m.command, true);
+  checkHosting(file, m, raw);
+  if (m.command) checkInside(root, file, 'command', m.command, true);
+  if (m.cert) checkInside(root, file, 'cert', m.cert, false);
   if (m.build[0]) checkInside(root, file, 'build', m.build[0], true);
   return m;
 }
@@ -154,6 +162,23 @@ function readJson(root: string, file: string): Raw {
 
 function checkName(file: string, name: string, folder: string): void {
   if (name !== folder) throw mcError('MC_ERR_MANIFEST_INVALID', `${file} field 'name' is '${name}' but its folder is '${folder}'; they must match`, { file, field: 'name' });
+}
+
+// A sidecar is started (command) or attached to (address, with the certificate
+// that stands in for the handshake line); never both, and a field that only
+// means something for a started process is refused rather than ignored.
+function checkHosting(file: string, m: SidecarManifest, raw: Raw): void {
+  const invalid = (field: string, why: string) => mcError('MC_ERR_MANIFEST_INVALID', `${file} ${why}`, { file, field });
+  if (!m.address) {
+    if (!m.command) throw invalid('command', `lacks the required field 'command' (the program to start), or 'address' (a sidecar already running, to attach to)`);
+    if (m.cert) throw invalid('cert', `has 'cert' without 'address': the certificate of a started sidecar comes from its handshake line. Remove 'cert', or add 'address'.`);
+    return;
+  }
+  if (m.command) throw invalid('address', `has both 'command' and 'address' ('${m.address}'): the kernel either starts the sidecar or attaches to one already running. Remove one of them.`);
+  const spawnOnly = ['args', 'env', 'passEnv'].find((k) => raw[k] !== undefined);
+  if (spawnOnly) throw invalid(spawnOnly, `has '${spawnOnly}', which only a sidecar the kernel starts gets, and 'address' ('${m.address}'), a sidecar started elsewhere. Give the running sidecar its settings where it is started, and remove '${spawnOnly}'.`);
+  if (!/^(\/.+|\[[0-9A-Fa-f:.]+\]:\d{1,5}|[A-Za-z0-9.-]+:\d{1,5})$/.test(m.address)) throw invalid('address', `field 'address' is '${m.address}', which is neither host:port (127.0.0.1:7001, [::1]:7001, sidecar.internal:7001) nor an absolute Unix socket path`);
+  if (!m.cert) throw invalid('cert', `has 'address' but no 'cert': the kernel accepts only the certificate it pins. Set 'cert' to the sidecar's certificate file (its MICROCORE_TLS_DIR/sidecar.crt), copied into the sidecar's folder or named by absolute path.`);
 }
 
 // MICROCORE_* is the handshake's: the kernel sets those itself.

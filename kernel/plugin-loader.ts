@@ -18,6 +18,7 @@ import { SidecarHost } from './sidecar-host.ts';
 import type { ToolCaller, ToolSlot } from './tool-call.ts';
 import { createToolProxy } from './tool-proxy.ts';
 import type { SubscriptionTable } from './subscription-table.ts';
+import type { AttachPoint } from './sidecar-ports.ts';
 import type { ToolServer } from './tool-server.ts';
 import { WasmHost } from './wasm-host.ts';
 
@@ -33,9 +34,10 @@ export interface LoaderDeps {
   gateway: Gateway;
   subscriptions: SubscriptionTable;
   toolServer(): Promise<ToolServer>;
+  attachPoint(): Promise<AttachPoint>;
   socketDir(): string;
   log(identity: string): KernelLog;
-  onSidecarExit(identity: string, policy: RestartPolicy, reason: string): void;
+  onSidecarExit(identity: string, policy: RestartPolicy, reason: string, attached: boolean): void;
 }
 
 export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host: PluginHost; needs: string[] }> {
@@ -45,7 +47,7 @@ export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise
   if (p.kind === 'sidecar') {
     const manifest = readSidecarManifest(deps.root, p.file, folderName);
     const needs = checkNeeds(p, manifest.needs.map((tool) => ({ tool, optional: false })), deps, 'remove it from "needs"');
-    const host = new SidecarHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, socketDir: deps.socketDir(), toolServer: await deps.toolServer(), settings: deps.env, log: deps.log(p.identity), onExit: (reason) => deps.onSidecarExit(p.identity, manifest.restart, reason) });
+    const host = new SidecarHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, socketDir: deps.socketDir(), toolServer: await deps.toolServer(), attachPoint: deps.attachPoint, settings: deps.env, log: deps.log(p.identity), onExit: (reason) => deps.onSidecarExit(p.identity, manifest.restart, reason, manifest.address !== '') });
     return { host, needs };
   }
   const manifest = readWasmManifest(deps.root, p.file, folderName);

@@ -1,17 +1,17 @@
 // Sidecars: a child process per manifest, started with a go-plugin-style
 // handshake (cookie, versions and the kernel's certificate in env, one stdout
-// line back with the sidecar's certificate), checked with gRPC health, then
-// driven through microcore.v1.Plugin over TLS pinned to that certificate. Its
-// tool calls come back through the ToolServer, which knows it by the same
-// certificate (sidecar-tls.ts). From protocol version 3 on, invokes and the
-// tool calls made while serving them ride one call stream (sidecar-stream.ts).
+// line back with the sidecar's certificate, sidecar-handshake.ts), or one
+// already running that the manifest names by `address` (sidecar-attach.ts);
+// either is checked with gRPC health, then driven through microcore.v1.Plugin
+// over TLS pinned to its certificate. Its tool calls come back through the
+// ToolServer, which knows it by the same certificate (sidecar-tls.ts). From
+// protocol version 3 on, invokes and the tool calls made while serving them
+// ride one call stream (sidecar-stream.ts).
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
 import { join, isAbsolute } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus, Health } from '../proto/gen/grpc/health/v1/health_pb.js';
 import { OnBootRequestSchema, OnShutdownRequestSchema, Plugin, type InvokeResponse, type OnBootResponse } from '../proto/gen/microcore/v1/plugin_pb.js';
 import type { InvokeInput, InvokeOutput } from './contract.ts';
 import { McError, mcError } from './errors.ts';
@@ -20,7 +20,11 @@ import type { KernelLog } from './log.ts';
 import { tooLarge } from './message-limit.ts';
 import type { SidecarManifest } from './manifest.ts';
 import type { PluginHost } from './plugin-host.ts';
-import { diagnoseCommand } from './sidecar-diagnosis.ts';
+import { ATTACH_CHANNEL_OPTIONS, ATTACH_VERSION, attachAbsent, attachRefused, attachTarget } from './sidecar-attach.ts';
+import { PROTOCOL_VERSIONS, readHandshake } from './sidecar-handshake.ts';
+import { checkHealth, unary } from './sidecar-health.ts';
+import type { AttachPoint } from './sidecar-ports.ts';
+import type { KeyAndCert } from './self-signed-cert.ts';
 import { sidecarEnv } from './sidecar-env.ts';
 import { typedDefinition } from './grpc-service.ts';
 import { CallStream, type FrameCarrier } from './sidecar-stream.ts';
@@ -28,18 +32,9 @@ import type { ToolServer } from './tool-server.ts';
 import { currentTrace, openSpan } from './trace.ts';
 
 export const SIDECAR_COOKIE = 'microcore-sidecar-v1';
-// Version 1 (a bearer token in the environment) is retired: any process of the
-// same user could read the token and act as the sidecar. Version 2: every call
-// a unary gRPC call; version 3 adds the call stream on Plugin.Connect; version 4
-// carries the same frames on a socket of their own (sidecar-frames.ts), named
-// by a seventh field of the handshake line. The sidecar picks.
-export const PROTOCOL_VERSIONS = [2, 3, 4] as const;
-const HANDSHAKE = /^1\|(\d+)\|unix\|([^|]+)\|grpc\|([A-Za-z0-9+/]+={0,2})(?:\|([^|]+))?$/;
-const HANDSHAKE_FORM = '1|<version>|unix|<socket>|grpc|<base64 DER certificate>[|<frames socket>, version 4]';
 const STDERR_KEPT = 20;
 
 const PluginClient = grpc.makeGenericClientConstructor(typedDefinition(Plugin), 'Plugin');
-const HealthClient = grpc.makeGenericClientConstructor(typedDefinition(Health), 'Health');
 
 export interface SidecarOptions {
   identity: string;
@@ -50,10 +45,12 @@ export interface SidecarOptions {
   needs: readonly string[];
   socketDir: string;
   toolServer: ToolServer;
+  /** The kernel's side of attached sidecars (manifest `address`), opened on first call. */
+  attachPoint(): Promise<AttachPoint>;
   /** The kernel's settings, where the manifest's passEnv names are looked up. */
   settings: Readonly<Record<string, string | undefined>>;
   log: KernelLog;
-  /** Told when the process exits while it should be running. */
+  /** Told when the process exits (an attached sidecar: its connection ends) while it should be running. */
   onExit(reason: string): void;
 }
 
@@ -70,6 +67,8 @@ export class SidecarHost implements PluginHost {
   #stderr: string[] = [];
   #running = false;
   #stopping = false;
+  /** Whether a start has succeeded: an attached sidecar is waited for at the first alone. */
+  #started = false;
 
   constructor(o: SidecarOptions) {
     this.#o = o;
@@ -78,6 +77,31 @@ export class SidecarHost implements PluginHost {
   }
 
   async start(): Promise<void> {
+    this.#running = false;
+    this.#stopping = false;
+    const peer = this.#o.manifest.address ? await this.#attach() : await this.#spawn();
+    this.#forgetCert();
+    this.#cert = peer.cert;
+    this.#o.toolServer.addCaller(peer.cert, { identity: this.identity, needs: this.needs });
+    const credentials = this.#o.toolServer.channelTo(peer.cert, peer.own);
+    const options = { ...this.#o.toolServer.channelOptions, ...peer.options };
+    this.#plugin?.close();
+    this.#plugin = new PluginClient(peer.target, credentials, options);
+    await this.#checkHealth(peer.target, credentials, options, peer.cert);
+    this.#stream?.close();
+    this.#stream = undefined;
+    if (peer.version >= 3) {
+      const carrier = peer.frames ? await this.#dialFrames(peer.frames, peer.cert) : (this.#plugin as unknown as { connect(): FrameCarrier }).connect();
+      this.#stream = new CallStream(carrier, { caller: { identity: this.identity, needs: this.needs }, gateway: this.#o.toolServer.gateway });
+      if (this.#o.manifest.address) this.#watch(carrier, this.#stream);
+    }
+    const child = this.#child;
+    if (child && (child.exitCode !== null || child.signalCode !== null)) throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} exited right after its handshake; last stderr: ${this.#stderr.slice(-3).join(' | ') || 'none'}`, { plugin: this.identity });
+    this.#running = true;
+    this.#started = true;
+  }
+
+  async #spawn(): Promise<Peer> {
     const m = this.#o.manifest;
     const command = m.command.includes('/') && !isAbsolute(m.command) ? join(this.#o.dir, m.command) : m.command;
     const { env, unset } = sidecarEnv(m, this.#o.settings, process.env, {
@@ -92,8 +116,6 @@ export class SidecarHost implements PluginHost {
     if (unset.length) this.#o.log.warn(`${this.#o.manifestFile} passEnv names ${unset.join(', ')}, which the kernel's environment does not set; the sidecar starts without ${unset.length > 1 ? 'them' : 'it'}`, { plugin: this.identity });
     const child = spawn(command, m.args, { cwd: this.#o.dir, stdio: ['ignore', 'pipe', 'pipe'], env });
     this.#child = child;
-    this.#running = false;
-    this.#stopping = false;
     // Listen at once: a process that dies right after its handshake must be noticed too.
     child.once('exit', (code, signal) => {
       if (child !== this.#child) return;
@@ -106,21 +128,25 @@ export class SidecarHost implements PluginHost {
       if (this.#stderr.length > STDERR_KEPT) this.#stderr.shift();
       this.#logLine(line, 'warn');
     });
-    const { address, cert, version, frames } = await this.#handshake(child, command);
-    this.#forgetCert();
-    this.#cert = cert;
-    this.#o.toolServer.addCaller(cert, { identity: this.identity, needs: this.needs });
-    this.#plugin?.close();
-    this.#plugin = new PluginClient(`unix://${address}`, this.#o.toolServer.channelTo(cert), this.#o.toolServer.channelOptions);
-    await this.#checkHealth(address, cert);
-    this.#stream?.close();
-    this.#stream = undefined;
-    if (version >= 3) {
-      const carrier = frames ? await this.#dialFrames(frames, cert) : (this.#plugin as unknown as { connect(): FrameCarrier }).connect();
-      this.#stream = new CallStream(carrier, { caller: { identity: this.identity, needs: this.needs }, gateway: this.#o.toolServer.gateway });
-    }
-    if (child.exitCode !== null || child.signalCode !== null) throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} exited right after its handshake; last stderr: ${this.#stderr.slice(-3).join(' | ') || 'none'}`, { plugin: this.identity });
-    this.#running = true;
+    const { address, ...rest } = await readHandshake(child, { identity: this.identity, manifestFile: this.#o.manifestFile, command, timeoutMs: m.startTimeoutMs, stderr: () => this.#stderr, onLine: (line) => this.#logLine(line, 'info') });
+    return { target: `unix://${address}`, ...rest };
+  }
+
+  async #attach(): Promise<Peer> {
+    const { own, toolAddress } = await this.#o.attachPoint();
+    this.#o.log.debug(`attaching to ${this.identity} at ${this.#o.manifest.address}; its tool calls come to ${toolAddress} (MC_TOOL_ADDRESS)`, { plugin: this.identity });
+    return { ...attachTarget(this.#o), version: ATTACH_VERSION, own, options: ATTACH_CHANNEL_OPTIONS };
+  }
+
+  /** An attached sidecar is not our child: its call stream ending is how we learn it went away. */
+  #watch(carrier: FrameCarrier, stream: CallStream): void {
+    const lost = (err?: Error) => {
+      if (stream !== this.#stream || !this.#running || this.#stopping) return;
+      this.#running = false;
+      this.#o.onExit(`${this.identity} at ${this.#o.manifest.address} went away (its call stream ended${err ? `: ${err.message}` : ''})`);
+    };
+    carrier.on('end', () => lost());
+    carrier.on('error', lost);
   }
 
   #forgetCert(): void {
@@ -137,51 +163,18 @@ export class SidecarHost implements PluginHost {
     }
   }
 
-  #handshake(child: ChildProcess, command: string): Promise<{ address: string; cert: Buffer; version: number; frames?: string }> {
-    const timeoutMs = this.#o.manifest.startTimeoutMs;
-    return new Promise((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout! });
-      let first: string | undefined;
-      const fail = (why: string, err?: unknown) => {
-        clearTimeout(timer);
-        child.kill('SIGKILL');
-        reject(mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} (${this.#o.manifestFile}) ${why}; printed: ${JSON.stringify(first ?? '')}; command: ${diagnoseCommand(command)}; last stderr: ${this.#stderr.join(' | ') || 'none'}`, { plugin: this.identity }, err));
-      };
-      const timer = setTimeout(() => fail(`did not print its handshake line within ${timeoutMs} ms (startTimeoutMs)`), timeoutMs);
-      child.once('error', (err) => fail(`could not be started (${err.message})`, err));
-      child.once('exit', (code) => {
-        if (first === undefined || !HANDSHAKE.test(first)) setTimeout(() => fail(`exited with code ${code} before the handshake`), 50);
-      });
-      lines.on('line', (line) => {
-        if (first !== undefined) return this.#logLine(line, 'info');
-        first = line;
-        const m = HANDSHAKE.exec(line.trim());
-        if (!m) return fail(`printed a first line that is not the handshake ${HANDSHAKE_FORM} (a sidecar built with an SDK older than protocol version 2 must be rebuilt)`);
-        const version = Number(m[1]);
-        if (!PROTOCOL_VERSIONS.includes(version as 2)) return fail(`speaks protocol version ${m[1]}; the kernel speaks ${PROTOCOL_VERSIONS.join(', ')}`);
-        if ((version >= 4) !== (m[4] !== undefined)) return fail(version >= 4 ? 'chose protocol version 4 but its handshake line names no frames socket (a seventh field)' : `chose protocol version ${version}, whose handshake line has six fields, not seven`);
-        const cert = Buffer.from(m[3]!, 'base64');
-        try {
-          new X509Certificate(cert);
-        } catch (err) {
-          return fail('printed a handshake line whose certificate field (the sixth) is not a base64 DER X.509 certificate', err);
-        }
-        clearTimeout(timer);
-        resolve({ address: m[2]!, cert, version, frames: m[4] });
-      });
-    });
-  }
-
-  async #checkHealth(address: string, cert: Buffer): Promise<void> {
-    const health = new HealthClient(`unix://${address}`, this.#o.toolServer.channelTo(cert));
+  async #checkHealth(target: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions, cert: Buffer): Promise<void> {
+    const attached = this.#o.manifest.address !== '';
+    // At the kernel's boot an attached sidecar may still be starting beside it (a
+    // container, a script): it gets startTimeoutMs. A reconnect is one try per
+    // backoff step (sidecar-supervisor.ts).
+    const wait = (err: unknown) => attached && !this.#started && !this.#stopping && attachAbsent(this.#o, err) !== undefined;
     try {
-      const res = await unary<{ status: number }>(health, 'check', create(HealthCheckRequestSchema, { service: 'plugin' }), new grpc.Metadata(), this.#o.manifest.startTimeoutMs);
-      if (res.status !== HealthCheckResponse_ServingStatus.SERVING) throw new Error(`health status ${HealthCheckResponse_ServingStatus[res.status]}`);
+      await checkHealth(target, credentials, options, this.#o.manifest.startTimeoutMs, wait);
     } catch (err) {
+      if (attached) throw attachAbsent(this.#o, err) ?? attachRefused(this.#o, cert, err);
       this.#child?.kill('SIGKILL');
       throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${this.identity} printed its handshake but its gRPC health service 'plugin' is not SERVING (${(err as Error).message})`, { plugin: this.identity }, err);
-    } finally {
-      health.close();
     }
   }
 
@@ -252,7 +245,10 @@ export class SidecarHost implements PluginHost {
     this.#stopping = true;
     const child = this.#child;
     this.#forgetCert();
+    // An attached sidecar is told the kernel is going (OnShutdown) and keeps running: it is not ours to stop.
+    if (this.#o.manifest.address && this.#running) await this.#call('onShutdown', create(OnShutdownRequestSchema), this.#o.manifest.stopTimeoutMs).catch(() => undefined);
     if (!child || child.exitCode !== null || child.signalCode !== null) {
+      this.#running = false;
       this.#stream?.close();
       return this.#plugin?.close();
     }
@@ -271,9 +267,12 @@ export class SidecarHost implements PluginHost {
   }
 }
 
-function unary<T>(client: grpc.Client, method: string, request: unknown, metadata: grpc.Metadata, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const fn = (client as unknown as Record<string, Function>)[method]!;
-    fn.call(client, request, metadata, { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res)));
-  });
+/** Who the host talks to: the gRPC target, its pinned certificate, the protocol version, and the certificate we show (the lasting one for an attached sidecar). */
+interface Peer {
+  target: string;
+  cert: Buffer;
+  version: number;
+  frames?: string;
+  own?: KeyAndCert;
+  options?: grpc.ChannelOptions;
 }

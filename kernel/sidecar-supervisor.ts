@@ -3,7 +3,10 @@
 // subscriptions are dropped first; its routes stay and are replaced by the
 // re-registration, answering 503 in between), and marked ready. More than
 // restart.maxRestarts exits within restart.windowMs is a crash loop: it stays
-// failed, with the reason. What go-plugin leaves to its host.
+// failed, with the reason. What go-plugin leaves to its host. An attached
+// sidecar (manifest `address`) is not ours to restart: its connection is tried
+// again on the same backoff until it is back or the kernel stops, since only
+// whoever runs it can end a crash loop (restart.maxRestarts does not apply).
 import { mcError, toMcError } from './errors.ts';
 import type { KernelLog } from './log.ts';
 import type { RestartPolicy } from './manifest.ts';
@@ -39,15 +42,15 @@ export class SidecarSupervisor {
   }
 
   /** A sidecar exited while it should run: after a grace, mark it dead, then restart it or give up. */
-  exited(identity: string, policy: RestartPolicy, reason: string): void {
+  exited(identity: string, policy: RestartPolicy, reason: string, attached = false): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      if (!this.#stopped) this.#judge(identity, policy, reason);
+      if (!this.#stopped) this.#judge(identity, policy, reason, attached);
     }, EXIT_GRACE_MS);
     this.#timers.add(timer);
   }
 
-  #judge(identity: string, policy: RestartPolicy, reason: string): void {
+  #judge(identity: string, policy: RestartPolicy, reason: string, attached: boolean): void {
     const { registry, log } = this.#deps;
     const down = mcError('MC_ERR_SIDECAR_DOWN', reason, { plugin: identity });
     registry.set('sidecar', identity, { status: 'dead', reason: down.message, code: down.code });
@@ -56,7 +59,7 @@ export class SidecarSupervisor {
     const now = Date.now();
     const recent = [...(this.#exits.get(identity) ?? []), now].filter((t) => now - t <= policy.windowMs);
     this.#exits.set(identity, recent);
-    if (recent.length > policy.maxRestarts) {
+    if (!attached && recent.length > policy.maxRestarts) {
       const loop = mcError('MC_ERR_SIDECAR_DOWN', `${identity} exited ${recent.length} times within ${policy.windowMs} ms (restart.maxRestarts ${policy.maxRestarts}), so it is not restarted again; last: ${reason}`, { plugin: identity }, undefined, 'Fix the crash (its last stderr lines are above), then restart the kernel.');
       registry.set('sidecar', identity, { status: 'failed', reason: loop.message, code: loop.code });
       log.error(loop.message, { plugin: identity });
@@ -65,13 +68,14 @@ export class SidecarSupervisor {
     const delay = Math.min(policy.backoffMs * 2 ** (recent.length - 1), MAX_BACKOFF_MS);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void this.#restart(identity, policy);
+      void this.#restart(identity, policy, attached);
     }, delay);
     this.#timers.add(timer);
-    log.warn(`restarting ${identity} in ${delay} ms (restart ${recent.length} of at most ${policy.maxRestarts} within ${policy.windowMs} ms)`, { plugin: identity });
+    if (attached) log.warn(`reconnecting to ${identity} in ${delay} ms`, { plugin: identity });
+    else log.warn(`restarting ${identity} in ${delay} ms (restart ${recent.length} of at most ${policy.maxRestarts} within ${policy.windowMs} ms)`, { plugin: identity });
   }
 
-  async #restart(identity: string, policy: RestartPolicy): Promise<void> {
+  async #restart(identity: string, policy: RestartPolicy, attached: boolean): Promise<void> {
     const host = this.#deps.host(identity);
     if (!host || this.#stopped) return;
     const { registry, subscriptions, log, stepMs } = this.#deps;
@@ -81,10 +85,10 @@ export class SidecarSupervisor {
       await withTimeout(stepMs + 15_000, `restarting ${identity}`, () => host.start());
       await runInTrace(newTrace(), () => withTimeout(stepMs, `${identity} onBoot`, () => host.boot()));
       registry.set('sidecar', identity, { status: 'ready', reason: undefined, code: undefined });
-      log.info(`restarted ${identity}`, { plugin: identity });
+      log.info(`${attached ? 'reconnected to' : 'restarted'} ${identity}`, { plugin: identity });
     } catch (err) {
       await host.shutdown();
-      this.#judge(identity, policy, `${identity} failed to restart: ${toMcError(err, 'MC_ERR_SIDECAR_HANDSHAKE', identity).message}`);
+      this.#judge(identity, policy, `${identity} failed to ${attached ? 'reconnect' : 'restart'}: ${toMcError(err, 'MC_ERR_SIDECAR_HANDSHAKE', identity).message}`, attached);
     }
   }
 

@@ -43,6 +43,11 @@ export class CallerCredentials extends grpc.ServerCredentials {
     this.updateSecureContextOptions(contextOptions(this.#own, [...this.#trusted.values()]));
   }
 
+  /** The certificates added so far (DER). */
+  trusted(): Buffer[] {
+    return [...this.#trusted.values()].map((pem) => Buffer.from(new X509Certificate(pem).raw));
+  }
+
   removeCert(der: Buffer): void {
     if (this.#trusted.delete(certKey(der))) this.updateSecureContextOptions(contextOptions(this.#own, [...this.#trusted.values()]));
   }
@@ -72,7 +77,8 @@ export function pinnedTls(own: KeyAndCert, peerDer: Buffer) {
     key: own.keyPem,
     cert: own.certPem,
     // The chain was checked against the sidecar's certificate alone; the name
-    // means nothing on a Unix socket, the exact certificate does.
-    checkServerIdentity: (_host: string, cert: PeerCertificate) => (cert.raw && certKey(cert.raw) === expected ? undefined : new Error(`the server's certificate is not the one its handshake line named`)),
+    // means nothing on a Unix socket (nor on TCP, where the certificate says
+    // localhost whatever the host), the exact certificate does.
+    checkServerIdentity: (_host: string, cert: PeerCertificate) => (cert.raw && certKey(cert.raw) === expected ? undefined : new Error(`the server's certificate (sha256 ${cert.raw ? certKey(cert.raw) : 'none'}) is not the pinned one (sha256 ${expected})`)),
   };
 }

@@ -1,8 +1,10 @@
 // The kernel's tool services for sidecars: every contract service on a Unix
 // socket in a private directory (mode 0600), over TLS. The client certificate
-// names the caller (sidecar-tls.ts): a sidecar's own, from its handshake line;
-// the traceparent metadata continues the caller's trace. Every call goes through
-// the gateway.
+// names the caller (sidecar-tls.ts): a sidecar's own, from its handshake line
+// or, for one attached by address, from its manifest; the traceparent metadata
+// continues the caller's trace. Every call goes through the gateway. Attached
+// sidecars reach the same services on a TCP port (listenTcp), where the kernel
+// shows its lasting certificate (kernel-identity.ts) instead of its per-process one.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
 import * as grpc from '@grpc/grpc-js';
@@ -23,6 +25,8 @@ export class ToolServer {
   // One key pair per kernel process, in memory only; sidecars see the certificate.
   #own: KeyAndCert = createSelfSignedCert('microcore-kernel');
   #credentials = new CallerCredentials(this.#own);
+  /** The TCP port's, when attached sidecars need one: the same callers, the lasting certificate. */
+  #tcpCredentials?: CallerCredentials;
   readonly socketPath: string;
   /** gRPC options for both ends of every sidecar connection: one message size limit, both ways. */
   readonly channelOptions: grpc.ChannelOptions;
@@ -61,6 +65,21 @@ export class ToolServer {
     chmodSync(this.socketPath, 0o600);
   }
 
+  /**
+   * Also serves on TCP at `address` (host:port), showing `own` (the kernel's
+   * lasting identity): for sidecars attached by address. Resolves to the bound
+   * host:port (port 0 picks one).
+   */
+  async listenTcp(address: string, own: KeyAndCert): Promise<string> {
+    const credentials = new CallerCredentials(own);
+    for (const der of this.#credentials.trusted()) credentials.addCert(der);
+    this.#tcpCredentials = credentials;
+    const port = await new Promise<number>((resolve, reject) => {
+      this.#server.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
+    });
+    return `${address.slice(0, address.lastIndexOf(':'))}:${port}`;
+  }
+
   /** The certificate sidecars pin (MICROCORE_KERNEL_CERT): public. */
   get certPem(): string {
     return this.#own.certPem;
@@ -70,16 +89,18 @@ export class ToolServer {
   addCaller(certDer: Buffer, caller: GatewayCaller): void {
     this.#callers.set(certKey(certDer), caller);
     this.#credentials.addCert(certDer);
+    this.#tcpCredentials?.addCert(certDer);
   }
 
   removeCaller(certDer: Buffer): void {
     this.#callers.delete(certKey(certDer));
     this.#credentials.removeCert(certDer);
+    this.#tcpCredentials?.removeCert(certDer);
   }
 
-  /** Credentials to dial the sidecar whose certificate is `certDer`: we show ours, accept only its. */
-  channelTo(certDer: Buffer): grpc.ChannelCredentials {
-    return pinnedChannel(this.#own, certDer);
+  /** Credentials to dial the sidecar whose certificate is `certDer`: we show ours (`own`: the lasting one, for an attached sidecar), accept only its. */
+  channelTo(certDer: Buffer, own: KeyAndCert = this.#own): grpc.ChannelCredentials {
+    return pinnedChannel(own, certDer);
   }
 
   /** Dials a version 4 sidecar's frames socket at `path`: we show our certificate, accept only `certDer`. */

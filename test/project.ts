@@ -2,6 +2,7 @@
 // kernel. Tools are the repository's own (re-exported by absolute path), so a
 // test exercises the real drivers; plugins are whatever the test writes.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Kernel, type ReportItem } from '../kernel/index.ts';
@@ -152,6 +153,15 @@ export function exampleAppLinks(tops: readonly string[] = ['domains', 'sidecars'
 function writeFile(root: string, path: string, content: string | Uint8Array): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
   writeFileSync(join(root, path), content);
+}
+
+/** A loopback port free at the time of asking (another process may take it before it is used). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** A one-file native plugin importing the kernel by absolute path. */

@@ -3,7 +3,9 @@
 // calls and gives a plugin typed tool clients, over either transport of
 // docs/protocol.md. The same source builds as both:
 //
-//   - a sidecar (go build): Serve does the handshake and serves gRPC;
+//   - a sidecar (go build): Serve does the handshake and serves gRPC; started
+//     by hand with MICROCORE_LISTEN set, it waits for a kernel that attaches by
+//     address instead (attach.go; docs/protocol.md, "Attached sidecars");
 //   - a wasm module (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared, see
 //     scripts/build-go-wasm.sh; plugin.json needs "wasi": true): the SDK
 //     exports mc_on_boot / mc_invoke / mc_on_shutdown and sends tool calls

@@ -21,6 +21,8 @@ const (
 	envKernelCert = "MICROCORE_KERNEL_CERT"
 	envIdentity   = "MICROCORE_IDENTITY"
 	envSocketDir  = "MICROCORE_SOCKET_DIR"
+	// Set by whoever starts an attached sidecar instead (attach.go): where it listens.
+	envListen = "MICROCORE_LISTEN"
 	// The most bytes one message between kernel and sidecar may hold, both ways
 	// (the kernel's MC_MESSAGE_LIMIT_BYTES); absent: defaultMessageLimit.
 	envMessageLimit     = "MICROCORE_MESSAGE_LIMIT"
@@ -57,8 +59,9 @@ type sidecarEnv struct {
 func notStartedByKernel(program string) string {
 	name := filepath.Base(program)
 	return fmt.Sprintf("%s is a MicroCore sidecar that the kernel starts, not a program to run by hand (%s is missing): "+
-		"run `microcore start` in the project, which starts every sidecar listed in sidecars/<name>/sidecar.json.",
-		name, envCookie)
+		"run `microcore start` in the project, which starts every sidecar listed in sidecars/<name>/sidecar.json "+
+		"(or set %s to serve a kernel that attaches to it by address: docs/protocol.md, \"Attached sidecars\").",
+		name, envCookie, envListen)
 }
 
 // readEnv checks the handshake variables (the cookie aside) and picks the version.
@@ -87,15 +90,21 @@ func readEnv(getenv func(string) string) (sidecarEnv, error) {
 		return sidecarEnv{}, err
 	}
 	e.KernelCert = cert
-	e.MessageLimit = defaultMessageLimit
-	if raw := getenv(envMessageLimit); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n <= 0 {
-			return sidecarEnv{}, Errorf(CodeSidecarHandshake, "%s is %q, not a number of bytes; the kernel sets it from MC_MESSAGE_LIMIT_BYTES", envMessageLimit, raw)
-		}
-		e.MessageLimit = n
+	e.MessageLimit, err = messageLimit(getenv)
+	return e, err
+}
+
+// messageLimit reads MICROCORE_MESSAGE_LIMIT; absent, defaultMessageLimit.
+func messageLimit(getenv func(string) string) (int, error) {
+	raw := getenv(envMessageLimit)
+	if raw == "" {
+		return defaultMessageLimit, nil
 	}
-	return e, nil
+	n, err := strconv.Atoi(raw)
+	if err != nil || n <= 0 {
+		return 0, Errorf(CodeSidecarHandshake, "%s is %q, not a number of bytes; the kernel sets it from MC_MESSAGE_LIMIT_BYTES (an attached sidecar: set it to the same)", envMessageLimit, raw)
+	}
+	return n, nil
 }
 
 func pickVersion(offered string) (string, error) {

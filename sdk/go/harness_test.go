@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -79,7 +80,18 @@ func readHandshakeOf(t *testing.T, r io.Reader, socket, version string) []byte {
 // accepting only the sidecar's (sidecarDER, from the handshake line).
 func dialPlugin(t *testing.T, fk *fakeKernel, socket string, sidecarDER []byte) microcorev1.PluginClient {
 	t.Helper()
-	conn, err := grpc.NewClient("unix://"+socket, grpc.WithTransportCredentials(credentials.NewTLS(pinnedTo(t, fk.cert, sidecarDER))))
+	plugin, err := dialPluginAt(t, "unix://"+socket, fk.cert, sidecarDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plugin
+}
+
+// dialPluginAt dials target as the kernel holding own would, pinned to
+// sidecarDER, and checks its health; the error is the health check's.
+func dialPluginAt(t *testing.T, target string, own tls.Certificate, sidecarDER []byte) (microcorev1.PluginClient, error) {
+	t.Helper()
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(credentials.NewTLS(pinnedTo(t, own, sidecarDER))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,10 +99,10 @@ func dialPlugin(t *testing.T, fk *fakeKernel, socket string, sidecarDER []byte) 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	h, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: healthService})
-	if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-		t.Fatalf("health of %q: %v, %v", healthService, h, err)
+	if err == nil && h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		err = fmt.Errorf("health of %q: %v", healthService, h.GetStatus())
 	}
-	return microcorev1.NewPluginClient(conn)
+	return microcorev1.NewPluginClient(conn), err
 }
 
 // pinnedTo is a client TLS config that shows own and accepts only peerDER.

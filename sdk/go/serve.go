@@ -4,6 +4,7 @@ package microcore
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -20,21 +21,20 @@ import (
 // Serve runs p as a sidecar (built for wasip1, as a wasm module instead:
 // serve_wasip1.go): it does the handshake of docs/protocol.md, serves
 // the kernel's calls until SIGTERM, SIGINT or the kernel's exit, and then exits
-// the process. It never returns. Run by hand (without the kernel's environment),
-// it prints one sentence saying so and exits 1.
+// the process. It never returns. Run by hand with MICROCORE_LISTEN set, it
+// serves a kernel that attaches to it by address instead (attach.go); run by
+// hand without, it prints one sentence saying so and exits 1.
 func Serve(p Plugin) {
-	if os.Getenv(envCookie) != cookieValue {
+	var err error
+	switch {
+	case os.Getenv(envCookie) == cookieValue:
+		err = serveStarted(p)
+	case os.Getenv(envListen) != "":
+		err = serveAttached(p)
+	default:
 		fmt.Fprintln(os.Stderr, notStartedByKernel(os.Args[0]))
 		os.Exit(1)
 	}
-	env, err := readEnv(os.Getenv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	ctx, stop := lifetimeContext()
-	err = run(ctx, env, p, os.Stdout)
-	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -42,26 +42,23 @@ func Serve(p Plugin) {
 	os.Exit(0)
 }
 
+func serveStarted(p Plugin) error {
+	env, err := readEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	ctx, stop := lifetimeContext()
+	defer stop()
+	return run(ctx, env, p, os.Stdout)
+}
+
 // run is Serve without the process around it: tests call it with an explicit
 // environment and stdout. It returns nil once ctx ends and calls have drained.
 func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error {
-	if env.MessageLimit == 0 {
-		env.MessageLimit = defaultMessageLimit
-	}
 	own, err := newCert(env.Identity)
 	if err != nil {
 		return Errorf(CodeSidecarHandshake, "cannot make the sidecar's key pair and certificate: %v", err)
 	}
-	conn, err := grpc.NewClient(env.KernelAddress,
-		grpc.WithTransportCredentials(credentials.NewTLS(clientTLS(own, env.KernelCert))),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(env.MessageLimit), grpc.MaxCallSendMsgSize(env.MessageLimit)),
-		grpc.WithUnaryInterceptor(kernelCall))
-	if err != nil {
-		return Errorf(CodeSidecarHandshake, "%s %q is not a gRPC target (want unix:///abs/path/kernel.sock): %v",
-			envKernelAddr, env.KernelAddress, err)
-	}
-	defer conn.Close()
-
 	path, err := socketPath(env.SocketDir, env.Identity)
 	if err != nil {
 		return err
@@ -72,6 +69,48 @@ func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error 
 	if err != nil {
 		return Errorf(CodeSidecarHandshake, "cannot listen on %s: %v; check that %s is writable", path, err, envSocketDir)
 	}
+	return serve(ctx, env, p, own, lis, func(ps *pluginServer, served chan<- error) (func(), error) {
+		frames := ""
+		cleanup := func() {}
+		if env.Version == protocolFrames {
+			frames = framesPath(path)
+			_ = os.Remove(frames)
+			flis, err := net.Listen("unix", frames)
+			if err != nil {
+				return nil, Errorf(CodeSidecarHandshake, "cannot listen on %s: %v; check that %s is writable", frames, err, envSocketDir)
+			}
+			cleanup = func() { flis.Close() }
+			go func() { served <- serveFrames(flis, serverTLS(own, env.KernelCert), ps) }()
+		}
+		// The listeners exist before the line is printed, so the kernel can dial
+		// as soon as it reads it.
+		if _, err := io.WriteString(stdout, handshakeLine(env.Version, path, own.Certificate[0], frames)); err != nil {
+			cleanup()
+			return nil, Errorf(CodeSidecarHandshake, "cannot print the handshake line on stdout: %v", err)
+		}
+		return cleanup, nil
+	})
+}
+
+// serve serves p on lis (mutual TLS: own, and the kernel's certificate alone)
+// with a tool connection to the kernel, until ctx ends. announce runs once the
+// Plugin server is serving: it tells the kernel where (the handshake line) or
+// the operator (an attached sidecar's log line), and may serve more on served.
+func serve(ctx context.Context, env sidecarEnv, p Plugin, own tls.Certificate, lis net.Listener,
+	announce func(ps *pluginServer, served chan<- error) (func(), error)) error {
+	if env.MessageLimit == 0 {
+		env.MessageLimit = defaultMessageLimit
+	}
+	conn, err := grpc.NewClient(env.KernelAddress,
+		grpc.WithTransportCredentials(credentials.NewTLS(clientTLS(own, env.KernelCert))),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(env.MessageLimit), grpc.MaxCallSendMsgSize(env.MessageLimit)),
+		grpc.WithUnaryInterceptor(kernelCall))
+	if err != nil {
+		lis.Close()
+		return Errorf(CodeSidecarHandshake, "%s %q is not a gRPC target (want unix:///abs/path/kernel.sock, or host:port for an attached sidecar): %v",
+			envKernelAddr, env.KernelAddress, err)
+	}
+	defer conn.Close()
 
 	handlers := newHandlerTable()
 	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(serverTLS(own, env.KernelCert))),
@@ -88,24 +127,12 @@ func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error 
 
 	served := make(chan error, 2)
 	go func() { served <- srv.Serve(lis) }()
-	frames := ""
-	if env.Version == protocolFrames {
-		frames = framesPath(path)
-		_ = os.Remove(frames)
-		flis, err := net.Listen("unix", frames)
-		if err != nil {
-			srv.Stop()
-			return Errorf(CodeSidecarHandshake, "cannot listen on %s: %v; check that %s is writable", frames, err, envSocketDir)
-		}
-		defer flis.Close()
-		go func() { served <- serveFrames(flis, serverTLS(own, env.KernelCert), ps) }()
-	}
-	// The listeners exist before the line is printed, so the kernel can dial
-	// as soon as it reads it.
-	if _, err := io.WriteString(stdout, handshakeLine(env.Version, path, own.Certificate[0], frames)); err != nil {
+	cleanup, err := announce(ps, served)
+	if err != nil {
 		srv.Stop()
-		return Errorf(CodeSidecarHandshake, "cannot print the handshake line on stdout: %v", err)
+		return err
 	}
+	defer cleanup()
 
 	select {
 	case <-ctx.Done():
@@ -117,6 +144,6 @@ func run(ctx context.Context, env sidecarEnv, p Plugin, stdout io.Writer) error 
 		if err == nil {
 			err = fmt.Errorf("it closed")
 		}
-		return Errorf(CodeInternal, "the Plugin server on %s stopped: %v", path, err)
+		return Errorf(CodeInternal, "the Plugin server on %s stopped: %v", lis.Addr(), err)
 	}
 }

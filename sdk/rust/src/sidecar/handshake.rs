@@ -12,9 +12,11 @@ use crate::{codes, Error};
 
 pub(crate) const ENV_COOKIE: &str = "MICROCORE_PLUGIN_COOKIE";
 const ENV_VERSIONS: &str = "MICROCORE_PROTOCOL_VERSIONS";
-const ENV_KERNEL_ADDR: &str = "MICROCORE_KERNEL_ADDRESS";
+pub(crate) const ENV_KERNEL_ADDR: &str = "MICROCORE_KERNEL_ADDRESS";
 const ENV_KERNEL_CERT: &str = "MICROCORE_KERNEL_CERT";
-const ENV_IDENTITY: &str = "MICROCORE_IDENTITY";
+pub(crate) const ENV_IDENTITY: &str = "MICROCORE_IDENTITY";
+/// Set by whoever starts an attached sidecar instead (attach.rs): where it listens.
+pub(crate) const ENV_LISTEN: &str = "MICROCORE_LISTEN";
 const ENV_SOCKET_DIR: &str = "MICROCORE_SOCKET_DIR";
 /// The most bytes one message may hold, both ways (the kernel's MC_MESSAGE_LIMIT_BYTES).
 const ENV_MESSAGE_LIMIT: &str = "MICROCORE_MESSAGE_LIMIT";
@@ -26,7 +28,7 @@ const CORE_PROTOCOL: u32 = 1;
 /// same frames on a socket of their own (frames.rs), preferred. Version 1 (a
 /// bearer token) is retired.
 pub(crate) const PROTOCOL_FRAMES: &str = "4";
-const PROTOCOL_STREAM: &str = "3";
+pub(crate) const PROTOCOL_STREAM: &str = "3";
 const PROTOCOL_UNARY: &str = "2";
 /// sun_path holds 108 bytes on Linux and 104 on macOS, NUL included.
 const MAX_SOCKET_PATH: usize = 106;
@@ -36,6 +38,8 @@ const MAX_SOCKET_PATH: usize = 106;
 pub(crate) struct SidecarEnv {
     /// The kernel's tool server socket (the path of `unix://<path>`).
     pub kernel_socket: PathBuf,
+    /// An attached sidecar's: the kernel's tool server on TCP, host:port (then kernel_socket is unused).
+    pub kernel_tcp: Option<String>,
     /// The only certificate accepted from the kernel, DER.
     pub kernel_cert: CertificateDer<'static>,
     pub identity: String,
@@ -53,7 +57,8 @@ pub(crate) fn not_started_by_kernel(program: &str) -> String {
     let name = Path::new(program).file_name().map_or(program.into(), |n| n.to_string_lossy().into_owned());
     format!(
         "{name} is a MicroCore sidecar that the kernel starts, not a program to run by hand ({ENV_COOKIE} is missing): \
-         run `microcore start` in the project, which starts every sidecar listed in sidecars/<name>/sidecar.json."
+         run `microcore start` in the project, which starts every sidecar listed in sidecars/<name>/sidecar.json \
+         (or set {ENV_LISTEN} to serve a kernel that attaches to it by address: docs/protocol.md, \"Attached sidecars\")."
     )
 }
 
@@ -76,22 +81,29 @@ pub(crate) fn read_env(getenv: impl Fn(&str) -> Option<String>) -> Result<Sideca
     let kernel_cert = parse_kernel_cert(&get(ENV_KERNEL_CERT)?)?;
     let identity = get(ENV_IDENTITY)?;
     let socket_dir = get(ENV_SOCKET_DIR)?;
-    let message_limit = match getenv(ENV_MESSAGE_LIMIT).filter(|raw| !raw.is_empty()) {
-        None => DEFAULT_MESSAGE_LIMIT,
-        Some(raw) => raw.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
-            handshake(format!(
-                "{ENV_MESSAGE_LIMIT} is {raw:?}, not a number of bytes; the kernel sets it from MC_MESSAGE_LIMIT_BYTES"
-            ))
-        })?,
-    };
+    let message_limit = message_limit(&getenv)?;
     Ok(SidecarEnv {
         kernel_socket: kernel_socket.into(),
+        kernel_tcp: None,
         kernel_cert,
         identity,
         socket_dir: socket_dir.into(),
         version,
         message_limit,
     })
+}
+
+/// MICROCORE_MESSAGE_LIMIT; absent, the default.
+pub(crate) fn message_limit(getenv: &impl Fn(&str) -> Option<String>) -> Result<usize, Error> {
+    match getenv(ENV_MESSAGE_LIMIT).filter(|raw| !raw.is_empty()) {
+        None => Ok(DEFAULT_MESSAGE_LIMIT),
+        Some(raw) => raw.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            handshake(format!(
+                "{ENV_MESSAGE_LIMIT} is {raw:?}, not a number of bytes; the kernel sets it from MC_MESSAGE_LIMIT_BYTES \
+                 (an attached sidecar: set it to the same)"
+            ))
+        }),
+    }
 }
 
 fn pick_version(offered: &str) -> Result<String, Error> {
@@ -113,7 +125,7 @@ fn pick_version(offered: &str) -> Result<String, Error> {
 }
 
 /// MICROCORE_KERNEL_CERT: exactly one PEM certificate.
-fn parse_kernel_cert(text: &str) -> Result<CertificateDer<'static>, Error> {
+pub(crate) fn parse_kernel_cert(text: &str) -> Result<CertificateDer<'static>, Error> {
     let mut certs = CertificateDer::pem_slice_iter(text.as_bytes());
     let first = match certs.next() {
         Some(Ok(cert)) => cert,

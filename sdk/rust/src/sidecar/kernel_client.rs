@@ -1,16 +1,17 @@
 //! Tool calls to the kernel: one gRPC unary call per ToolCall, to
-//! `/microcore.v1.<Service>/<Method>`, over the kernel's Unix socket with
-//! mutual TLS. The request and response travel as the bytes the SDK already
+//! `/microcore.v1.<Service>/<Method>`, over the kernel's Unix socket (TCP for
+//! an attached sidecar) with mutual TLS. The request and response travel as the bytes the SDK already
 //! encoded (call.rs), so no client stubs are generated and every tool method,
 //! present or future, goes the same way.
 
-use std::path::PathBuf;
+use std::future::Future;
 use std::sync::Arc;
 
 use bytes::{Buf, BufMut};
 use hyper_util::rt::TokioIo;
 use prost::Message;
-use tokio::net::UnixStream;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpStream, UnixStream};
 use tokio::runtime::Handle;
 use tokio_rustls::TlsConnector;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
@@ -33,21 +34,35 @@ pub(crate) struct KernelClient {
     limit: usize,
 }
 
+/// A channel that dials with `dial` at its first call, then runs TLS pinned by
+/// `connector`. The URI is only a placeholder: `dial` says where.
+pub(crate) fn lazy_tls<S, F, D>(connector: TlsConnector, dial: F) -> Channel
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    D: Future<Output = std::io::Result<S>> + Send + 'static,
+    F: Fn() -> D + Clone + Send + 'static,
+{
+    Endpoint::from_static("http://kernel").connect_with_connector_lazy(tower::service_fn(move |_| {
+        let (connector, dial) = (connector.clone(), dial.clone());
+        async move {
+            let stream = dial().await?;
+            let tls = connector.connect(server_name(), stream).await?;
+            Ok::<_, std::io::Error>(TokioIo::new(tls))
+        }
+    }))
+}
+
 impl KernelClient {
     /// Connects lazily: the first tool call (in OnBoot) dials the kernel.
     pub(crate) fn new(env: &SidecarEnv, own: &OwnCert, runtime: Handle) -> Result<KernelClient, Error> {
         let connector = TlsConnector::from(Arc::new(client_config(own, &env.kernel_cert)?));
-        let socket: PathBuf = env.kernel_socket.clone();
-        // The URI is only a placeholder: the connector below dials the socket.
-        let channel =
-            Endpoint::from_static("http://kernel").connect_with_connector_lazy(tower::service_fn(move |_| {
-                let (connector, socket) = (connector.clone(), socket.clone());
-                async move {
-                    let stream = UnixStream::connect(&socket).await?;
-                    let tls = connector.connect(server_name(), stream).await?;
-                    Ok::<_, std::io::Error>(TokioIo::new(tls))
-                }
-            }));
+        let channel = match env.kernel_tcp.clone() {
+            Some(address) => lazy_tls(connector, move || TcpStream::connect(address.clone())),
+            None => {
+                let socket = env.kernel_socket.clone();
+                lazy_tls(connector, move || UnixStream::connect(socket.clone()))
+            }
+        };
         let grpc = tonic::client::Grpc::new(channel)
             .max_decoding_message_size(env.message_limit)
             .max_encoding_message_size(env.message_limit);

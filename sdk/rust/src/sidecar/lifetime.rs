@@ -16,10 +16,16 @@ const PARENT_POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// comparing against its new parent forever (seen in CI under load).
 pub(crate) fn stopped() -> impl std::future::Future<Output = ()> {
     let parent = std::os::unix::process::parent_id();
-    until_stopped(parent)
+    until_stopped(Some(parent))
 }
 
-async fn until_stopped(parent: u32) {
+/// Resolves at SIGTERM or SIGINT: an attached sidecar (attach.rs) is nobody's
+/// child to watch, and runs whatever its parent does.
+pub(crate) fn signalled() -> impl std::future::Future<Output = ()> {
+    until_stopped(None)
+}
+
+async fn until_stopped(parent: Option<u32>) {
     // Without signal handlers the default action (exit) still stops the
     // sidecar, only less gracefully; so a failure to install one is not fatal.
     let mut term = signal(SignalKind::terminate()).ok();
@@ -39,18 +45,20 @@ async fn until_stopped(parent: u32) {
     tokio::select! {
         () = term => {}
         () = int => {}
-        () = parent_exited(parent, PARENT_POLL_INTERVAL) => {
+        parent = parent_exited(parent, PARENT_POLL_INTERVAL) => {
             log_stderr("warn", "the kernel that started this sidecar exited; stopping", &[("parentPid", &parent.to_string())]);
         }
     }
 }
 
-async fn parent_exited(parent: u32, every: Duration) {
+/// Resolves to the parent's pid once it is no longer the parent; never without one.
+async fn parent_exited(parent: Option<u32>, every: Duration) -> u32 {
+    let Some(parent) = parent else { return std::future::pending().await };
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
         if std::os::unix::process::parent_id() != parent {
-            return;
+            return parent;
         }
     }
 }

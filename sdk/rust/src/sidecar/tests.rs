@@ -16,7 +16,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use base64::Engine;
-use hyper_util::rt::TokioIo;
 use prost::Message;
 use rustls_pki_types::CertificateDer;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -25,11 +24,11 @@ use tokio_rustls::TlsConnector;
 use tonic::body::Body;
 use tonic::codegen::http;
 use tonic::server::NamedService;
-use tonic::transport::{Channel, Endpoint, Server};
+use tonic::transport::{Channel, Server};
 use tonic::{Code, Status};
 
 use super::handshake::SidecarEnv;
-use super::kernel_client::RawCodec;
+use super::kernel_client::{lazy_tls, RawCodec};
 use super::tls::{client_config, server_config, server_name, OwnCert};
 use crate::pb::{
     connect_request::Body as FrameBody, connect_response::Body as CallBody, ConnectRequest, ConnectResponse,
@@ -139,13 +138,7 @@ async fn handshake_line(stdout: &Stdout) -> String {
 /// A channel to `socket` presenting `own` and accepting only `peer`.
 fn dial(socket: PathBuf, own: &OwnCert, peer: &CertificateDer<'static>) -> Channel {
     let connector = TlsConnector::from(Arc::new(client_config(own, peer).unwrap()));
-    Endpoint::from_static("http://sidecar").connect_with_connector_lazy(tower::service_fn(move |_| {
-        let (connector, socket) = (connector.clone(), socket.clone());
-        async move {
-            let stream = UnixStream::connect(&socket).await?;
-            Ok::<_, std::io::Error>(TokioIo::new(connector.connect(server_name(), stream).await?))
-        }
-    }))
+    lazy_tls(connector, move || UnixStream::connect(socket.clone()))
 }
 
 async fn unary<Req: Message, Resp: Message + Default>(
@@ -193,6 +186,7 @@ async fn serves_the_kernel_over_pinned_mutual_tls() {
     let kernel = OwnCert::new("kernel").unwrap();
     let env = SidecarEnv {
         kernel_socket: kernel_socket.clone(),
+        kernel_tcp: None,
         kernel_cert: kernel.cert.clone(),
         identity: "sidecar/rs-test".into(),
         socket_dir: dir.clone(),
@@ -323,6 +317,7 @@ async fn a_tool_answer_past_the_limit_is_message_too_large() {
     let kernel = OwnCert::new("kernel").unwrap();
     let env = SidecarEnv {
         kernel_socket: kernel_socket.clone(),
+        kernel_tcp: None,
         kernel_cert: kernel.cert.clone(),
         identity: "sidecar/rs-limit".into(),
         socket_dir: dir.clone(),
@@ -454,6 +449,7 @@ async fn start_stream_sidecar(name: &str, version: &str) -> StreamSidecar {
     let kernel = OwnCert::new("kernel").unwrap();
     let env = SidecarEnv {
         kernel_socket: kernel_socket.clone(),
+        kernel_tcp: None,
         kernel_cert: kernel.cert.clone(),
         identity: format!("sidecar/{name}"),
         socket_dir: dir.clone(),
@@ -652,4 +648,78 @@ async fn the_frames_socket_refuses_all_but_the_kernel() {
 
     drop(kernel);
     sidecar.stop().await;
+}
+
+/// An attached sidecar (attach.rs): started by hand on a TCP port with the
+/// kernel's certificate by path, its key pair made in MICROCORE_TLS_DIR on the
+/// first run and loaded on the next; the kernel dials it over TCP, and its
+/// OnBoot tool calls reach the kernel's TCP tool server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attached_serves_on_tcp_with_a_lasting_certificate() {
+    let dir = temp_dir("attach");
+    let tls_dir = dir.join("tls");
+    let _ = std::fs::remove_dir_all(&tls_dir);
+    let kernel = OwnCert::new("kernel").unwrap();
+    let kernel_file = dir.join("kernel.crt");
+    std::fs::write(&kernel_file, super::attach::pem("CERTIFICATE", kernel.cert.as_ref())).unwrap();
+    let tools = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listen = {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        free.local_addr().unwrap().to_string()
+    };
+    let vars = [
+        ("MICROCORE_LISTEN", listen.clone()),
+        ("MICROCORE_KERNEL_ADDRESS", tools.local_addr().unwrap().to_string()),
+        ("MICROCORE_KERNEL_CERT_FILE", kernel_file.display().to_string()),
+        ("MICROCORE_TLS_DIR", tls_dir.display().to_string()),
+    ];
+    let env = super::attach::read_env(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())).unwrap();
+    assert_eq!(env.sidecar.version, "3");
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let sidecar = tokio::spawn(super::attach::run(env, Arc::new(on_boot), None, async {
+        let _ = stop_rx.await;
+    }));
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(&listen).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let key_mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(tls_dir.join("sidecar.key")).unwrap().permissions());
+    assert_eq!(key_mode & 0o777, 0o600);
+    // The next run loads the same pair: the kernel's pin still holds.
+    let (own, _) = super::attach::lasting_cert(&tls_dir, "again").unwrap();
+
+    let calls: Calls = Arc::default();
+    let seen = calls.clone();
+    let answer: Answer = Arc::new(move |path: &str, tp: Option<String>, bytes: Vec<u8>| {
+        seen.lock().unwrap().push((path.to_string(), tp, bytes));
+        Ok(AddEndpointResponse {}.encode_to_vec())
+    });
+    let incoming = super::incoming::tls(tools, server_config(&kernel, &own.cert).unwrap());
+    let tool_server = tokio::spawn(
+        Server::builder().add_service(FakeTool::<HttpTool>(answer, PhantomData)).serve_with_incoming(incoming),
+    );
+    let dial_as = |who: &OwnCert| {
+        let (connector, at) = (TlsConnector::from(Arc::new(client_config(who, &own.cert).unwrap())), listen.clone());
+        lazy_tls(connector, move || tokio::net::TcpStream::connect(at.clone()))
+    };
+    let booted: OnBootResponse =
+        unary(&dial_as(&kernel), "/microcore.v1.Plugin/OnBoot", &OnBootRequest::default(), None).await.unwrap();
+    assert_eq!(booted.error, None);
+    assert_eq!(calls.lock().unwrap().len(), 4, "on_boot's four AddEndpoint calls reach the kernel over TCP");
+
+    // A kernel holding another certificate is refused: nothing is served to it.
+    let stranger = OwnCert::new("stranger").unwrap();
+    let refused =
+        unary::<_, OnBootResponse>(&dial_as(&stranger), "/microcore.v1.Plugin/OnBoot", &OnBootRequest::default(), None)
+            .await;
+    assert!(refused.is_err(), "a kernel with another certificate was served: {refused:?}");
+    assert_eq!(calls.lock().unwrap().len(), 4);
+
+    stop_tx.send(()).unwrap();
+    sidecar.await.unwrap().unwrap();
+    tool_server.abort();
+    let _ = std::fs::remove_dir_all(&dir);
 }

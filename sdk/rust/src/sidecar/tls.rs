@@ -44,6 +44,16 @@ impl OwnCert {
         Ok(OwnCert { cert: cert.der().clone(), key: PrivatePkcs8KeyDer::from(key.serialize_der()) })
     }
 
+    /// A pair read back from files (attach.rs).
+    pub(crate) fn from_parts(cert: CertificateDer<'static>, key: PrivatePkcs8KeyDer<'static>) -> OwnCert {
+        OwnCert { cert, key }
+    }
+
+    /// The key's PKCS#8 DER, to be written to a file only its owner reads (attach.rs).
+    pub(crate) fn key_der(&self) -> &[u8] {
+        self.key.secret_pkcs8_der()
+    }
+
     fn key(&self) -> PrivateKeyDer<'static> {
         PrivateKeyDer::Pkcs8(self.key.clone_key())
     }
