@@ -103,7 +103,9 @@ async function runStatement(client: pg.PoolClient, f: MigrationFile, s: { sql: s
   }
 }
 
+// Not MicroCore's own: the state and system tools create theirs while migrations
+// run (tools set up in parallel), and a migration must not be recorded as their owner.
 async function tableNames(client: pg.PoolClient): Promise<string[]> {
-  const { rows } = await client.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename");
+  const { rows } = await client.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename NOT LIKE '\\_microcore\\_%' ORDER BY tablename");
   return rows.map((r) => r.name);
 }
