@@ -1,12 +1,8 @@
 // The example app (its domains, sidecars and wasm module) on PostgreSQL gives
-// the same answers as on SQLite: one scenario over real HTTP — users created,
-// read and listed, a duplicate refused, orders placed and cancelled with the Go
-// inventory sidecar reserving and releasing stock, the Rust recommendations
-// sidecar counting co-purchases, the catalog's 10,000 generated products
-// searched by the TS plugin and the wasm module — run against each engine, then
-// compared. Only the clock differs between two runs: timestamps are checked for
-// their format, then masked.
+// the same answers as on SQLite: the scenario of test/example-scenario.ts run
+// against each engine, then compared.
 import { afterEach, describe, expect, it } from 'vitest';
+import { scenario } from './example-scenario.ts';
 import { bootExampleApp, type ExampleApp } from './project.ts';
 import { postgresDatabase } from './services.ts';
 
@@ -16,60 +12,14 @@ afterEach(async () => {
   app = undefined;
 });
 
-const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-/** `value` with every timestamp string replaced by '<time>', after checking it has SQLite's strftime format. */
-function masked(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(masked);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k.endsWith('_at') || k.endsWith('At') ? timestamp(v) : masked(v)]));
-  return value;
-}
-
-function timestamp(v: unknown): string {
-  expect(v).toMatch(TIMESTAMP);
-  return '<time>';
-}
-
-async function scenario(a: ExampleApp): Promise<Record<string, unknown>> {
-  const idle = () => (a.kernel.getTool('bus') as { idle(): Promise<void> }).idle();
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${a.url}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, body: masked(await res.json()) };
-  };
-  const out: Record<string, unknown> = {};
-  out.createAda = await call('POST', '/users', { name: 'Ada', email: 'ada@example.org' });
-  out.createBob = await call('POST', '/users', { name: 'Bob', email: 'bob@example.org' });
-  out.duplicate = ((await call('POST', '/users', { name: 'Ada again', email: 'ada@example.org' })) as { status: number; body: { error?: { code: string } } });
-  out.duplicate = { status: (out.duplicate as { status: number }).status, code: (out.duplicate as { body: { error?: { code: string } } }).body.error?.code };
-  out.getAda = await call('GET', '/users/1');
-  out.missing = (await call('GET', '/users/99')).status;
-  out.update = await call('PUT', '/users/2', { name: 'Robert' });
-  out.list = await call('GET', '/users');
-  out.order1 = await call('POST', '/orders', { sku: 'widget', quantity: 3, email: 'ada@example.org' });
-  out.order2 = await call('POST', '/orders', { sku: 'gadget', quantity: 1, email: 'ADA@example.org' });
-  await idle();
-  out.stockAfterOrders = [await call('GET', '/inventory/widget'), await call('GET', '/inventory/gadget')];
-  out.cancel = await call('POST', '/orders/1/cancel');
-  await idle();
-  out.stockAfterCancel = await call('GET', '/inventory/widget');
-  out.cancelAgain = (await call('POST', '/orders/1/cancel')).status;
-  out.recommendations = await call('GET', '/catalog/widget/recommendations');
-  out.unknownSku = (await call('GET', '/catalog/no-such-sku/recommendations')).status;
-  out.searchTs = await call('GET', '/catalog/search-ts?q=wireles%20hedphones&limit=5');
-  out.searchWasm = await call('GET', '/catalog/search?q=muller%20kettle&limit=5');
-  out.remove = (await call('DELETE', '/users/2')).status;
-  out.listAfterRemove = await call('GET', '/users');
-  return out;
-}
-
 describe('the example app on PostgreSQL', () => {
   it('answers the same scenario as on SQLite, value for value', async () => {
     app = await bootExampleApp();
-    const onSqlite = await scenario(app);
+    const onSqlite = await scenario([app]);
     await app.stop();
     app = await bootExampleApp({ DATABASE_URL: await postgresDatabase() });
     expect(app.report.find((i) => i.name === 'db')).toMatchObject({ status: 'ready', source: 'tools/db-postgres' });
-    const onPostgres = await scenario(app);
+    const onPostgres = await scenario([app]);
     // The scenario did what it says (on SQLite), so equal answers mean the same behaviour.
     expect(onSqlite).toMatchObject({ createAda: { status: 201, body: { id: 1, name: 'Ada' } }, duplicate: { status: 409, code: 'MC_ERR_DB_UNIQUE' }, missing: 404 });
     expect(onSqlite).toMatchObject({ order2: { status: 201 }, cancel: { status: 200 }, update: { status: 200 }, searchTs: { status: 200 }, searchWasm: { status: 200 }, recommendations: { status: 200, body: { recommendations: [{ sku: 'gadget' }] } } });
