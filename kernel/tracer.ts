@@ -13,6 +13,8 @@ export interface TraceReaction {
   ok: boolean;
   code?: string;
   attempts: number;
+  /** The kernel the handler ran in, when not this one (a request another kernel answered). */
+  kernel?: string;
 }
 
 export interface TraceNode {

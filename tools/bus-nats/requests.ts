@@ -18,13 +18,15 @@ import { decodeEnvelope, decodeError, decodeReply, encodeEnvelope, encodeError, 
 import { requestSubject, type Layout } from './streams.ts';
 
 const SUBSCRIBER = 'Mc-Subscriber';
+// The answering kernel's id, for the requester's trace: where the reaction ran.
+const KERNEL = 'Mc-Kernel';
 const FAILED = 'Mc-Error';
 // The error is the answering plugin's own (its handler threw it), not the bus's:
 // the kernel does not count it against the bus's health.
 const FROM_PLUGIN = 'Mc-From-Plugin';
 
-/** What a request came to; `subscriber` is the identity that answered ('' when none did). */
-export type Answer = { payload: JsValue; subscriber: string; error?: undefined } | { error: McError; subscriber: string };
+/** What a request came to; `subscriber` is the identity that answered ('' when none did), `kernel` the kernel it ran in. */
+export type Answer = ({ payload: JsValue; error?: undefined } | { error: McError }) & { subscriber: string; kernel: string };
 
 export class Requests {
   #nc: NatsConnection;
@@ -50,18 +52,19 @@ export class Requests {
       throw this.#unanswered(env, caller, timeoutMs, err);
     }
     const subscriber = msg.headers?.get(SUBSCRIBER) ?? '';
+    const kernel = msg.headers?.get(KERNEL) ?? '';
     if (msg.headers?.get(FAILED)) {
       const error = decodeError(msg.data);
       if (msg.headers.get(FROM_PLUGIN)) markFromPlugin(error);
-      return { error, subscriber };
+      return { error, subscriber, kernel };
     }
     try {
       const payload = decodeReply(msg.data);
       // The answering kernel checked it too; a kernel whose declarations differ (another version of the app) is caught here.
       checkReply(this.#topics, env, subscriber, caller, payload);
-      return { payload, subscriber };
+      return { payload, subscriber, kernel };
     } catch (err) {
-      return { error: toMcError(err, 'MC_ERR_HANDLER_FAILED', `the reply of ${subscriber} to '${env.topic}'`), subscriber };
+      return { error: toMcError(err, 'MC_ERR_HANDLER_FAILED', `the reply of ${subscriber} to '${env.topic}'`), subscriber, kernel };
     }
   }
 
@@ -102,6 +105,7 @@ export class Requests {
 
   async #answer(topic: string, msg: Msg): Promise<void> {
     const h = natsHeaders();
+    h.set(KERNEL, this.#ctx.kernelId);
     let sub: Subscription | undefined;
     try {
       const env = decodeEnvelope(msg.data);

@@ -149,7 +149,7 @@ export default class NatsBus implements ToolMethods<'bus'> {
     }
     const code = answer.error?.code;
     const ms = traced.end({ code });
-    this.#ctx.tracer.react(traced.node, { identity: answer.subscriber, ms, ok: !code, code, attempts: 1 });
+    this.#ctx.tracer.react(traced.node, { identity: answer.subscriber, ms, ok: !code, code, attempts: 1, kernel: answer.kernel || undefined });
     if (answer.error) throw answer.error;
     return { payload: answer.payload };
   }

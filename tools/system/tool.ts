@@ -104,7 +104,7 @@ function traceNode(n: TraceNode, calls: CallRecord[], kernel: string) {
     ms: n.ms,
     ok: n.ok,
     code: n.code ?? '',
-    reactions: n.reactions.map((r) => ({ ...r, code: r.code ?? '', kernel })),
+    reactions: n.reactions.map((r) => ({ ...r, code: r.code ?? '', kernel: r.kernel ?? kernel })),
     calls: calls.map(callRecord),
     payloadKeys: n.payloadKeys,
   };
