@@ -4,6 +4,7 @@
 // benchmark crashed.
 import { bench as bootScale } from './boot-scale.ts';
 import { bench as bus } from './bus.ts';
+import { bench as cluster } from './cluster.ts';
 import { bench as fuzzySearch } from './fuzzy-search.ts';
 import { bench as hostings } from './hostings.ts';
 import { bench as hostingsFootprint } from './hostings-footprint.ts';
@@ -14,7 +15,7 @@ import { bench as proxy } from './proxy.ts';
 import { bench as wasmModes } from './wasm-modes.ts';
 import { fmt, spread, table, type Bench, type Verdict } from './stats.ts';
 
-const ALL: Bench[] = [httpGetUser, httpPing, bus, proxy, wasmModes, fuzzySearch, hostings, hostingsSearch, hostingsFootprint, bootScale];
+const ALL: Bench[] = [httpGetUser, httpPing, bus, proxy, wasmModes, fuzzySearch, hostings, hostingsSearch, hostingsFootprint, bootScale, cluster];
 const filter = process.argv[2] ?? '';
 const selected = ALL.filter((b) => b.name.includes(filter));
 if (selected.length === 0) {

@@ -1,7 +1,8 @@
-// One subscription's deliveries: it pulls one message at a time from its
-// consumer (a group's durable, shared with every member in every kernel, or a
-// broadcast subscription's own), so a subscription gets its events one at a
-// time, in the stream's order. A failure is nak'd with the backoff delay: the
+// One subscription's deliveries: it pulls batches of up to PULL_BATCH messages
+// from its consumer (a group's durable, shared with every member in every
+// kernel, or a broadcast subscription's own) and hands them to its handler one
+// at a time, so a subscription gets its events one at a time, in the stream's
+// order, without a round trip to the server per event. A failure is nak'd with the backoff delay: the
 // server hands the event out again then, to this member or another of its group
 // in any kernel, and this subscription goes on with its next events meanwhile
 // (the in-process bus holds them back instead). Past maxRetries the bus
@@ -20,6 +21,11 @@ import { decodeEnvelope } from './codec.ts';
 import type { DeadLetters } from './dead-letters.ts';
 
 const SEEN_KEPT = 1000;
+// Messages one pull may take. Those waiting in a batch are held from the
+// group's other members; once the batch's handlers have taken half the ack
+// wait, what is left of it goes back (nak) rather than risk the server handing
+// a waiting message to another kernel meanwhile.
+const PULL_BATCH = 16;
 // How long one pull waits for a message: also how soon a subscription the
 // kernel removed (its plugin stopped) stops pulling.
 const PULL_EXPIRES_MS = 1000;
@@ -71,11 +77,18 @@ export class Puller {
     try {
       while (this.#live()) {
         try {
-          this.#batch = await this.consumer.fetch({ max_messages: 1, expires: PULL_EXPIRES_MS });
+          this.#batch = await this.consumer.fetch({ max_messages: PULL_BATCH, expires: PULL_EXPIRES_MS });
+          // Time spent in handlers: the most any message of the batch can have waited behind them.
+          let handling = 0;
           for await (const msg of this.#batch) {
-            // Arrived as the subscription went away: straight back, for another member.
-            if (!this.#live()) msg.nak();
-            else await this.#handle(msg);
+            // Arrived as the subscription went away, or held too long behind slow handlers: straight back, for another member.
+            if (!this.#live() || handling > this.#o.ackWaitMs / 2) {
+              msg.nak();
+              continue;
+            }
+            const started = performance.now();
+            await this.#handle(msg);
+            handling += performance.now() - started;
           }
           failing = false;
         } catch (err) {
