@@ -30,7 +30,7 @@ export class StreamRelay {
 
   static async connect(url: string, prefix: string, log: KernelLog): Promise<StreamRelay> {
     try {
-      const nc = await connect({ servers: url, name: 'microcore-http-streams', maxReconnectAttempts: -1 });
+      const nc = await connect({ servers: url, name: 'microcore-http-streams', maxReconnectAttempts: -1, noAsyncTraces: true });
       void nc.closed().then((err) => err && log.warn('http: the stream relay lost NATS', { error: err.message }));
       return new StreamRelay(nc, prefix);
     } catch (err) {

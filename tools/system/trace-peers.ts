@@ -26,7 +26,7 @@ export class TracePeers<Node> {
   static async connect<Node>(url: string, prefix: string, kernelId: string, log: KernelLog, local: (traceId: string) => Node[]): Promise<TracePeers<Node>> {
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: url, name: `microcore-traces-${kernelId}`, maxReconnectAttempts: -1 });
+      nc = await connect({ servers: url, name: `microcore-traces-${kernelId}`, maxReconnectAttempts: -1, noAsyncTraces: true });
     } catch (err) {
       throw mcError('MC_ERR_TOOL_SETUP', `the system tool cannot reach NATS at ${url} to join traces across kernels: ${(err as Error).message}`, { setting: 'NATS_URL' }, err, 'Start nats-server (with -js) or fix NATS_URL; or use BUS_DRIVER=memory for a kernel of its own.');
     }
