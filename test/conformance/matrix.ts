@@ -10,6 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Kernel } from '../../kernel/index.ts';
+import InProcessBus from '../../tools/bus/tool.ts';
+import NatsBus from '../../tools/bus-nats/tool.ts';
+import PostgresDb from '../../tools/db-postgres/tool.ts';
+import SqliteDb from '../../tools/db-sqlite/tool.ts';
 import { writeProject } from '../project.ts';
 import { natsPrefix, postgresDatabase, servicesFromEnv } from '../services.ts';
 import { forDrivers, forHosting, readCaseFiles, type Case, type Drivers } from './case-file.ts';
@@ -21,6 +25,9 @@ const WRONG_CASE = { tool: 'state', method: 'Get', name: 'reads back a stored va
 
 /** MC_MESSAGE_LIMIT_BYTES here: a 1 MiB blob fits, and cases/db.QueryOne.json goes one byte past it. */
 const MESSAGE_LIMIT = 2 * 1024 * 1024;
+
+const DB_TOOL = { sqlite: SqliteDb, postgres: PostgresDb };
+const BUS_TOOL = { memory: InProcessBus, nats: NatsBus };
 
 export interface MatrixOptions {
   drivers: Drivers;
@@ -58,6 +65,9 @@ export function defineMatrix(o: MatrixOptions): void {
     const report = await kernel.boot();
     const notReady = report.filter((i) => i.status !== 'ready');
     expect(notReady, JSON.stringify(notReady, null, 2)).toEqual([]);
+    // The drivers asked for are the ones that run (a matrix on the wrong one would pass unnoticed).
+    expect(kernel.getTool('db'), `the db tool on ${o.drivers.db}`).toBeInstanceOf(DB_TOOL[o.drivers.db]);
+    expect(kernel.getTool('bus'), `the bus tool on ${o.drivers.bus}`).toBeInstanceOf(BUS_TOOL[o.drivers.bus]);
     target = { kernel, dbPath, dbUrl, url: `http://127.0.0.1:${(kernel.getTool('http') as { port: number }).port}` };
   }, 900_000);
 
