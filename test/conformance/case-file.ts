@@ -49,8 +49,25 @@ export interface Case extends Omit<Step, 'tool' | 'method'> {
    * replace the case's own (the same question in PostgreSQL's SQL, its own
    * words in an error), or `skip`, why the case has no PostgreSQL form.
    */
-  postgres?: Partial<Omit<Case, 'name' | 'postgres' | 'skip'>> & { skip?: string };
+  postgres?: Override;
+  /** With the bus on NATS JetStream (conformance-nats.test.ts): the same, for what the NATS driver answers otherwise by design. */
+  nats?: Override;
 }
+
+/** A case's fields as one driver answers them, or `skip`: why the case cannot hold on that driver. */
+export type Override = Partial<Omit<Case, 'name' | 'postgres' | 'nats' | 'skip'>> & { skip?: string };
+
+/** The drivers a matrix runs on; the defaults are SQLite and the in-process bus. */
+export interface Drivers {
+  db: 'sqlite' | 'postgres';
+  bus: 'memory' | 'nats';
+}
+
+/** The override keys in a case file, each with the driver it applies to and the name printed with its skip. */
+const OVERRIDES = [
+  { key: 'postgres', on: (d: Drivers) => d.db === 'postgres', label: 'PostgreSQL' },
+  { key: 'nats', on: (d: Drivers) => d.bus === 'nats', label: 'NATS' },
+] as const;
 
 export interface CaseFile {
   tool: string;
@@ -82,9 +99,16 @@ export function forHosting<T>(value: T, hosting: string): T {
   return walk(value) as T;
 }
 
-/** The case as it runs on `engine`: PostgreSQL's override applied (its skip is the matrix's to read). */
-export function forEngine(c: Case, engine: 'sqlite' | 'postgres'): Case {
-  if (engine !== 'postgres' || !c.postgres) return c;
-  const { skip: _skip, ...fields } = c.postgres;
-  return { ...c, ...fields };
+/** The case as it runs on `drivers`: each non-default driver's override applied, and its skip, if any, with the driver named. */
+export function forDrivers(c: Case, drivers: Drivers): { case: Case; skip?: string } {
+  let out = c;
+  let skip: string | undefined;
+  for (const o of OVERRIDES) {
+    const override = c[o.key];
+    if (!override || !o.on(drivers)) continue;
+    const { skip: why, ...fields } = override;
+    out = { ...out, ...fields };
+    skip ??= why && `on ${o.label}: ${why}`;
+  }
+  return { case: out, skip };
 }

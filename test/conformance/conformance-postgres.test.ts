@@ -7,4 +7,4 @@
 import { HOSTINGS } from './hostings.ts';
 import { defineMatrix } from './matrix.ts';
 
-defineMatrix({ engine: 'postgres', hostings: HOSTINGS, tools: ['db'], wrongProbe: false });
+defineMatrix({ drivers: { db: 'postgres', bus: 'memory' }, hostings: HOSTINGS, tools: ['db'], wrongProbe: false });

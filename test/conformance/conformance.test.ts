@@ -3,4 +3,4 @@
 import { HOSTINGS } from './hostings.ts';
 import { defineMatrix } from './matrix.ts';
 
-defineMatrix({ engine: 'sqlite', hostings: HOSTINGS, wrongProbe: true });
+defineMatrix({ drivers: { db: 'sqlite', bus: 'memory' }, hostings: HOSTINGS, wrongProbe: true });

@@ -2,17 +2,21 @@
 // probe through the real kernel (a real Go sidecar process, a real Go wasm
 // module, a native plugin), compared, printed as case × hosting. A probe that
 // answers one case wrongly on purpose must show ✗: the comparison is tested too.
-// One matrix per db engine: conformance.test.ts on SQLite (every tool, every
-// hosting), conformance-postgres.test.ts on PostgreSQL.
+// One matrix per set of drivers: conformance.test.ts on the defaults (SQLite,
+// the in-process bus; every tool, every hosting), conformance-postgres.test.ts
+// with the db on PostgreSQL, conformance-nats.test.ts with the bus on NATS.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Kernel } from '../../kernel/index.ts';
-import type { DbEngine } from '../../tools/db-common/migration-files.ts';
+import InProcessBus from '../../tools/bus/tool.ts';
+import NatsBus from '../../tools/bus-nats/tool.ts';
+import PostgresDb from '../../tools/db-postgres/tool.ts';
+import SqliteDb from '../../tools/db-sqlite/tool.ts';
 import { writeProject } from '../project.ts';
-import { postgresDatabase } from '../services.ts';
-import { forEngine, forHosting, readCaseFiles, type Case } from './case-file.ts';
+import { natsPrefix, postgresDatabase, servicesFromEnv } from '../services.ts';
+import { forDrivers, forHosting, readCaseFiles, type Case, type Drivers } from './case-file.ts';
 import { buildProbes, HOSTINGS, link, projectFiles, WRONG, type Hosting } from './hostings.ts';
 import { encodeCall, runCase, type Target } from './run-case.ts';
 
@@ -22,8 +26,11 @@ const WRONG_CASE = { tool: 'state', method: 'Get', name: 'reads back a stored va
 /** MC_MESSAGE_LIMIT_BYTES here: a 1 MiB blob fits, and cases/db.QueryOne.json goes one byte past it. */
 const MESSAGE_LIMIT = 2 * 1024 * 1024;
 
+const DB_TOOL = { sqlite: SqliteDb, postgres: PostgresDb };
+const BUS_TOOL = { memory: InProcessBus, nats: NatsBus };
+
 export interface MatrixOptions {
-  engine: DbEngine;
+  drivers: Drivers;
   hostings: Hosting[];
   /** Only these tools' case files become rows (every case file still makes its boot calls). */
   tools?: string[];
@@ -48,14 +55,19 @@ export function defineMatrix(o: MatrixOptions): void {
     link(root, links);
     dataDir = mkdtempSync(join(tmpdir(), 'mc-conf-'));
     const dbPath = join(dataDir, 'conf.db');
-    const dbUrl = o.engine === 'postgres' ? await postgresDatabase() : undefined;
+    const dbUrl = o.drivers.db === 'postgres' ? await postgresDatabase() : undefined;
+    // A fresh prefix: streams, consumers and request subjects of no other run.
+    const bus = o.drivers.bus === 'nats' ? { BUS_DRIVER: 'nats', NATS_URL: servicesFromEnv().natsUrl, NATS_PREFIX: natsPrefix() } : {};
     const kernel = new Kernel({
       root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, ...(dbUrl ? { DATABASE_URL: dbUrl } : {}), AI_CONTEXT_PATH: 'off', CONF_GREETING: 'héllo 🚀', CONF_EMPTY: '', MC_MESSAGE_LIMIT_BYTES: String(MESSAGE_LIMIT), DATABASE_BUSY_TIMEOUT_MS: '50', HTTP_BODY_LIMIT: String(4 * MESSAGE_LIMIT), ...boot.env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, ...(dbUrl ? { DATABASE_URL: dbUrl } : {}), ...bus, AI_CONTEXT_PATH: 'off', CONF_GREETING: 'héllo 🚀', CONF_EMPTY: '', MC_MESSAGE_LIMIT_BYTES: String(MESSAGE_LIMIT), DATABASE_BUSY_TIMEOUT_MS: '50', HTTP_BODY_LIMIT: String(4 * MESSAGE_LIMIT), ...boot.env },
     });
     const report = await kernel.boot();
     const notReady = report.filter((i) => i.status !== 'ready');
     expect(notReady, JSON.stringify(notReady, null, 2)).toEqual([]);
+    // The drivers asked for are the ones that run (a matrix on the wrong one would pass unnoticed).
+    expect(kernel.getTool('db'), `the db tool on ${o.drivers.db}`).toBeInstanceOf(DB_TOOL[o.drivers.db]);
+    expect(kernel.getTool('bus'), `the bus tool on ${o.drivers.bus}`).toBeInstanceOf(BUS_TOOL[o.drivers.bus]);
     target = { kernel, dbPath, dbUrl, url: `http://127.0.0.1:${(kernel.getTool('http') as { port: number }).port}` };
   }, 900_000);
 
@@ -66,15 +78,15 @@ export function defineMatrix(o: MatrixOptions): void {
   });
 
   async function cell(h: Hosting, tool: string, method: string, original: Case): Promise<Cell> {
-    const c = forEngine(original, o.engine);
-    const engineSkip = o.engine === 'postgres' && original.postgres?.skip ? `on PostgreSQL: ${original.postgres.skip}` : undefined;
-    const skip = h.skip ?? c.skip?.[h.name] ?? engineSkip;
+    const { case: c, skip: driverSkip } = forDrivers(original, o.drivers);
+    const skip = h.skip ?? c.skip?.[h.name] ?? driverSkip;
     if (skip) return { mark: '–', note: [`skipped: ${skip}`] };
     const diffs = await runCase(target, h, tool, method, forHosting(c, h.name), boot.index.get(original));
     return { mark: diffs.length ? '✗' : '✓', note: diffs };
   }
 
-  const title = o.wrongProbe ? 'every case answers the same in every hosting, and the wrong probe shows ✗' : `every case answers the same in every hosting (db on ${o.engine})`;
+  const on = `db on ${o.drivers.db}, bus on ${o.drivers.bus}`;
+  const title = o.wrongProbe ? 'every case answers the same in every hosting, and the wrong probe shows ✗' : `every case answers the same in every hosting (${on})`;
   it(title, async () => {
     const rows: { id: string; cells: Cell[] }[] = [];
     let wrong: Cell | undefined;
@@ -90,7 +102,7 @@ export function defineMatrix(o: MatrixOptions): void {
     }
     const names = probes.map((h) => h.name);
     const width = Math.max(...rows.map((r) => r.id.length));
-    const lines = [`db on ${o.engine}`, `${'case'.padEnd(width)}  ${names.join('  ')}`];
+    const lines = [on, `${'case'.padEnd(width)}  ${names.join('  ')}`];
     for (const r of rows) lines.push(`${r.id.padEnd(width)}  ${r.cells.map((c, i) => c.mark.padEnd(names[i]!.length)).join('  ')}`);
     for (const h of o.hostings.filter((x) => x.skip)) lines.push(`– ${h.name}: skipped, ${h.skip}`);
     for (const r of rows) r.cells.forEach((c, i) => c.mark !== '✓' && !o.hostings[i]?.skip && lines.push(`${c.mark} ${r.id} [${names[i]}]: ${c.note.join('; ')}`));

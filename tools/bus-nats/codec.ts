@@ -1,9 +1,12 @@
 // What crosses NATS, as the contract's protobuf messages so values stay exact
 // (an int64 stays a bigint, bytes stay bytes, as they do between the kernel and
 // a sidecar): an event is a microcore.v1.Envelope, a request's answer a
-// BusRequestResponse, a failed answer a microcore.v1.Error.
+// BusRequestResponse, a failed answer a microcore.v1.Error. One of them past
+// the server's max_payload is refused as the kernel refuses a message past
+// MC_MESSAGE_LIMIT_BYTES (tooLarge).
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { jsToValue, McError, valueToJs, type JsValue } from '../../kernel/index.ts';
+import { InvalidArgumentError, type NatsConnection } from '@nats-io/transport-node';
+import { jsToValue, mcError, McError, valueToJs, type JsValue } from '../../kernel/index.ts';
 import { BusRequestResponseSchema, EnvelopeSchema } from '../../proto/gen/microcore/v1/bus_pb.js';
 import { ErrorSchema } from '../../proto/gen/microcore/v1/error_pb.js';
 import type { Env } from '../bus/rules.ts';
@@ -39,4 +42,21 @@ export function encodeError(err: McError): Uint8Array {
 export function decodeError(bytes: Uint8Array): McError {
   const e = fromBinary(ErrorSchema, bytes);
   return new McError(e.code, e.message, e.details);
+}
+
+/**
+ * The client's refusal of a message past the server's max_payload (1 MiB unless
+ * nats-server's configuration raises it), as MC_ERR_MESSAGE_TOO_LARGE naming
+ * both limits; undefined for any other error. `what` is the message, `bytes` its size.
+ */
+export function tooLarge(err: unknown, nc: NatsConnection, what: string, bytes: number, details: Record<string, string>): McError | undefined {
+  if (!(err instanceof InvalidArgumentError) || !err.message.includes('max_payload')) return undefined;
+  const max = nc.info?.max_payload ?? 0;
+  return mcError(
+    'MC_ERR_MESSAGE_TOO_LARGE',
+    `${what} is ${bytes} bytes with its envelope, past the NATS server's max_payload (${max} bytes)`,
+    { ...details, bytes: String(bytes), limit: String(max), setting: 'max_payload' },
+    err,
+    "Raise max_payload in nats-server's configuration (up to 64 MB) to at least MC_MESSAGE_LIMIT_BYTES, or move less per message (keep the data with the db or state tool and send its key).",
+  );
 }

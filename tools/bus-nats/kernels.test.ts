@@ -168,6 +168,23 @@ describe('the NATS bus across kernels', () => {
     expect(got('k1', 'log').map((e) => e.id)).toEqual(['dup-1']);
   });
 
+  it("refuses an event, a request and a reply past the server's max_payload as MC_ERR_MESSAGE_TOO_LARGE, naming it", async () => {
+    const t = await testTools({ identity: 'shop/files', env: settings() });
+    try {
+      const max = 1024 * 1024; // nats-server's default, which the test server keeps
+      const big = 'x'.repeat(max + 1);
+      const refused = (what: string) => ({ code: 'MC_ERR_MESSAGE_TOO_LARGE', message: expect.stringContaining(`${what} is `), details: expect.objectContaining({ limit: String(max), setting: 'max_payload' }) });
+      await t.tools.bus.subscribe({ topic: 'file.echo', handler: (env) => (env.payload === 'big please' ? big : env.payload) });
+      await expect(t.tools.bus.publish({ topic: 'file.stored', payload: big })).rejects.toMatchObject(refused("shop/files's event on 'file.stored'"));
+      await expect(t.tools.bus.request({ topic: 'file.echo', payload: big })).rejects.toMatchObject(refused("shop/files's request on 'file.echo'"));
+      await expect(t.tools.bus.request({ topic: 'file.echo', payload: 'big please' })).rejects.toMatchObject({ ...refused("the reply of shop/files to 'file.echo'"), details: expect.objectContaining({ part: 'reply' }) });
+      // A message within it crosses.
+      expect(await t.tools.bus.request({ topic: 'file.echo', payload: 'x'.repeat(max - 4096) })).toEqual({ payload: 'x'.repeat(max - 4096) });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('fails setup naming NATS_URL when no server answers there', async () => {
     await expect(testTools({ env: { BUS_DRIVER: 'nats', NATS_URL: 'nats://127.0.0.1:1' } })).rejects.toMatchObject({
       code: 'MC_ERR_TOOL_SETUP',

@@ -14,7 +14,7 @@ import { headers as natsHeaders, RequestError, TimeoutError, type Msg, type Nats
 import { isFromPlugin, markFromPlugin, mcError, McError, runInTrace, toMcError, type JsValue, type Subscription, type ToolContext } from '../../kernel/index.ts';
 import { checkReply, type Env } from '../bus/rules.ts';
 import type { Topics } from '../bus/topics.ts';
-import { decodeEnvelope, decodeError, decodeReply, encodeEnvelope, encodeError, encodeReply } from './codec.ts';
+import { decodeEnvelope, decodeError, decodeReply, encodeEnvelope, encodeError, encodeReply, tooLarge } from './codec.ts';
 import { requestSubject, type Layout } from './streams.ts';
 
 const SUBSCRIBER = 'Mc-Subscriber';
@@ -46,10 +46,11 @@ export class Requests {
   /** Sends a request: its answer or the error its subscriber raised; throws for no subscriber or the timeout. */
   async send(env: Env, caller: string, timeoutMs: number): Promise<Answer> {
     let msg: Msg;
+    const bytes = encodeEnvelope(env);
     try {
-      msg = await this.#nc.request(requestSubject(this.#layout, env.topic), encodeEnvelope(env), { timeout: timeoutMs });
+      msg = await this.#nc.request(requestSubject(this.#layout, env.topic), bytes, { timeout: timeoutMs });
     } catch (err) {
-      throw this.#unanswered(env, caller, timeoutMs, err);
+      throw tooLarge(err, this.#nc, `${caller}'s request on '${env.topic}'`, bytes.length, { topic: env.topic }) ?? this.#unanswered(env, caller, timeoutMs, err);
     }
     const subscriber = msg.headers?.get(SUBSCRIBER) ?? '';
     const kernel = msg.headers?.get(KERNEL) ?? '';
@@ -120,7 +121,12 @@ export class Requests {
       const answer = await runInTrace({ traceId: env.traceId, eventId: env.id }, () => this.#ctx.invoke(sub!.owner, sub!.handlerId, { case: 'event', value: env }));
       const payload = answer.case === 'value' ? answer.value : null;
       checkReply(this.#topics, env, sub.owner, env.source, payload);
-      msg.respond(encodeReply(payload), { headers: h });
+      const reply = encodeReply(payload);
+      try {
+        msg.respond(reply, { headers: h });
+      } catch (err) {
+        throw tooLarge(err, this.#nc, `the reply of ${sub.owner} to '${topic}'`, reply.length, { topic, part: 'reply' }) ?? err;
+      }
     } catch (err) {
       h.set(FAILED, '1');
       if (isFromPlugin(err)) h.set(FROM_PLUGIN, '1');

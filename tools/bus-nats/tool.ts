@@ -24,14 +24,17 @@
 // still had stay with its group on the server (for the next member, in any
 // kernel, however long) instead of moving or being dead-lettered; an event
 // failing at shutdown is nak'd for another kernel rather than dead-lettered; a
-// handler never runs in the publisher's call (no synchronous delivery).
+// handler never runs in the publisher's call (no synchronous delivery); an
+// event, request or reply past the server's max_payload (1 MiB unless
+// nats-server's configuration raises it) is refused as MC_ERR_MESSAGE_TOO_LARGE
+// (codec.ts), where the in-process bus carries what the kernel lets through.
 import { jetstream, jetstreamManager, type Consumer, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { durationMs, mcError, runInTrace, type CallContext, type JsValue, type Plain, type ToolContext, type ToolMethods, type TraceNode } from '../../kernel/index.ts';
 import { BUS_SOURCE, checkDriver, newEnvelope, nodeOf, requestTimeoutMs, retriesOf, type DeliveryCounts, type Env } from '../bus/rules.ts';
 import { Topics } from '../bus/topics.ts';
 import type { BusRequestRequest, DeclareTopicRequest, PublishRequest, SubscribeRequest, UnsubscribeRequest } from '../../proto/gen/microcore/v1/bus_pb.js';
-import { encodeEnvelope } from './codec.ts';
+import { encodeEnvelope, tooLarge } from './codec.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { Puller } from './puller.ts';
 import { Requests } from './requests.ts';
@@ -205,10 +208,11 @@ export default class NatsBus implements ToolMethods<'bus'> {
   async #send(env: Env): Promise<void> {
     this.#remember(env.id, this.#ctx.tracer.record(nodeOf(env, 'event'), Number(env.timeUnixMs)));
     this.#publishing++;
+    const bytes = encodeEnvelope(env);
     try {
-      await this.#js.publish(subjectOf(this.#layout, env.topic), encodeEnvelope(env), { msgID: env.id });
+      await this.#js.publish(subjectOf(this.#layout, env.topic), bytes, { msgID: env.id });
     } catch (err) {
-      throw mcError('MC_ERR_BUS_PUBLISH', `${env.source} published '${env.topic}', and NATS did not store it: ${(err as Error).message}`, { topic: env.topic }, err, 'Check that nats-server is up at NATS_URL with JetStream, then publish again.');
+      throw tooLarge(err, this.#nc, `${env.source}'s event on '${env.topic}'`, bytes.length, { topic: env.topic }) ?? mcError('MC_ERR_BUS_PUBLISH', `${env.source} published '${env.topic}', and NATS did not store it: ${(err as Error).message}`, { topic: env.topic }, err, 'Check that nats-server is up at NATS_URL with JetStream, then publish again.');
     } finally {
       this.#publishing--;
     }

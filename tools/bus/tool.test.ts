@@ -415,6 +415,19 @@ describe.each(DRIVERS)('bus, $name driver', (driver) => {
       expect(other.sort()).toEqual(['k0', 'k0', 'k0', 'k0', 'k1', 'k1', 'k1', 'k2', 'k2', 'k2']);
     });
 
+    inProcessOnly('carries an event, a request and a reply of 2 MiB', "nats-server refuses a message past its max_payload (1 MiB unless configured): MC_ERR_MESSAGE_TOO_LARGE (tools/bus-nats/kernels.test.ts)", async () => {
+      const { tools } = await open();
+      const big = 'x'.repeat(2 * 1024 * 1024);
+      const seen: string[] = [];
+      await tools.bus.subscribe({ topic: 'big.event', handler: (env) => void seen.push(env.payload as string) });
+      await tools.bus.subscribe({ topic: 'big.echo', handler: (env) => env.payload });
+      await tools.bus.publish({ topic: 'big.event', payload: big });
+      await t!.settle();
+      expect(seen.map((p) => p.length)).toEqual([big.length]);
+      const reply = await tools.bus.request({ topic: 'big.echo', payload: big, timeoutMs: 5000 });
+      expect((reply.payload as string).length).toBe(big.length);
+    });
+
     it('answers a request with the handler return value, exactly', async () => {
       const { tools } = await open();
       await tools.bus.subscribe({ topic: 'price.quote', handler: (env) => ({ total: 9007199254740993n, currency: 'EUR', sku: (env.payload as { sku: string }).sku, from: env.source, blob: new Uint8Array([9, 8]), none: null, rate: 0.2 }) });
