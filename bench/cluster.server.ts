@@ -4,9 +4,9 @@
 // kernels each event is handled once. Every tool is the repository's, chosen by
 // the settings: SQLite and the in-process bus, or PostgreSQL and NATS.
 //
-// IPC, parent → child: seed | publish {count} | handled | exit;
-// child → parent: ready {port} | failed {reason}, seeded, published {ms},
-// handled {count}.
+// IPC (bench/server-child.ts is the parent's side; its spec argument is not read here), parent → child: seed |
+// publish {count} | handled | exit; child → parent: ready {port} | failed
+// {reason}, seeded, published {ms}, handled {count}, each with {error} when it failed.
 import { join } from 'node:path';
 import type { Tools } from '../kernel/index.ts';
 import { bootProject, plugin, REPO, type TestProject } from '../test/project.ts';
@@ -54,19 +54,25 @@ async function publish(count: number): Promise<number> {
   return performance.now() - t0;
 }
 
-process.on('message', async (msg: { type: string; count?: number }) => {
+type Request = { type: string; count?: number };
+/** What each request is answered with: its answer's type, and the rest of it. */
+const ANSWERS: Record<string, [string, (msg: Request) => Promise<object>]> = {
+  seed: ['seeded', async () => (await seed(), {})],
+  publish: ['published', async (msg) => ({ ms: await publish(msg.count!) })],
+  handled: ['handled', async () => ({ count: shared.__benchHandled })],
+};
+
+process.on('message', async (msg: Request) => {
+  if (msg.type === 'exit') {
+    await project.stop();
+    process.exit(0);
+  }
+  const [type, answer] = ANSWERS[msg.type] ?? [];
+  if (!type || !answer) return;
   try {
-    if (msg.type === 'seed') {
-      await seed();
-      process.send!({ type: 'seeded' });
-    } else if (msg.type === 'publish') process.send!({ type: 'published', ms: await publish(msg.count!) });
-    else if (msg.type === 'handled') process.send!({ type: 'handled', count: shared.__benchHandled });
-    else if (msg.type === 'exit') {
-      await project.stop();
-      process.exit(0);
-    }
+    process.send!({ type, ...(await answer(msg)) });
   } catch (err) {
-    process.send!({ type: 'failed', reason: (err as Error).stack ?? String(err) });
+    process.send!({ type, error: (err as Error).stack ?? String(err) });
   }
 });
 process.on('disconnect', () => void project.stop().finally(() => process.exit(0)));

@@ -12,55 +12,18 @@
 // generator share them, so more kernels cannot mean more throughput here; the
 // figures show the cost of the cluster drivers and that the work spreads.
 import autocannon from 'autocannon';
-import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { natsPrefix, postgresDatabase, startServices } from '../test/services.ts';
+import { ServerChild } from './server-child.ts';
 import { pairedRatio, summarize, type Bench, type BenchResult, type Row } from './stats.ts';
+
+const SERVER = join(import.meta.dirname, 'cluster.server.ts');
 
 const ROUNDS = 3;
 const EVENTS = 6_000;
 const LOAD_S = 3;
 const CONNECTIONS_PER_KERNEL = 8;
 const PATHS = Array.from({ length: 1000 }, (_, i) => ({ method: 'GET', path: `/users/${i + 1}` }));
-
-type Msg = { type: string; port?: number; ms?: number; count?: number; reason?: string };
-
-class KernelChild {
-  #child: ChildProcess;
-  #waiting = new Map<string, (m: Msg) => void>();
-  port = 0;
-
-  constructor(env: Record<string, string>) {
-    this.#child = fork(join(import.meta.dirname, 'cluster.server.ts'), [], { execArgv: ['--disable-warning=ExperimentalWarning'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.#child.on('message', (m: Msg) => {
-      const waiter = this.#waiting.get(m.type) ?? (m.type === 'failed' ? [...this.#waiting.values()][0] : undefined);
-      if (m.type === 'failed') this.#waiting.clear();
-      else this.#waiting.delete(m.type);
-      waiter?.(m);
-    });
-  }
-
-  /** The child's next message of that type (its failure as an error). */
-  next(type: string): Promise<Msg> {
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(type, (m) => (m.type === 'failed' ? reject(new Error(`a kernel failed: ${m.reason}`)) : resolve(m)));
-    });
-  }
-
-  ask(msg: object, reply: string): Promise<Msg> {
-    const answer = this.next(reply);
-    this.#child.send(msg);
-    return answer;
-  }
-
-  async stop(): Promise<void> {
-    if (this.#child.exitCode !== null) return;
-    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
-    this.#child.send({ type: 'exit' });
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-    if (this.#child.exitCode === null) this.#child.kill('SIGKILL');
-  }
-}
 
 interface Figures {
   eventsPerS: number[];
@@ -70,13 +33,14 @@ interface Figures {
 /** Boots `count` kernels with `env`, seeds once, and measures ROUNDS rounds of events then requests. */
 async function measure(count: number, env: () => Promise<Record<string, string>>): Promise<Figures> {
   const settings = await env();
-  const kernels: KernelChild[] = [];
+  const kernels: ServerChild[] = [];
   try {
     // One after another: the first migrates, the others find it done.
     for (let k = 0; k < count; k++) {
-      const child = new KernelChild({ ...settings, KERNEL_ID: `bench-${k + 1}` });
+      const id = `bench-${k + 1}`;
+      const child = new ServerChild(id, { files: {}, item: '' }, SERVER, { ...settings, KERNEL_ID: id });
       kernels.push(child);
-      child.port = (await child.next('ready')).port!;
+      await child.ready();
     }
     await kernels[0]!.ask({ type: 'seed' }, 'seeded');
     const figures: Figures = { eventsPerS: [], reqPerS: [] };
@@ -94,12 +58,12 @@ async function measure(count: number, env: () => Promise<Record<string, string>>
   }
 }
 
-async function handled(kernels: KernelChild[]): Promise<number> {
+async function handled(kernels: ServerChild[]): Promise<number> {
   const counts = await Promise.all(kernels.map((k) => k.ask({ type: 'handled' }, 'handled')));
   return counts.reduce((sum, m) => sum + m.count!, 0);
 }
 
-async function eventsPerSecond(kernels: KernelChild[]): Promise<number> {
+async function eventsPerSecond(kernels: ServerChild[]): Promise<number> {
   const before = await handled(kernels);
   const t0 = performance.now();
   const share = Math.floor(EVENTS / kernels.length);
@@ -115,7 +79,7 @@ async function eventsPerSecond(kernels: KernelChild[]): Promise<number> {
   return EVENTS / ((performance.now() - t0) / 1000);
 }
 
-async function requestsPerSecond(kernels: KernelChild[]): Promise<number> {
+async function requestsPerSecond(kernels: ServerChild[]): Promise<number> {
   const results = await Promise.all(
     kernels.map(async (k) => {
       let bad = 0;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProjectSpec } from './project.server.ts';
 
-type Msg = { type: string; port?: number; cpuUs?: number; usPerCall?: number; reason?: string; error?: string };
+type Msg = { type: string; port?: number; cpuUs?: number; usPerCall?: number; reason?: string; error?: string; ms?: number; count?: number };
 
 export class ServerChild {
   readonly name: string;
@@ -19,13 +19,14 @@ export class ServerChild {
   /** Messages that came before anyone waited for them (a 'ready' while another server booted). */
   #early = new Map<string, Msg>();
 
-  /** Forks the server (project.server.ts, or another `script` speaking its IPC); `ready()` resolves once it booted. */
-  constructor(name: string, spec: ProjectSpec, script = join(import.meta.dirname, 'project.server.ts')) {
+  /** Forks the server (project.server.ts, or another `script` speaking its IPC; `env` over this process's); `ready()` resolves once it booted. */
+  constructor(name: string, spec: ProjectSpec, script = join(import.meta.dirname, 'project.server.ts'), env: Record<string, string> = {}) {
     this.name = name;
     this.#dir = mkdtempSync(join(tmpdir(), 'mc-bench-spec-'));
     writeFileSync(join(this.#dir, 'spec.json'), JSON.stringify(spec));
     this.#child = fork(script, [join(this.#dir, 'spec.json')], {
       execArgv: ['--disable-warning=ExperimentalWarning'],
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#child.on('message', (m: Msg) => {
