@@ -149,7 +149,16 @@ function freePort(): Promise<number> {
   });
 }
 
+// A run that ends without its teardown (an interrupted vitest, a crashed bench)
+// must not leave servers behind.
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});
+
 function collect(child: ChildProcess): () => string {
+  started.add(child);
+  child.once('exit', () => started.delete(child));
   let text = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     text = (text + chunk.toString()).slice(-4000);
