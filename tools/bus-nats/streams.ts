@@ -24,7 +24,6 @@ const DUPLICATE_WINDOW_MS = 120_000;
 // An abandoned broadcast consumer (its kernel died) is removed by the server after this long without a pull.
 const BROADCAST_IDLE_MS = 60_000;
 
-export const PREFIX = /^[A-Za-z0-9_-]+$/;
 
 export interface Layout {
   prefix: string;

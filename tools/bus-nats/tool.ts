@@ -38,9 +38,9 @@ import { encodeEnvelope, tooLarge } from './codec.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { Puller } from './puller.ts';
 import { Requests } from './requests.ts';
-import { broadcastConsumer, ensureStreams, groupConsumer, PREFIX, streamOf, subjectOf, type Layout } from './streams.ts';
+import { ackWaitMs, natsSettings } from './settings.ts';
+import { broadcastConsumer, ensureStreams, groupConsumer, streamOf, subjectOf, type Layout } from './streams.ts';
 
-const DEFAULT_URL = 'nats://127.0.0.1:4222';
 const CONNECT_TIMEOUT_MS = 5_000;
 // Trace nodes of recent events by id, so a delivery in this kernel reacts on the node its publish recorded.
 const NODES_KEPT = 1000;
@@ -71,22 +71,22 @@ export default class NatsBus implements ToolMethods<'bus'> {
   async setup(ctx: ToolContext): Promise<void> {
     checkDriver(ctx.env);
     this.#ctx = ctx;
-    const prefix = ctx.env.NATS_PREFIX || 'microcore';
-    if (!PREFIX.test(prefix)) throw mcError('MC_ERR_TOOL_SETUP', `NATS_PREFIX=${prefix} is not one word of letters, digits, - and _`, { setting: 'NATS_PREFIX' }, undefined, 'Set NATS_PREFIX to a name like myapp (it names the streams and subjects), or leave it unset for microcore.');
-    this.#layout = { prefix, ackWaitMs: durationMs(ctx.env.BUS_NATS_ACK_WAIT_MS, 'BUS_NATS_ACK_WAIT_MS', 30_000, 'MC_ERR_TOOL_SETUP') };
+    const { url, shownUrl, prefix } = natsSettings(ctx.env);
+    this.#layout = { prefix, ackWaitMs: ackWaitMs(ctx.env) };
     this.#retryBaseMs = durationMs(ctx.env.BUS_RETRY_BASE_MS, 'BUS_RETRY_BASE_MS', 100, 'MC_ERR_TOOL_SETUP');
-    const url = ctx.env.NATS_URL || DEFAULT_URL;
     try {
       // Reconnects for as long as it takes: a kernel outlives a restart of the server (its pullers wait meanwhile).
       // noAsyncTraces: the client would otherwise make an Error (a stack trace) per publish and request for its timeout messages: 14 % of the bus's CPU.
       this.#nc = await connect({ servers: url, timeout: CONNECT_TIMEOUT_MS, name: `microcore ${prefix}`, maxReconnectAttempts: -1, noAsyncTraces: true });
       this.#jsm = await jetstreamManager(this.#nc);
+      this.#js = jetstream(this.#nc);
+      await ensureStreams(this.#jsm, this.#layout);
     } catch (err) {
+      // A failed setup holds no connection (it would reconnect for ever and keep the process alive).
       await this.#nc?.close();
-      throw mcError('MC_ERR_TOOL_SETUP', `the bus (BUS_DRIVER=nats) could not use NATS at NATS_URL=${url}: ${(err as Error).message}`, { setting: 'NATS_URL', url }, err, 'Start nats-server with JetStream (nats-server -js) there, or point NATS_URL at a running one; BUS_DRIVER=memory runs the bus in this process instead.');
+      this.#closed = true; // shutdown has nothing to close
+      throw mcError('MC_ERR_TOOL_SETUP', `the bus (BUS_DRIVER=nats) could not use NATS at NATS_URL=${shownUrl}: ${(err as Error).message}`, { setting: 'NATS_URL', url: shownUrl }, err, 'Start nats-server with JetStream (nats-server -js) there, or point NATS_URL at a running one; BUS_DRIVER=memory runs the bus in this process instead.');
     }
-    this.#js = jetstream(this.#nc);
-    await ensureStreams(this.#jsm, this.#layout);
     this.#topics = new Topics(ctx.subscriptions);
     this.#requests = new Requests(this.#nc, ctx, this.#topics, this.#layout);
     this.#ends = new DeadLetters({ ctx, poisonAfter: Number(ctx.env.BUS_POISON_AFTER || 3), raise: (topic, payload, cause) => this.#raise(topic, payload, cause) });

@@ -5,7 +5,16 @@ export function isPostgresUrl(url: string | undefined): boolean {
   return !!url && /^postgres(?:ql)?:\/\//i.test(url);
 }
 
-/** A connection URL without its password, for errors and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+/** A connection URL without its password (`hideUser`: its user too, which a NATS token is), for errors and logs. */
+export function redactUrl(url: string, hideUser = false): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not a URL a parser takes: keep only what cannot be a credential.
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/i, '$1***@');
+  }
+  if (parsed.password) parsed.password = '***';
+  if (hideUser && parsed.username) parsed.username = '***';
+  return parsed.href.replace(/\/$/, url.endsWith('/') ? '/' : '');
 }

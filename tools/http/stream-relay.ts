@@ -10,8 +10,13 @@
 // for a local stream.
 import { connect, RequestError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { mcError, McError, type KernelLog } from '../../kernel/index.ts';
+import type { NatsSettings } from '../bus-nats/settings.ts';
 
 const RELAY_TIMEOUT_MS = 5_000;
+const NEW_STREAM_GRACE_MS = 50;
+const STREAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const closed = (streamId: string, caller: string) => mcError('MC_ERR_HTTP_STREAM_CLOSED', `${caller} sent an event to stream ${streamId}, whose client has gone (no kernel holds it)`, { streamId });
 
 export interface RelayedEvent {
   caller: string;
@@ -28,13 +33,13 @@ export class StreamRelay {
     this.#prefix = prefix;
   }
 
-  static async connect(url: string, prefix: string, log: KernelLog): Promise<StreamRelay> {
+  static async connect({ url, shownUrl, prefix }: NatsSettings, log: KernelLog): Promise<StreamRelay> {
     try {
       const nc = await connect({ servers: url, name: 'microcore-http-streams', maxReconnectAttempts: -1, noAsyncTraces: true });
       void nc.closed().then((err) => err && log.warn('http: the stream relay lost NATS', { error: err.message }));
       return new StreamRelay(nc, prefix);
     } catch (err) {
-      throw mcError('MC_ERR_TOOL_SETUP', `the http tool cannot reach NATS at ${url} to relay server-sent events between kernels: ${(err as Error).message}`, { setting: 'NATS_URL' }, err, 'Start nats-server (with -js) or fix NATS_URL; or use BUS_DRIVER=memory for a kernel of its own.');
+      throw mcError('MC_ERR_TOOL_SETUP', `the http tool cannot reach NATS at NATS_URL=${shownUrl} to relay server-sent events between kernels: ${(err as Error).message}`, { setting: 'NATS_URL' }, err, 'Start nats-server (with -js) or fix NATS_URL; or use BUS_DRIVER=memory for a kernel of its own.');
     }
   }
 
@@ -67,14 +72,24 @@ export class StreamRelay {
 
   /** Sends an event to a stream held by another kernel. */
   async send(streamId: string, event: RelayedEvent): Promise<void> {
+    // Stream ids are UUIDs; anything else names no stream (and no subject).
+    if (!STREAM_ID.test(streamId)) throw closed(streamId, event.caller);
     let answer;
-    try {
-      answer = await this.#nc.request(this.#subject(streamId), JSON.stringify(event), { timeout: RELAY_TIMEOUT_MS });
-    } catch (err) {
-      if (err instanceof RequestError && err.isNoResponders()) {
-        throw mcError('MC_ERR_HTTP_STREAM_CLOSED', `${event.caller} sent an event to stream ${streamId}, whose client has gone (no kernel holds it)`, { streamId });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        answer = await this.#nc.request(this.#subject(streamId), JSON.stringify(event), { timeout: RELAY_TIMEOUT_MS });
+        break;
+      } catch (err) {
+        // A stream opened a moment ago may not be known to the server yet: ask once more before calling it gone.
+        if (err instanceof RequestError && err.isNoResponders()) {
+          if (attempt === 1) {
+            await new Promise((r) => setTimeout(r, NEW_STREAM_GRACE_MS));
+            continue;
+          }
+          throw closed(streamId, event.caller);
+        }
+        throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${event.caller} sent an event to stream ${streamId} on another kernel, which did not answer: ${(err as Error).message}`, { streamId }, err);
       }
-      throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${event.caller} sent an event to stream ${streamId} on another kernel, which did not answer: ${(err as Error).message}`, { streamId }, err);
     }
     if (answer.data.length) {
       // The holder's own error, as it made it (its message already names the code).

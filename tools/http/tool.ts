@@ -28,6 +28,7 @@ import { parseExactJson, renderJson } from './json.ts';
 import { addResponseHeaders } from './headers.ts';
 import { docsPage, openApiDocument } from './openapi.ts';
 import { checkParameterSchemas, parameters, routeOptions, stringMap } from './parameters.ts';
+import { natsSettings } from '../bus-nats/settings.ts';
 import { StreamRelay } from './stream-relay.ts';
 import { Streams } from './streams.ts';
 
@@ -47,7 +48,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   async setup(ctx: ToolContext): Promise<void> {
     this.#ctx = ctx;
     // Kernels sharing the NATS bus share their clients' event streams too.
-    if (ctx.env.BUS_DRIVER === 'nats') this.#streams.relay = await StreamRelay.connect(ctx.env.NATS_URL || 'nats://127.0.0.1:4222', ctx.env.NATS_PREFIX || 'microcore', ctx.log);
+    if (ctx.env.BUS_DRIVER === 'nats') this.#streams.relay = await StreamRelay.connect(natsSettings(ctx.env), ctx.log);
     this.#handlerTimeoutMs = durationMs(ctx.env.HTTP_HANDLER_TIMEOUT_MS, 'HTTP_HANDLER_TIMEOUT_MS', 30_000, 'MC_ERR_TOOL_SETUP') || 30_000;
     const app = Fastify({
       logger: false,

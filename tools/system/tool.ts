@@ -6,6 +6,7 @@ import { durationMs, type CallRecord, type Plain, type ToolContext, type ToolMet
 import type { MetricsRequest, TracesRequest } from '../../proto/gen/microcore/v1/system_pb.js';
 import { isPostgresUrl } from '../db-common/database-url.ts';
 import { postgresMembers, soloMember, type Members } from './members.ts';
+import { natsSettings } from '../bus-nats/settings.ts';
 import { TracePeers } from './trace-peers.ts';
 
 const KIND_ORDER = ['tool', 'native', 'sidecar', 'wasm'];
@@ -22,7 +23,7 @@ export default class KernelSystem implements ToolMethods<'system'> {
     const heartbeatMs = durationMs(ctx.env.CLUSTER_HEARTBEAT_MS, 'CLUSTER_HEARTBEAT_MS', 2_000, 'MC_ERR_TOOL_SETUP');
     this.#members = isPostgresUrl(url) ? await postgresMembers(ctx.kernelId, url!, heartbeatMs, ctx.log) : soloMember(ctx.kernelId);
     if (ctx.env.BUS_DRIVER === 'nats') {
-      this.#peers = await TracePeers.connect(ctx.env.NATS_URL || 'nats://127.0.0.1:4222', ctx.env.NATS_PREFIX || 'microcore', ctx.kernelId, ctx.log, (traceId) => this.#localNodes(traceId));
+      this.#peers = await TracePeers.connect(natsSettings(ctx.env), ctx.kernelId, ctx.log, (traceId) => this.#localNodes(traceId));
     }
   }
 

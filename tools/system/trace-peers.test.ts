@@ -3,6 +3,7 @@
 // of nodes — and one tree — from whichever kernel is asked, each node naming
 // the kernel that recorded it; without the cluster bus a kernel shows its own.
 import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
 import { afterEach, expect, it } from 'vitest';
 import { natsPrefix, postgresDatabase, servicesFromEnv } from '../../test/services.ts';
 import { bootProject, plugin, REPO, type TestProject } from '../../test/project.ts';
@@ -74,11 +75,18 @@ it('shows a request on one kernel and its event handled on another as one tree, 
   }
 });
 
-it('gathers without a member list too (stops at the first silence)', async () => {
+it('gathers without a member list too (stops at the first silence), whatever else is published on its subject', async () => {
   const env = { BUS_DRIVER: 'nats', NATS_URL: servicesFromEnv().natsUrl, NATS_PREFIX: natsPrefix() };
   const [a, b] = [await kernel('k-a', env), await kernel('k-b', env)];
   await ping(b, '00f067aa0ba902b7');
+  // Garbage on the subject (another program, another version): a kernel that threw on it would stop reading its connection.
+  const nc = await connect({ servers: env.NATS_URL });
+  for (const junk of ['not json', 'null', '{"traceId":7}', '[]']) nc.publish(`${env.NATS_PREFIX}.traces`, junk);
+  await nc.flush();
+  await nc.close();
   expect((await flat(a)).map((n) => n.kernel)).toEqual(['k-b']);
+  await ping(a, '00f067aa0ba902b8');
+  expect((await flat(b)).map((n) => n.kernel).sort()).toEqual(['k-a', 'k-b']);
 });
 
 it('shows only its own nodes without the cluster bus', async () => {

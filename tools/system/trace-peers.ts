@@ -6,6 +6,7 @@
 // JSON with their int64 fields tagged, so they arrive exact.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { mcError, type KernelLog } from '../../kernel/index.ts';
+import type { NatsSettings } from '../bus-nats/settings.ts';
 
 /** How long to wait for the other kernels' nodes: the members that answered, or the first silence. */
 const MAX_WAIT_MS = 1_000;
@@ -23,19 +24,26 @@ export class TracePeers<Node> {
   }
 
   /** Connects and answers the other kernels' questions with `local(traceId)`. */
-  static async connect<Node>(url: string, prefix: string, kernelId: string, log: KernelLog, local: (traceId: string) => Node[]): Promise<TracePeers<Node>> {
+  static async connect<Node>({ url, shownUrl, prefix }: NatsSettings, kernelId: string, log: KernelLog, local: (traceId: string) => Node[]): Promise<TracePeers<Node>> {
     let nc: NatsConnection;
     try {
       nc = await connect({ servers: url, name: `microcore-traces-${kernelId}`, maxReconnectAttempts: -1, noAsyncTraces: true });
     } catch (err) {
-      throw mcError('MC_ERR_TOOL_SETUP', `the system tool cannot reach NATS at ${url} to join traces across kernels: ${(err as Error).message}`, { setting: 'NATS_URL' }, err, 'Start nats-server (with -js) or fix NATS_URL; or use BUS_DRIVER=memory for a kernel of its own.');
+      throw mcError('MC_ERR_TOOL_SETUP', `the system tool cannot reach NATS at NATS_URL=${shownUrl} to join traces across kernels: ${(err as Error).message}`, { setting: 'NATS_URL' }, err, 'Start nats-server (with -js) or fix NATS_URL; or use BUS_DRIVER=memory for a kernel of its own.');
     }
     const subject = `${prefix}.traces`;
     nc.subscribe(subject, {
+      // Never throws: a callback that throws ends the client's reader, and with it every subscription of this connection.
       callback: (err, msg) => {
         if (err) return;
-        const { traceId, from } = msg.json<{ traceId: string; from: string }>();
-        if (from === kernelId) return; // the asker has its own
+        let question: { traceId?: unknown; from?: unknown };
+        try {
+          question = msg.json();
+        } catch {
+          return; // not a kernel's question
+        }
+        const { traceId, from } = question ?? {};
+        if (typeof traceId !== 'string' || typeof from !== 'string' || from === kernelId) return; // malformed, or the asker's own
         try {
           msg.respond(JSON.stringify(local(traceId), tagBigints));
         } catch (e) {
@@ -54,7 +62,11 @@ export class TracePeers<Node> {
     const nodes: Node[] = [];
     try {
       for await (const msg of await this.#nc.requestMany(this.#subject, question, options)) {
-        if (msg.data.length) nodes.push(...(JSON.parse(msg.string(), untagBigints) as Node[]));
+        try {
+          if (msg.data.length) nodes.push(...(JSON.parse(msg.string(), untagBigints) as Node[]));
+        } catch {
+          // One kernel's garbled answer costs its nodes, not the others'.
+        }
       }
     } catch {
       // No other kernel, or one did not answer in time: what arrived is what there is.
