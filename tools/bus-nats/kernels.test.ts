@@ -150,6 +150,16 @@ describe('the NATS bus across kernels', () => {
     expect([...got('k1', 'took'), ...got('k2', 'took')].map((e) => [e.id, e.attempt])).toEqual([[id, 1]]);
   });
 
+  it('holds no queue of events behind a slow handler past the ack wait: each handled once, at its first attempt', async () => {
+    // 300 ms a handler, 1 s ack wait: a batch of 16 taken at once would leave the later ones waiting past it.
+    const k1 = await boot('k1', [PUBLISHER('k1'), busPlugin('k1', 'work/steady', `await bus.subscribe({ topic: 'job.steady', group: 'workers', handler: async (env) => { record('took', env); await new Promise((r) => setTimeout(r, 300)); } });`)]);
+    const ids: string[] = [];
+    for (let n = 0; n < 6; n++) ids.push((await busOf('k1', 'shop/orders').publish({ topic: 'job.steady', payload: { n: BigInt(n) } })).id);
+    await until('six events handled', () => got('k1', 'took').length >= 6);
+    await idle(k1);
+    expect(got('k1', 'took').map((e) => [e.id, e.attempt])).toEqual(ids.map((id) => [id, 1]));
+  });
+
   it('stores a retried publish once (Nats-Msg-Id), and hands a subscription an event stored twice once, by envelope id', async () => {
     const k1 = await boot('k1', [busPlugin('k1', 'audit/log', `await bus.subscribe({ topic: 'order.created', handler: (env) => record('log', env) });`)]);
     const env: Env = { id: 'dup-1', topic: 'order.created', payload: { n: 1n }, traceId: 'ab'.repeat(16), parentId: '', source: 'shop/orders', timeUnixMs: BigInt(Date.now()), key: '', attempt: 1 };

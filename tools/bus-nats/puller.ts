@@ -22,9 +22,14 @@ import type { DeadLetters } from './dead-letters.ts';
 
 const SEEN_KEPT = 1000;
 // Messages one pull may take. Those waiting in a batch are held from the
-// group's other members; once the batch's handlers have taken half the ack
-// wait, what is left of it goes back (nak) rather than risk the server handing
-// a waiting message to another kernel meanwhile.
+// group's other members, and their ack wait runs meanwhile: so a subscription
+// pulls one at a time until its handlers prove fast (a whole batch's worth
+// within an eighth of the ack wait), one that waited behind handlers is kept
+// alive (working) before its turn, a subscription whose handler failed goes
+// back to one at a time, and only if a handler suddenly took half the
+// ack wait does the rest of its batch go back (nak) rather than risk another
+// kernel getting it meanwhile — the one case where the server counts a
+// delivery no handler saw.
 const PULL_BATCH = 16;
 // How long one pull waits for a message: also how soon a subscription the
 // kernel removed (its plugin stopped) stops pulling.
@@ -74,22 +79,33 @@ export class Puller {
 
   async #loop(): Promise<void> {
     let failing = false;
+    let batchSize = 1;
     try {
       while (this.#live()) {
         try {
-          this.#batch = await this.consumer.fetch({ max_messages: PULL_BATCH, expires: PULL_EXPIRES_MS });
+          this.#batch = await this.consumer.fetch({ max_messages: batchSize, expires: PULL_EXPIRES_MS });
           // Time spent in handlers: the most any message of the batch can have waited behind them.
           let handling = 0;
+          let handled = 0;
+          let failed = false;
           for await (const msg of this.#batch) {
-            // Arrived as the subscription went away, or held too long behind slow handlers: straight back, for another member.
-            if (!this.#live() || handling > this.#o.ackWaitMs / 2) {
+            // Arrived as the subscription went away: straight back, for another member.
+            if (!this.#live()) {
               msg.nak();
               continue;
             }
+            if (handling > this.#o.ackWaitMs / 2) {
+              msg.nak();
+              continue;
+            }
+            if (handling > this.#o.ackWaitMs / 8) msg.working();
             const started = performance.now();
-            await this.#handle(msg);
+            if (!(await this.#handle(msg))) failed = true;
             handling += performance.now() - started;
+            handled++;
           }
+          // A failing subscription takes one at a time too: its failures go back to the group, and it may be dropped.
+          if (handled) batchSize = !failed && (handling / handled) * PULL_BATCH < this.#o.ackWaitMs / 8 ? PULL_BATCH : 1;
           failing = false;
         } catch (err) {
           if (!this.#live()) break;
@@ -104,7 +120,8 @@ export class Puller {
     }
   }
 
-  async #handle(msg: JsMsg): Promise<void> {
+  /** Handles one message; false when its handler failed (or it was no envelope). */
+  async #handle(msg: JsMsg): Promise<boolean> {
     const { ctx, ends } = this.#o;
     const sub = this.sub;
     let env: Env;
@@ -113,9 +130,9 @@ export class Puller {
     } catch (err) {
       ctx.log.error(`a message on ${msg.subject} is not a microcore.v1.Envelope (published by something other than the bus?); terminated: ${(err as Error).message}`, { topic: sub.topic });
       msg.term();
-      return;
+      return false;
     }
-    if (this.#seen.has(env.id)) return void msg.ack();
+    if (this.#seen.has(env.id)) return (msg.ack(), true);
     this.busy = true;
     const attempt = msg.info.deliveryCount;
     const node = this.#o.node(env);
@@ -125,21 +142,27 @@ export class Puller {
       // Handed out more often than allowed without an answer: a kernel died holding it, or its nak was lost.
       if (attempt > sub.maxRetries + 1) {
         await ends.giveUp(sub, env, attempt - 1, { code: 'MC_ERR_HANDLER_FAILED', message: `${sub.owner} got it ${attempt - 1} times with no answer (a kernel stopped while handling it?)` });
-        return void msg.term();
+        msg.term();
+        return false;
       }
       try {
         await runInTrace({ traceId: env.traceId, eventId: env.id }, () => ctx.invoke(sub.owner, sub.handlerId, { case: 'event', value: { ...env, attempt } }));
       } catch (err) {
         const error = toMcError(err, 'MC_ERR_HANDLER_FAILED', `${sub.owner} handling '${env.topic}'`);
         this.#react(node, started, attempt, error.code);
-        if (attempt <= sub.maxRetries) return void msg.nak(this.#o.retryBaseMs * 2 ** (attempt - 1));
+        if (attempt <= sub.maxRetries) {
+          msg.nak(this.#o.retryBaseMs * 2 ** (attempt - 1));
+          return false;
+        }
         await ends.giveUp(sub, env, attempt, { code: error.code, message: error.message });
-        return void msg.term();
+        msg.term();
+        return false;
       }
       this.#react(node, started, attempt);
       this.#remember(env.id);
       ends.delivered(sub);
       msg.ack();
+      return true;
     } finally {
       clearInterval(working);
       this.busy = false;
