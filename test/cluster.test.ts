@@ -57,3 +57,21 @@ it('shares state between kernels: what one sets, another reads, values exact', a
   const got = await fetch(`${two.url}/notes/greeting`);
   expect(await got.text()).toBe('{"found":true,"value":{"text":"hello from k-a","big":9007199254740993}}');
 });
+
+it('refuses a second live kernel under one KERNEL_ID, naming the setting', async () => {
+  await kernel('k-first');
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    // A kernel on another host heartbeating under the id about to be reused.
+    await client.query("INSERT INTO _microcore_kernels (id, hostname, pid, started_at, seen_at) VALUES ('k-twin', 'elsewhere', 1, now(), now())");
+  } finally {
+    await client.end();
+  }
+  const k = await bootProject(NOTES, { tools: TOOLS, env: { DATABASE_URL: url, KERNEL_ID: 'k-twin', CLUSTER_HEARTBEAT_MS: '200' } });
+  kernels.push(k);
+  expect(k.item('system')).toMatchObject({ status: 'failed', code: 'MC_ERR_TOOL_SETUP' });
+  expect(k.item('system')!.reason).toContain('KERNEL_ID=k-twin');
+  expect(k.item('system')!.reason).toContain('pid 1 on elsewhere');
+});

@@ -30,7 +30,7 @@
 import pg from 'pg';
 import { durationMs, mcError, type CallContext, type JsRecord, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { DescribeSchemaRequest, ExecuteRequest, QueryOneRequest, QueryRequest, TransactionRequest } from '../../proto/gen/microcore/v1/db_pb.js';
-import { isPostgresUrl, redactUrl } from '../db-common/database-url.ts';
+import { isPostgresUrl, poolSize, redactUrl } from '../db-common/database-url.ts';
 import { classifyDbError, isDriverError } from './errors.ts';
 import { applyMigrations } from './migrations.ts';
 import { SqlTextError, toPositional } from './placeholders.ts';
@@ -57,9 +57,10 @@ export default class PostgresDb implements ToolMethods<'db'> {
 
   async setup(ctx: ToolContext): Promise<void> {
     const url = ctx.env.DATABASE_URL!;
-    const size = poolSize(ctx.env.DATABASE_POOL_SIZE);
+    const size = poolSize(ctx.env.DATABASE_POOL_SIZE, 'DATABASE_POOL_SIZE', 10);
     const busyTimeout = durationMs(ctx.env.DATABASE_BUSY_TIMEOUT_MS, 'DATABASE_BUSY_TIMEOUT_MS', 5_000, 'MC_ERR_TOOL_SETUP');
-    const pool = new pg.Pool({ connectionString: url, max: size, options: `-c lock_timeout=${busyTimeout}` });
+    // A call waits for a free connection no longer than for a lock: then MC_ERR_DB_BUSY, not a hang.
+    const pool = new pg.Pool({ connectionString: url, max: size, options: `-c lock_timeout=${busyTimeout}`, connectionTimeoutMillis: busyTimeout || undefined });
     // An idle connection the server closed emits here; without a listener it would end the process. The next call gets a new one.
     pool.on('error', (err) => ctx.log.warn(`an idle PostgreSQL connection failed: ${err.message}`, { url: redactUrl(url) }));
     try {
@@ -212,14 +213,6 @@ function rowsOf(result: pg.QueryResult): Rows {
   return { columns: result.fields.map((f) => f.name), rows: result.rows as JsRecord[] };
 }
 
-function poolSize(value: string | undefined): number {
-  if (value === undefined || value === '') return 10;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) {
-    throw mcError('MC_ERR_TOOL_SETUP', `DATABASE_POOL_SIZE=${JSON.stringify(value)} is not a whole number from 1 to 1000`, { setting: 'DATABASE_POOL_SIZE' }, undefined, 'Set DATABASE_POOL_SIZE to the most connections the db tool may open (default 10), or unset it.');
-  }
-  return n;
-}
 
 // Statements that reach past the project's database, or change the pooled
 // connection under the next caller: files and programs (COPY), the server's

@@ -89,6 +89,33 @@ describe('state on PostgreSQL', () => {
     }
   });
 
+  it('refuses a key past 1024 bytes, as the in-memory store does', async () => {
+    const state = await kernelState();
+    const long = 'k'.repeat(1025);
+    for (const call of [() => state.get({ key: long }, a), () => state.set({ key: long, value: 1n, ttlMs: 0n }, a), () => state.delete({ key: long }, a)]) {
+      await expect(call()).rejects.toMatchObject({ code: 'MC_ERR_INVALID_ARGUMENT' });
+    }
+    await state.set({ key: 'k'.repeat(1024), value: 1n, ttlMs: 0n }, a);
+    expect(await state.get({ key: 'k'.repeat(1024) }, a)).toEqual({ found: true, value: 1n });
+  });
+
+  it('answers a lost server with MC_ERR_TOOL_UNAVAILABLE naming DATABASE_URL, not a bare driver error', async () => {
+    const state = await kernelState();
+    const pg = (await import('pg')).default;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      // The server ends every connection of this database (as a restart would).
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    } finally {
+      await admin.end();
+    }
+    const err = await state.get({ key: 'x' }, a).then(() => undefined, (e: unknown) => e as Error & { code: string; details: Record<string, string> });
+    // The pool may have opened a fresh connection already: then the call simply works.
+    if (err) expect(err).toMatchObject({ code: 'MC_ERR_TOOL_UNAVAILABLE', details: { setting: 'DATABASE_URL' } });
+    expect(await state.get({ key: 'x' }, a)).toEqual({ found: false, value: null });
+  });
+
   it('fails its setup naming the URL without its password, and what to do', async () => {
     const state = new PostgresState();
     const err = await state.setup({ env: { DATABASE_URL: 'postgres://mc:secret@127.0.0.1:1/none' }, log: silentLog() } as unknown as ToolContext).then(() => undefined, (e: unknown) => e as Error & { code: string });

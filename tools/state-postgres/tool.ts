@@ -10,9 +10,12 @@ import pg from 'pg';
 import { durationMs, jsToValue, mcError, valueToJs, type CallContext, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { StateDeleteRequest, StateGetRequest, StateSetRequest } from '../../proto/gen/microcore/v1/state_pb.js';
 import { ValueSchema } from '../../proto/gen/microcore/v1/value_pb.js';
-import { isPostgresUrl, redactUrl } from '../db-common/database-url.ts';
+import { isPostgresUrl, poolSize, redactUrl } from '../db-common/database-url.ts';
+import { checkKey } from '../state/tool.ts';
 
 const TABLE = '_microcore_state';
+// How long a call waits for a connection (pool full, server unreachable) before failing.
+const CONNECT_TIMEOUT_MS = 5_000;
 const SWEEP_MS = 60_000;
 // Held while creating the table: kernels booting together would otherwise race
 // CREATE TABLE IF NOT EXISTS into a unique-violation on PostgreSQL's catalog.
@@ -28,7 +31,7 @@ export default class PostgresState implements ToolMethods<'state'> {
 
   async setup(ctx: ToolContext): Promise<void> {
     const url = ctx.env.DATABASE_URL!;
-    const pool = new pg.Pool({ connectionString: url, max: Number(ctx.env.STATE_POOL_SIZE || 4) });
+    const pool = new pg.Pool({ connectionString: url, max: poolSize(ctx.env.STATE_POOL_SIZE, 'STATE_POOL_SIZE', 4), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     // An idle client that loses its server emits 'error' on the pool; without a listener that ends the process.
     pool.on('error', (err) => ctx.log.warn('state: an idle PostgreSQL connection failed', { error: err.message }));
     try {
@@ -53,7 +56,8 @@ export default class PostgresState implements ToolMethods<'state'> {
   }
 
   async get(input: Plain<StateGetRequest>, call: CallContext) {
-    const { rows } = await this.#open().query<{ value: Buffer }>(`SELECT value FROM ${TABLE} WHERE owner = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > now())`, [call.caller, input.key]);
+    checkKey(input.key, call, 'get');
+    const { rows } = await this.#query<{ value: Buffer }>(call, 'get',`SELECT value FROM ${TABLE} WHERE owner = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > now())`, [call.caller, input.key]);
     if (!rows.length) return { found: false, value: null };
     // A plain Uint8Array view: bytes inside the value then come back as Uint8Array, not Buffer, as from the other store.
     const stored = rows[0]!.value;
@@ -62,8 +66,9 @@ export default class PostgresState implements ToolMethods<'state'> {
 
   async set(input: Plain<StateSetRequest>, call: CallContext) {
     const ttl = durationMs(input.ttlMs, `${call.caller} state.set ttlMs`, 0, 'MC_ERR_INVALID_ARGUMENT', Number.MAX_SAFE_INTEGER);
+    checkKey(input.key, call, 'set');
     const bytes = toBinary(ValueSchema, jsToValue(input.value ?? null, `${call.caller} state.set value`));
-    await this.#open().query(
+    await this.#query(call, 'set',
       `INSERT INTO ${TABLE} (owner, key, value, expires_at) VALUES ($1, $2, $3, CASE WHEN $4::bigint > 0 THEN now() + $4::bigint * interval '1 millisecond' END)
        ON CONFLICT (owner, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
       [call.caller, input.key, Buffer.from(bytes), String(ttl)],
@@ -73,8 +78,9 @@ export default class PostgresState implements ToolMethods<'state'> {
 
   async delete(input: Plain<StateDeleteRequest>, call: CallContext) {
     // An expired row still in the table was already gone for a reader: not "deleted".
-    const { rows } = await this.#open().query(`DELETE FROM ${TABLE} WHERE owner = $1 AND key = $2 RETURNING expires_at IS NULL OR expires_at > now() AS live`, [call.caller, input.key]);
-    return { deleted: rows.length > 0 && rows[0].live === true };
+    checkKey(input.key, call, 'delete');
+    const { rows } = await this.#query<{ live: boolean }>(call, 'delete', `DELETE FROM ${TABLE} WHERE owner = $1 AND key = $2 RETURNING expires_at IS NULL OR expires_at > now() AS live`, [call.caller, input.key]);
+    return { deleted: rows[0]?.live === true };
   }
 
   async shutdown(): Promise<void> {
@@ -84,8 +90,13 @@ export default class PostgresState implements ToolMethods<'state'> {
     await pool?.end();
   }
 
-  #open(): pg.Pool {
+  /** A query of one call; PostgreSQL's failures (a lost server, a full pool) as a coded error naming the setting. */
+  async #query<R extends pg.QueryResultRow>(call: CallContext, method: string, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
     if (!this.#pool) throw mcError('MC_ERR_TOOL_UNAVAILABLE', 'the state tool is not open');
-    return this.#pool;
+    try {
+      return await this.#pool.query<R>(sql, params);
+    } catch (err) {
+      throw mcError('MC_ERR_TOOL_UNAVAILABLE', `state.${method} by ${call.caller}: PostgreSQL failed: ${(err as Error).message}`, { setting: 'DATABASE_URL' }, err, 'Check that PostgreSQL at DATABASE_URL is up and STATE_POOL_SIZE is large enough; the call can be retried.');
+    }
   }
 }

@@ -76,6 +76,22 @@ describe('state tool (the class itself)', () => {
     }
   });
 
+  it('says an expired key the sweep has not reached was not deleted (as the PostgreSQL store does), and refuses a key past 1024 bytes', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const state = new MemoryState();
+    state.setup();
+    try {
+      state.set({ key: 'k', value: 'v', ttlMs: 1000n }, a);
+      vi.setSystemTime(1_001_000);
+      expect(state.delete({ key: 'k' }, a)).toEqual({ deleted: false });
+      state.set({ key: 'forever', value: 'v', ttlMs: 0n }, a);
+      expect(state.delete({ key: 'forever' }, a)).toEqual({ deleted: true });
+      expect(() => state.get({ key: 'k'.repeat(1025) }, a)).toThrow(expect.objectContaining({ code: 'MC_ERR_INVALID_ARGUMENT' }));
+    } finally {
+      state.shutdown();
+    }
+  });
+
   it('drops expired entries in the once-a-minute sweep, without a read', () => {
     vi.useFakeTimers({ now: 0 });
     const state = new MemoryState();

@@ -4,7 +4,7 @@
 // Per process: with DATABASE_URL=postgres://… the store is tools/state-postgres,
 // which every kernel on that database shares.
 import { isPostgresUrl } from '../db-common/database-url.ts';
-import { durationMs, type CallContext, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
+import { durationMs, mcError, type CallContext, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { StateDeleteRequest, StateGetRequest, StateSetRequest } from '../../proto/gen/microcore/v1/state_pb.js';
 
 interface Entry {
@@ -28,6 +28,7 @@ export default class MemoryState implements ToolMethods<'state'> {
   }
 
   get(input: Plain<StateGetRequest>, call: CallContext) {
+    checkKey(input.key, call, 'get');
     const k = key(call, input.key);
     const entry = this.#entries.get(k);
     if (!entry || entry.expires <= Date.now()) {
@@ -39,13 +40,19 @@ export default class MemoryState implements ToolMethods<'state'> {
 
   set(input: Plain<StateSetRequest>, call: CallContext) {
     // A TTL sets no timer (expiry is checked on read), so it may exceed a timer's range.
+    checkKey(input.key, call, 'set');
     const ttl = durationMs(input.ttlMs, `${call.caller} state.set ttlMs`, 0, 'MC_ERR_INVALID_ARGUMENT', Number.MAX_SAFE_INTEGER);
     this.#entries.set(key(call, input.key), { value: input.value ?? null, expires: ttl > 0 ? Date.now() + ttl : Infinity });
     return {};
   }
 
   delete(input: Plain<StateDeleteRequest>, call: CallContext) {
-    return { deleted: this.#entries.delete(key(call, input.key)) };
+    checkKey(input.key, call, 'delete');
+    const k = key(call, input.key);
+    // An expired entry the sweep has not reached was already gone for a reader: not "deleted" (as on PostgreSQL).
+    const live = (this.#entries.get(k)?.expires ?? 0) > Date.now();
+    this.#entries.delete(k);
+    return { deleted: live };
   }
 
   shutdown(): void {
@@ -57,6 +64,13 @@ export default class MemoryState implements ToolMethods<'state'> {
     const now = Date.now();
     for (const [k, e] of this.#entries) if (e.expires <= now) this.#entries.delete(k);
   }
+}
+
+/** The longest key, in UTF-8 bytes: one limit for every store (PostgreSQL's index takes about 2.7 kB). */
+export const MAX_KEY_BYTES = 1024;
+
+export function checkKey(key: string, call: CallContext, method: string): void {
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw mcError('MC_ERR_INVALID_ARGUMENT', `${call.caller} state.${method}: a key of ${Buffer.byteLength(key)} bytes is longer than ${MAX_KEY_BYTES}`, { field: 'key' }, undefined, 'Use a shorter key (a hash of a long one, say); values may be large, keys may not.');
 }
 
 function key(call: CallContext, k: string): string {

@@ -33,7 +33,7 @@ export function soloMember(id: string): Members {
 
 /** Heartbeats into, and lists from, the kernels table of a PostgreSQL database. */
 export async function postgresMembers(id: string, url: string, heartbeatMs: number, log: KernelLog): Promise<Members> {
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: heartbeatMs });
   pool.on('error', (err) => log.warn('system: an idle PostgreSQL connection failed', { error: err.message }));
   const beat = () => pool.query(`INSERT INTO ${TABLE} (id, hostname, pid, started_at, seen_at) VALUES ($1, $2, $3, now(), now()) ON CONFLICT (id) DO UPDATE SET seen_at = now(), hostname = excluded.hostname, pid = excluded.pid`, [id, hostname(), process.pid]);
   try {
@@ -46,11 +46,16 @@ export async function postgresMembers(id: string, url: string, heartbeatMs: numb
     } finally {
       client.release();
     }
-    // A restarted kernel with the same id starts afresh.
+    // Two live kernels under one id would overwrite each other's row (a KERNEL_ID copied
+    // between deployments): refuse; a restarted kernel with the same id starts afresh.
+    const { rows: same } = await pool.query(`SELECT hostname, pid FROM ${TABLE} WHERE id = $1 AND seen_at > now() - $2::bigint * interval '1 millisecond'`, [id, String(3 * heartbeatMs)]);
+    const other = same.find((r) => r.hostname !== hostname() || r.pid !== process.pid);
+    if (other) throw mcError('MC_ERR_TOOL_SETUP', `another kernel (pid ${other.pid} on ${other.hostname}) is running as KERNEL_ID=${id} on this database`, { setting: 'KERNEL_ID' }, undefined, 'Give each kernel its own KERNEL_ID, or leave it unset (host and pid).');
     await pool.query(`DELETE FROM ${TABLE} WHERE id = $1`, [id]);
     await beat();
   } catch (err) {
     await pool.end().catch(() => {});
+    if ((err as { code?: string }).code === 'MC_ERR_TOOL_SETUP') throw err;
     throw mcError('MC_ERR_TOOL_SETUP', `the system tool cannot record this kernel in PostgreSQL: ${(err as Error).message}`, { setting: 'DATABASE_URL' }, err, 'Start the server or fix DATABASE_URL; the role needs CREATE on the database.');
   }
   const timer = setInterval(() => {

@@ -2,7 +2,7 @@
 // traces, event topology) for plugins that show it, such as domains/system. It
 // only reads what the kernel hands every tool; it changes nothing, but for
 // saying this kernel is alive to the others on a PostgreSQL database (members.ts).
-import { durationMs, type CallRecord, type Plain, type ToolContext, type ToolMethods, type TraceNode } from '../../kernel/index.ts';
+import { durationMs, mcError, type CallRecord, type Plain, type ToolContext, type ToolMethods, type TraceNode } from '../../kernel/index.ts';
 import type { MetricsRequest, TracesRequest } from '../../proto/gen/microcore/v1/system_pb.js';
 import { isPostgresUrl } from '../db-common/database-url.ts';
 import { postgresMembers, soloMember, type Members } from './members.ts';
@@ -10,6 +10,8 @@ import { natsSettings } from '../bus-nats/settings.ts';
 import { TracePeers } from './trace-peers.ts';
 
 const KIND_ORDER = ['tool', 'native', 'sidecar', 'wasm'];
+// A faster heartbeat would be writes to the database, not news.
+const MIN_HEARTBEAT_MS = 100;
 
 export default class KernelSystem implements ToolMethods<'system'> {
   static readonly contract = 'system';
@@ -21,6 +23,7 @@ export default class KernelSystem implements ToolMethods<'system'> {
     this.#ctx = ctx;
     const url = ctx.env.DATABASE_URL;
     const heartbeatMs = durationMs(ctx.env.CLUSTER_HEARTBEAT_MS, 'CLUSTER_HEARTBEAT_MS', 2_000, 'MC_ERR_TOOL_SETUP');
+    if (heartbeatMs < MIN_HEARTBEAT_MS) throw mcError('MC_ERR_TOOL_SETUP', `CLUSTER_HEARTBEAT_MS=${heartbeatMs} is below ${MIN_HEARTBEAT_MS} ms`, { setting: 'CLUSTER_HEARTBEAT_MS' }, undefined, `Set it to ${MIN_HEARTBEAT_MS} or more (2000 by default), or unset it.`);
     this.#members = isPostgresUrl(url) ? await postgresMembers(ctx.kernelId, url!, heartbeatMs, ctx.log) : soloMember(ctx.kernelId);
     if (ctx.env.BUS_DRIVER === 'nats') {
       this.#peers = await TracePeers.connect(natsSettings(ctx.env), ctx.kernelId, ctx.log, (traceId) => this.#localNodes(traceId));

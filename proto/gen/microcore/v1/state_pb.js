@@ -4,7 +4,8 @@
 
 // The state tool: a key/value store with optional expiry, shared by all plugins.
 // Keys are namespaced by the caller: two plugins using the key "count" do not see
-// each other's value.
+// each other's value. A key is at most 1024 bytes of UTF-8 (MC_ERR_INVALID_ARGUMENT
+// past it) in every store; values have no limit of their own.
 
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_microcore_v1_value } from "./value_pb.js";
