@@ -145,13 +145,15 @@ describe('db tool on PostgreSQL: errors and boundaries', () => {
   });
 
   it('refuses statements that reach past the database or change the pooled connection; SET LOCAL stays open', async () => {
-    for (const sql of ["COPY (SELECT 1) TO '/tmp/mc-copy'", "copy x from program 'id'", 'ALTER SYSTEM SET work_mem = 1', 'CREATE EXTENSION pgcrypto', 'LOAD \'auto_explain\'', '/* hi */ -- there\n SET ROLE postgres', 'SET search_path = other', 'RESET ALL', 'DISCARD ALL', 'LISTEN x', 'CREATE ROLE intruder', 'DROP DATABASE postgres', 'SET LOCAL ROLE postgres']) {
+    for (const sql of ["COPY (SELECT 1) TO '/tmp/mc-copy'", "copy x from program 'id'", 'ALTER SYSTEM SET work_mem = 1', 'CREATE EXTENSION pgcrypto', 'LOAD \'auto_explain\'', '/* hi */ -- there\n SET ROLE postgres', 'SET search_path = other', 'RESET ALL', 'DISCARD ALL', 'LISTEN x', 'CREATE ROLE intruder', 'DROP DATABASE postgres', 'SET LOCAL ROLE postgres', "DO $$ BEGIN EXECUTE 'SET search_path = evil'; END $$", "SELECT set_config('search_path', 'evil, public', false)", 'PREPARE p AS SELECT 1', 'EXECUTE p', 'DECLARE c CURSOR WITH HOLD FOR SELECT 1', 'CREATE TEMP TABLE t (x int)', 'create temporary table t (x int)', 'SELECT pg_advisory_lock(1)']) {
       await expect(db().execute({ sql }), sql).rejects.toMatchObject({ code: 'MC_ERR_CAP_DENIED' });
     }
     const tx = await db().transaction({ statements: [{ sql: 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE', params: [] }, { sql: "SET LOCAL statement_timeout = '5s'", params: [] }, { sql: 'SHOW statement_timeout', params: [] }, { sql: 'SHOW transaction_isolation', params: [] }] });
     expect(tx.results.slice(2).map((r) => r.rows)).toEqual([[{ statement_timeout: '5s' }], [{ transaction_isolation: 'serializable' }]]);
     expect((await db().queryOne({ sql: 'SHOW statement_timeout' })).row).toEqual({ statement_timeout: '0' }); // gone with the transaction
     expect((await db().query({ sql: "SELECT 'COPY' AS word" })).rows).toEqual([{ word: 'COPY' }]);
+    // A transaction-scoped lock ends with its statement: open.
+    expect((await db().query({ sql: 'SELECT 1 AS done FROM (SELECT pg_advisory_xact_lock(1)) AS locked' })).rows).toEqual([{ done: 1n }]);
   });
 });
 

@@ -218,21 +218,25 @@ function rowsOf(result: pg.QueryResult): Rows {
 // connection under the next caller: files and programs (COPY), the server's
 // configuration and libraries (ALTER SYSTEM, LOAD, extensions), roles and
 // databases (cluster-wide), session state (SET, RESET, SET ROLE, DISCARD,
-// LISTEN). SET LOCAL, SET TRANSACTION and SET CONSTRAINTS, scoped to a
+// LISTEN, and what outlives a call on its connection: DO blocks, which may
+// EXECUTE any of these, prepared statements, cursors, temporary tables,
+// set_config and session advisory locks, the last two wherever they stand in a
+// statement). SET LOCAL, SET TRANSACTION and SET CONSTRAINTS, scoped to a
 // transaction, stay open (not SET LOCAL ROLE or SESSION AUTHORIZATION). Functions called from a SELECT (pg_read_file …) are
 // the role's privileges to refuse: run the kernel as a role that is not a
 // superuser. Migrations, which the project owns, still may use these.
 const LEADING = String.raw`^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*`;
 const OUTSIDE = new RegExp(
   LEADING +
-    String.raw`(COPY|ALTER\s+SYSTEM|LOAD|(?:CREATE|ALTER|DROP)\s+(?:EXTENSION|ROLE|USER|GROUP|DATABASE|TABLESPACE|SERVER|SUBSCRIPTION|PUBLICATION|FOREIGN\s+DATA\s+WRAPPER)|SET\s+(?:LOCAL\s+)?(?:ROLE|SESSION\s+AUTHORIZATION)|SET(?!\s+(?:LOCAL|TRANSACTION|CONSTRAINTS)\b)|RESET|DISCARD|LISTEN|UNLISTEN)\b`,
+    String.raw`(COPY|ALTER\s+SYSTEM|LOAD|(?:CREATE|ALTER|DROP)\s+(?:EXTENSION|ROLE|USER|GROUP|DATABASE|TABLESPACE|SERVER|SUBSCRIPTION|PUBLICATION|FOREIGN\s+DATA\s+WRAPPER)|SET\s+(?:LOCAL\s+)?(?:ROLE|SESSION\s+AUTHORIZATION)|SET(?!\s+(?:LOCAL|TRANSACTION|CONSTRAINTS)\b)|RESET|DISCARD|LISTEN|UNLISTEN|DO|PREPARE(?!\s+TRANSACTION\b)|EXECUTE|DEALLOCATE|DECLARE|CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:TEMP|TEMPORARY)\b)\b`,
   'i',
 );
+const ANYWHERE = /\b(set_config|pg_advisory_lock|pg_advisory_lock_shared|pg_try_advisory_lock|pg_try_advisory_lock_shared)\s*\(/i;
 
 const TRANSACTION_CONTROL = new RegExp(LEADING + String.raw`(BEGIN|COMMIT|END|ROLLBACK|ABORT|START\s+TRANSACTION|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION)\b`, 'i');
 
 function refuseOutsideTheDatabase(sql: string): void {
-  const m = OUTSIDE.exec(sql);
+  const m = OUTSIDE.exec(sql) ?? ANYWHERE.exec(sql);
   if (!m) return;
   const statement = m[1]!.toUpperCase().replace(/\s+/g, ' ');
   throw mcError('MC_ERR_CAP_DENIED', `${statement} is not open to plugins: it reaches past the project's database`, { statement }, undefined, 'Put it in a migration (domains/<domain>/migrations), which the project owns.');
