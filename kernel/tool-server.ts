@@ -85,9 +85,16 @@ export class ToolServer {
     return this.#own.certPem;
   }
 
-  /** Lets the holder of the key of `certDer` (a sidecar's certificate) call tools as `caller`. */
+  /**
+   * Lets the holder of the key of `certDer` (a sidecar's certificate) call tools
+   * as `caller`. One certificate is one caller: two attached sidecars sharing a
+   * key pair would otherwise act as each other.
+   */
   addCaller(certDer: Buffer, caller: GatewayCaller): void {
-    this.#callers.set(certKey(certDer), caller);
+    const key = certKey(certDer);
+    const holder = this.#callers.get(key);
+    if (holder && holder.identity !== caller.identity) throw mcError('MC_ERR_SIDECAR_HANDSHAKE', `${caller.identity} presents the certificate (sha256 ${key}) that ${holder.identity} already uses`, { plugin: caller.identity, other: holder.identity }, undefined, 'Give each attached sidecar its own key pair (its own MICROCORE_TLS_DIR) and pin that certificate in its sidecar.json.');
+    this.#callers.set(key, caller);
     this.#credentials.addCert(certDer);
     this.#tcpCredentials?.addCert(certDer);
   }
