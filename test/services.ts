@@ -28,10 +28,17 @@ const SETUP_HINT = 'Run scripts/setup.sh (as root it installs Debian\'s nats-ser
 
 /** Starts (or adopts, from MC_TEST_*) a NATS JetStream server and a PostgreSQL server. */
 export async function startServices(env: NodeJS.ProcessEnv = process.env): Promise<Services> {
-  const [nats, postgres] = await Promise.all([
+  const started = await Promise.allSettled([
     env.MC_TEST_NATS_URL ? { url: env.MC_TEST_NATS_URL, stop: async () => {} } : startNats(),
     env.MC_TEST_DATABASE_URL ? { url: env.MC_TEST_DATABASE_URL, stop: async () => {} } : startPostgres(),
   ]);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    // The one that did start stops: nothing is left running.
+    await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw failed.reason;
+  }
+  const [nats, postgres] = started.map((r) => (r as PromiseFulfilledResult<{ url: string; stop(): Promise<void> }>).value) as [{ url: string; stop(): Promise<void> }, { url: string; stop(): Promise<void> }];
   return {
     natsUrl: nats.url,
     postgresUrl: postgres.url,
@@ -101,8 +108,12 @@ async function startPostgres(): Promise<{ url: string; stop(): Promise<void> }> 
   const log = collect(child);
   await waitForPort(port, child, () => `postgres did not start: ${log()}`);
   const url = `postgres://${user}@127.0.0.1:${port}/postgres`;
-  await waitForQuery(url, child, log);
-  return { url, stop: () => stopChild(child, 'SIGINT').then(() => rmSync(dir, { recursive: true, force: true })) };
+  const stop = () => stopChild(child, 'SIGINT').then(() => rmSync(dir, { recursive: true, force: true }));
+  await waitForQuery(url, child, log).catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
+  return { url, stop };
 }
 
 function postgresBinDir(): string {
