@@ -150,12 +150,21 @@ export default class PostgresDb implements ToolMethods<'db'> {
     return { changes: BigInt(result.rowCount ?? 0), lastInsertId: 0n };
   }
 
-  async #execute(q: Queryable, sql: string, params: readonly JsValue[]): Promise<Changes> {
+  async #execute(q: Queryable, sql: string, params: readonly JsValue[], retried = false): Promise<Changes> {
     const text = toPositional(sql);
     const shape = this.#shape(text);
     const key = shape.kind === 'insert' && shape.table ? await this.#keyOf(q, shape.table) : null;
     const returning = key && !shape.returning ? `${text.slice(0, shape.end)} RETURNING ${pg.escapeIdentifier(key)}` : text;
-    const result = await this.#query(q, returning, params);
+    let result: pg.QueryResult;
+    try {
+      result = await this.#query(q, returning, params);
+    } catch (err) {
+      // The key we appended is gone (another kernel's migration renamed it): look it up again, once.
+      // (Inside a transaction the failed statement has aborted it: the error stands there.)
+      if (retried || returning === text || (err as { code?: string }).code !== '42703' || q !== this.#pool) throw err;
+      this.#keys.delete(shape.table!);
+      return this.#execute(q, sql, params, true);
+    }
     this.#afterDdl(shape);
     const changes = BigInt(result.rowCount ?? 0);
     const last = key ? (result.rows.at(-1) as JsRecord | undefined)?.[key] : undefined;
@@ -176,13 +185,14 @@ export default class PostgresDb implements ToolMethods<'db'> {
   async #keyOf(q: Queryable, table: string): Promise<string | null> {
     let key = this.#keys.get(table);
     if (key === undefined) {
-      const { rows } = await q.query<{ attname: string }>(
-        `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-         WHERE i.indrelid = to_regclass($1) AND i.indisprimary AND i.indnkeyatts = 1 AND a.atttypid IN (20, 21, 23)`,
+      const { rows } = await q.query<{ present: boolean; attname: string | null }>(
+        `SELECT to_regclass($1) IS NOT NULL AS present, (SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+         WHERE i.indrelid = to_regclass($1) AND i.indisprimary AND i.indnkeyatts = 1 AND a.atttypid IN (20, 21, 23)) AS attname`,
         [table],
       );
       key = rows[0]?.attname ?? null;
-      this.#keys.set(table, key);
+      // A table that does not exist yet (another kernel may create it) is looked up again next time.
+      if (rows[0]?.present) this.#keys.set(table, key);
     }
     return key;
   }
