@@ -15,6 +15,8 @@ import type { Envelope } from '../../proto/gen/microcore/v1/bus_pb.js';
 import { bootProject, plugin, REAL_TOOLS, REPO, writeProject, type TestProject } from '../../test/project.ts';
 import { natsPrefix, servicesFromEnv } from '../../test/services.ts';
 import { encodeEnvelope } from './codec.ts';
+import { Ledger } from './ledger.ts';
+import { groupConsumer } from './streams.ts';
 
 type Env = Plain<Envelope>;
 interface Shared {
@@ -158,6 +160,35 @@ describe('the NATS bus across kernels', () => {
     await until('six events handled', () => got('k1', 'took').length >= 6);
     await idle(k1);
     expect(got('k1', 'took').map((e) => [e.id, e.attempt])).toEqual(ids.map((id) => [id, 1]));
+  });
+
+  it("does not hand a group an event again that a member in another kernel handled before its ack was lost (the group's ledger)", async () => {
+    // The member here fails its first attempt, and while it does, the ledger learns a
+    // member elsewhere handled the event — what a kernel that died between its handler
+    // and its ack leaves behind. The redelivery (attempt 2) must not reach a handler.
+    const k1 = await boot('k1', [
+      PUBLISHER('k1'),
+      busPlugin('k1', 'work/once', `await bus.subscribe({ topic: 'job.once', group: 'workers', handler: async (env) => {
+        record('took', env);
+        if (env.attempt === 1) { while (!globalThis.__ledgered) await new Promise((r) => setTimeout(r, 5)); throw new Error('first try fails'); }
+      } });`),
+    ]);
+    const { id } = await busOf('k1', 'shop/orders').publish({ topic: 'job.once' });
+    await until('the first attempt', () => got('k1', 'took').length === 1);
+    const nc = await connect({ servers: servicesFromEnv().natsUrl });
+    try {
+      await (await Ledger.open(nc, prefix, 1000)).of(groupConsumer({ prefix, ackWaitMs: 1000 }, 'job.once', 'workers').durable_name).record(id);
+    } finally {
+      await nc.close();
+    }
+    (globalThis as { __ledgered?: boolean }).__ledgered = true;
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // past the retry's backoff
+      await idle(k1);
+      expect(got('k1', 'took').map((e) => [e.id, e.attempt])).toEqual([[id, 1]]);
+    } finally {
+      delete (globalThis as { __ledgered?: boolean }).__ledgered;
+    }
   });
 
   it('stores a retried publish once (Nats-Msg-Id), and hands a subscription an event stored twice once, by envelope id', async () => {

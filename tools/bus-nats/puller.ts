@@ -12,13 +12,16 @@
 // handling it but before its ack arrived) leaves it to the server, which hands
 // it out again after BUS_NATS_ACK_WAIT_MS. A long handler keeps its message by
 // telling the server it is still working. The ids of the last SEEN_KEPT events
-// a subscription handled are kept, so an event handed out again after its ack
-// was lost is acked without reaching the handler twice.
+// a subscription handled are kept, and a group's members in every kernel record
+// what they handled in the group's ledger before acking (ledger.ts), so an
+// event handed out again after its ack was lost — to this member or to one in
+// another kernel — is acked without reaching a handler twice.
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { runInTrace, toMcError, type Subscription, type ToolContext, type TraceNode } from '../../kernel/index.ts';
 import type { Env } from '../bus/rules.ts';
 import { decodeEnvelope } from './codec.ts';
 import type { DeadLetters } from './dead-letters.ts';
+import type { GroupLedger } from './ledger.ts';
 
 const SEEN_KEPT = 1000;
 // Messages one pull may take. Those waiting in a batch are held from the
@@ -46,6 +49,8 @@ export interface PullerOptions {
   node(env: Env): TraceNode;
   /** The puller has stopped, for good (subscription gone, or the bus shutting down). */
   ended(p: Puller): void;
+  /** A group's shared record of the events it handled (ledger.ts); none for a broadcast subscription, which no other kernel takes over. */
+  ledger?: GroupLedger;
 }
 
 export class Puller {
@@ -55,6 +60,8 @@ export class Puller {
   busy = false;
   #o: PullerOptions;
   #seen = new Set<string>();
+  /** Acks waiting for the ledger's record of their event. */
+  #acking = new Set<Promise<void>>();
   #batch?: ConsumerMessages;
   #stopped = false;
   #done: Promise<void>;
@@ -71,6 +78,7 @@ export class Puller {
     this.#stopped = true;
     await this.#batch?.close();
     await this.#done;
+    await Promise.all(this.#acking);
   }
 
   #live(): boolean {
@@ -133,6 +141,13 @@ export class Puller {
       return false;
     }
     if (this.#seen.has(env.id)) return (msg.ack(), true);
+    const { ledger } = this.#o;
+    // Handed out again: a member in another kernel may have handled it and died before its ack.
+    if (msg.info.deliveryCount > 1 && ledger && (await ledger.handled(env.id).catch(() => false))) {
+      this.#remember(env.id);
+      msg.ack();
+      return true;
+    }
     this.busy = true;
     const attempt = msg.info.deliveryCount;
     const node = this.#o.node(env);
@@ -161,12 +176,27 @@ export class Puller {
       this.#react(node, started, attempt);
       this.#remember(env.id);
       ends.delivered(sub);
-      msg.ack();
+      this.#ack(msg, env);
       return true;
     } finally {
       clearInterval(working);
       this.busy = false;
     }
+  }
+
+  /**
+   * Acks a handled event; with a ledger, once the ledger has it. The next event
+   * is handled meanwhile: the write costs the server work, not this loop's time.
+   */
+  #ack(msg: JsMsg, env: Env): void {
+    const { ledger, ctx } = this.#o;
+    if (!ledger) return void msg.ack();
+    const done: Promise<void> = ledger
+      .record(env.id)
+      .catch((err: Error) => ctx.log.warn(`could not record '${env.topic}' (${env.id}) as handled by ${this.sub.owner}'s group; acked anyway`, { error: err.message, topic: env.topic }))
+      .then(() => msg.ack())
+      .finally(() => this.#acking.delete(done));
+    this.#acking.add(done);
   }
 
   #react(node: TraceNode, started: number, attempts: number, code?: string): void {

@@ -7,7 +7,9 @@
 // durable consumer per (topic, group) that every kernel's members pull from, so
 // an event reaches one member of the group across all kernels; a broadcast
 // subscription has a consumer of its own and gets every event (streams.ts).
-// Delivery, retries, dead letters and drops: puller.ts, dead-letters.ts.
+// Delivery, retries, dead letters and drops: puller.ts, dead-letters.ts; a
+// group's record of what it handled, which shields it from an event handed out
+// again after a kernel died before acking it: ledger.ts.
 // Request/reply: core NATS, requests.ts.
 //
 // Order: a subscription gets its events one at a time, in the order the server
@@ -36,6 +38,7 @@ import { Topics } from '../bus/topics.ts';
 import type { BusRequestRequest, DeclareTopicRequest, PublishRequest, SubscribeRequest, UnsubscribeRequest } from '../../proto/gen/microcore/v1/bus_pb.js';
 import { encodeEnvelope, tooLarge } from './codec.ts';
 import { DeadLetters } from './dead-letters.ts';
+import { Ledger } from './ledger.ts';
 import { Puller } from './puller.ts';
 import { Requests } from './requests.ts';
 import { ackWaitMs, natsSettings } from './settings.ts';
@@ -58,6 +61,7 @@ export default class NatsBus implements ToolMethods<'bus'> {
   #topics!: Topics;
   #requests!: Requests;
   #ends!: DeadLetters;
+  #ledger!: Ledger;
   #retryBaseMs = 0;
   #pullers = new Map<string, Puller>();
   #nodes = new Map<string, TraceNode>();
@@ -81,6 +85,7 @@ export default class NatsBus implements ToolMethods<'bus'> {
       this.#jsm = await jetstreamManager(this.#nc);
       this.#js = jetstream(this.#nc);
       await ensureStreams(this.#jsm, this.#layout);
+      this.#ledger = await Ledger.open(this.#nc, prefix, this.#layout.ackWaitMs);
     } catch (err) {
       // A failed setup holds no connection (it would reconnect for ever and keep the process alive).
       await this.#nc?.close();
@@ -100,7 +105,8 @@ export default class NatsBus implements ToolMethods<'bus'> {
     try {
       const consumer = await this.#consumer(sub.topic, sub.broadcast ? undefined : sub.group);
       await this.#requests.listen(sub.topic);
-      this.#pullers.set(sub.id, new Puller(sub, consumer, { ctx: this.#ctx, retryBaseMs: this.#retryBaseMs, ackWaitMs: this.#layout.ackWaitMs, ends: this.#ends, node: (env) => this.#node(env), ended: (p) => this.#ended(p) }));
+      const ledger = sub.broadcast ? undefined : this.#ledger.of(groupConsumer(this.#layout, sub.topic, sub.group).durable_name);
+      this.#pullers.set(sub.id, new Puller(sub, consumer, { ctx: this.#ctx, retryBaseMs: this.#retryBaseMs, ackWaitMs: this.#layout.ackWaitMs, ends: this.#ends, ledger, node: (env) => this.#node(env), ended: (p) => this.#ended(p) }));
     } catch (err) {
       this.#ctx.subscriptions.remove(sub.id);
       throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${call.caller} subscribed to '${sub.topic}', and NATS refused the consumer: ${(err as Error).message}`, { topic: sub.topic }, err, 'Check that nats-server is up at NATS_URL with JetStream, then subscribe again.');
