@@ -22,6 +22,7 @@ import type { Env } from '../bus/rules.ts';
 import { decodeEnvelope } from './codec.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { GroupLedger } from './ledger.ts';
+import { Recent } from './recent.ts';
 
 const SEEN_KEPT = 1000;
 // Messages one pull may take. Those waiting in a batch are held from the
@@ -59,7 +60,7 @@ export class Puller {
   /** A message is in hand (idle() waits for it). */
   busy = false;
   #o: PullerOptions;
-  #seen = new Set<string>();
+  #seen = new Recent(SEEN_KEPT);
   /** Acks waiting for the ledger's record of their event. */
   #acking = new Set<Promise<void>>();
   #batch?: ConsumerMessages;
@@ -97,12 +98,8 @@ export class Puller {
           let handled = 0;
           let failed = false;
           for await (const msg of this.#batch) {
-            // Arrived as the subscription went away: straight back, for another member.
-            if (!this.#live()) {
-              msg.nak();
-              continue;
-            }
-            if (handling > this.#o.ackWaitMs / 2) {
+            // Arrived as the subscription went away, or behind a handler that took half the ack wait: straight back, for another member.
+            if (!this.#live() || handling > this.#o.ackWaitMs / 2) {
               msg.nak();
               continue;
             }
@@ -144,7 +141,7 @@ export class Puller {
     const { ledger } = this.#o;
     // Handed out again: a member in another kernel may have handled it and died before its ack.
     if (msg.info.deliveryCount > 1 && ledger && (await ledger.handled(env.id).catch(() => false))) {
-      this.#remember(env.id);
+      this.#seen.remember(env.id, true);
       msg.ack();
       return true;
     }
@@ -174,7 +171,7 @@ export class Puller {
         return false;
       }
       this.#react(node, started, attempt);
-      this.#remember(env.id);
+      this.#seen.remember(env.id, true);
       ends.delivered(sub);
       this.#ack(msg, env);
       return true;
@@ -201,10 +198,5 @@ export class Puller {
 
   #react(node: TraceNode, started: number, attempts: number, code?: string): void {
     this.#o.ctx.tracer.react(node, { identity: this.sub.owner, ms: performance.now() - started, ok: !code, code, attempts });
-  }
-
-  #remember(id: string): void {
-    this.#seen.add(id);
-    if (this.#seen.size > SEEN_KEPT) this.#seen.delete(this.#seen.values().next().value!);
   }
 }

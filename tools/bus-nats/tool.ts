@@ -40,6 +40,7 @@ import { encodeEnvelope, tooLarge } from './codec.ts';
 import { DeadLetters } from './dead-letters.ts';
 import { Ledger } from './ledger.ts';
 import { Puller } from './puller.ts';
+import { Recent } from './recent.ts';
 import { Requests } from './requests.ts';
 import { ackWaitMs, natsSettings } from './settings.ts';
 import { broadcastConsumer, ensureStreams, groupConsumer, streamOf, subjectOf, type Layout } from './streams.ts';
@@ -64,10 +65,7 @@ export default class NatsBus implements ToolMethods<'bus'> {
   #ledger!: Ledger;
   #retryBaseMs = 0;
   #pullers = new Map<string, Puller>();
-  #nodes = new Map<string, TraceNode>();
-  // The ids in #nodes, oldest overwritten first (a Map's first key after many deletes is a scan past them).
-  #nodeIds: (string | undefined)[] = new Array(NODES_KEPT);
-  #nextNodeId = 0;
+  #nodes = new Recent<TraceNode>(NODES_KEPT);
   #publishing = 0;
   #deleting: Promise<unknown>[] = [];
   #closed = false;
@@ -103,9 +101,9 @@ export default class NatsBus implements ToolMethods<'bus'> {
     const maxRetries = retriesOf(input, call);
     const sub = this.#ctx.subscriptions.add({ topic: input.topic, owner: call.caller, handlerId: input.handlerId, group: input.group || call.caller, broadcast: input.broadcast, maxRetries });
     try {
-      const consumer = await this.#consumer(sub.topic, sub.broadcast ? undefined : sub.group);
+      const { consumer, durable } = await this.#consumer(sub.topic, sub.broadcast ? undefined : sub.group);
       await this.#requests.listen(sub.topic);
-      const ledger = sub.broadcast ? undefined : this.#ledger.of(groupConsumer(this.#layout, sub.topic, sub.group).durable_name);
+      const ledger = durable === undefined ? undefined : this.#ledger.of(durable);
       this.#pullers.set(sub.id, new Puller(sub, consumer, { ctx: this.#ctx, retryBaseMs: this.#retryBaseMs, ackWaitMs: this.#layout.ackWaitMs, ends: this.#ends, ledger, node: (env) => this.#node(env), ended: (p) => this.#ended(p) }));
     } catch (err) {
       this.#ctx.subscriptions.remove(sub.id);
@@ -114,10 +112,10 @@ export default class NatsBus implements ToolMethods<'bus'> {
     return { subscriptionId: sub.id };
   }
 
-  /** A group's durable consumer (made by the first kernel, found by the others), or a broadcast subscription's own. */
-  async #consumer(topic: string, group: string | undefined): Promise<Consumer> {
+  /** A group's durable consumer (made by the first kernel, found by the others) and its name, or a broadcast subscription's own. */
+  async #consumer(topic: string, group: string | undefined): Promise<{ consumer: Consumer; durable?: string }> {
     const stream = streamOf(this.#layout, topic);
-    if (group === undefined) return this.#js.consumers.get(stream, (await this.#jsm.consumers.add(stream, broadcastConsumer(this.#layout, topic))).name);
+    if (group === undefined) return { consumer: await this.#js.consumers.get(stream, (await this.#jsm.consumers.add(stream, broadcastConsumer(this.#layout, topic))).name) };
     const cfg = groupConsumer(this.#layout, topic, group);
     try {
       await this.#jsm.consumers.add(stream, cfg);
@@ -125,7 +123,7 @@ export default class NatsBus implements ToolMethods<'bus'> {
       // Made by another kernel with other settings (BUS_NATS_ACK_WAIT_MS): use it as it is.
       await this.#jsm.consumers.info(stream, cfg.durable_name).catch(() => Promise.reject(err));
     }
-    return this.#js.consumers.get(stream, cfg.durable_name);
+    return { consumer: await this.#js.consumers.get(stream, cfg.durable_name), durable: cfg.durable_name };
   }
 
   unsubscribe(input: Plain<UnsubscribeRequest>, call: CallContext) {
@@ -212,7 +210,7 @@ export default class NatsBus implements ToolMethods<'bus'> {
 
   /** Stores an envelope on the server (traced here as an event: its reactions say how long). */
   async #send(env: Env): Promise<void> {
-    this.#remember(env.id, this.#ctx.tracer.record(nodeOf(env, 'event'), Number(env.timeUnixMs)));
+    this.#nodes.remember(env.id, this.#ctx.tracer.record(nodeOf(env, 'event'), Number(env.timeUnixMs)));
     this.#publishing++;
     const bytes = encodeEnvelope(env);
     try {
@@ -231,16 +229,7 @@ export default class NatsBus implements ToolMethods<'bus'> {
 
   /** The trace node of an event: recorded here at publish, or now, continuing the publisher's trace from another kernel. */
   #node(env: Env): TraceNode {
-    return this.#nodes.get(env.id) ?? this.#remember(env.id, this.#ctx.tracer.record(nodeOf(env, 'event'), Number(env.timeUnixMs)));
-  }
-
-  #remember(id: string, node: TraceNode): TraceNode {
-    const oldest = this.#nodeIds[this.#nextNodeId];
-    if (oldest !== undefined) this.#nodes.delete(oldest);
-    this.#nodeIds[this.#nextNodeId] = id;
-    this.#nextNodeId = (this.#nextNodeId + 1) % NODES_KEPT;
-    this.#nodes.set(id, node);
-    return node;
+    return this.#nodes.get(env.id) ?? this.#nodes.remember(env.id, this.#ctx.tracer.record(nodeOf(env, 'event'), Number(env.timeUnixMs)));
   }
 
   /** A puller stopped: a broadcast subscription's consumer goes with it, and requests once the topic has no subscription here. */
