@@ -31,7 +31,7 @@
 // nats-server's configuration raises it) is refused as MC_ERR_MESSAGE_TOO_LARGE
 // (codec.ts), where the in-process bus carries what the kernel lets through.
 import { jetstream, jetstreamManager, type Consumer, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { durationMs, mcError, runInTrace, type CallContext, type JsValue, type Plain, type ToolContext, type ToolMethods, type TraceNode } from '../../kernel/index.ts';
 import { BUS_SOURCE, checkDriver, newEnvelope, nodeOf, requestTimeoutMs, retriesOf, type DeliveryCounts, type Env } from '../bus/rules.ts';
 import { Topics } from '../bus/topics.ts';
@@ -42,10 +42,9 @@ import { Ledger } from './ledger.ts';
 import { Puller } from './puller.ts';
 import { Recent } from './recent.ts';
 import { Requests } from './requests.ts';
-import { ackWaitMs, natsSettings } from './settings.ts';
+import { ackWaitMs, connectNats, natsSettings } from './settings.ts';
 import { broadcastConsumer, ensureStreams, groupConsumer, streamOf, subjectOf, type Layout } from './streams.ts';
 
-const CONNECT_TIMEOUT_MS = 5_000;
 // Trace nodes of recent events by id, so a delivery in this kernel reacts on the node its publish recorded.
 const NODES_KEPT = 1000;
 
@@ -73,13 +72,12 @@ export default class NatsBus implements ToolMethods<'bus'> {
   async setup(ctx: ToolContext): Promise<void> {
     checkDriver(ctx.env);
     this.#ctx = ctx;
-    const { url, shownUrl, prefix } = natsSettings(ctx.env);
+    const settings = natsSettings(ctx.env);
+    const { shownUrl, prefix } = settings;
     this.#layout = { prefix, ackWaitMs: ackWaitMs(ctx.env) };
     this.#retryBaseMs = durationMs(ctx.env.BUS_RETRY_BASE_MS, 'BUS_RETRY_BASE_MS', 100, 'MC_ERR_TOOL_SETUP');
     try {
-      // Reconnects for as long as it takes: a kernel outlives a restart of the server (its pullers wait meanwhile).
-      // noAsyncTraces: the client would otherwise make an Error (a stack trace) per publish and request for its timeout messages: 14 % of the bus's CPU.
-      this.#nc = await connect({ servers: url, timeout: CONNECT_TIMEOUT_MS, name: `microcore ${prefix}`, maxReconnectAttempts: -1, noAsyncTraces: true });
+      this.#nc = await connectNats(settings, `microcore ${prefix}`);
       this.#jsm = await jetstreamManager(this.#nc);
       this.#js = jetstream(this.#nc);
       await ensureStreams(this.#jsm, this.#layout);

@@ -8,9 +8,9 @@
 // owner and writes it, and its answer carries any refusal back. No kernel
 // answering means the client has gone: the same MC_ERR_HTTP_STREAM_CLOSED as
 // for a local stream.
-import { connect, RequestError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { RequestError, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { mcError, McError, type KernelLog } from '../../kernel/index.ts';
-import type { NatsSettings } from '../bus-nats/settings.ts';
+import { connectNats, type NatsSettings } from '../bus-nats/settings.ts';
 
 const RELAY_TIMEOUT_MS = 5_000;
 const NEW_STREAM_GRACE_MS = 50;
@@ -33,9 +33,10 @@ export class StreamRelay {
     this.#prefix = prefix;
   }
 
-  static async connect({ url, shownUrl, prefix }: NatsSettings, log: KernelLog): Promise<StreamRelay> {
+  static async connect(settings: NatsSettings, log: KernelLog): Promise<StreamRelay> {
+    const { shownUrl, prefix } = settings;
     try {
-      const nc = await connect({ servers: url, name: 'microcore-http-streams', maxReconnectAttempts: -1, noAsyncTraces: true });
+      const nc = await connectNats(settings, 'microcore-http-streams');
       void nc.closed().then((err) => err && log.warn('http: the stream relay lost NATS', { error: err.message }));
       return new StreamRelay(nc, prefix);
     } catch (err) {

@@ -4,9 +4,9 @@
 // trace asked for, and the kernel asked merges them with its own, so the
 // parent links (carried in the envelope) join into one tree. Nodes travel as
 // JSON with their int64 fields tagged, so they arrive exact.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { mcError, type KernelLog } from '../../kernel/index.ts';
-import type { NatsSettings } from '../bus-nats/settings.ts';
+import { connectNats, type NatsSettings } from '../bus-nats/settings.ts';
 
 /** How long to wait for the other kernels' nodes: the members that answered, or the first silence. */
 const MAX_WAIT_MS = 1_000;
@@ -24,10 +24,11 @@ export class TracePeers<Node> {
   }
 
   /** Connects and answers the other kernels' questions with `local(traceId)`. */
-  static async connect<Node>({ url, shownUrl, prefix }: NatsSettings, kernelId: string, log: KernelLog, local: (traceId: string) => Node[]): Promise<TracePeers<Node>> {
+  static async connect<Node>(settings: NatsSettings, kernelId: string, log: KernelLog, local: (traceId: string) => Node[]): Promise<TracePeers<Node>> {
+    const { shownUrl, prefix } = settings;
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers: url, name: `microcore-traces-${kernelId}`, maxReconnectAttempts: -1, noAsyncTraces: true });
+      nc = await connectNats(settings, `microcore-traces-${kernelId}`);
     } catch (err) {
       throw mcError('MC_ERR_TOOL_SETUP', `the system tool cannot reach NATS at NATS_URL=${shownUrl} to join traces across kernels: ${(err as Error).message}`, { setting: 'NATS_URL' }, err, 'Start nats-server (with -js) or fix NATS_URL; or use BUS_DRIVER=memory for a kernel of its own.');
     }
