@@ -11,14 +11,14 @@ import { durationMs, jsToValue, mcError, valueToJs, type CallContext, type Plain
 import type { StateDeleteRequest, StateGetRequest, StateSetRequest } from '../../proto/gen/microcore/v1/state_pb.js';
 import { ValueSchema } from '../../proto/gen/microcore/v1/value_pb.js';
 import { isPostgresUrl, poolSize, redactUrl } from '../db-common/database-url.ts';
+import { createTableOnce, postgresPool } from '../db-common/postgres-pool.ts';
 import { checkKey } from '../state/tool.ts';
 
 const TABLE = '_microcore_state';
 // How long a call waits for a connection (pool full, server unreachable) before failing.
 const CONNECT_TIMEOUT_MS = 5_000;
 const SWEEP_MS = 60_000;
-// Held while creating the table: kernels booting together would otherwise race
-// CREATE TABLE IF NOT EXISTS into a unique-violation on PostgreSQL's catalog.
+// Held while creating the table (createTableOnce).
 const CREATE_LOCK = 0x6d63_7374; // 'mcst'
 
 export default class PostgresState implements ToolMethods<'state'> {
@@ -31,19 +31,9 @@ export default class PostgresState implements ToolMethods<'state'> {
 
   async setup(ctx: ToolContext): Promise<void> {
     const url = ctx.env.DATABASE_URL!;
-    const pool = new pg.Pool({ connectionString: url, max: poolSize(ctx.env.STATE_POOL_SIZE, 'STATE_POOL_SIZE', 4), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-    // An idle client that loses its server emits 'error' on the pool; without a listener that ends the process.
-    pool.on('error', (err) => ctx.log.warn('state: an idle PostgreSQL connection failed', { error: err.message }));
+    const pool = postgresPool({ connectionString: url, max: poolSize(ctx.env.STATE_POOL_SIZE, 'STATE_POOL_SIZE', 4), connectionTimeoutMillis: CONNECT_TIMEOUT_MS }, ctx.log, 'state');
     try {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1)', [CREATE_LOCK]);
-        await client.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (owner text NOT NULL, key text NOT NULL, value bytea NOT NULL, expires_at timestamptz, PRIMARY KEY (owner, key))`);
-        await client.query('COMMIT');
-      } finally {
-        client.release();
-      }
+      await createTableOnce(pool, CREATE_LOCK, `CREATE TABLE IF NOT EXISTS ${TABLE} (owner text NOT NULL, key text NOT NULL, value bytea NOT NULL, expires_at timestamptz, PRIMARY KEY (owner, key))`);
     } catch (err) {
       await pool.end().catch(() => {});
       throw mcError('MC_ERR_TOOL_SETUP', `the state tool cannot use PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}`, { setting: 'DATABASE_URL' }, err, 'Start the server or fix DATABASE_URL (postgres://user:password@host:port/database); the role needs CREATE on the database.');

@@ -3,7 +3,7 @@
 // a kernel that stops cleanly deletes its own row, one that dies drops out when
 // its row goes stale. On SQLite a kernel is a cluster of one.
 import { hostname } from 'node:os';
-import pg from 'pg';
+import { createTableOnce, postgresPool } from '../db-common/postgres-pool.ts';
 import { mcError, type KernelLog } from '../../kernel/index.ts';
 
 export interface Member {
@@ -20,7 +20,7 @@ export interface Members {
 }
 
 const TABLE = '_microcore_kernels';
-const CREATE_LOCK = 0x6d63_6b6e; // 'mckn': kernels booting together must not race CREATE TABLE
+const CREATE_LOCK = 0x6d63_6b6e; // 'mckn', held while creating the table (createTableOnce)
 
 /** This kernel alone. */
 export function soloMember(id: string): Members {
@@ -33,19 +33,10 @@ export function soloMember(id: string): Members {
 
 /** Heartbeats into, and lists from, the kernels table of a PostgreSQL database. */
 export async function postgresMembers(id: string, url: string, heartbeatMs: number, log: KernelLog): Promise<Members> {
-  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: heartbeatMs });
-  pool.on('error', (err) => log.warn('system: an idle PostgreSQL connection failed', { error: err.message }));
+  const pool = postgresPool({ connectionString: url, max: 2, connectionTimeoutMillis: heartbeatMs }, log, 'system');
   const beat = () => pool.query(`INSERT INTO ${TABLE} (id, hostname, pid, started_at, seen_at) VALUES ($1, $2, $3, now(), now()) ON CONFLICT (id) DO UPDATE SET seen_at = now(), hostname = excluded.hostname, pid = excluded.pid`, [id, hostname(), process.pid]);
   try {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [CREATE_LOCK]);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id text PRIMARY KEY, hostname text NOT NULL, pid integer NOT NULL, started_at timestamptz NOT NULL, seen_at timestamptz NOT NULL)`);
-      await client.query('COMMIT');
-    } finally {
-      client.release();
-    }
+    await createTableOnce(pool, CREATE_LOCK, `CREATE TABLE IF NOT EXISTS ${TABLE} (id text PRIMARY KEY, hostname text NOT NULL, pid integer NOT NULL, started_at timestamptz NOT NULL, seen_at timestamptz NOT NULL)`);
     // Two live kernels under one id would overwrite each other's row (a KERNEL_ID copied
     // between deployments): refuse; a restarted kernel with the same id starts afresh.
     const { rows: same } = await pool.query(`SELECT hostname, pid FROM ${TABLE} WHERE id = $1 AND seen_at > now() - $2::bigint * interval '1 millisecond'`, [id, String(3 * heartbeatMs)]);
