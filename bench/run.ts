@@ -9,13 +9,14 @@ import { bench as fuzzySearch } from './fuzzy-search.ts';
 import { bench as hostings } from './hostings.ts';
 import { bench as hostingsFootprint } from './hostings-footprint.ts';
 import { bench as hostingsSearch } from './hostings-search.ts';
+import { bench as hotReload } from './hot-reload.ts';
 import { bench as httpGetUser } from './http-get-user.ts';
 import { bench as httpPing } from './http-ping.ts';
 import { bench as proxy } from './proxy.ts';
 import { bench as wasmModes } from './wasm-modes.ts';
 import { fmt, spread, table, type Bench, type Verdict } from './stats.ts';
 
-const ALL: Bench[] = [httpGetUser, httpPing, bus, proxy, wasmModes, fuzzySearch, hostings, hostingsSearch, hostingsFootprint, bootScale, cluster];
+const ALL: Bench[] = [httpGetUser, httpPing, bus, proxy, wasmModes, fuzzySearch, hostings, hostingsSearch, hostingsFootprint, bootScale, cluster, hotReload];
 const filter = process.argv[2] ?? '';
 const selected = ALL.filter((b) => b.name.includes(filter));
 if (selected.length === 0) {

@@ -14,7 +14,7 @@ const USAGE = `usage: microcore <command>
 
 commands:
   start                          boot and serve until stopped (SIGINT/SIGTERM)
-  dev                            start, and restart whenever a file of the project changes
+  dev                            start, and on every change swap the plugin it touches (restart for a tool, the kernel, the contract or a migration)
   status                         boot without serving: print what loaded, what failed and why; rewrite AI_CONTEXT.md
   context                        boot, write AI_CONTEXT.md, stop
   migrate                        apply pending migrations (the db tool alone), then stop
@@ -32,7 +32,7 @@ const err = (line: string) => process.stderr.write(line + '\n');
 async function main([command, ...args]: string[]): Promise<number> {
   switch (command) {
     case 'start':
-      return start();
+      return start(args.includes('--hot'));
     case 'dev':
       return dev(process.cwd(), out);
     case 'status':
@@ -61,8 +61,9 @@ async function main([command, ...args]: string[]): Promise<number> {
   }
 }
 
-async function start(): Promise<number> {
-  const kernel = new Kernel();
+/** `hot`: run under `microcore dev`, which sends the changed files over IPC; each change swaps the plugins it touches. */
+async function start(hot = false): Promise<number> {
+  const kernel = new Kernel({ reloadable: hot });
   // Signals are taken from the start: the server listens before boot() returns, so a
   // SIGTERM in between must wait for the boot and then shut down, not kill the process.
   let early: string | undefined;
@@ -80,8 +81,19 @@ async function start(): Promise<number> {
     await kernel.shutdown().catch(() => undefined);
     return 1;
   }
+  if (hot && process.send) {
+    process.on('message', (m: { type?: string; files?: string[] }) => {
+      if (m?.type !== 'changed' || !Array.isArray(m.files)) return;
+      kernel.reload(m.files).then(
+        (outcomes) => process.send?.({ type: 'swapped', outcomes }),
+        (e: unknown) => process.send?.({ type: 'swapped', outcomes: [{ identity: '(kernel)', change: 'reloaded', ok: false, reason: (e as Error).message, ms: 0 }] }),
+      );
+    });
+  }
   return new Promise((resolve) => {
     const stop = (signal: string) => {
+      // The IPC channel would keep the process alive once everything stopped.
+      if (hot) process.disconnect?.();
       out(`\n${signal}: shutting down`);
       kernel.shutdown().then(
         () => resolve(0),

@@ -1,49 +1,98 @@
-// `microcore dev`: runs `microcore start` in a child process and restarts it
-// when a file of the project changes (a whole-process restart, as MicroCoreOS
-// does: simple, and every restart is a clean boot). Sidecar and wasm sources are
-// rebuilt by `microcore build` first when they changed. Restarts take turns: a
-// change during a build waits for it, so two servers never run at once.
+// `microcore dev`: runs `microcore start --hot` in a child process and, when a
+// file of the project changes, swaps only what the change touches:
+//   - a native plugin (or a file its modules import), a wasm module or a
+//     sidecar (its manifest, sources or binary): that plugin alone is rebuilt if
+//     needed and hot-swapped in the running kernel (kernel/hot-swap.ts); every
+//     other plugin, and the kernel, keep serving. A version that fails to build
+//     or boot leaves the old one serving and says why, here and in /system/status.
+//   - a tool, the kernel, the contract (proto/), a migration or .env: the
+//     whole process restarts (a clean boot), since every plugin depends on them.
+// Changes take turns: one during a build or swap waits for it, so two kernels
+// never run at once. The dashboard is on unless DASHBOARD says otherwise.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { readEnv } from '../kernel/env.ts';
+import type { SwapOutcome } from '../kernel/hot-swap.ts';
 import { watchTree } from './watch-tree.ts';
 
 const WATCHED = ['domains', 'tools', 'kernel', 'sidecars', 'wasm-plugins', 'proto'];
-// Build outputs, data, and editors' temporary files (a save by replacement writes
-// one and renames it over the file: the file's own change is what counts).
-const IGNORED = /(^|\/)(node_modules|target|bin|data|\.git)(\/|$)|\.wasm$|AI_CONTEXT\.md$|\.db(-wal|-shm)?$|\.(tmp|sw[pox])$|~$/;
+// Compilers' work folders, data, tests, and editors' temporary files (a save by
+// replacement writes one and renames it over the file: the file's own change is
+// what counts). A sidecar's binary and a wasm module are watched: one built by
+// hand is a change too.
+const IGNORED = /(^|\/)(node_modules|target|data|\.git)(\/|$)|\.test\.ts$|AI_CONTEXT\.md$|\.db(-wal|-shm)?$|\.(tmp|sw[pox])$|~$/;
+/** Changes every plugin depends on: only a new process takes them. */
+const NEEDS_RESTART = /^(tools|kernel|proto)\/|(^|\/)migrations\//;
+/** What `microcore build` writes: swapped in as they are, never a reason to build. */
+const BUILD_OUTPUT = /^(sidecars|wasm-plugins)\/[^/]+\/(bin\/|[^/]+\.wasm$)/;
+const NEEDS_BUILD = /^(sidecars|wasm-plugins)\/[^/]+\//;
 const SETTLE_MS = 200;
 
 export function dev(root: string, print: (line: string) => void): Promise<number> {
   const cli = join(import.meta.dirname, 'main.ts');
+  // On by default here, not under `start`: a setting in .env or the environment wins.
+  const env = { ...process.env, ...(readEnv(root).DASHBOARD === undefined ? { DASHBOARD: 'on' } : {}) };
   let child: ChildProcess | undefined;
   let timer: NodeJS.Timeout | undefined;
   let changed = new Set<string>();
   let turn: Promise<void> = Promise.resolve();
   let stopping = false;
 
-  const run = (args: string[]) => spawn(process.execPath, ['--disable-warning=ExperimentalWarning', cli, ...args], { cwd: root, stdio: 'inherit' });
+  const run = (args: string[], ipc = false) => spawn(process.execPath, ['--disable-warning=ExperimentalWarning', cli, ...args], { cwd: root, env, stdio: ipc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit' });
   const exited = (p: ChildProcess) => new Promise<void>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve() : p.once('exit', () => resolve())));
+  const build = async () => {
+    const b = run(['build']);
+    await exited(b);
+    return b.exitCode === 0;
+  };
+  const stopChild = async () => {
+    if (!child) return;
+    const old = child;
+    child = undefined;
+    old.kill('SIGTERM');
+    await exited(old);
+  };
 
-  /** Stops the server (if any), builds what changed, starts a new server. */
-  const restart = async () => {
+  /** Swaps what the files touch in the running kernel; false when it cannot (no kernel, or it ended). */
+  const swap = (files: string[]) =>
+    new Promise<boolean>((resolve) => {
+      const kernel = child;
+      if (!kernel?.connected) return resolve(false);
+      const answered = (m: { type?: string; outcomes?: SwapOutcome[] }) => {
+        if (m?.type !== 'swapped') return;
+        kernel.off('message', answered);
+        kernel.off('exit', ended);
+        for (const o of m.outcomes ?? []) print(`microcore dev: ${o.identity} ${o.ok ? `${o.change} in ${o.ms} ms` : `not ${o.change}: ${o.reason}`}`);
+        if (!m.outcomes?.length) print('microcore dev: no plugin uses the changed files');
+        resolve(true);
+      };
+      const ended = () => resolve(false);
+      kernel.on('message', answered);
+      kernel.once('exit', ended);
+      kernel.send({ type: 'changed', files });
+    });
+
+  const react = async () => {
     const files = [...changed];
     changed = new Set();
-    if (child) {
-      print(`microcore dev: ${files.slice(0, 3).join(', ')}${files.length > 3 ? ' …' : ''} changed; restarting`);
-      const old = child;
-      child = undefined;
-      old.kill('SIGTERM');
-      await exited(old);
-    }
     if (stopping) return;
-    if (files.some((f) => /^(sidecars|wasm-plugins)\//.test(f))) {
-      const build = run(['build']);
-      await exited(build);
-      if (build.exitCode !== 0) print('microcore dev: a build failed; starting anyway: the previous build of that plugin keeps serving, and the boot report marks it failed');
+    const restart = !child || files.some((f) => NEEDS_RESTART.test(f));
+    const needsBuild = files.some((f) => NEEDS_BUILD.test(f) && !BUILD_OUTPUT.test(f));
+    const built = needsBuild ? await build() : true;
+    if (!built) print('microcore dev: a build failed: the previous build of that plugin keeps serving (its status says why)');
+    if (needsBuild) {
+      // What the build wrote is swapped in now, with its sources: not once more when its change arrives.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      for (const f of [...changed]) if (BUILD_OUTPUT.test(f)) changed.delete(f);
+      clearTimeout(timer);
+      if (changed.size) timer = setTimeout(enqueue, SETTLE_MS);
     }
-    if (!stopping) child = run(['start']);
+    if (!restart && (await swap(files))) return;
+    if (child) print(`microcore dev: ${files.slice(0, 3).join(', ')}${files.length > 3 ? ' …' : ''} changed; restarting`);
+    await stopChild();
+    if (!stopping) child = run(['start', '--hot'], true);
   };
-  const enqueue = () => (turn = turn.then(restart));
+  const enqueue = () => (turn = turn.then(react));
 
   const unwatch = watchTree(root, WATCHED, IGNORED, (path) => {
     changed.add(path);
@@ -51,17 +100,14 @@ export function dev(root: string, print: (line: string) => void): Promise<number
     timer = setTimeout(enqueue, SETTLE_MS);
   });
   print('microcore dev: watching for changes (Ctrl-C stops)');
-  enqueue();
+  child = run(['start', '--hot'], true);
   return new Promise((resolve) => {
     const stop = () => {
       stopping = true;
       unwatch();
       clearTimeout(timer);
       void turn.then(async () => {
-        if (child) {
-          child.kill('SIGTERM');
-          await exited(child);
-        }
+        await stopChild();
         resolve(0);
       });
     };

@@ -19,6 +19,8 @@ import { discover } from './discovery.ts';
 import { readEnv } from './env.ts';
 import { fromPlugin, mcError, toMcError } from './errors.ts';
 import { Gateway } from './gateway.ts';
+import { HotSwap, type SwapOutcome } from './hot-swap.ts';
+import { enableModuleGenerations } from './module-generations.ts';
 import { messageLimit } from './message-limit.ts';
 import { stderrLog, type KernelLog, type LogSource } from './log.ts';
 import { CallMetrics } from './metrics.ts';
@@ -46,6 +48,8 @@ export interface KernelOptions {
   serve?: boolean;
   /** Load only these tools (contract names) and no plugins: `microcore migrate` wants the db alone. */
   onlyTools?: readonly string[];
+  /** Plugins may be swapped while it runs (`reload`): `microcore dev`. */
+  reloadable?: boolean;
 }
 
 const LAST_TO_COMPLETE = 'http';
@@ -74,6 +78,7 @@ export class Kernel {
   #ports: SidecarPorts;
   #stopped?: Promise<void>;
   #supervisor: SidecarSupervisor;
+  #swap: HotSwap;
 
   constructor(options: KernelOptions = {}) {
     this.root = resolve(options.root ?? process.cwd());
@@ -93,6 +98,18 @@ export class Kernel {
       stepMs: this.#stepMs,
       host: (identity) => this.#hosts.get(identity) as SidecarHost | undefined,
     });
+    if (options.reloadable) enableModuleGenerations(this.root);
+    this.#swap = new HotSwap({
+      root: this.root, registry: this.registry, routes: this.routes, subscriptions: this.subscriptions, hosts: this.#hosts, stepMs: this.#stepMs,
+      log: () => this.#log,
+      load: (p) => loadPlugin(p, this.#loaderDeps(this.#tools)),
+      release: (host) => this.#release(host),
+    });
+  }
+
+  /** Swaps the plugins these changed files (relative to the root) touch, each alone, while everything else keeps serving (hot-swap.ts). */
+  reload(changed: readonly string[]): Promise<SwapOutcome[]> {
+    return this.#swap.apply(changed);
   }
 
   /** A tool's own instance, bypassing proxies: for the CLI, tests and kernel-facing plugins. */
@@ -126,6 +143,7 @@ export class Kernel {
         try {
           const loaded = await loadPlugin(p, this.#loaderDeps(tools));
           host = loaded.host;
+          this.#swap.loaded(p.identity, loaded.files);
           this.registry.set(p.kind, p.identity, { needs: loaded.needs });
           await withTimeout(this.#stepMs + (p.kind === 'sidecar' ? 15_000 : 0), `starting ${p.identity} (${p.file})`, () => host!.start());
           return host;

@@ -3,6 +3,7 @@
 // hand out.
 import type { Answer, InvokeInput, InvokeOutput } from './contract.ts';
 import { mcError, toMcError } from './errors.ts';
+import { InFlight } from './in-flight.ts';
 import type { KernelLog } from './log.ts';
 import type { PluginHost } from './plugin-host.ts';
 import { isReply } from './reply.ts';
@@ -40,6 +41,8 @@ export class NativeHost implements PluginHost {
   #plugin: NativePlugin;
   #handlers: NativeHandlers;
   #log: KernelLog;
+  // Handlers still running: those that answered with a promise.
+  #inFlight = new InFlight();
 
   constructor(identity: string, needs: readonly string[], plugin: NativePlugin, handlers: NativeHandlers, log: KernelLog) {
     this.identity = identity;
@@ -68,12 +71,21 @@ export class NativeHost implements PluginHost {
       throw this.#failed(err);
     }
     if (typeof (result as PromiseLike<unknown> | null)?.then !== 'function') return output(input, result);
+    this.#inFlight.enter();
     return Promise.resolve(result).then(
-      (value) => output(input, value),
+      (value) => {
+        this.#inFlight.leave();
+        return output(input, value);
+      },
       (err: unknown) => {
+        this.#inFlight.leave();
         throw this.#failed(err);
       },
     );
+  }
+
+  idle(): Promise<void> {
+    return this.#inFlight.idle();
   }
 
   #failed(err: unknown) {

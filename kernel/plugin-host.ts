@@ -17,6 +17,8 @@ export interface PluginHost {
   boot(): Promise<void>;
   /** Runs one of its handlers. Errors come back as thrown McErrors (a native handler's at once, if it failed at once). */
   invoke(handlerId: string, input: InvokeInput): Answer<InvokeOutput>;
+  /** Resolves once no call of its handlers is running (a replaced version is stopped after that). */
+  idle?(): Promise<void>;
   /** Lets it release resources, then stops it. Never throws. */
   shutdown(): Promise<void>;
 }

@@ -17,6 +17,7 @@ import type { PluginHost } from './plugin-host.ts';
 import { SidecarHost } from './sidecar-host.ts';
 import type { ToolCaller, ToolSlot } from './tool-call.ts';
 import { createToolProxy } from './tool-proxy.ts';
+import { importGeneration, moduleGenerationsEnabled } from './module-generations.ts';
 import type { SubscriptionTable } from './subscription-table.ts';
 import type { AttachPoint } from './sidecar-ports.ts';
 import type { ToolServer } from './tool-server.ts';
@@ -40,7 +41,14 @@ export interface LoaderDeps {
   onSidecarExit(identity: string, policy: RestartPolicy, reason: string, attached: boolean): void;
 }
 
-export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host: PluginHost; needs: string[] }> {
+/** A plugin ready to start; `files` (native plugins under `microcore dev`) are the project files its module graph holds. */
+export interface LoadedPlugin {
+  host: PluginHost;
+  needs: string[];
+  files?: ReadonlySet<string>;
+}
+
+export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise<LoadedPlugin> {
   if (p.refused) throw p.refused;
   const folderName = p.dir.split('/').pop()!;
   if (p.kind === 'native') return loadNative(p, deps);
@@ -56,13 +64,17 @@ export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise
   return { host, needs };
 }
 
-async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host: PluginHost; needs: string[] }> {
+async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host: PluginHost; needs: string[]; files?: ReadonlySet<string> }> {
   let mod: Record<string, unknown>;
+  let files: ReadonlySet<string> | undefined;
   try {
     // From where the file lives, as Node itself resolves a symlink: a plugin folder
     // linked into the project (discovery.ts) keeps its relative imports working
     // under loaders that keep the link's path (vitest).
-    mod = (await import(pathToFileURL(realpathSync(join(deps.root, p.file))).href)) as Record<string, unknown>;
+    const file = realpathSync(join(deps.root, p.file));
+    // Under `microcore dev`, a copy of its own: it may be swapped for a newer one.
+    if (moduleGenerationsEnabled()) ({ module: mod, files } = await importGeneration(file));
+    else mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
     throw mcError('MC_ERR_PLUGIN_BOOT', `${p.file} failed to import: ${(err as Error).message}`, { plugin: p.identity, file: p.file }, err, 'Fix the module: a wrong import path or a syntax error is the usual cause.');
   }
@@ -79,7 +91,7 @@ async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host
   } catch (err) {
     throw toMcError(err, 'MC_ERR_PLUGIN_BOOT', `${p.file} constructor threw`);
   }
-  return { host: new NativeHost(p.identity, needs, plugin, handlers, deps.log(p.identity)), needs };
+  return { host: new NativeHost(p.identity, needs, plugin, handlers, deps.log(p.identity)), needs, files };
 }
 
 /** The tools object a constructor gets: reading an undeclared tool is a capability error, as for a sidecar. */

@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { OnBootRequestSchema, OnShutdownRequestSchema, Plugin, type InvokeResponse, type OnBootResponse } from '../proto/gen/microcore/v1/plugin_pb.js';
 import type { InvokeInput, InvokeOutput } from './contract.ts';
 import { McError, mcError } from './errors.ts';
+import { InFlight } from './in-flight.ts';
 import { decodeInvokeResponse, encodeInvoke, invokeOutput, invokeRequest } from './invoke-codec.ts';
 import type { KernelLog } from './log.ts';
 import { tooLarge } from './message-limit.ts';
@@ -69,6 +70,7 @@ export class SidecarHost implements PluginHost {
   #stopping = false;
   /** Whether a start has succeeded: an attached sidecar is waited for at the first alone. */
   #started = false;
+  #inFlight = new InFlight();
 
   constructor(o: SidecarOptions) {
     this.#o = o;
@@ -204,16 +206,25 @@ export class SidecarHost implements PluginHost {
   }
 
   async invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
-    if (this.#running && this.#stream && !this.#stream.ended) {
-      const span = currentTrace() && openSpan(currentTrace()!);
-      try {
-        return decodeInvokeResponse(this.identity, await this.#stream.invoke(encodeInvoke(handlerId, input), this.#o.manifest.callTimeoutMs, span?.traceparent));
-      } finally {
-        span?.close();
+    this.#inFlight.enter();
+    try {
+      if (this.#running && this.#stream && !this.#stream.ended) {
+        const span = currentTrace() && openSpan(currentTrace()!);
+        try {
+          return decodeInvokeResponse(this.identity, await this.#stream.invoke(encodeInvoke(handlerId, input), this.#o.manifest.callTimeoutMs, span?.traceparent));
+        } finally {
+          span?.close();
+        }
       }
+      const res = await this.#call<InvokeResponse>('invoke', invokeRequest(handlerId, input), this.#o.manifest.callTimeoutMs);
+      return invokeOutput(this.identity, res);
+    } finally {
+      this.#inFlight.leave();
     }
-    const res = await this.#call<InvokeResponse>('invoke', invokeRequest(handlerId, input), this.#o.manifest.callTimeoutMs);
-    return invokeOutput(this.identity, res);
+  }
+
+  idle(): Promise<void> {
+    return this.#inFlight.idle();
   }
 
   async #call<T>(method: string, request: unknown, timeoutMs: number): Promise<T> {

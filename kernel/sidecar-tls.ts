@@ -39,7 +39,13 @@ export class CallerCredentials extends grpc.ServerCredentials {
   }
 
   addCert(der: Buffer): void {
-    this.#trusted.set(certKey(der), new X509Certificate(der).toString());
+    const cert = new X509Certificate(der);
+    // OpenSSL finds a client certificate's issuer by subject name, so of two
+    // trusted certificates with one subject (a sidecar's old and new process
+    // during a hot swap) the newer would fail to verify. The newer one wins for
+    // new connections; the older process's open connection stays verified.
+    for (const [key, pem] of this.#trusted) if (new X509Certificate(pem).subject === cert.subject) this.#trusted.delete(key);
+    this.#trusted.set(certKey(der), cert.toString());
     this.updateSecureContextOptions(contextOptions(this.#own, [...this.#trusted.values()]));
   }
 

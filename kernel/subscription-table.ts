@@ -18,6 +18,8 @@ export interface Subscription {
   broadcast: boolean;
   /** Retries after the first failed delivery. */
   maxRetries: number;
+  /** The subscription of an earlier version of the plugin this one took over from (a hot reload): its waiting events come here. */
+  succeeds?: string;
 }
 
 /** A topic's shape as its owner declared it: JSON Schemas, checked by the bus tool. */
@@ -52,16 +54,32 @@ export class SubscriptionTable {
   // add and remove replace it (so a list being delivered from never changes).
   #byTopic = new Map<string, readonly Subscription[]>();
   #declared = new Map<string, TopicDeclaration>();
+  // What a new version of a plugin subscribed and declared while it booted
+  // beside the old one, by owner: nothing is delivered to it before `commit`.
+  #staged = new Map<string, { subs: Subscription[]; declared: TopicDeclaration[] }>();
 
   add(sub: Omit<Subscription, 'id'>): Subscription {
     checkTopic(sub.topic, sub.owner);
     const entry = { ...sub, id: randomUUID() };
-    this.#subs.set(entry.id, entry);
-    this.#byTopic.set(entry.topic, [...(this.#byTopic.get(entry.topic) ?? []), entry]);
+    const staged = this.#staged.get(sub.owner);
+    if (staged) {
+      staged.subs.push(entry);
+      return { ...entry };
+    }
+    this.#list(entry);
     return { ...entry };
   }
 
+  #list(entry: Subscription): void {
+    this.#subs.set(entry.id, entry);
+    this.#byTopic.set(entry.topic, [...(this.#byTopic.get(entry.topic) ?? []), entry]);
+  }
+
   remove(id: string): Subscription | undefined {
+    for (const staged of this.#staged.values()) {
+      const at = staged.subs.findIndex((s) => s.id === id);
+      if (at >= 0) return staged.subs.splice(at, 1)[0];
+    }
     const sub = this.#subs.get(id);
     if (!sub) return undefined;
     this.#subs.delete(id);
@@ -81,7 +99,38 @@ export class SubscriptionTable {
 
   declare(d: TopicDeclaration): void {
     checkTopic(d.topic, d.owner);
-    this.#declared.set(d.topic, d);
+    const staged = this.#staged.get(d.owner);
+    if (staged) staged.declared.push(d);
+    else this.#declared.set(d.topic, d);
+  }
+
+  /** From now on what `owner` subscribes or declares is held back (its new version boots beside the old one). */
+  stage(owner: string): void {
+    this.#staged.set(owner, { subs: [], declared: [] });
+  }
+
+  /**
+   * The new version's subscriptions replace the old one's in one step. Each
+   * new subscription matching an old one (topic, group, broadcast) succeeds it:
+   * the events the old one still had waiting move to it, in publish order
+   * (the bus notices the old one gone before it hands out its next event).
+   */
+  commit(owner: string): void {
+    const staged = this.#staged.get(owner);
+    if (!staged) return;
+    this.#staged.delete(owner);
+    const old = [...this.#subs.values()].filter((s) => s.owner === owner);
+    this.removeOwner(owner);
+    for (const sub of staged.subs) {
+      const before = old.findIndex((o) => o.topic === sub.topic && o.group === sub.group && o.broadcast === sub.broadcast);
+      if (before >= 0) sub.succeeds = old.splice(before, 1)[0]!.id;
+      this.#list(sub);
+    }
+    for (const d of staged.declared) this.#declared.set(d.topic, d);
+  }
+
+  discard(owner: string): void {
+    this.#staged.delete(owner);
   }
 
   declaration(topic: string): TopicDeclaration | undefined {

@@ -26,6 +26,7 @@ import type { CompiledModule } from './wasm-engine.ts';
 import { WasmInstance, type InstanceContext } from './wasm-instance.ts';
 import { capMemory } from './wasm-memory-cap.ts';
 import { WasmPool } from './wasm-pool.ts';
+import { InFlight } from './in-flight.ts';
 import { registrationKey, Registrations, type Replay } from './wasm-registrations.ts';
 
 export interface WasmOptions {
@@ -48,6 +49,7 @@ export class WasmHost implements PluginHost {
   #o: WasmOptions;
   #registrations: Registrations;
   #pool?: WasmPool;
+  #inFlight = new InFlight();
 
   constructor(o: WasmOptions) {
     this.#o = o;
@@ -132,6 +134,19 @@ export class WasmHost implements PluginHost {
   }
 
   async invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
+    this.#inFlight.enter();
+    try {
+      return await this.#invoke(handlerId, input);
+    } finally {
+      this.#inFlight.leave();
+    }
+  }
+
+  idle(): Promise<void> {
+    return this.#inFlight.idle();
+  }
+
+  async #invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
     // Invoked from inside one of our own calls (a bus request we would answer
     // ourselves): with every instance busy this could only wait out its timeout,
     // and with one instance it always would. Fail now instead.

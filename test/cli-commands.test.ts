@@ -223,7 +223,7 @@ describe('microcore new', () => {
 });
 
 describe('microcore dev', () => {
-  it('restarts the kernel when a plugin file changes', async () => {
+  it('swaps a changed plugin in the running kernel, and restarts it when a tool changes', async () => {
     root = writeProject({ 'domains/a/plugins/hello.ts': plugin(`export class HelloPlugin { constructor({ http }) { this.http = http; } async onBoot() { await this.http.addEndpoint({ method: 'GET', path: '/v', handler: () => ({ v: 1 }) }); } }`) });
     const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'dev'], { cwd: root, env: { ...process.env, ...QUIET, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const ports: number[] = [];
@@ -249,8 +249,17 @@ describe('microcore dev', () => {
       expect(await (await fetch(`http://127.0.0.1:${ports[0]}/v`)).json()).toEqual({ v: 1 });
       const file = join(root, 'domains/a/plugins/hello.ts');
       writeFileSync(file, readFileSync(file, 'utf8').replace('({ v: 1 })', '({ v: 2 })'));
+      for (const t0 = Date.now(); !lines.some((l) => l.includes('microcore dev: a/hello reloaded in')); await new Promise((r) => setTimeout(r, 20))) {
+        if (Date.now() - t0 > 30_000) throw new Error(`no reload:\n${lines.join('\n')}`);
+      }
+      // The same kernel, on the same port, serves the new version.
+      expect(await (await fetch(`http://127.0.0.1:${ports[0]}/v`)).json()).toEqual({ v: 2 });
+      expect(ports).toHaveLength(1);
+      // A tool is something every plugin depends on: a new process takes it.
+      const tool = join(root, 'tools/state/tool.ts');
+      writeFileSync(tool, readFileSync(tool, 'utf8') + '// changed\n');
       await waitFor(2);
-      expect(lines.join('\n')).toContain('domains/a/plugins/hello.ts changed; restarting');
+      expect(lines.join('\n')).toContain('tools/state/tool.ts changed; restarting');
       expect(await (await fetch(`http://127.0.0.1:${ports[1]}/v`)).json()).toEqual({ v: 2 });
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -259,7 +268,7 @@ describe('microcore dev', () => {
     }
   });
 
-  it('keeps watching a file saved by replacement: three renames over it, three restarts (issue item 14)', async () => {
+  it('keeps watching a file saved by replacement: three renames over it, three swaps (issue item 14)', async () => {
     root = writeProject({ 'domains/a/plugins/hello.ts': plugin(`export class HelloPlugin { constructor({ http }) { this.http = http; } async onBoot() { await this.http.addEndpoint({ method: 'GET', path: '/v', handler: () => ({ v: 0 }) }); } }`) });
     const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'dev'], { cwd: root, env: { ...process.env, ...QUIET, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const ports: number[] = [];
@@ -282,10 +291,13 @@ describe('microcore dev', () => {
         const tmp = join(root, 'domains/a/plugins/.hello.ts.tmp');
         writeFileSync(tmp, readFileSync(file, 'utf8').replace(/\(\{ v: \d \}\)/, `({ v: ${v} })`));
         renameSync(tmp, file);
-        await waitFor(v + 1);
-        expect(await (await fetch(`http://127.0.0.1:${ports[v]}/v`)).json()).toEqual({ v });
+        for (const t0 = Date.now(); lines.filter((l) => l.includes('microcore dev: a/hello reloaded in')).length < v; await new Promise((r) => setTimeout(r, 20))) {
+          if (Date.now() - t0 > 30_000) throw new Error(`expected ${v} reloads:\n${lines.join('\n')}`);
+        }
+        expect(await (await fetch(`http://127.0.0.1:${ports[0]}/v`)).json()).toEqual({ v });
       }
-      expect(lines.filter((l) => l.includes('domains/a/plugins/hello.ts changed; restarting'))).toHaveLength(3);
+      expect(lines.filter((l) => l.includes('microcore dev: a/hello reloaded in'))).toHaveLength(3);
+      expect(ports).toHaveLength(1);
       expect(lines.join('\n')).not.toContain('.hello.ts.tmp');
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));

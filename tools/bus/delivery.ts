@@ -246,9 +246,10 @@ export class Delivery {
   /** The events a removed subscription still had: to the rest of its group, else to the dead letters. */
   #reroute(gone: Subscription, items: Item[]): void {
     // A broadcast subscription's only other "member" is itself subscribed again by
-    // the same handler: a sidecar after its restart, a wasm module after its reboot.
+    // the same handler (a sidecar after its restart, a wasm module after its
+    // reboot), or by the new version of its plugin (a hot reload).
     const live = this.#o.ctx.subscriptions.forTopic(gone.topic);
-    const rest = gone.broadcast ? live.filter((s) => s.broadcast && s.owner === gone.owner && s.handlerId === gone.handlerId) : live.filter((s) => !s.broadcast && s.group === gone.group);
+    const rest = gone.broadcast ? live.filter((s) => s.broadcast && ((s.owner === gone.owner && s.handlerId === gone.handlerId) || s.succeeds === gone.id)) : live.filter((s) => !s.broadcast && s.group === gone.group);
     if (rest.length === 0) {
       const error = mcError('MC_ERR_BUS_NO_SUBSCRIBER', `${gone.owner}'s subscription to '${gone.topic}' ended with ${items.length} event(s) still to deliver, and no other member of ${gone.broadcast ? 'it (a broadcast subscription)' : `group '${gone.group}'`} is subscribed`, { topic: gone.topic, subscriber: gone.owner });
       for (const item of items) this.#deadLetter(gone, item, { code: error.code, message: error.message });

@@ -66,6 +66,10 @@ function compile(route: Route, schema: object, field: string): ValidateFunction 
   if (known) return known;
   try {
     const validate = ajv.compile(schema);
+    // Ajv keeps every schema it compiled, by object; each addEndpoint parses a
+    // new one (a sidecar restarted, a plugin reloaded), so drop it from Ajv's
+    // cache: the function works on, and goes with its route.
+    ajv.removeSchema(schema);
     compiled.set(schema, validate);
     return validate;
   } catch (err) {

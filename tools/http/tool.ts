@@ -1,11 +1,12 @@
 // The http tool (fastify 5). Plugins add endpoints during onBoot; at
-// onBootComplete (last of all tools) each route goes to fastify once, with its
-// JSON schema, and every request is dispatched through the kernel route table to
-// the owning plugin's handler, whatever its hosting. Errors always answer
-// { "error": { code, message, details } }.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+// onBootComplete (last of all tools) the server listens, each route in fastify
+// with its JSON schema, and every request is dispatched through the kernel route
+// table to the owning plugin's handler, whatever its hosting. Routes added or
+// removed later (a reloaded plugin, a late sidecar) rebuild the router behind the
+// socket (live-server.ts). Errors always answer { "error": { code, message, details } }.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
+import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import {
   durationMs,
   McError,
@@ -31,6 +32,7 @@ import { checkParameterSchemas, parameters, routeOptions, stringMap } from './pa
 import { natsSettings } from '../bus-nats/settings.ts';
 import { StreamRelay } from './stream-relay.ts';
 import { Streams } from './streams.ts';
+import { LiveServer } from './live-server.ts';
 
 const TITLE = 'MicroCore';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -38,11 +40,13 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export default class FastifyHttp implements ToolMethods<'http'> {
   static readonly contract = 'http';
   #ctx?: ToolContext;
-  #app?: FastifyInstance;
+  #live?: LiveServer;
   #listening = false;
+  #swapped: Promise<void> = Promise.resolve();
+  /** What the router being built or serving was built from (routerShape). */
+  #shape = '';
   #exactBodies = new WeakMap<object, JsValue>();
   #streams = new Streams();
-  #validators = new Map<string, { owner: string; handlerId: string }>();
   #handlerTimeoutMs = 30_000;
 
   async setup(ctx: ToolContext): Promise<void> {
@@ -50,7 +54,23 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     // Kernels sharing the NATS bus share their clients' event streams too.
     if (ctx.env.BUS_DRIVER === 'nats') this.#streams.relay = await StreamRelay.connect(natsSettings(ctx.env), ctx.log);
     this.#handlerTimeoutMs = durationMs(ctx.env.HTTP_HANDLER_TIMEOUT_MS, 'HTTP_HANDLER_TIMEOUT_MS', 30_000, 'MC_ERR_TOOL_SETUP') || 30_000;
+    this.#live = new LiveServer((serverFactory) => this.#newApp(serverFactory));
+    // Settings a build would refuse (CORS) fail the tool's setup, not its first request.
+    this.#newApp(() => createServer());
+    // Once serving, a change of what the router holds (a route added or gone, a
+    // schema changed: a plugin reloaded, a sidecar attached late, a plugin gone)
+    // rebuilds it behind the socket. A new version with the same routes only has
+    // new handler ids, which requests read from the table: nothing to rebuild.
+    ctx.routes.onChange(() => {
+      if (this.#listening && routerShape(ctx.routes.list()) !== this.#shape) this.#swapped = this.#live!.swap();
+    });
+  }
+
+  /** A fastify instance serving every route the table holds now, around the server factory it is given. */
+  #newApp(serverFactory: FastifyServerFactory): FastifyInstance {
+    const ctx = this.#ctx!;
     const app = Fastify({
+      serverFactory,
       logger: false,
       bodyLimit: Number(ctx.env.HTTP_BODY_LIMIT || 1_048_576),
       // Validation must judge the body the handler gets (a separate, exact parse):
@@ -77,7 +97,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
         const text = decodeUtf8(raw as Buffer, what);
         // The numeric parse is what the schema validates; the exact one is what the handler gets.
         // As the route's schema reads it: a whole number in a `number` field is a number.
-        const schema = this.#ctx?.routes.get(req.method as HttpMethod, req.routeOptions.url ?? '')?.bodySchema;
+        const schema = ctx.routes.get(req.method as HttpMethod, req.routeOptions.url ?? '')?.bodySchema;
         this.#exactBodies.set(req, parseExactJson(text, what, schema));
         done(null, JSON.parse(text));
       } catch (err) {
@@ -87,7 +107,15 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     addResponseHeaders(app, ctx.env);
     app.setErrorHandler((err, req, reply) => this.#sendError(req, reply, err));
     app.setNotFoundHandler((req, reply) => this.#sendError(req, reply, mcError('MC_ERR_HTTP_NOT_FOUND', `no endpoint ${req.method} ${req.url.split('?')[0]}`, { method: req.method, path: req.url })));
-    this.#app = app;
+    const routes = ctx.routes.list();
+    this.#shape = routerShape(routes);
+    for (const route of routes) {
+      const name = `${route.method} ${route.path}`;
+      app.route({ method: route.method, url: route.path, ...routeOptions(route), handler: (req, reply) => this.#dispatch(route.method, route.path, name, req, reply) });
+    }
+    app.get('/docs/json', async (_req, reply) => reply.type('application/json').send(renderJson(openApiDocument(ctx.routes.list(), TITLE))));
+    app.get('/docs', async (_req, reply) => reply.type('text/html').send(docsPage(TITLE)));
+    return app;
   }
 
   addEndpoint(input: Plain<AddEndpointRequest>, call: CallContext) {
@@ -105,12 +133,12 @@ export default class FastifyHttp implements ToolMethods<'http'> {
       auth: input.auth || undefined,
       timeoutMs: durationMs(input.timeoutMs, `${call.caller} http.addEndpoint ${input.method} ${input.path} timeoutMs`, 0),
     });
-    return {};
+    return this.#served();
   }
 
   addStream(input: Plain<AddStreamRequest>, call: CallContext) {
     this.#addRoute(call, { method: 'GET', path: input.path, handlerId: input.handlerId, successStatus: 200, summary: input.summary, tags: input.tags, auth: input.auth || undefined, stream: true });
-    return {};
+    return this.#served();
   }
 
   sendEvent(input: Plain<SendEventRequest>, call: CallContext) {
@@ -119,61 +147,47 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   }
 
   addAuthValidator(input: Plain<AddAuthValidatorRequest>, call: CallContext) {
-    const taken = this.#validators.get(input.name);
     if (!input.name) throw mcError('MC_ERR_INVALID_ARGUMENT', `${call.caller} added an auth validator without a name`, { field: 'name' });
-    if (taken && taken.owner !== call.caller) throw mcError('MC_ERR_HTTP_ROUTE', `${call.caller} added auth validator '${input.name}', which ${taken.owner} already added`, { name: input.name });
-    this.#validators.set(input.name, { owner: call.caller, handlerId: input.handlerId });
+    this.#ctx!.routes.addValidator({ name: input.name, owner: call.caller, handlerId: input.handlerId });
     return {};
   }
 
   #addRoute(call: CallContext, route: Omit<Route, 'owner' | 'tags'> & { tags: string[] }): void {
-    const routes = this.#ctx!.routes;
-    // After listen, only a handler swap of a route fastify already serves is possible.
-    if (this.#listening && routes.get(route.method, route.path)?.owner !== call.caller) {
-      throw mcError('MC_ERR_HTTP_LATE_ROUTE', `${call.caller} added ${route.method} ${route.path} after the server started listening`, { plugin: call.caller, path: route.path });
-    }
     // Default tag: the domain of a native plugin, the identity of any other.
     const tags = route.tags.length ? route.tags : [/^(sidecar|wasm)\//.test(call.caller) ? call.caller : call.caller.split('/')[0]!];
     checkParameterSchemas({ ...route, owner: call.caller, tags });
-    routes.add({ ...route, owner: call.caller, tags });
+    this.#ctx!.routes.add({ ...route, owner: call.caller, tags });
+  }
+
+  /** Before listen, at once; after, once the router serving the new route is in place. */
+  #served(): {} | Promise<{}> {
+    return this.#listening ? this.#swapped.then(() => ({})) : {};
   }
 
   async onBootComplete(): Promise<void> {
-    const app = this.#app!;
     const ctx = this.#ctx!;
     for (const route of ctx.routes.list()) {
-      const name = `${route.method} ${route.path}`;
-      app.route({
-        method: route.method,
-        url: route.path,
-        ...routeOptions(route),
-        handler: (req, reply) => this.#dispatch(route.method, route.path, name, req, reply),
-      });
-      if (route.auth && !this.#validators.has(route.auth)) ctx.log.error(`${route.method} ${route.path} (${route.owner}) names auth validator '${route.auth}', which no plugin added; it will answer 500`, { path: route.path });
+      if (route.auth && !ctx.routes.validator(route.auth)) ctx.log.error(`${route.method} ${route.path} (${route.owner}) names auth validator '${route.auth}', which no plugin added; it will answer 500`, { path: route.path });
     }
-    app.get('/docs/json', async (_req, reply) => reply.type('application/json').send(renderJson(openApiDocument(ctx.routes.list(), TITLE))));
-    app.get('/docs', async (_req, reply) => reply.type('text/html').send(docsPage(TITLE)));
     const port = Number(ctx.env.HTTP_PORT ?? 5000);
     const host = ctx.env.HTTP_HOST || '0.0.0.0';
-    await app.listen({ port, host });
+    const bound = await this.#live!.listen(port, host);
     this.#listening = true;
-    // fastify's own answer names 127.0.0.1 even when every interface listens: say what is bound.
-    const bound = app.server.address() as AddressInfo;
+    // Say what is bound: a name like localhost may resolve to either family.
     const shown = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
     ctx.log.info(`listening on http://${shown}:${bound.port}${host === '0.0.0.0' || host === '::' ? ' (every interface)' : ''}`, { port: this.port, host: bound.address });
   }
 
   /** The bound port (HTTP_PORT=0 picks a free one). */
   get port(): number {
-    const address = this.#app?.server.address();
-    return typeof address === 'object' && address ? address.port : 0;
+    return this.#live?.port ?? 0;
   }
 
   async shutdown(): Promise<void> {
     // close() stops accepting connections and waits for requests in flight;
     // open event streams would hold it forever, so they end first.
     this.#streams.closeAll();
-    await this.#app?.close();
+    await this.#live?.close();
     await this.#streams.relay?.close();
   }
 
@@ -233,12 +247,20 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   async #openStream(route: Route, request: Plain<HttpRequest>, reply: FastifyReply, trace: TraceContext, finish: () => void): Promise<void> {
     if (route.auth) request.auth = await runInTrace(trace, () => this.#authenticate(route, request));
     finish();
-    await this.#stream(route, request, reply, trace);
+    await this.#stream(this.#now(route), request, reply, trace);
   }
 
   async #authenticateThenInvoke(route: Route, request: Plain<HttpRequest>) {
     request.auth = await this.#authenticate(route, request);
-    return this.#ctx!.invoke(route.owner, route.handlerId, { case: 'http', value: request });
+    const now = this.#now(route);
+    return this.#ctx!.invoke(now.owner, now.handlerId, { case: 'http', value: request });
+  }
+
+  /** The route as served now: its plugin may have been swapped for a new version (new handler ids) during an await. */
+  #now(route: Route): Route {
+    const now = this.#ctx!.routes.get(route.method, route.path);
+    if (!now) throw mcError('MC_ERR_HTTP_NOT_FOUND', `${route.method} ${route.path} is no longer served (its plugin stopped)`, { path: route.path });
+    return now;
   }
 
   // On every request's path: one promise and one timer, no race or extra await.
@@ -261,7 +283,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
 
   /** Runs the route's validator: its answer is the request's auth; null or an error refuses. */
   async #authenticate(route: Route, request: Plain<HttpRequest>): Promise<JsValue> {
-    const validator = this.#validators.get(route.auth!);
+    const validator = this.#ctx!.routes.validator(route.auth!);
     if (!validator) throw mcError('MC_ERR_HTTP_ROUTE', `${route.method} ${route.path} (${route.owner}) names auth validator '${route.auth}', which no plugin added`, { path: route.path, auth: route.auth! });
     const out = await this.#ctx!.invoke(validator.owner, validator.handlerId, { case: 'http', value: request });
     const refused = out.case === 'http' && (out.value.status ?? 0) >= 400;
@@ -322,6 +344,11 @@ function asHttpError(err: unknown, req: FastifyRequest): McError {
   if (e.statusCode && e.statusCode < 500) return mcError('MC_ERR_HTTP_MALFORMED', `${req.method} ${req.url}: ${e.message}`, { fastifyCode: e.code ?? '' }, err);
   // Internals stay in the log, not in the response.
   return mcError('MC_ERR_INTERNAL', `${req.method} ${req.url} failed`, {}, err);
+}
+
+/** What a fastify instance is built from, per route: method, path and the schemas it validates with. */
+function routerShape(routes: Route[]): string {
+  return JSON.stringify(routes.map((r) => [r.method, r.path, r.bodySchema, r.paramsSchema, r.querySchema]));
 }
 
 function parseSchema(json: string, field: string, caller: string): object | undefined {

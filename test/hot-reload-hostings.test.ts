@@ -1,0 +1,89 @@
+// Hot reload of a sidecar and of a wasm module in the running kernel (issue 13),
+// each hosting under a steady stream of requests: the parity twins (real Go and
+// Rust sidecar processes, real Rust and Go wasm modules) are swapped twenty
+// times — a new process or module boots beside the old one and takes over in
+// one step. The rows each twin wrote equal the client's count of 2xx answers,
+// and each event published during the swaps was recorded exactly once.
+import Database from 'better-sqlite3';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { reloads, startDev, steadyLoad, type Dev } from './dev-session.ts';
+import { PARITY_FIXTURES } from './project.ts';
+
+const RELOADS = 20;
+
+const TWINS = [
+  { hosting: 'go', identity: 'sidecar/parity-go', manifest: 'sidecars/parity-go/sidecar.json', built: 'sidecars/parity-go/bin/parity-go' },
+  { hosting: 'rustsc', identity: 'sidecar/parity-rustsc', manifest: 'sidecars/parity-rustsc/sidecar.json', built: 'sidecars/parity-rustsc/bin/parity-rustsc' },
+  { hosting: 'rust', identity: 'wasm/parity-rust', manifest: 'wasm-plugins/parity-rust/plugin.json', built: 'wasm-plugins/parity-rust/parity_rust.wasm' },
+  { hosting: 'gowasm', identity: 'wasm/parity-gowasm', manifest: 'wasm-plugins/parity-gowasm/plugin.json', built: 'wasm-plugins/parity-gowasm/parity_gowasm.wasm' },
+] as const;
+
+let dev: Dev | undefined;
+afterEach(async () => {
+  await dev?.stop();
+  if (dev) rmSync(dev.root, { recursive: true, force: true });
+  dev = undefined;
+});
+
+/** The twin's manifest without its build command (the binary or module is copied in, built already), with `description` as the change. */
+function manifest(twin: (typeof TWINS)[number], description: string): string {
+  const m = JSON.parse(readFileSync(join(PARITY_FIXTURES, twin.manifest), 'utf8')) as Record<string, unknown>;
+  delete m.build;
+  return JSON.stringify({ ...m, description }, null, 2);
+}
+
+describe.each(TWINS)('microcore dev: hot reload of $identity', (twin) => {
+  it(`swaps it ${RELOADS} times under a steady stream of requests: every request answered once, every event recorded once`, async () => {
+    dev = await startDev({
+      'domains/parity/migrations/001_parity_items.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
+      [twin.manifest]: manifest(twin, 'version 0'),
+      [twin.built]: readFileSync(join(PARITY_FIXTURES, twin.built)),
+    }, [twin.built]);
+    const d = dev;
+    const execute = `/parity/${twin.hosting}/execute`;
+    const publish = `/parity/${twin.hosting}/publish`;
+    const load = steadyLoad(d.url, [execute, publish]);
+    await d.until('the first answers', () => load.ok() > 20);
+    for (let v = 1; v <= RELOADS; v++) {
+      writeFileSync(join(d.root, twin.manifest), manifest(twin, `version ${v}`));
+      await d.until(`reload ${v}`, () => reloads(d.lines, twin.identity) >= v);
+      const answered = load.ok();
+      await d.until(`answers after reload ${v}`, () => load.ok() >= answered + 5);
+    }
+    await load.stop();
+
+    expect(d.lines.filter((l) => l.includes('restarting') || l.includes('not reloaded'))).toEqual([]);
+    expect(load.failures).toEqual([]);
+    expect([...load.statuses.keys()]).toEqual([200]);
+    const db = new Database(join(d.root, 'data/app.db'), { readonly: true });
+    try {
+      const count = (like: string) => (db.prepare(`SELECT count(*) AS n FROM parity_items WHERE hosting = ? AND text ${like}`).get(twin.hosting) as { n: number }).n;
+      // POST /execute inserts one row; each published event is recorded by the twin's broadcast subscription.
+      expect(count("NOT LIKE 'event:%'")).toBe(load.byPath.get(execute));
+      await d.until('every event recorded', () => count("LIKE 'event:%'") >= load.byPath.get(publish)!, 10_000);
+      expect(count("LIKE 'event:%'")).toBe(load.byPath.get(publish));
+    } finally {
+      db.close();
+    }
+    expect(await d.stop()).toBe(0);
+  }, 180_000);
+});
+
+describe('microcore dev: a sidecar whose new version will not start', () => {
+  it('keeps the old process serving and says why', async () => {
+    const twin = TWINS[0];
+    dev = await startDev({
+      'domains/parity/migrations/001_parity_items.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
+      [twin.manifest]: manifest(twin, 'version 0'),
+      [twin.built]: readFileSync(join(PARITY_FIXTURES, twin.built)),
+    }, [twin.built]);
+    const d = dev;
+    // A binary that exits at once: the new version never says its handshake line.
+    const broken = JSON.parse(manifest(twin, 'broken')) as Record<string, unknown>;
+    writeFileSync(join(d.root, twin.manifest), JSON.stringify({ ...broken, command: 'bin/missing' }));
+    await d.until('the refused swap', () => d.lines.some((l) => l.includes(`microcore dev: ${twin.identity} not reloaded`)));
+    expect((await fetch(`${d.url}/parity/go/execute`, { method: 'POST' })).status).toBe(200);
+  }, 60_000);
+});
