@@ -31,6 +31,7 @@ import { checkParameterSchemas, parameters, routeOptions, stringMap } from './pa
 import { natsSettings } from '../bus-nats/settings.ts';
 import { StreamRelay } from './stream-relay.ts';
 import { Streams } from './streams.ts';
+import { addDashboard, dashboardSettings, type DashboardSettings } from './dashboard.ts';
 
 const TITLE = 'MicroCore';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -44,11 +45,13 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   #streams = new Streams();
   #validators = new Map<string, { owner: string; handlerId: string }>();
   #handlerTimeoutMs = 30_000;
+  #dashboard?: DashboardSettings;
 
   async setup(ctx: ToolContext): Promise<void> {
     this.#ctx = ctx;
     // Kernels sharing the NATS bus share their clients' event streams too.
     if (ctx.env.BUS_DRIVER === 'nats') this.#streams.relay = await StreamRelay.connect(natsSettings(ctx.env), ctx.log);
+    this.#dashboard = dashboardSettings(ctx.env);
     this.#handlerTimeoutMs = durationMs(ctx.env.HTTP_HANDLER_TIMEOUT_MS, 'HTTP_HANDLER_TIMEOUT_MS', 30_000, 'MC_ERR_TOOL_SETUP') || 30_000;
     const app = Fastify({
       logger: false,
@@ -153,6 +156,9 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     }
     app.get('/docs/json', async (_req, reply) => reply.type('application/json').send(renderJson(openApiDocument(ctx.routes.list(), TITLE))));
     app.get('/docs', async (_req, reply) => reply.type('text/html').send(docsPage(TITLE)));
+    // The dashboard's pages pass the validator DASHBOARD_AUTH names, as a route naming it would.
+    const page: Route = { method: 'GET', path: '/dashboard', owner: 'tool/http', handlerId: '', successStatus: 200, summary: '', tags: [] };
+    if (this.#dashboard) addDashboard(app, this.#dashboard, ctx.log, { has: (name) => this.#validators.has(name), authenticate: (auth, request) => this.#authenticate({ ...page, auth }, request) });
     const port = Number(ctx.env.HTTP_PORT ?? 5000);
     const host = ctx.env.HTTP_HOST || '0.0.0.0';
     await app.listen({ port, host });
