@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Sets up everything MicroCore needs on a fresh machine, then builds the
 # sidecars and wasm modules: Node 24, the npm packages, the Go code generators,
-# the Rust-to-wasm toolchain and what Rust sidecars need. Safe to run again: it only does what is missing.
+# the Rust-to-wasm toolchain and what Rust sidecars need, and the dashboard's
+# bundle. Safe to run again: it only does what is missing.
 #
 #   scripts/setup.sh                 the example app, then the test fixtures (test/fixtures/parity)
+#                                    and what the tests need (nats-server, PostgreSQL, Chromium)
 #   scripts/setup.sh --no-fixtures   the example app only (scripts/start.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +53,8 @@ if [ "$fixtures" = 1 ]; then
   # (Not needed when MC_TEST_NATS_URL / MC_TEST_DATABASE_URL name servers to use.)
   [ -n "${MC_TEST_NATS_URL:-}" ] || command -v nats-server >/dev/null 2>&1 || debian_pkgs+=(nats-server)
   [ -n "${MC_TEST_DATABASE_URL:-}" ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || debian_pkgs+=(postgresql)
+  # The dashboard's browser test drives Debian's headless Chromium (test/dashboard.test.ts).
+  [ -n "${MC_TEST_CHROMIUM:-}" ] || [ -x /usr/bin/chromium ] || debian_pkgs+=(chromium)
 fi
 if [ ${#debian_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -58,10 +62,16 @@ if [ ${#debian_pkgs[@]} -gt 0 ]; then
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debian_pkgs[@]}" >/dev/null
   else
-    echo "MicroCore needs these Debian packages to build wasm modules and Rust sidecars, and for the NATS and PostgreSQL tests: ${debian_pkgs[*]}." >&2
+    echo "MicroCore needs these Debian packages to build wasm modules and Rust sidecars, and for the NATS, PostgreSQL and browser tests: ${debian_pkgs[*]}." >&2
     echo "Install them (sudo apt-get install ${debian_pkgs[*]}), or add the rustup target (rustup target add wasm32-unknown-unknown) and protoc, then retry." >&2
     exit 1
   fi
+fi
+
+# The dashboard (served at /dashboard when DASHBOARD=on): bundled from
+# dashboard/src whenever its sources or the npm packages are newer than the bundle.
+if [ ! -f dashboard/dist/index.html ] || [ -n "$(find dashboard/src dashboard/build.ts package-lock.json -newer dashboard/dist/index.html -print -quit)" ]; then
+  node --disable-warning=ExperimentalWarning dashboard/build.ts
 fi
 
 echo "→ building sidecars and wasm modules"

@@ -11,8 +11,9 @@ source scripts/node-env.sh
 
 echo "→ generated code is current (buf generate) and buf lint passes"
 bash scripts/check-gen.sh
-echo "→ tsc --noEmit"
+echo "→ tsc --noEmit (and the dashboard's own, for the browser: dashboard/tsconfig.json)"
 npx tsc --noEmit
+npx tsc --noEmit -p dashboard
 echo "→ vitest"
 npx vitest run --reporter=default --reporter=json --outputFile=.tools/vitest-report.json
 echo "→ go test (sdk/go, sidecars, the parity fixture)"

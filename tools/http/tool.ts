@@ -33,6 +33,7 @@ import { natsSettings } from '../bus-nats/settings.ts';
 import { StreamRelay } from './stream-relay.ts';
 import { Streams } from './streams.ts';
 import { LiveServer } from './live-server.ts';
+import { addDashboard, checkDashboard, dashboardSettings, type DashboardAuth, type DashboardSettings } from './dashboard.ts';
 
 const TITLE = 'MicroCore';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -48,11 +49,13 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   #exactBodies = new WeakMap<object, JsValue>();
   #streams = new Streams();
   #handlerTimeoutMs = 30_000;
+  #dashboard?: DashboardSettings;
 
   async setup(ctx: ToolContext): Promise<void> {
     this.#ctx = ctx;
     // Kernels sharing the NATS bus share their clients' event streams too.
     if (ctx.env.BUS_DRIVER === 'nats') this.#streams.relay = await StreamRelay.connect(natsSettings(ctx.env), ctx.log);
+    this.#dashboard = dashboardSettings(ctx.env);
     this.#handlerTimeoutMs = durationMs(ctx.env.HTTP_HANDLER_TIMEOUT_MS, 'HTTP_HANDLER_TIMEOUT_MS', 30_000, 'MC_ERR_TOOL_SETUP') || 30_000;
     this.#live = new LiveServer((serverFactory) => this.#newApp(serverFactory));
     // Settings a build would refuse (CORS) fail the tool's setup, not its first request.
@@ -115,8 +118,15 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     }
     app.get('/docs/json', async (_req, reply) => reply.type('application/json').send(renderJson(openApiDocument(ctx.routes.list(), TITLE))));
     app.get('/docs', async (_req, reply) => reply.type('text/html').send(docsPage(TITLE)));
+    if (this.#dashboard) addDashboard(app, this.#dashboard, this.#dashboardAuth);
     return app;
   }
+
+  // The dashboard's pages pass the validator DASHBOARD_AUTH names, as a route naming it would.
+  #dashboardAuth: DashboardAuth = {
+    has: (name) => this.#ctx!.routes.validator(name) !== undefined,
+    authenticate: (auth, request) => this.#authenticate({ method: 'GET', path: '/dashboard', owner: 'tool/http', handlerId: '', successStatus: 200, summary: '', tags: [], auth }, request),
+  };
 
   addEndpoint(input: Plain<AddEndpointRequest>, call: CallContext) {
     this.#addRoute(call, {
@@ -169,6 +179,7 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     for (const route of ctx.routes.list()) {
       if (route.auth && !ctx.routes.validator(route.auth)) ctx.log.error(`${route.method} ${route.path} (${route.owner}) names auth validator '${route.auth}', which no plugin added; it will answer 500`, { path: route.path });
     }
+    if (this.#dashboard) checkDashboard(this.#dashboard, ctx.log, this.#dashboardAuth);
     const port = Number(ctx.env.HTTP_PORT ?? 5000);
     const host = ctx.env.HTTP_HOST || '0.0.0.0';
     const bound = await this.#live!.listen(port, host);

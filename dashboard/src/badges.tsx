@@ -1,0 +1,23 @@
+// The badges every screen uses: a status and a hosting, each in one colour per value.
+import { Badge } from '@mantine/core';
+import { HOSTING_COLORS, HOSTING_LABEL, STATUS_COLORS } from './model.ts';
+
+export function StatusBadge({ status, name }: { status: string; name?: string }) {
+  return (
+    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant={status === 'ready' ? 'light' : 'filled'} data-testid={name ? `status-${name}` : undefined} data-status={status}>
+      {status}
+    </Badge>
+  );
+}
+
+export function HostingBadge({ hosting }: { hosting: string }) {
+  return (
+    <Badge color={HOSTING_COLORS[hosting] ?? 'gray'} variant="outline" data-hosting={hosting}>
+      {HOSTING_LABEL[hosting] ?? hosting}
+    </Badge>
+  );
+}
+
+export function OkBadge({ ok, code }: { ok: boolean; code: string }) {
+  return ok ? <Badge color="green" variant="light">ok</Badge> : <Badge color="red">{code || 'failed'}</Badge>;
+}
