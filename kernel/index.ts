@@ -5,6 +5,7 @@ export { Kernel, type KernelOptions } from './kernel.ts';
 export { CONTRACT, CONTRACT_NAMES, type Answer, type CallContext, type ContractName, type EventHandler, type HttpHandler, type InvokeInput, type InvokeOutput, type NativeTool, type Plain, type PlainInit, type ToolMethods, type Tools } from './contract.ts';
 export { ERRORS, ERROR_CODES, isFromPlugin, markFromPlugin, McError, mcError, toMcError, type ErrorCode } from './errors.ts';
 export type { KernelLog } from './log.ts';
+export { LOG_LEVELS, type LogLevelName, type LogLine, type LogRing } from './log-ring.ts';
 export type { CallRecord, CallTotals } from './metrics.ts';
 export { ITEM_KINDS, ITEM_STATES, type ItemKind, type ItemState, type ReportItem } from './registry.ts';
 export { HTTP_METHODS, type HttpMethod, type Route, type RouteTable } from './route-table.ts';

@@ -24,6 +24,7 @@ import { enableModuleGenerations } from './module-generations.ts';
 import { messageLimit } from './message-limit.ts';
 import { stderrLog, type KernelLog, type LogSource } from './log.ts';
 import { CallMetrics } from './metrics.ts';
+import { LogRing } from './log-ring.ts';
 import { loadPlugin, type LoaderDeps } from './plugin-loader.ts';
 import type { PluginHost } from './plugin-host.ts';
 import { Registry, type ReportItem } from './registry.ts';
@@ -64,6 +65,7 @@ export class Kernel {
   readonly routes = new RouteTable();
   readonly subscriptions = new SubscriptionTable();
   readonly tracer = new Tracer();
+  readonly logs = new LogRing();
   readonly #serve: boolean;
   readonly #onlyTools?: readonly string[];
   readonly #stepMs: number;
@@ -264,7 +266,7 @@ export class Kernel {
       const ctx: ToolContext = {
         root: this.root, env: this.env, kernelId: this.id,
         log: this.#logFor(`tool/${tool.contract}`),
-        routes: this.routes, subscriptions: this.subscriptions, tracer: this.tracer, metrics: this.metrics,
+        routes: this.routes, subscriptions: this.subscriptions, tracer: this.tracer, metrics: this.metrics, logs: this.logs,
         migrations,
         invoke: (identity, handlerId, input) => this.invoke(identity, handlerId, input),
         report: () => this.registry.list(),

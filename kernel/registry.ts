@@ -22,6 +22,8 @@ export interface ReportItem {
   ms?: number;
   /** Tools a plugin declared. */
   needs: string[];
+  /** Times a sidecar was restarted (or reconnected to) since boot. */
+  restarts?: number;
 }
 
 export class Registry {

@@ -84,7 +84,7 @@ export class SidecarSupervisor {
       subscriptions.removeOwner(identity);
       await withTimeout(stepMs + 15_000, `restarting ${identity}`, () => host.start());
       await runInTrace(newTrace(), () => withTimeout(stepMs, `${identity} onBoot`, () => host.boot()));
-      registry.set('sidecar', identity, { status: 'ready', reason: undefined, code: undefined });
+      registry.set('sidecar', identity, { status: 'ready', reason: undefined, code: undefined, restarts: (registry.get('sidecar', identity)?.restarts ?? 0) + 1 });
       log.info(`${attached ? 'reconnected to' : 'restarted'} ${identity}`, { plugin: identity });
     } catch (err) {
       await host.shutdown();

@@ -14,6 +14,7 @@ import { CONTRACT, type ContractName, type Plain, type Tools } from './contract.
 import { fromPlugin } from './errors.ts';
 import { silentLog, stderrLog } from './log.ts';
 import { CallMetrics } from './metrics.ts';
+import { LogRing } from './log-ring.ts';
 import { NativeHandlers, NativeHost } from './native-host.ts';
 import { Registry } from './registry.ts';
 import { RouteTable } from './route-table.ts';
@@ -44,6 +45,7 @@ export interface TestTools {
   routes: RouteTable;
   subscriptions: SubscriptionTable;
   tracer: Tracer;
+  logs: LogRing;
   /** Waits until the bus has delivered everything published so far (retries included). */
   settle(): Promise<void>;
   /** Calls the handler of an endpoint a plugin added, as the http tool would. */
@@ -62,6 +64,7 @@ export async function testTools(options: { identity?: string; migrations?: strin
   const tools: Record<string, unknown> = {};
   const subscriptions = new SubscriptionTable();
   const tracer = new Tracer();
+  const logs = new LogRing();
   const host = new NativeHost(identity, [], {}, handlers, silentLog());
   const ctx: ToolContext = {
     root: REPO,
@@ -72,6 +75,7 @@ export async function testTools(options: { identity?: string; migrations?: strin
     subscriptions,
     tracer,
     metrics,
+    logs,
     // The owner is the folder holding migrations/ (domains/users/migrations → users), wherever it sits.
     migrations: (options.migrations ?? []).map((dir) => ({ owner: dir.replace(/\/$/, '').split('/').at(-2) ?? dir, dir })),
     // Every handler belongs to the one plugin under test.
@@ -94,6 +98,7 @@ export async function testTools(options: { identity?: string; migrations?: strin
     routes,
     subscriptions,
     tracer,
+    logs,
     async settle() {
       for (const t of instances) await (t as { idle?: () => Promise<void> }).idle?.();
     },

@@ -5,6 +5,7 @@
 // domains, and never call other tools.
 import type { Answer, InvokeInput, InvokeOutput } from './contract.ts';
 import type { KernelLog } from './log.ts';
+import type { LogRing } from './log-ring.ts';
 import type { ReportItem } from './registry.ts';
 import type { CallMetrics } from './metrics.ts';
 import type { RouteTable } from './route-table.ts';
@@ -30,6 +31,8 @@ export interface ToolContext {
   tracer: Tracer;
   /** Tool call metrics (read them; the kernel records them). */
   metrics: CallMetrics;
+  /** The last log lines of every identity: the logger tool adds each line it writes; others read. */
+  logs: LogRing;
   /**
    * Runs a plugin's handler, whatever its hosting. A native handler that answers
    * at once is answered at once (no promise, its error thrown), so the hot paths

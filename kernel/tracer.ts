@@ -2,7 +2,9 @@
 // published event or a bus request; its parentId is the node being handled when
 // it was made, so one request's nodes form a causal tree across every plugin and
 // hosting. Each node lists the handlers that reacted, with their timings. Tool
-// calls join in from the metrics by event id. Keeps the last 1000 nodes.
+// calls join in from the metrics by event id. Keeps the last 1000 nodes, each
+// numbered in the order it was recorded (`seq`, from 1), so a live view can ask
+// for what is newer than the last node it saw.
 
 export const TRACE_KINDS = ['http', 'event', 'request'] as const;
 export type TraceKind = (typeof TRACE_KINDS)[number];
@@ -18,6 +20,8 @@ export interface TraceReaction {
 }
 
 export interface TraceNode {
+  /** Its place in the order nodes were recorded in this kernel, from 1. */
+  seq: number;
   id: string;
   parentId: string;
   traceId: string;
@@ -42,17 +46,28 @@ export class Tracer {
   // and none has to be kept up to date a hundred thousand times a second.
   #ring: (TraceNode | undefined)[] = new Array(KEEP);
   #next = 0;
+  #seq = 0;
+
+  /** The seq of the newest node; 0 before the first. */
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
+  /** The seq of the oldest node still kept (1 until the ring wraps). */
+  get oldestSeq(): number {
+    return this.#seq > KEEP ? this.#seq - KEEP + 1 : 1;
+  }
 
   /** Records a node that has no duration of its own (an event: see its reactions); `at` defaults to now. */
-  record(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>, at = Date.now()): TraceNode {
-    const entry: TraceNode = { id: node.id, parentId: node.parentId, traceId: node.traceId, kind: node.kind, name: node.name, source: node.source, payloadKeys: node.payloadKeys, at, ms: 0, ok: true, reactions: [] };
+  record(node: Omit<TraceNode, 'seq' | 'at' | 'ms' | 'ok' | 'reactions'>, at = Date.now()): TraceNode {
+    const entry: TraceNode = { seq: ++this.#seq, id: node.id, parentId: node.parentId, traceId: node.traceId, kind: node.kind, name: node.name, source: node.source, payloadKeys: node.payloadKeys, at, ms: 0, ok: true, reactions: [] };
     this.#ring[this.#next] = entry;
     this.#next = (this.#next + 1) % KEEP;
     return entry;
   }
 
   /** Records a node; `end` closes it with its outcome and returns its duration in ms. */
-  begin(node: Omit<TraceNode, 'at' | 'ms' | 'ok' | 'reactions'>, at?: number): { node: TraceNode; end(outcome?: { code?: string }): number } {
+  begin(node: Omit<TraceNode, 'seq' | 'at' | 'ms' | 'ok' | 'reactions'>, at?: number): { node: TraceNode; end(outcome?: { code?: string }): number } {
     const entry = this.record(node, at);
     const started = performance.now();
     return {
@@ -73,12 +88,12 @@ export class Tracer {
     else node.reactions.push(reaction);
   }
 
-  /** Nodes newest first; only one trace's when traceId is given. Copies. */
-  list(traceId?: string): TraceNode[] {
+  /** Nodes newest first: only one trace's when traceId is given, only those after `afterSeq`, at most `limit` (0: all kept). Copies. */
+  list(traceId?: string, afterSeq = 0, limit = 0): TraceNode[] {
     const out: TraceNode[] = [];
-    for (let i = 1; i <= KEEP; i++) {
+    for (let i = 1; i <= KEEP && (limit <= 0 || out.length < limit); i++) {
       const n = this.#ring[(this.#next - i + KEEP) % KEEP];
-      if (!n) break;
+      if (!n || n.seq <= afterSeq) break;
       if (!traceId || n.traceId === traceId) out.push({ ...n, reactions: n.reactions.map((r) => ({ ...r })), payloadKeys: [...n.payloadKeys] });
     }
     return out;

@@ -1,8 +1,10 @@
 // The logger tool (pino): JSON lines on stdout, one child per identity, each
 // line tagged with the caller and the trace id. LOG_LEVEL sets the threshold
-// (debug, info, warn, error, silent; default info).
+// (debug, info, warn, error, silent; default info). Each line written is also
+// kept in the kernel's log ring (ctx.logs), for /system/logs/stream: a line the
+// threshold drops is neither written nor kept.
 import pino, { type Logger as Pino } from 'pino';
-import type { CallContext, KernelLog, Plain, ToolContext, ToolMethods } from '../../kernel/index.ts';
+import { currentTrace, type CallContext, type KernelLog, type LogRing, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import { LogLevel, type LogRequest } from '../../proto/gen/microcore/v1/logger_pb.js';
 
 const LEVELS: Record<number, 'debug' | 'info' | 'warn' | 'error'> = {
@@ -16,21 +18,30 @@ export default class PinoLogger implements ToolMethods<'logger'> {
   static readonly contract = 'logger';
   #root: Pino = pino({ level: 'info' });
   #children = new Map<string, Pino>();
+  #ring?: LogRing;
 
   setup(ctx: ToolContext): void {
+    this.#ring = ctx.logs;
     this.#root = pino({ level: ctx.env.LOG_LEVEL || 'info', base: undefined, formatters: { level: (label) => ({ level: label }) } });
   }
 
   log(input: Plain<LogRequest>, call: CallContext) {
     const level = LEVELS[input.level] ?? 'info';
-    this.#child(call.caller)[level]({ ...jsonSafe(input.fields), traceId: call.traceId }, input.message);
+    const log = this.#child(call.caller);
+    const fields = jsonSafe(input.fields);
+    log[level]({ ...fields, traceId: call.traceId }, input.message);
+    if (this.#ring && log.isLevelEnabled(level)) this.#ring.add(level, call.caller, input.message, fields, call.traceId);
     return {};
   }
 
   /** The kernel's and the tools' own logs (LogSource in kernel/log.ts). */
   child(identity: string): KernelLog {
     const log = this.#child(identity);
-    const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) => log[level](jsonSafe(fields ?? {}), message);
+    const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) => {
+      const safe = jsonSafe(fields ?? {});
+      log[level](safe, message);
+      if (this.#ring && log.isLevelEnabled(level)) this.#ring.add(level, identity, message, safe, currentTrace()?.traceId ?? '');
+    };
     return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
   }
 

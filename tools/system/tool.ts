@@ -1,9 +1,11 @@
-// The system tool: the kernel's own state (boot report, tool call metrics,
-// traces, event topology) for plugins that show it, such as domains/system. It
+// The system tool: the kernel's own state (boot report with each plugin's
+// wiring, tool call metrics, traces, event topology, recent log lines) for
+// plugins that show it, such as domains/system. It
 // only reads what the kernel hands every tool; it changes nothing, but for
 // saying this kernel is alive to the others on a PostgreSQL database (members.ts).
-import { durationMs, mcError, type CallRecord, type Plain, type ToolContext, type ToolMethods, type TraceNode } from '../../kernel/index.ts';
-import type { MetricsRequest, TracesRequest } from '../../proto/gen/microcore/v1/system_pb.js';
+import { durationMs, LOG_LEVELS, mcError, type CallRecord, type CallContext, type JsRecord, type LogLevelName, type LogLine, type Plain, type ToolContext, type ToolMethods, type TraceNode } from '../../kernel/index.ts';
+import type { LogsRequest, MetricsRequest, TracesRequest } from '../../proto/gen/microcore/v1/system_pb.js';
+import { wiringByIdentity } from './graph.ts';
 import { isPostgresUrl } from '../db-common/database-url.ts';
 import { postgresMembers, soloMember, type Members } from './members.ts';
 import { natsSettings } from '../bus-nats/settings.ts';
@@ -32,8 +34,9 @@ export default class KernelSystem implements ToolMethods<'system'> {
 
   async status() {
     const items = this.#ctx!.report().sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name));
+    const wiring = wiringByIdentity(this.#ctx!);
     return {
-      items: items.map((i) => ({ kind: i.kind, name: i.name, source: i.source, status: i.status, reason: i.reason ?? '', code: i.code ?? '', ms: BigInt(i.ms ?? 0), needs: i.needs })),
+      items: items.map((i) => ({ kind: i.kind, name: i.name, source: i.source, status: i.status, reason: i.reason ?? '', code: i.code ?? '', ms: BigInt(i.ms ?? 0), needs: i.needs, ...wiring(i.name), restarts: i.restarts ?? 0 })),
       kernel: this.#ctx!.kernelId,
       members: await this.#members!.list(),
     };
@@ -45,26 +48,42 @@ export default class KernelSystem implements ToolMethods<'system'> {
   }
 
   metrics(input: Plain<MetricsRequest>) {
-    const recent = this.#ctx!.metrics.recent();
+    const m = this.#ctx!.metrics;
     return {
-      recent: (input.limit > 0 ? recent.slice(0, input.limit) : recent).map(callRecord),
-      totals: this.#ctx!.metrics.totals().map((t) => ({ ...t, count: BigInt(t.count), errors: BigInt(t.errors) })),
+      recent: m.recent(Number(input.afterSeq), input.limit).map(callRecord),
+      totals: m.totals().map((t) => ({ ...t, count: BigInt(t.count), errors: BigInt(t.errors) })),
+      oldestSeq: BigInt(m.oldestSeq),
+      lastSeq: BigInt(m.lastSeq),
     };
   }
 
+  logs(input: Plain<LogsRequest>, call: CallContext) {
+    if (input.level && !LOG_LEVELS.includes(input.level as LogLevelName)) {
+      throw mcError('MC_ERR_INVALID_ARGUMENT', `${call.caller} asked system.logs for level '${input.level}'`, { level: input.level }, undefined, `Use one of ${LOG_LEVELS.join(', ')}, or leave it empty for every line.`);
+    }
+    const ring = this.#ctx!.logs;
+    const lines = ring.list(Number(input.afterSeq), input.limit, (input.level || undefined) as LogLevelName | undefined);
+    return { lines: lines.map(logLine), oldestSeq: BigInt(ring.oldestSeq), lastSeq: BigInt(ring.lastSeq) };
+  }
+
   async traces(input: Plain<TracesRequest>) {
-    const nodes = this.#localNodes(input.traceId);
-    if (!input.traceId || !this.#peers) return { nodes };
+    const tracer = this.#ctx!.tracer;
+    const seqs = { oldestSeq: BigInt(tracer.oldestSeq), lastSeq: BigInt(tracer.lastSeq) };
+    const nodes = this.#localNodes(input.traceId, Number(input.afterSeq), input.limit);
+    if (!input.traceId || !this.#peers) return { nodes, ...seqs };
     // Members are known on PostgreSQL: wait for exactly the others; otherwise for the first silence.
     const members = this.#members!.list().then((m) => (m.length > 1 ? m.length - 1 : undefined));
     const remote = await this.#peers.gather(input.traceId, await members);
-    return { nodes: mergeById([...nodes, ...remote]).sort((a, b) => Number(b.atUnixMs - a.atUnixMs)) };
+    return { nodes: mergeById([...nodes, ...remote]).sort((a, b) => Number(b.atUnixMs - a.atUnixMs)), ...seqs };
   }
 
-  #localNodes(traceId: string) {
+  #localNodes(traceId: string, afterSeq = 0, limit = 0) {
+    const nodes = this.#ctx!.tracer.list(traceId || undefined, afterSeq, limit);
+    // A live view asks every quarter second: nothing new, no walk through the calls.
+    if (nodes.length === 0) return [];
     const calls = new Map<string, CallRecord[]>();
     for (const c of this.#ctx!.metrics.recent()) if (c.eventId) calls.set(c.eventId, [c, ...(calls.get(c.eventId) ?? [])]);
-    return this.#ctx!.tracer.list(traceId || undefined).map((n) => traceNode(n, calls.get(n.id) ?? [], this.#ctx!.kernelId));
+    return nodes.map((n) => traceNode(n, calls.get(n.id) ?? [], this.#ctx!.kernelId));
   }
 
   events() {
@@ -92,11 +111,18 @@ export default class KernelSystem implements ToolMethods<'system'> {
 }
 
 function callRecord(c: CallRecord) {
-  return { caller: c.caller, tool: c.tool, method: c.method, ms: c.ms, ok: c.ok, code: c.code ?? '', traceId: c.traceId, eventId: c.eventId ?? '', atUnixMs: BigInt(c.at) };
+  return { seq: BigInt(c.seq), caller: c.caller, tool: c.tool, method: c.method, ms: c.ms, ok: c.ok, code: c.code ?? '', traceId: c.traceId, eventId: c.eventId ?? '', atUnixMs: BigInt(c.at) };
+}
+
+function logLine(l: LogLine) {
+  // Through JSON, as the line went to stdout: a field JSON cannot hold (undefined, a function) is left out.
+  const fields = JSON.parse(JSON.stringify(l.fields)) as JsRecord;
+  return { seq: BigInt(l.seq), atUnixMs: BigInt(l.at), level: l.level, source: l.source, message: l.message, fields, traceId: l.traceId };
 }
 
 function traceNode(n: TraceNode, calls: CallRecord[], kernel: string) {
   return {
+    seq: BigInt(n.seq),
     kernel,
     id: n.id,
     parentId: n.parentId,

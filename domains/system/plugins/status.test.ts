@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testTools, type TestTools } from '../../../kernel/testing.ts';
+import { bootWithSystem } from '../../../test/sse.ts';
 import { SystemStatusPlugin } from './status.ts';
 
 describe('GET /system/status', () => {
@@ -22,5 +23,26 @@ describe('GET /system/status', () => {
     expect(body.kernel).toBe('test-kernel');
     expect(body.members.map((m) => [m.id, m.pid])).toEqual([['test-kernel', BigInt(process.pid)]]);
     expect(Number(body.members[0]!.seenAtUnixMs)).toBeGreaterThan(Date.now() - 5_000);
+  });
+});
+
+describe('GET /system/status, the plugin graph', () => {
+  it('lists each plugin’s routes, subscriptions, answered requests and published topics', async () => {
+    const project = await bootWithSystem();
+    try {
+      await fetch(`${project.url}/t/burst?n=1`, { method: 'POST' });
+      await fetch(`${project.url}/t/ask`, { method: 'POST' });
+      const body = (await (await fetch(`${project.url}/system/status`)).json()) as { plugins: { name: string }[] };
+      expect(body.plugins.find((p) => p.name === 't/probe')).toMatchObject({
+        routes: ['GET /t/ping', 'POST /t/ask', 'POST /t/burst', 'POST /t/log'],
+        subscribes: ['t.asked'],
+        answers: ['t.asked'],
+        publishes: ['t.asked', 't.burst'],
+        restarts: 0,
+      });
+      expect(body.plugins.find((p) => p.name === 'system/traces-stream')).toMatchObject({ routes: ['GET /system/traces/stream'], subscribes: [], answers: [], publishes: [] });
+    } finally {
+      await project.stop();
+    }
   });
 });

@@ -7,6 +7,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
+import type { Value } from "./value_pb.js";
 
 /**
  * Describes the file microcore/v1/system.proto.
@@ -172,6 +173,47 @@ export declare type StatusItem = Message<"microcore.v1.StatusItem"> & {
    * @generated from field: repeated string needs = 8;
    */
   needs: string[];
+
+  /**
+   * The plugin's endpoints, "METHOD /path" as added ("GET /users/:id"; a
+   * server-sent event stream is listed like any GET), sorted.
+   *
+   * @generated from field: repeated string routes = 9;
+   */
+  routes: string[];
+
+  /**
+   * Topics the plugin subscribes to, sorted.
+   *
+   * @generated from field: repeated string subscribes = 10;
+   */
+  subscribes: string[];
+
+  /**
+   * Request topics the plugin answers: those it declared with a reply schema,
+   * and those it answered lately (a bus request among the kept trace nodes had
+   * it as a reaction), sorted. A plain subscription also answers a request, so
+   * a topic never requested yet shows only under `subscribes`.
+   *
+   * @generated from field: repeated string answers = 11;
+   */
+  answers: string[];
+
+  /**
+   * Topics the plugin published or requested lately (among the kept trace
+   * nodes), sorted.
+   *
+   * @generated from field: repeated string publishes = 12;
+   */
+  publishes: string[];
+
+  /**
+   * How many times a sidecar was restarted (or an attached one reconnected)
+   * since the kernel booted; 0 for everything else.
+   *
+   * @generated from field: int32 restarts = 13;
+   */
+  restarts: number;
 };
 
 /**
@@ -187,11 +229,18 @@ export declare const StatusItemSchema: GenMessage<StatusItem>;
  */
 export declare type MetricsRequest = Message<"microcore.v1.MetricsRequest"> & {
   /**
-   * At most this many recent calls; 0 means all kept (up to 1000).
+   * At most this many recent calls (the newest); 0 means all kept (up to 1000).
    *
    * @generated from field: int32 limit = 1;
    */
   limit: number;
+
+  /**
+   * Only calls recorded after this seq; 0 for all kept.
+   *
+   * @generated from field: int64 after_seq = 2;
+   */
+  afterSeq: bigint;
 };
 
 /**
@@ -219,6 +268,21 @@ export declare type MetricsResponse = Message<"microcore.v1.MetricsResponse"> & 
    * @generated from field: repeated microcore.v1.ToolCallTotals totals = 2;
    */
   totals: ToolCallTotals[];
+
+  /**
+   * The seq of the oldest call the ring still holds: calls from after_seq + 1
+   * to oldest_seq - 1 are gone.
+   *
+   * @generated from field: int64 oldest_seq = 3;
+   */
+  oldestSeq: bigint;
+
+  /**
+   * The seq of the newest call recorded; 0 before the first.
+   *
+   * @generated from field: int64 last_seq = 4;
+   */
+  lastSeq: bigint;
 };
 
 /**
@@ -295,6 +359,13 @@ export declare type ToolCallRecord = Message<"microcore.v1.ToolCallRecord"> & {
    * @generated from field: int64 at_unix_ms = 9;
    */
   atUnixMs: bigint;
+
+  /**
+   * Its number in the order this kernel recorded calls, from 1.
+   *
+   * @generated from field: int64 seq = 10;
+   */
+  seq: bigint;
 };
 
 /**
@@ -380,6 +451,21 @@ export declare type TracesRequest = Message<"microcore.v1.TracesRequest"> & {
    * @generated from field: string trace_id = 1;
    */
   traceId: string;
+
+  /**
+   * Only nodes recorded (in this kernel) after this seq; 0 for all kept.
+   *
+   * @generated from field: int64 after_seq = 2;
+   */
+  afterSeq: bigint;
+
+  /**
+   * At most this many of this kernel's nodes (the newest); 0 means all kept
+   * (up to 1000).
+   *
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
 };
 
 /**
@@ -400,6 +486,21 @@ export declare type TracesResponse = Message<"microcore.v1.TracesResponse"> & {
    * @generated from field: repeated microcore.v1.TraceNode nodes = 1;
    */
   nodes: TraceNode[];
+
+  /**
+   * The seq of the oldest node this kernel's ring still holds: nodes from
+   * after_seq + 1 to oldest_seq - 1 are gone.
+   *
+   * @generated from field: int64 oldest_seq = 2;
+   */
+  oldestSeq: bigint;
+
+  /**
+   * The seq of the newest node this kernel recorded; 0 before the first.
+   *
+   * @generated from field: int64 last_seq = 3;
+   */
+  lastSeq: bigint;
 };
 
 /**
@@ -513,6 +614,14 @@ export declare type TraceNode = Message<"microcore.v1.TraceNode"> & {
    * @generated from field: string kernel = 14;
    */
   kernel: string;
+
+  /**
+   * Its number in the order the kernel that recorded it recorded nodes, from 1
+   * (a node gathered from another kernel carries that kernel's number).
+   *
+   * @generated from field: int64 seq = 15;
+   */
+  seq: bigint;
 };
 
 /**
@@ -660,8 +769,148 @@ export declare type TopicInfo = Message<"microcore.v1.TopicInfo"> & {
 export declare const TopicInfoSchema: GenMessage<TopicInfo>;
 
 /**
- * System reports the kernel's state: the boot report, tool call metrics, traces
- * and the event topology.
+ * The arguments of System.Logs.
+ *
+ * @generated from message microcore.v1.LogsRequest
+ */
+export declare type LogsRequest = Message<"microcore.v1.LogsRequest"> & {
+  /**
+   * Only lines kept after this seq; 0 for all kept.
+   *
+   * @generated from field: int64 after_seq = 1;
+   */
+  afterSeq: bigint;
+
+  /**
+   * At most this many lines (the newest); 0 means all kept (up to 1000).
+   *
+   * @generated from field: int32 limit = 2;
+   */
+  limit: number;
+
+  /**
+   * Only lines at this level or above: debug, info, warn or error; empty for
+   * all. Another word fails with MC_ERR_INVALID_ARGUMENT.
+   *
+   * @generated from field: string level = 3;
+   */
+  level: string;
+};
+
+/**
+ * Describes the message microcore.v1.LogsRequest.
+ * Use `create(LogsRequestSchema)` to create a new message.
+ */
+export declare const LogsRequestSchema: GenMessage<LogsRequest>;
+
+/**
+ * Recent log lines, newest first.
+ *
+ * @generated from message microcore.v1.LogsResponse
+ */
+export declare type LogsResponse = Message<"microcore.v1.LogsResponse"> & {
+  /**
+   * The lines.
+   *
+   * @generated from field: repeated microcore.v1.LogLine lines = 1;
+   */
+  lines: LogLine[];
+
+  /**
+   * The seq of the oldest line the ring still holds: lines from after_seq + 1
+   * to oldest_seq - 1 are gone.
+   *
+   * @generated from field: int64 oldest_seq = 2;
+   */
+  oldestSeq: bigint;
+
+  /**
+   * The seq of the newest line kept; 0 before the first.
+   *
+   * @generated from field: int64 last_seq = 3;
+   */
+  lastSeq: bigint;
+};
+
+/**
+ * Describes the message microcore.v1.LogsResponse.
+ * Use `create(LogsResponseSchema)` to create a new message.
+ */
+export declare const LogsResponseSchema: GenMessage<LogsResponse>;
+
+/**
+ * One log line, as the logger tool wrote it.
+ *
+ * @generated from message microcore.v1.LogLine
+ */
+export declare type LogLine = Message<"microcore.v1.LogLine"> & {
+  /**
+   * Its number in the order this kernel kept lines, from 1.
+   *
+   * @generated from field: int64 seq = 1;
+   */
+  seq: bigint;
+
+  /**
+   * When it was logged, in milliseconds since the Unix epoch.
+   *
+   * @generated from field: int64 at_unix_ms = 2;
+   */
+  atUnixMs: bigint;
+
+  /**
+   * debug, info, warn or error.
+   *
+   * @generated from field: string level = 3;
+   */
+  level: string;
+
+  /**
+   * The identity that logged it: a plugin's, kernel, or tool/<name>.
+   *
+   * @generated from field: string source = 4;
+   */
+  source: string;
+
+  /**
+   * The message.
+   *
+   * @generated from field: string message = 5;
+   */
+  message: string;
+
+  /**
+   * The line's fields (bigint as text, bytes as base64, as on stdout).
+   *
+   * @generated from field: map<string, microcore.v1.Value> fields = 6;
+   */
+  fields: { [key: string]: Value };
+
+  /**
+   * The trace being handled when it was logged; empty outside one.
+   *
+   * @generated from field: string trace_id = 7;
+   */
+  traceId: string;
+};
+
+/**
+ * Describes the message microcore.v1.LogLine.
+ * Use `create(LogLineSchema)` to create a new message.
+ */
+export declare const LogLineSchema: GenMessage<LogLine>;
+
+/**
+ * System reports the kernel's state: the boot report, tool call metrics, traces,
+ * the event topology and recent log lines.
+ *
+ * Trace nodes, tool calls and log lines are each kept in a ring of this kernel's
+ * last 1000 and numbered in the order they were recorded (`seq`, from 1, per
+ * kind; a restarted kernel counts from 1 again). A live view asks for what is
+ * newer than the last seq it saw (`after_seq`); a response's `oldest_seq` says
+ * whether the ring still holds everything after it. domains/system serves them
+ * as server-sent event streams (/system/traces/stream, /system/events/stream,
+ * /system/metrics/stream, /system/logs/stream), resumable with Last-Event-ID.
  *
  * @generated from service microcore.v1.System
  */
@@ -706,6 +955,17 @@ export declare const System: GenService<{
     methodKind: "unary";
     input: typeof EventsRequestSchema;
     output: typeof EventsResponseSchema;
+  },
+  /**
+   * Recent log lines of every identity (the kernel, tools, plugins), newest
+   * first: the lines the logger tool wrote (LOG_LEVEL drops the others).
+   *
+   * @generated from rpc microcore.v1.System.Logs
+   */
+  logs: {
+    methodKind: "unary";
+    input: typeof LogsRequestSchema;
+    output: typeof LogsResponseSchema;
   },
 }>;
 

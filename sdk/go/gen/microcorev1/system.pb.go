@@ -227,7 +227,23 @@ type StatusItem struct {
 	// Milliseconds its boot step took.
 	Ms int64 `protobuf:"varint,7,opt,name=ms,proto3" json:"ms,omitempty"`
 	// The tools a plugin declared.
-	Needs         []string `protobuf:"bytes,8,rep,name=needs,proto3" json:"needs,omitempty"`
+	Needs []string `protobuf:"bytes,8,rep,name=needs,proto3" json:"needs,omitempty"`
+	// The plugin's endpoints, "METHOD /path" as added ("GET /users/:id"; a
+	// server-sent event stream is listed like any GET), sorted.
+	Routes []string `protobuf:"bytes,9,rep,name=routes,proto3" json:"routes,omitempty"`
+	// Topics the plugin subscribes to, sorted.
+	Subscribes []string `protobuf:"bytes,10,rep,name=subscribes,proto3" json:"subscribes,omitempty"`
+	// Request topics the plugin answers: those it declared with a reply schema,
+	// and those it answered lately (a bus request among the kept trace nodes had
+	// it as a reaction), sorted. A plain subscription also answers a request, so
+	// a topic never requested yet shows only under `subscribes`.
+	Answers []string `protobuf:"bytes,11,rep,name=answers,proto3" json:"answers,omitempty"`
+	// Topics the plugin published or requested lately (among the kept trace
+	// nodes), sorted.
+	Publishes []string `protobuf:"bytes,12,rep,name=publishes,proto3" json:"publishes,omitempty"`
+	// How many times a sidecar was restarted (or an attached one reconnected)
+	// since the kernel booted; 0 for everything else.
+	Restarts      int32 `protobuf:"varint,13,opt,name=restarts,proto3" json:"restarts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -318,11 +334,48 @@ func (x *StatusItem) GetNeeds() []string {
 	return nil
 }
 
+func (x *StatusItem) GetRoutes() []string {
+	if x != nil {
+		return x.Routes
+	}
+	return nil
+}
+
+func (x *StatusItem) GetSubscribes() []string {
+	if x != nil {
+		return x.Subscribes
+	}
+	return nil
+}
+
+func (x *StatusItem) GetAnswers() []string {
+	if x != nil {
+		return x.Answers
+	}
+	return nil
+}
+
+func (x *StatusItem) GetPublishes() []string {
+	if x != nil {
+		return x.Publishes
+	}
+	return nil
+}
+
+func (x *StatusItem) GetRestarts() int32 {
+	if x != nil {
+		return x.Restarts
+	}
+	return 0
+}
+
 // The arguments of System.Metrics.
 type MetricsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// At most this many recent calls; 0 means all kept (up to 1000).
-	Limit         int32 `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
+	// At most this many recent calls (the newest); 0 means all kept (up to 1000).
+	Limit int32 `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Only calls recorded after this seq; 0 for all kept.
+	AfterSeq      int64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -364,13 +417,25 @@ func (x *MetricsRequest) GetLimit() int32 {
 	return 0
 }
 
+func (x *MetricsRequest) GetAfterSeq() int64 {
+	if x != nil {
+		return x.AfterSeq
+	}
+	return 0
+}
+
 // Tool call metrics.
 type MetricsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Recent calls, newest first.
 	Recent []*ToolCallRecord `protobuf:"bytes,1,rep,name=recent,proto3" json:"recent,omitempty"`
 	// Totals per caller, tool and method.
-	Totals        []*ToolCallTotals `protobuf:"bytes,2,rep,name=totals,proto3" json:"totals,omitempty"`
+	Totals []*ToolCallTotals `protobuf:"bytes,2,rep,name=totals,proto3" json:"totals,omitempty"`
+	// The seq of the oldest call the ring still holds: calls from after_seq + 1
+	// to oldest_seq - 1 are gone.
+	OldestSeq int64 `protobuf:"varint,3,opt,name=oldest_seq,json=oldestSeq,proto3" json:"oldest_seq,omitempty"`
+	// The seq of the newest call recorded; 0 before the first.
+	LastSeq       int64 `protobuf:"varint,4,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -419,6 +484,20 @@ func (x *MetricsResponse) GetTotals() []*ToolCallTotals {
 	return nil
 }
 
+func (x *MetricsResponse) GetOldestSeq() int64 {
+	if x != nil {
+		return x.OldestSeq
+	}
+	return 0
+}
+
+func (x *MetricsResponse) GetLastSeq() int64 {
+	if x != nil {
+		return x.LastSeq
+	}
+	return 0
+}
+
 // One tool call.
 type ToolCallRecord struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -439,7 +518,9 @@ type ToolCallRecord struct {
 	// The event (or HTTP request) being handled when it was made.
 	EventId string `protobuf:"bytes,8,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
 	// When it started, in milliseconds since the Unix epoch.
-	AtUnixMs      int64 `protobuf:"varint,9,opt,name=at_unix_ms,json=atUnixMs,proto3" json:"at_unix_ms,omitempty"`
+	AtUnixMs int64 `protobuf:"varint,9,opt,name=at_unix_ms,json=atUnixMs,proto3" json:"at_unix_ms,omitempty"`
+	// Its number in the order this kernel recorded calls, from 1.
+	Seq           int64 `protobuf:"varint,10,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -533,6 +614,13 @@ func (x *ToolCallRecord) GetEventId() string {
 func (x *ToolCallRecord) GetAtUnixMs() int64 {
 	if x != nil {
 		return x.AtUnixMs
+	}
+	return 0
+}
+
+func (x *ToolCallRecord) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
 	}
 	return 0
 }
@@ -644,7 +732,12 @@ type TracesRequest struct {
 	// (BUS_DRIVER=nats) the nodes of one trace come from every kernel that
 	// recorded some, so a request that crossed kernels reads as one tree;
 	// without a trace id, only this kernel's nodes.
-	TraceId       string `protobuf:"bytes,1,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	TraceId string `protobuf:"bytes,1,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	// Only nodes recorded (in this kernel) after this seq; 0 for all kept.
+	AfterSeq int64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
+	// At most this many of this kernel's nodes (the newest); 0 means all kept
+	// (up to 1000).
+	Limit         int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -686,11 +779,30 @@ func (x *TracesRequest) GetTraceId() string {
 	return ""
 }
 
+func (x *TracesRequest) GetAfterSeq() int64 {
+	if x != nil {
+		return x.AfterSeq
+	}
+	return 0
+}
+
+func (x *TracesRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
 // Trace nodes, newest first. A node's parent_id links it to its cause.
 type TracesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The nodes.
-	Nodes         []*TraceNode `protobuf:"bytes,1,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	Nodes []*TraceNode `protobuf:"bytes,1,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	// The seq of the oldest node this kernel's ring still holds: nodes from
+	// after_seq + 1 to oldest_seq - 1 are gone.
+	OldestSeq int64 `protobuf:"varint,2,opt,name=oldest_seq,json=oldestSeq,proto3" json:"oldest_seq,omitempty"`
+	// The seq of the newest node this kernel recorded; 0 before the first.
+	LastSeq       int64 `protobuf:"varint,3,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -732,6 +844,20 @@ func (x *TracesResponse) GetNodes() []*TraceNode {
 	return nil
 }
 
+func (x *TracesResponse) GetOldestSeq() int64 {
+	if x != nil {
+		return x.OldestSeq
+	}
+	return 0
+}
+
+func (x *TracesResponse) GetLastSeq() int64 {
+	if x != nil {
+		return x.LastSeq
+	}
+	return 0
+}
+
 // Something that happened: an HTTP request, a published event, a bus request.
 type TraceNode struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -764,7 +890,10 @@ type TraceNode struct {
 	PayloadKeys []string `protobuf:"bytes,13,rep,name=payload_keys,json=payloadKeys,proto3" json:"payload_keys,omitempty"`
 	// The id of the kernel that recorded it (for an event handled in several
 	// kernels, the one where its cause happened: the publisher's).
-	Kernel        string `protobuf:"bytes,14,opt,name=kernel,proto3" json:"kernel,omitempty"`
+	Kernel string `protobuf:"bytes,14,opt,name=kernel,proto3" json:"kernel,omitempty"`
+	// Its number in the order the kernel that recorded it recorded nodes, from 1
+	// (a node gathered from another kernel carries that kernel's number).
+	Seq           int64 `protobuf:"varint,15,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -895,6 +1024,13 @@ func (x *TraceNode) GetKernel() string {
 		return x.Kernel
 	}
 	return ""
+}
+
+func (x *TraceNode) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
 }
 
 // One handler run for a trace node.
@@ -1154,11 +1290,241 @@ func (x *TopicInfo) GetPayloadKeys() []string {
 	return nil
 }
 
+// The arguments of System.Logs.
+type LogsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only lines kept after this seq; 0 for all kept.
+	AfterSeq int64 `protobuf:"varint,1,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
+	// At most this many lines (the newest); 0 means all kept (up to 1000).
+	Limit int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Only lines at this level or above: debug, info, warn or error; empty for
+	// all. Another word fails with MC_ERR_INVALID_ARGUMENT.
+	Level         string `protobuf:"bytes,3,opt,name=level,proto3" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogsRequest) Reset() {
+	*x = LogsRequest{}
+	mi := &file_microcore_v1_system_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogsRequest) ProtoMessage() {}
+
+func (x *LogsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_system_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
+func (*LogsRequest) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *LogsRequest) GetAfterSeq() int64 {
+	if x != nil {
+		return x.AfterSeq
+	}
+	return 0
+}
+
+func (x *LogsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *LogsRequest) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+// Recent log lines, newest first.
+type LogsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The lines.
+	Lines []*LogLine `protobuf:"bytes,1,rep,name=lines,proto3" json:"lines,omitempty"`
+	// The seq of the oldest line the ring still holds: lines from after_seq + 1
+	// to oldest_seq - 1 are gone.
+	OldestSeq int64 `protobuf:"varint,2,opt,name=oldest_seq,json=oldestSeq,proto3" json:"oldest_seq,omitempty"`
+	// The seq of the newest line kept; 0 before the first.
+	LastSeq       int64 `protobuf:"varint,3,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogsResponse) Reset() {
+	*x = LogsResponse{}
+	mi := &file_microcore_v1_system_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogsResponse) ProtoMessage() {}
+
+func (x *LogsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_system_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogsResponse.ProtoReflect.Descriptor instead.
+func (*LogsResponse) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *LogsResponse) GetLines() []*LogLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *LogsResponse) GetOldestSeq() int64 {
+	if x != nil {
+		return x.OldestSeq
+	}
+	return 0
+}
+
+func (x *LogsResponse) GetLastSeq() int64 {
+	if x != nil {
+		return x.LastSeq
+	}
+	return 0
+}
+
+// One log line, as the logger tool wrote it.
+type LogLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its number in the order this kernel kept lines, from 1.
+	Seq int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	// When it was logged, in milliseconds since the Unix epoch.
+	AtUnixMs int64 `protobuf:"varint,2,opt,name=at_unix_ms,json=atUnixMs,proto3" json:"at_unix_ms,omitempty"`
+	// debug, info, warn or error.
+	Level string `protobuf:"bytes,3,opt,name=level,proto3" json:"level,omitempty"`
+	// The identity that logged it: a plugin's, kernel, or tool/<name>.
+	Source string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
+	// The message.
+	Message string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
+	// The line's fields (bigint as text, bytes as base64, as on stdout).
+	Fields map[string]*Value `protobuf:"bytes,6,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The trace being handled when it was logged; empty outside one.
+	TraceId       string `protobuf:"bytes,7,opt,name=trace_id,json=traceId,proto3" json:"trace_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LogLine) Reset() {
+	*x = LogLine{}
+	mi := &file_microcore_v1_system_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogLine) ProtoMessage() {}
+
+func (x *LogLine) ProtoReflect() protoreflect.Message {
+	mi := &file_microcore_v1_system_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogLine.ProtoReflect.Descriptor instead.
+func (*LogLine) Descriptor() ([]byte, []int) {
+	return file_microcore_v1_system_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *LogLine) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *LogLine) GetAtUnixMs() int64 {
+	if x != nil {
+		return x.AtUnixMs
+	}
+	return 0
+}
+
+func (x *LogLine) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *LogLine) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *LogLine) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *LogLine) GetFields() map[string]*Value {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
+func (x *LogLine) GetTraceId() string {
+	if x != nil {
+		return x.TraceId
+	}
+	return ""
+}
+
 var File_microcore_v1_system_proto protoreflect.FileDescriptor
 
 const file_microcore_v1_system_proto_rawDesc = "" +
 	"\n" +
-	"\x19microcore/v1/system.proto\x12\fmicrocore.v1\"\x0f\n" +
+	"\x19microcore/v1/system.proto\x12\fmicrocore.v1\x1a\x18microcore/v1/value.proto\"\x0f\n" +
 	"\rStatusRequest\"\x8f\x01\n" +
 	"\x0eStatusResponse\x12.\n" +
 	"\x05items\x18\x01 \x03(\v2\x18.microcore.v1.StatusItemR\x05items\x12\x16\n" +
@@ -1169,7 +1535,7 @@ const file_microcore_v1_system_proto_rawDesc = "" +
 	"\bhostname\x18\x02 \x01(\tR\bhostname\x12\x10\n" +
 	"\x03pid\x18\x03 \x01(\x03R\x03pid\x12+\n" +
 	"\x12started_at_unix_ms\x18\x04 \x01(\x03R\x0fstartedAtUnixMs\x12%\n" +
-	"\x0fseen_at_unix_ms\x18\x05 \x01(\x03R\fseenAtUnixMs\"\xb6\x01\n" +
+	"\x0fseen_at_unix_ms\x18\x05 \x01(\x03R\fseenAtUnixMs\"\xc2\x02\n" +
 	"\n" +
 	"StatusItem\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
@@ -1179,12 +1545,24 @@ const file_microcore_v1_system_proto_rawDesc = "" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x12\n" +
 	"\x04code\x18\x06 \x01(\tR\x04code\x12\x0e\n" +
 	"\x02ms\x18\a \x01(\x03R\x02ms\x12\x14\n" +
-	"\x05needs\x18\b \x03(\tR\x05needs\"&\n" +
+	"\x05needs\x18\b \x03(\tR\x05needs\x12\x16\n" +
+	"\x06routes\x18\t \x03(\tR\x06routes\x12\x1e\n" +
+	"\n" +
+	"subscribes\x18\n" +
+	" \x03(\tR\n" +
+	"subscribes\x12\x18\n" +
+	"\aanswers\x18\v \x03(\tR\aanswers\x12\x1c\n" +
+	"\tpublishes\x18\f \x03(\tR\tpublishes\x12\x1a\n" +
+	"\brestarts\x18\r \x01(\x05R\brestarts\"C\n" +
 	"\x0eMetricsRequest\x12\x14\n" +
-	"\x05limit\x18\x01 \x01(\x05R\x05limit\"}\n" +
+	"\x05limit\x18\x01 \x01(\x05R\x05limit\x12\x1b\n" +
+	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\"\xb7\x01\n" +
 	"\x0fMetricsResponse\x124\n" +
 	"\x06recent\x18\x01 \x03(\v2\x1c.microcore.v1.ToolCallRecordR\x06recent\x124\n" +
-	"\x06totals\x18\x02 \x03(\v2\x1c.microcore.v1.ToolCallTotalsR\x06totals\"\xdc\x01\n" +
+	"\x06totals\x18\x02 \x03(\v2\x1c.microcore.v1.ToolCallTotalsR\x06totals\x12\x1d\n" +
+	"\n" +
+	"oldest_seq\x18\x03 \x01(\x03R\toldestSeq\x12\x19\n" +
+	"\blast_seq\x18\x04 \x01(\x03R\alastSeq\"\xee\x01\n" +
 	"\x0eToolCallRecord\x12\x16\n" +
 	"\x06caller\x18\x01 \x01(\tR\x06caller\x12\x12\n" +
 	"\x04tool\x18\x02 \x01(\tR\x04tool\x12\x16\n" +
@@ -1195,7 +1573,9 @@ const file_microcore_v1_system_proto_rawDesc = "" +
 	"\btrace_id\x18\a \x01(\tR\atraceId\x12\x19\n" +
 	"\bevent_id\x18\b \x01(\tR\aeventId\x12\x1c\n" +
 	"\n" +
-	"at_unix_ms\x18\t \x01(\x03R\batUnixMs\"\xb4\x01\n" +
+	"at_unix_ms\x18\t \x01(\x03R\batUnixMs\x12\x10\n" +
+	"\x03seq\x18\n" +
+	" \x01(\x03R\x03seq\"\xb4\x01\n" +
 	"\x0eToolCallTotals\x12\x16\n" +
 	"\x06caller\x18\x01 \x01(\tR\x06caller\x12\x12\n" +
 	"\x04tool\x18\x02 \x01(\tR\x04tool\x12\x16\n" +
@@ -1203,11 +1583,16 @@ const file_microcore_v1_system_proto_rawDesc = "" +
 	"\x05count\x18\x04 \x01(\x03R\x05count\x12\x16\n" +
 	"\x06errors\x18\x05 \x01(\x03R\x06errors\x12\x19\n" +
 	"\btotal_ms\x18\x06 \x01(\x01R\atotalMs\x12\x15\n" +
-	"\x06max_ms\x18\a \x01(\x01R\x05maxMs\"*\n" +
+	"\x06max_ms\x18\a \x01(\x01R\x05maxMs\"]\n" +
 	"\rTracesRequest\x12\x19\n" +
-	"\btrace_id\x18\x01 \x01(\tR\atraceId\"?\n" +
+	"\btrace_id\x18\x01 \x01(\tR\atraceId\x12\x1b\n" +
+	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\"y\n" +
 	"\x0eTracesResponse\x12-\n" +
-	"\x05nodes\x18\x01 \x03(\v2\x17.microcore.v1.TraceNodeR\x05nodes\"\x8f\x03\n" +
+	"\x05nodes\x18\x01 \x03(\v2\x17.microcore.v1.TraceNodeR\x05nodes\x12\x1d\n" +
+	"\n" +
+	"oldest_seq\x18\x02 \x01(\x03R\toldestSeq\x12\x19\n" +
+	"\blast_seq\x18\x03 \x01(\x03R\alastSeq\"\xa1\x03\n" +
 	"\tTraceNode\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tparent_id\x18\x02 \x01(\tR\bparentId\x12\x19\n" +
@@ -1224,7 +1609,8 @@ const file_microcore_v1_system_proto_rawDesc = "" +
 	"\treactions\x18\v \x03(\v2\x1b.microcore.v1.TraceReactionR\treactions\x122\n" +
 	"\x05calls\x18\f \x03(\v2\x1c.microcore.v1.ToolCallRecordR\x05calls\x12!\n" +
 	"\fpayload_keys\x18\r \x03(\tR\vpayloadKeys\x12\x16\n" +
-	"\x06kernel\x18\x0e \x01(\tR\x06kernel\"\x93\x01\n" +
+	"\x06kernel\x18\x0e \x01(\tR\x06kernel\x12\x10\n" +
+	"\x03seq\x18\x0f \x01(\x03R\x03seq\"\x93\x01\n" +
 	"\rTraceReaction\x12\x1a\n" +
 	"\bidentity\x18\x01 \x01(\tR\bidentity\x12\x0e\n" +
 	"\x02ms\x18\x02 \x01(\x01R\x02ms\x12\x0e\n" +
@@ -1243,12 +1629,34 @@ const file_microcore_v1_system_proto_rawDesc = "" +
 	"publishers\x12\x1f\n" +
 	"\vtimes_fired\x18\x04 \x01(\x03R\n" +
 	"timesFired\x12!\n" +
-	"\fpayload_keys\x18\x05 \x03(\tR\vpayloadKeys2\x9f\x02\n" +
+	"\fpayload_keys\x18\x05 \x03(\tR\vpayloadKeys\"V\n" +
+	"\vLogsRequest\x12\x1b\n" +
+	"\tafter_seq\x18\x01 \x01(\x03R\bafterSeq\x12\x14\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\x12\x14\n" +
+	"\x05level\x18\x03 \x01(\tR\x05level\"u\n" +
+	"\fLogsResponse\x12+\n" +
+	"\x05lines\x18\x01 \x03(\v2\x15.microcore.v1.LogLineR\x05lines\x12\x1d\n" +
+	"\n" +
+	"oldest_seq\x18\x02 \x01(\x03R\toldestSeq\x12\x19\n" +
+	"\blast_seq\x18\x03 \x01(\x03R\alastSeq\"\xa7\x02\n" +
+	"\aLogLine\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x1c\n" +
+	"\n" +
+	"at_unix_ms\x18\x02 \x01(\x03R\batUnixMs\x12\x14\n" +
+	"\x05level\x18\x03 \x01(\tR\x05level\x12\x16\n" +
+	"\x06source\x18\x04 \x01(\tR\x06source\x12\x18\n" +
+	"\amessage\x18\x05 \x01(\tR\amessage\x129\n" +
+	"\x06fields\x18\x06 \x03(\v2!.microcore.v1.LogLine.FieldsEntryR\x06fields\x12\x19\n" +
+	"\btrace_id\x18\a \x01(\tR\atraceId\x1aN\n" +
+	"\vFieldsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12)\n" +
+	"\x05value\x18\x02 \x01(\v2\x13.microcore.v1.ValueR\x05value:\x028\x012\xde\x02\n" +
 	"\x06System\x12C\n" +
 	"\x06Status\x12\x1b.microcore.v1.StatusRequest\x1a\x1c.microcore.v1.StatusResponse\x12F\n" +
 	"\aMetrics\x12\x1c.microcore.v1.MetricsRequest\x1a\x1d.microcore.v1.MetricsResponse\x12C\n" +
 	"\x06Traces\x12\x1b.microcore.v1.TracesRequest\x1a\x1c.microcore.v1.TracesResponse\x12C\n" +
-	"\x06Events\x12\x1b.microcore.v1.EventsRequest\x1a\x1c.microcore.v1.EventsResponseB2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\x06Events\x12\x1b.microcore.v1.EventsRequest\x1a\x1c.microcore.v1.EventsResponse\x12=\n" +
+	"\x04Logs\x12\x19.microcore.v1.LogsRequest\x1a\x1a.microcore.v1.LogsResponseB2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_system_proto_rawDescOnce sync.Once
@@ -1262,7 +1670,7 @@ func file_microcore_v1_system_proto_rawDescGZIP() []byte {
 	return file_microcore_v1_system_proto_rawDescData
 }
 
-var file_microcore_v1_system_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_microcore_v1_system_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_microcore_v1_system_proto_goTypes = []any{
 	(*StatusRequest)(nil),   // 0: microcore.v1.StatusRequest
 	(*StatusResponse)(nil),  // 1: microcore.v1.StatusResponse
@@ -1279,6 +1687,11 @@ var file_microcore_v1_system_proto_goTypes = []any{
 	(*EventsRequest)(nil),   // 12: microcore.v1.EventsRequest
 	(*EventsResponse)(nil),  // 13: microcore.v1.EventsResponse
 	(*TopicInfo)(nil),       // 14: microcore.v1.TopicInfo
+	(*LogsRequest)(nil),     // 15: microcore.v1.LogsRequest
+	(*LogsResponse)(nil),    // 16: microcore.v1.LogsResponse
+	(*LogLine)(nil),         // 17: microcore.v1.LogLine
+	nil,                     // 18: microcore.v1.LogLine.FieldsEntry
+	(*Value)(nil),           // 19: microcore.v1.Value
 }
 var file_microcore_v1_system_proto_depIdxs = []int32{
 	3,  // 0: microcore.v1.StatusResponse.items:type_name -> microcore.v1.StatusItem
@@ -1289,19 +1702,24 @@ var file_microcore_v1_system_proto_depIdxs = []int32{
 	11, // 5: microcore.v1.TraceNode.reactions:type_name -> microcore.v1.TraceReaction
 	6,  // 6: microcore.v1.TraceNode.calls:type_name -> microcore.v1.ToolCallRecord
 	14, // 7: microcore.v1.EventsResponse.topics:type_name -> microcore.v1.TopicInfo
-	0,  // 8: microcore.v1.System.Status:input_type -> microcore.v1.StatusRequest
-	4,  // 9: microcore.v1.System.Metrics:input_type -> microcore.v1.MetricsRequest
-	8,  // 10: microcore.v1.System.Traces:input_type -> microcore.v1.TracesRequest
-	12, // 11: microcore.v1.System.Events:input_type -> microcore.v1.EventsRequest
-	1,  // 12: microcore.v1.System.Status:output_type -> microcore.v1.StatusResponse
-	5,  // 13: microcore.v1.System.Metrics:output_type -> microcore.v1.MetricsResponse
-	9,  // 14: microcore.v1.System.Traces:output_type -> microcore.v1.TracesResponse
-	13, // 15: microcore.v1.System.Events:output_type -> microcore.v1.EventsResponse
-	12, // [12:16] is the sub-list for method output_type
-	8,  // [8:12] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	17, // 8: microcore.v1.LogsResponse.lines:type_name -> microcore.v1.LogLine
+	18, // 9: microcore.v1.LogLine.fields:type_name -> microcore.v1.LogLine.FieldsEntry
+	19, // 10: microcore.v1.LogLine.FieldsEntry.value:type_name -> microcore.v1.Value
+	0,  // 11: microcore.v1.System.Status:input_type -> microcore.v1.StatusRequest
+	4,  // 12: microcore.v1.System.Metrics:input_type -> microcore.v1.MetricsRequest
+	8,  // 13: microcore.v1.System.Traces:input_type -> microcore.v1.TracesRequest
+	12, // 14: microcore.v1.System.Events:input_type -> microcore.v1.EventsRequest
+	15, // 15: microcore.v1.System.Logs:input_type -> microcore.v1.LogsRequest
+	1,  // 16: microcore.v1.System.Status:output_type -> microcore.v1.StatusResponse
+	5,  // 17: microcore.v1.System.Metrics:output_type -> microcore.v1.MetricsResponse
+	9,  // 18: microcore.v1.System.Traces:output_type -> microcore.v1.TracesResponse
+	13, // 19: microcore.v1.System.Events:output_type -> microcore.v1.EventsResponse
+	16, // 20: microcore.v1.System.Logs:output_type -> microcore.v1.LogsResponse
+	16, // [16:21] is the sub-list for method output_type
+	11, // [11:16] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_microcore_v1_system_proto_init() }
@@ -1309,13 +1727,14 @@ func file_microcore_v1_system_proto_init() {
 	if File_microcore_v1_system_proto != nil {
 		return
 	}
+	file_microcore_v1_value_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_microcore_v1_system_proto_rawDesc), len(file_microcore_v1_system_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

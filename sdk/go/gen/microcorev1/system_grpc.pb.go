@@ -26,14 +26,23 @@ const (
 	System_Metrics_FullMethodName = "/microcore.v1.System/Metrics"
 	System_Traces_FullMethodName  = "/microcore.v1.System/Traces"
 	System_Events_FullMethodName  = "/microcore.v1.System/Events"
+	System_Logs_FullMethodName    = "/microcore.v1.System/Logs"
 )
 
 // SystemClient is the client API for System service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// System reports the kernel's state: the boot report, tool call metrics, traces
-// and the event topology.
+// System reports the kernel's state: the boot report, tool call metrics, traces,
+// the event topology and recent log lines.
+//
+// Trace nodes, tool calls and log lines are each kept in a ring of this kernel's
+// last 1000 and numbered in the order they were recorded (`seq`, from 1, per
+// kind; a restarted kernel counts from 1 again). A live view asks for what is
+// newer than the last seq it saw (`after_seq`); a response's `oldest_seq` says
+// whether the ring still holds everything after it. domains/system serves them
+// as server-sent event streams (/system/traces/stream, /system/events/stream,
+// /system/metrics/stream, /system/logs/stream), resumable with Last-Event-ID.
 type SystemClient interface {
 	// Every tool and plugin with its status and, when not ready, the reason.
 	Status(ctx context.Context, in *StatusRequest, opts ...grpc.CallOption) (*StatusResponse, error)
@@ -44,6 +53,9 @@ type SystemClient interface {
 	Traces(ctx context.Context, in *TracesRequest, opts ...grpc.CallOption) (*TracesResponse, error)
 	// Every topic: who subscribes, who published it lately, how often.
 	Events(ctx context.Context, in *EventsRequest, opts ...grpc.CallOption) (*EventsResponse, error)
+	// Recent log lines of every identity (the kernel, tools, plugins), newest
+	// first: the lines the logger tool wrote (LOG_LEVEL drops the others).
+	Logs(ctx context.Context, in *LogsRequest, opts ...grpc.CallOption) (*LogsResponse, error)
 }
 
 type systemClient struct {
@@ -94,12 +106,30 @@ func (c *systemClient) Events(ctx context.Context, in *EventsRequest, opts ...gr
 	return out, nil
 }
 
+func (c *systemClient) Logs(ctx context.Context, in *LogsRequest, opts ...grpc.CallOption) (*LogsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LogsResponse)
+	err := c.cc.Invoke(ctx, System_Logs_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SystemServer is the server API for System service.
 // All implementations must embed UnimplementedSystemServer
 // for forward compatibility.
 //
-// System reports the kernel's state: the boot report, tool call metrics, traces
-// and the event topology.
+// System reports the kernel's state: the boot report, tool call metrics, traces,
+// the event topology and recent log lines.
+//
+// Trace nodes, tool calls and log lines are each kept in a ring of this kernel's
+// last 1000 and numbered in the order they were recorded (`seq`, from 1, per
+// kind; a restarted kernel counts from 1 again). A live view asks for what is
+// newer than the last seq it saw (`after_seq`); a response's `oldest_seq` says
+// whether the ring still holds everything after it. domains/system serves them
+// as server-sent event streams (/system/traces/stream, /system/events/stream,
+// /system/metrics/stream, /system/logs/stream), resumable with Last-Event-ID.
 type SystemServer interface {
 	// Every tool and plugin with its status and, when not ready, the reason.
 	Status(context.Context, *StatusRequest) (*StatusResponse, error)
@@ -110,6 +140,9 @@ type SystemServer interface {
 	Traces(context.Context, *TracesRequest) (*TracesResponse, error)
 	// Every topic: who subscribes, who published it lately, how often.
 	Events(context.Context, *EventsRequest) (*EventsResponse, error)
+	// Recent log lines of every identity (the kernel, tools, plugins), newest
+	// first: the lines the logger tool wrote (LOG_LEVEL drops the others).
+	Logs(context.Context, *LogsRequest) (*LogsResponse, error)
 	mustEmbedUnimplementedSystemServer()
 }
 
@@ -131,6 +164,9 @@ func (UnimplementedSystemServer) Traces(context.Context, *TracesRequest) (*Trace
 }
 func (UnimplementedSystemServer) Events(context.Context, *EventsRequest) (*EventsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Events not implemented")
+}
+func (UnimplementedSystemServer) Logs(context.Context, *LogsRequest) (*LogsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Logs not implemented")
 }
 func (UnimplementedSystemServer) mustEmbedUnimplementedSystemServer() {}
 func (UnimplementedSystemServer) testEmbeddedByValue()                {}
@@ -225,6 +261,24 @@ func _System_Events_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _System_Logs_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LogsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SystemServer).Logs(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: System_Logs_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SystemServer).Logs(ctx, req.(*LogsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // System_ServiceDesc is the grpc.ServiceDesc for System service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -247,6 +301,10 @@ var System_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Events",
 			Handler:    _System_Events_Handler,
+		},
+		{
+			MethodName: "Logs",
+			Handler:    _System_Logs_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
