@@ -31,7 +31,12 @@ const SETTLE_MS = 200;
 export function dev(root: string, print: (line: string) => void): Promise<number> {
   const cli = join(import.meta.dirname, 'main.ts');
   // On by default here, not under `start`: a setting in .env or the environment wins.
-  const env = { ...process.env, ...(readEnv(root).DASHBOARD === undefined ? { DASHBOARD: 'on' } : {}) };
+  const settings = readEnv(root);
+  const env = { ...process.env, ...(settings.DASHBOARD === undefined ? { DASHBOARD: 'on' } : {}) };
+  // The NATS bus holds a subscription's consumer on the server: a swap there is
+  // not one step (NOTES.md), so every change restarts.
+  const swaps = settings.BUS_DRIVER !== 'nats';
+  if (!swaps) print('microcore dev: BUS_DRIVER=nats: every change restarts the kernel (hot swaps need the in-process bus)');
   let child: ChildProcess | undefined;
   let timer: NodeJS.Timeout | undefined;
   let changed = new Set<string>();
@@ -76,7 +81,7 @@ export function dev(root: string, print: (line: string) => void): Promise<number
     const files = [...changed];
     changed = new Set();
     if (stopping) return;
-    const restart = !child || files.some((f) => NEEDS_RESTART.test(f));
+    const restart = !child || !swaps || files.some((f) => NEEDS_RESTART.test(f));
     const needsBuild = files.some((f) => NEEDS_BUILD.test(f) && !BUILD_OUTPUT.test(f));
     const built = needsBuild ? await build() : true;
     if (!built) print('microcore dev: a build failed: the previous build of that plugin keeps serving (its status says why)');

@@ -34,13 +34,19 @@ function manifest(twin: (typeof TWINS)[number], description: string): string {
   return JSON.stringify({ ...m, description }, null, 2);
 }
 
+/** `microcore dev` on a project holding the twin, built already, and the parity table. */
+function startTwin(twin: (typeof TWINS)[number]): Promise<Dev> {
+  const files = {
+    'domains/parity/migrations/001_parity_items.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
+    [twin.manifest]: manifest(twin, 'version 0'),
+    [twin.built]: readFileSync(join(PARITY_FIXTURES, twin.built)),
+  };
+  return startDev(files, [twin.built]);
+}
+
 describe.each(TWINS)('microcore dev: hot reload of $identity', (twin) => {
   it(`swaps it ${RELOADS} times under a steady stream of requests: every request answered once, every event recorded once`, async () => {
-    dev = await startDev({
-      'domains/parity/migrations/001_parity_items.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
-      [twin.manifest]: manifest(twin, 'version 0'),
-      [twin.built]: readFileSync(join(PARITY_FIXTURES, twin.built)),
-    }, [twin.built]);
+    dev = await startTwin(twin);
     const d = dev;
     const execute = `/parity/${twin.hosting}/execute`;
     const publish = `/parity/${twin.hosting}/publish`;
@@ -74,11 +80,7 @@ describe.each(TWINS)('microcore dev: hot reload of $identity', (twin) => {
 describe('microcore dev: a sidecar whose new version will not start', () => {
   it('keeps the old process serving and says why', async () => {
     const twin = TWINS[0];
-    dev = await startDev({
-      'domains/parity/migrations/001_parity_items.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
-      [twin.manifest]: manifest(twin, 'version 0'),
-      [twin.built]: readFileSync(join(PARITY_FIXTURES, twin.built)),
-    }, [twin.built]);
+    dev = await startTwin(twin);
     const d = dev;
     // A binary that exits at once: the new version never says its handshake line.
     const broken = JSON.parse(manifest(twin, 'broken')) as Record<string, unknown>;

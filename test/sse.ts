@@ -1,6 +1,7 @@
 // Test harness: a real HTTP client of a server-sent event stream, parsing events
 // as they arrive; and one that connects and never reads (a stalled viewer).
 import { connect, type Socket } from 'node:net';
+import { afterEach } from 'vitest';
 import { join } from 'node:path';
 import { bootProject, plugin, REPO, type TestProject } from './project.ts';
 
@@ -133,3 +134,22 @@ export function callsOf(project: TestProject, caller: string, tool: string, meth
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A test file's kernel and its readers of the stream at `path`, all stopped after each test. */
+export function streamSession(path: string) {
+  const readers: SseReader[] = [];
+  const session = {
+    project: undefined as TestProject | undefined,
+    async open(query = '', headers: Record<string, string> = {}): Promise<SseReader> {
+      const r = await SseReader.open(`${session.project!.url}${path}${query}`, headers);
+      readers.push(r);
+      return r;
+    },
+  };
+  afterEach(async () => {
+    for (const r of readers.splice(0)) r.close();
+    await session.project?.stop();
+    session.project = undefined;
+  });
+  return session;
+}

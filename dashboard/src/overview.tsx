@@ -9,6 +9,8 @@ import type { Snapshot } from './store.ts';
 export function Overview({ snap, openPlugin, openTrace }: { snap: Snapshot; openPlugin(name: string): void; openTrace(traceId: string): void }) {
   const [showSystem, setShowSystem] = useState(false);
   const broken = snap.status.filter((i) => isBroken(i.status));
+  // Serving, but not what its source says: a new version `microcore dev` could not swap in.
+  const stale = snap.status.filter((i) => !isBroken(i.status) && i.reason);
   const kinds = ['tool', 'native', 'sidecar', 'wasm'];
   const flow = snap.nodes.filter((n) => showSystem || !isSystemTraffic(n.name, n.source)).slice(0, 40);
   return (
@@ -28,6 +30,12 @@ export function Overview({ snap, openPlugin, openTrace }: { snap: Snapshot; open
             ))}
           </Stack>
         )}
+        {stale.map((i) => (
+          <Alert key={i.name} color="yellow" mt="xs" title={`${i.name} serves its previous version`} data-testid="warning" data-name={i.name} onClick={() => openPlugin(i.name)} style={{ cursor: 'pointer' }}>
+            <Text size="sm">{i.reason}</Text>
+            <Text size="xs" c="dimmed">{i.code} · {i.source}</Text>
+          </Alert>
+        ))}
       </div>
 
       <SimpleGrid cols={{ base: 2, md: 4 }}>

@@ -3,34 +3,24 @@
 // nor the other viewers, and is cut off.
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TestProject } from '../../../test/project.ts';
-import { bootWithSystem, callsOf, SseReader, stalledViewer } from '../../../test/sse.ts';
+import { bootWithSystem, callsOf, SseReader, stalledViewer, streamSession } from '../../../test/sse.ts';
 
-let project: TestProject | undefined;
-const readers: SseReader[] = [];
+const session = streamSession('/system/events/stream');
 let stalled: Socket | undefined;
-afterEach(async () => {
-  for (const r of readers.splice(0)) r.close();
+afterEach(() => {
   stalled?.destroy();
   stalled = undefined;
-  await project?.stop();
-  project = undefined;
 });
+const open = (headers: Record<string, string> = {}) => session.open('', headers);
 
-async function open(headers: Record<string, string> = {}): Promise<SseReader> {
-  const r = await SseReader.open(`${project!.url}/system/events/stream`, headers);
-  readers.push(r);
-  return r;
-}
-
-const burst = async (n: number, keys = 1): Promise<number> => ((await (await fetch(`${project!.url}/t/burst?n=${n}&keys=${keys}`, { method: 'POST' })).json()) as { ms: number }).ms;
+const burst = async (n: number, keys = 1): Promise<number> => ((await (await fetch(`${session.project!.url}/t/burst?n=${n}&keys=${keys}`, { method: 'POST' })).json()) as { ms: number }).ms;
 
 describe('GET /system/events/stream', () => {
   it('sends bus events and requests as they happen, never HTTP requests', async () => {
-    project = await bootWithSystem();
+    session.project = await bootWithSystem();
     const r = await open();
     await burst(2);
-    await fetch(`${project.url}/t/ask`, { method: 'POST' });
+    await fetch(`${session.project!.url}/t/ask`, { method: 'POST' });
     await r.until('two events and a request', () => r.named('event').length === 3);
     expect(r.events.every((e) => e.event === 'event')).toBe(true);
     expect(r.named('event').map((e) => [e.data.kind, e.data.name, e.data.source])).toEqual([
@@ -43,7 +33,7 @@ describe('GET /system/events/stream', () => {
   });
 
   it('resumes from Last-Event-ID with exactly the events published since', async () => {
-    project = await bootWithSystem();
+    session.project = await bootWithSystem();
     const first = await open();
     await burst(1);
     await first.until('an event', () => first.named('event').length === 1);
@@ -61,12 +51,12 @@ describe('GET /system/events/stream', () => {
   });
 
   it('cuts off a viewer that stops reading; publishing and the other viewers go on', async () => {
-    project = await bootWithSystem();
+    session.project = await bootWithSystem();
     // Before anyone watches: how long 1000 events take to publish.
     const alone = Math.min(await burst(1000, 10), await burst(1000, 10));
     const reading = await open();
-    stalled = await stalledViewer(`${project.url}/system/events/stream`);
-    const cut = () => callsOf(project!, 'system/events-stream', 'http', 'sendEvent').errors > 0;
+    stalled = await stalledViewer(`${session.project!.url}/system/events/stream`);
+    const cut = () => callsOf(session.project!, 'system/events-stream', 'http', 'sendEvent').errors > 0;
     // ~0.6 KB per event: the stalled viewer's unsent bytes pass 1 MiB once the socket buffers are full.
     const times: number[] = [];
     for (let i = 0; i < 100 && !cut(); i++) {
@@ -79,8 +69,8 @@ describe('GET /system/events/stream', () => {
     expect(times[Math.floor(times.length / 2)]!).toBeLessThan(alone * 3 + 50);
     // The reader still gets what is published after the cut.
     await burst(1);
-    const last = project.kernel.tracer.lastSeq;
+    const last = session.project!.kernel.tracer.lastSeq;
     await reading.until('the latest event', () => reading.events.some((e) => Number(e.id) === last), 10_000);
-    expect(callsOf(project, 'system/events-stream', 'http', 'sendEvent').errors).toBe(1);
+    expect(callsOf(session.project!, 'system/events-stream', 'http', 'sendEvent').errors).toBe(1);
   });
 });

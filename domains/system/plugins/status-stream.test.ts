@@ -4,24 +4,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { PARITY_FIXTURES, type TestProject } from '../../../test/project.ts';
-import { bootWithSystem, callsOf, sleep, SseReader, type SseEvent } from '../../../test/sse.ts';
+import { describe, expect, it } from 'vitest';
+import { PARITY_FIXTURES } from '../../../test/project.ts';
+import { bootWithSystem, callsOf, sleep, type SseEvent, SseReader, streamSession } from '../../../test/sse.ts';
 
 const BINARY = join(PARITY_FIXTURES, 'sidecars/parity-go/bin/parity-go');
-let project: TestProject | undefined;
-const readers: SseReader[] = [];
-afterEach(async () => {
-  for (const r of readers.splice(0)) r.close();
-  await project?.stop();
-  project = undefined;
-});
-
-async function open(): Promise<SseReader> {
-  const r = await SseReader.open(`${project!.url}/system/status/stream`);
-  readers.push(r);
-  return r;
-}
+const session = streamSession('/system/status/stream');
+const open = () => session.open();
 
 const sidecar = (e: SseEvent) => (e.data.plugins as { name: string; status: string; restarts: number; routes: string[] }[]).find((p) => p.name === 'sidecar/parity-go');
 
@@ -34,22 +23,22 @@ function sidecarPid(): number {
 
 describe('GET /system/status/stream', () => {
   it('sends the status on connect, shaped as /system/status, with no id', async () => {
-    project = await bootWithSystem();
+    session.project = await bootWithSystem();
     const r = await open();
     await r.until('the status', () => r.named('status').length === 1);
     const [first] = r.named('status');
     expect(first!.id).toBe('');
-    const plain = await (await fetch(`${project.url}/system/status`)).json();
+    const plain = await (await fetch(`${session.project!.url}/system/status`)).json();
     expect(Object.keys(first!.data).sort()).toEqual(Object.keys(plain as object).sort());
     expect(first!.data.plugins.find((p: { name: string }) => p.name === 't/probe')).toMatchObject({ status: 'ready', routes: ['GET /t/ping', 'POST /t/ask', 'POST /t/burst', 'POST /t/log'] });
     // Nothing changed: nothing more is sent, however often the feed looks.
     await sleep(1200);
-    expect(callsOf(project, 'system/status-stream', 'system', 'status').count).toBeGreaterThanOrEqual(3);
+    expect(callsOf(session.project!, 'system/status-stream', 'system', 'status').count).toBeGreaterThanOrEqual(3);
     expect(r.named('status')).toHaveLength(1);
   });
 
   it('shows a sidecar killed as dead, then ready once restarted, within a second or two each', async () => {
-    project = await bootWithSystem({
+    session.project = await bootWithSystem({
       files: {
         'domains/parity/migrations/001.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
         'sidecars/parity-go/sidecar.json': JSON.stringify({ name: 'parity-go', command: BINARY, needs: ['http', 'db', 'logger', 'bus'], startTimeoutMs: 5000 }),

@@ -1,51 +1,39 @@
 // GET /system/traces/stream over real HTTP from a booted kernel: live nodes with
 // their seq as id, resuming with Last-Event-ID, the gap, and no poll loop while
 // nobody watches.
-import { afterEach, describe, expect, it } from 'vitest';
-import type { TestProject } from '../../../test/project.ts';
-import { bootWithSystem, callsOf, sleep, SseReader } from '../../../test/sse.ts';
+import { describe, expect, it } from 'vitest';
+import { bootWithSystem, callsOf, sleep, SseReader, streamSession } from '../../../test/sse.ts';
 
-let project: TestProject | undefined;
-const readers: SseReader[] = [];
-afterEach(async () => {
-  for (const r of readers.splice(0)) r.close();
-  await project?.stop();
-  project = undefined;
-});
-
-async function open(headers: Record<string, string> = {}): Promise<SseReader> {
-  const r = await SseReader.open(`${project!.url}/system/traces/stream`, headers);
-  readers.push(r);
-  return r;
-}
+const session = streamSession('/system/traces/stream');
+const open = (headers: Record<string, string> = {}) => session.open('', headers);
 
 const pings = (r: SseReader) => r.named('trace').filter((e) => e.data.name === 'GET /t/ping');
 
 describe('GET /system/traces/stream', () => {
   it('sends each node live, its seq as the event id, with the shape /system/traces/flat lists', async () => {
-    project = await bootWithSystem();
+    session.project = await bootWithSystem();
     const r = await open();
-    for (let i = 0; i < 3; i++) await fetch(`${project.url}/t/ping`);
+    for (let i = 0; i < 3; i++) await fetch(`${session.project!.url}/t/ping`);
     await r.until('three pings', () => pings(r).length === 3);
     for (const e of r.named('trace')) expect(e.id).toBe(String(e.data.seq));
     const ids = r.named('trace').map((e) => Number(e.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
-    const flat = (await (await fetch(`${project.url}/system/traces/flat`)).json()) as { nodes: { seq: number; id: string }[] };
+    const flat = (await (await fetch(`${session.project!.url}/system/traces/flat`)).json()) as { nodes: { seq: number; id: string }[] };
     const sent = pings(r)[2]!.data;
     expect(sent).toMatchObject({ kind: 'http', source: 't/probe', ok: true, kernel: expect.any(String), reactions: [], calls: [] });
     expect(Object.keys(sent).sort()).toEqual(Object.keys(flat.nodes.find((n) => n.id === sent.id)!).sort());
   });
 
   it('resumes from Last-Event-ID with exactly the nodes recorded since', async () => {
-    project = await bootWithSystem();
+    session.project = await bootWithSystem();
     const first = await open();
-    await fetch(`${project.url}/t/ping`);
+    await fetch(`${session.project!.url}/t/ping`);
     await first.until('a ping', () => pings(first).length === 1);
     first.close();
     const lastId = Number(first.events.at(-1)!.id);
-    await fetch(`${project.url}/t/ping`);
-    await fetch(`${project.url}/t/ping`);
-    const lastSeq = project.kernel.tracer.lastSeq;
+    await fetch(`${session.project!.url}/t/ping`);
+    await fetch(`${session.project!.url}/t/ping`);
+    const lastSeq = session.project!.kernel.tracer.lastSeq;
 
     const again = await open({ 'last-event-id': String(lastId) });
     await again.until('the nodes missed', () => again.named('trace').some((e) => Number(e.id) >= lastSeq));
@@ -57,34 +45,34 @@ describe('GET /system/traces/stream', () => {
   });
 
   it('sends a gap first when the ring no longer holds what the client missed', async () => {
-    project = await bootWithSystem();
-    await fetch(`${project.url}/t/burst?n=1200`, { method: 'POST' });
+    session.project = await bootWithSystem();
+    await fetch(`${session.project!.url}/t/burst?n=1200`, { method: 'POST' });
     const r = await open({ 'last-event-id': '1' });
     await r.until('the ring', () => r.named('trace').length >= 1000);
     // The ring as the feed read it: its last node is this stream's own request.
-    const oldest = project.kernel.tracer.oldestSeq;
+    const oldest = session.project!.kernel.tracer.oldestSeq;
     expect(oldest).toBeGreaterThan(2);
     expect(r.events[0]).toEqual({ event: 'gap', id: String(oldest - 1), data: { missedFrom: 2, missedTo: oldest - 1 } });
     expect(Number(r.events[1]!.id)).toBe(oldest);
   });
 
   it('gives a fresh client the last 100 nodes, then live ones', async () => {
-    project = await bootWithSystem();
-    await fetch(`${project.url}/t/burst?n=300`, { method: 'POST' });
+    session.project = await bootWithSystem();
+    await fetch(`${session.project!.url}/t/burst?n=300`, { method: 'POST' });
     const r = await open();
     // The last node is this stream's own request.
-    const last = project.kernel.tracer.lastSeq;
+    const last = session.project!.kernel.tracer.lastSeq;
     await r.until('the backlog', () => r.named('trace').some((e) => Number(e.id) === last));
     expect(r.named('trace')[0]!.id).toBe(String(last - 99));
     expect(r.named('trace')).toHaveLength(100);
-    await fetch(`${project.url}/t/ping`);
+    await fetch(`${session.project!.url}/t/ping`);
     await r.until('a live ping', () => pings(r).length === 1);
   });
 
   it('polls only while a client is open', async () => {
-    project = await bootWithSystem();
-    const polls = () => callsOf(project!, 'system/traces-stream', 'system', 'traces').count;
-    await fetch(`${project.url}/t/ping`);
+    session.project = await bootWithSystem();
+    const polls = () => callsOf(session.project!, 'system/traces-stream', 'system', 'traces').count;
+    await fetch(`${session.project!.url}/t/ping`);
     await sleep(600);
     expect(polls()).toBe(0);
 
@@ -96,9 +84,9 @@ describe('GET /system/traces/stream', () => {
     r.close();
     // The feed learns the client left when sending to it fails: the next node.
     await sleep(50);
-    await fetch(`${project.url}/t/ping`);
+    await fetch(`${session.project!.url}/t/ping`);
     await sleep(400);
-    expect(callsOf(project, 'system/traces-stream', 'http', 'sendEvent').errors).toBe(1);
+    expect(callsOf(session.project!, 'system/traces-stream', 'http', 'sendEvent').errors).toBe(1);
     const after = polls();
     await sleep(600);
     expect(polls()).toBe(after);
