@@ -52,8 +52,6 @@ const (
 	CodeHttpNotFound = "MC_ERR_HTTP_NOT_FOUND"
 	// An endpoint was added twice, or with a bad method or path.
 	CodeHttpRoute = "MC_ERR_HTTP_ROUTE"
-	// Endpoints were added after the server started listening.
-	CodeHttpLateRoute = "MC_ERR_HTTP_LATE_ROUTE"
 	// A required configuration key is not set.
 	CodeConfigMissing = "MC_ERR_CONFIG_MISSING"
 	// An internal failure; the message says where. Report it.

@@ -150,7 +150,6 @@ var grpcCodes = map[string]codes.Code{
 	"MC_ERR_GATEWAY_UNAUTHENTICATED": codes.Unauthenticated,
 	"MC_ERR_GATEWAY_UNKNOWN_METHOD":  codes.Unimplemented,
 	"MC_ERR_HANDLER_UNKNOWN":         codes.NotFound,
-	"MC_ERR_HTTP_LATE_ROUTE":         codes.InvalidArgument,
 	"MC_ERR_HTTP_MALFORMED":          codes.InvalidArgument,
 	"MC_ERR_HTTP_NOT_FOUND":          codes.NotFound,
 	"MC_ERR_HTTP_ROUTE":              codes.InvalidArgument,

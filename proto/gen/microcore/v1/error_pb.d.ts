@@ -274,13 +274,6 @@ export enum ErrorCode {
   HTTP_ROUTE = 23,
 
   /**
-   * Endpoints were added after the server started listening.
-   *
-   * @generated from enum value: ERROR_CODE_HTTP_LATE_ROUTE = 24;
-   */
-  HTTP_LATE_ROUTE = 24,
-
-  /**
    * A required configuration key is not set.
    *
    * @generated from enum value: ERROR_CODE_CONFIG_MISSING = 25;

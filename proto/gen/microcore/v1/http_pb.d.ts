@@ -420,7 +420,8 @@ export declare const HttpResponseSchema: GenMessage<HttpResponse>;
 export declare const Http: GenService<{
   /**
    * Adds one endpoint. Fails with MC_ERR_HTTP_ROUTE when the method and path are
-   * already taken, and with MC_ERR_HTTP_LATE_ROUTE after the server listens.
+   * already taken. Added after the server listens (a handler adding one, a
+   * plugin swapped in by hot reload), it is served once the call returns.
    *
    * @generated from rpc microcore.v1.Http.AddEndpoint
    */

@@ -80,8 +80,6 @@ const (
 	ErrorCode_ERROR_CODE_HTTP_NOT_FOUND ErrorCode = 22
 	// An endpoint was added twice, or with a bad method or path.
 	ErrorCode_ERROR_CODE_HTTP_ROUTE ErrorCode = 23
-	// Endpoints were added after the server started listening.
-	ErrorCode_ERROR_CODE_HTTP_LATE_ROUTE ErrorCode = 24
 	// A required configuration key is not set.
 	ErrorCode_ERROR_CODE_CONFIG_MISSING ErrorCode = 25
 	// An internal failure; the message says where. Report it.
@@ -174,7 +172,6 @@ var (
 		21: "ERROR_CODE_HTTP_MALFORMED",
 		22: "ERROR_CODE_HTTP_NOT_FOUND",
 		23: "ERROR_CODE_HTTP_ROUTE",
-		24: "ERROR_CODE_HTTP_LATE_ROUTE",
 		25: "ERROR_CODE_CONFIG_MISSING",
 		26: "ERROR_CODE_INTERNAL",
 		27: "ERROR_CODE_VALUE_UNSUPPORTED",
@@ -224,7 +221,6 @@ var (
 		"ERROR_CODE_HTTP_MALFORMED":          21,
 		"ERROR_CODE_HTTP_NOT_FOUND":          22,
 		"ERROR_CODE_HTTP_ROUTE":              23,
-		"ERROR_CODE_HTTP_LATE_ROUTE":         24,
 		"ERROR_CODE_CONFIG_MISSING":          25,
 		"ERROR_CODE_INTERNAL":                26,
 		"ERROR_CODE_VALUE_UNSUPPORTED":       27,
@@ -439,7 +435,7 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\tRpcStatus\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12.\n" +
-	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xca\v\n" +
+	"\adetails\x18\x03 \x03(\v2\x14.google.protobuf.AnyR\adetails*\xcc\v\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\"\n" +
 	"\x1eERROR_CODE_PLUGIN_MISSING_TOOL\x10\x01\x12\x1a\n" +
@@ -465,8 +461,7 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\x1aERROR_CODE_HTTP_VALIDATION\x10\x14\x12\x1d\n" +
 	"\x19ERROR_CODE_HTTP_MALFORMED\x10\x15\x12\x1d\n" +
 	"\x19ERROR_CODE_HTTP_NOT_FOUND\x10\x16\x12\x19\n" +
-	"\x15ERROR_CODE_HTTP_ROUTE\x10\x17\x12\x1e\n" +
-	"\x1aERROR_CODE_HTTP_LATE_ROUTE\x10\x18\x12\x1d\n" +
+	"\x15ERROR_CODE_HTTP_ROUTE\x10\x17\x12\x1d\n" +
 	"\x19ERROR_CODE_CONFIG_MISSING\x10\x19\x12\x17\n" +
 	"\x13ERROR_CODE_INTERNAL\x10\x1a\x12 \n" +
 	"\x1cERROR_CODE_VALUE_UNSUPPORTED\x10\x1b\x12\x1f\n" +
@@ -489,7 +484,7 @@ const file_microcore_v1_error_proto_rawDesc = "" +
 	"\x1aERROR_CODE_PLUGIN_IDENTITY\x10,\x12\x1b\n" +
 	"\x17ERROR_CODE_PLUGIN_BUILD\x10-\x12 \n" +
 	"\x1cERROR_CODE_MESSAGE_TOO_LARGE\x10.\x12\x19\n" +
-	"\x15ERROR_CODE_BUS_SCHEMA\x10/B2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
+	"\x15ERROR_CODE_BUS_SCHEMA\x10/\"\x04\b\x18\x10\x18*\x1aERROR_CODE_HTTP_LATE_ROUTEB2Z0microcore.dev/sdk/go/gen/microcorev1;microcorev1b\x06proto3"
 
 var (
 	file_microcore_v1_error_proto_rawDescOnce sync.Once

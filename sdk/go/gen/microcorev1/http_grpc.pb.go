@@ -36,7 +36,8 @@ const (
 // Http adds endpoints to the kernel's HTTP server.
 type HttpClient interface {
 	// Adds one endpoint. Fails with MC_ERR_HTTP_ROUTE when the method and path are
-	// already taken, and with MC_ERR_HTTP_LATE_ROUTE after the server listens.
+	// already taken. Added after the server listens (a handler adding one, a
+	// plugin swapped in by hot reload), it is served once the call returns.
 	AddEndpoint(ctx context.Context, in *AddEndpointRequest, opts ...grpc.CallOption) (*AddEndpointResponse, error)
 	// Adds a server-sent events endpoint (GET, text/event-stream). When a client
 	// connects, the kernel invokes the handler with the request, stream_id set;
@@ -107,7 +108,8 @@ func (c *httpClient) AddAuthValidator(ctx context.Context, in *AddAuthValidatorR
 // Http adds endpoints to the kernel's HTTP server.
 type HttpServer interface {
 	// Adds one endpoint. Fails with MC_ERR_HTTP_ROUTE when the method and path are
-	// already taken, and with MC_ERR_HTTP_LATE_ROUTE after the server listens.
+	// already taken. Added after the server listens (a handler adding one, a
+	// plugin swapped in by hot reload), it is served once the call returns.
 	AddEndpoint(context.Context, *AddEndpointRequest) (*AddEndpointResponse, error)
 	// Adds a server-sent events endpoint (GET, text/event-stream). When a client
 	// connects, the kernel invokes the handler with the request, stream_id set;
