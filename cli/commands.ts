@@ -72,28 +72,32 @@ async function start(hot = false): Promise<number> {
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
-  const report = await kernel.boot();
-  out(formatReport(report));
-  // Without its server there is nothing to serve: say so and stop, rather than wait.
-  const http = report.find((i) => i.kind === 'tool' && i.name === 'http');
-  if (http?.status === 'failed') {
-    err(`microcore: the http tool failed, so nothing is served: ${http.reason}`);
-    await kernel.shutdown().catch(() => undefined);
-    return 1;
-  }
+  const booted = kernel.boot();
+  // A change `microcore dev` sends during the boot is swapped in after it.
   if (hot && process.send) {
     process.on('message', (m: { type?: string; files?: string[] }) => {
       if (m?.type !== 'changed' || !Array.isArray(m.files)) return;
-      kernel.reload(m.files).then(
+      booted.then(() => kernel.reload(m.files!)).then(
         (outcomes) => process.send?.({ type: 'swapped', outcomes }),
         (e: unknown) => process.send?.({ type: 'swapped', outcomes: [{ identity: '(kernel)', change: 'reloaded', ok: false, reason: (e as Error).message, ms: 0 }] }),
       );
     });
   }
+  // The IPC channel would keep the process alive once everything stopped.
+  const hangUp = () => hot && process.connected && process.disconnect();
+  const report = await booted;
+  out(formatReport(report));
+  // Without its server there is nothing to serve: say so and stop, rather than wait.
+  const http = report.find((i) => i.kind === 'tool' && i.name === 'http');
+  if (http?.status === 'failed') {
+    err(`microcore: the http tool failed, so nothing is served: ${http.reason}`);
+    hangUp();
+    await kernel.shutdown().catch(() => undefined);
+    return 1;
+  }
   return new Promise((resolve) => {
     const stop = (signal: string) => {
-      // The IPC channel would keep the process alive once everything stopped.
-      if (hot) process.disconnect?.();
+      hangUp();
       out(`\n${signal}: shutting down`);
       kernel.shutdown().then(
         () => resolve(0),

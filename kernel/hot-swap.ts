@@ -32,8 +32,6 @@ export interface SwapDeps {
   stepMs: number;
   log(): KernelLog;
   load(p: DiscoveredPlugin): Promise<LoadedPlugin>;
-  /** Stops a plugin that goes away for good: its subscriptions and routes first. */
-  release(host: PluginHost): Promise<void>;
 }
 
 export interface SwapOutcome {
@@ -136,7 +134,7 @@ export class HotSwap {
     return { identity: p.identity, change, ok: true, ms: ms(t0) };
   }
 
-  /** The old version: calls it already took finish (within the step limit), then it stops. */
+  /** A version going away: calls it already took finish (within the step limit), then it stops. */
   async #retire(old: PluginHost): Promise<void> {
     const { stepMs } = this.#d;
     await withTimeout(stepMs, `${old.identity}'s previous version finishing its calls`, () => old.idle?.() ?? Promise.resolve()).catch((err) => this.#d.log().warn((err as Error).message, { plugin: old.identity }));
@@ -146,9 +144,11 @@ export class HotSwap {
   async #remove(identity: string): Promise<SwapOutcome> {
     const t0 = performance.now();
     const host = this.#d.hosts.get(identity)!;
+    // Nothing new reaches it (its queued events move on or are dead-lettered); what it took finishes.
     this.#d.hosts.delete(identity);
     this.#d.routes.removeOwner(identity);
-    await this.#d.release(host);
+    this.#d.subscriptions.removeOwner(identity);
+    await this.#retire(host);
     this.#files.delete(identity);
     this.#d.registry.set(host.hosting, identity, { status: 'stopped', reason: 'its file was removed' });
     this.#d.log().info(`${identity} removed`, { plugin: identity });

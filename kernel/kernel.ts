@@ -105,7 +105,6 @@ export class Kernel {
       root: this.root, registry: this.registry, routes: this.routes, subscriptions: this.subscriptions, hosts: this.#hosts, stepMs: this.#stepMs,
       log: () => this.#log,
       load: (p) => loadPlugin(p, this.#loaderDeps(this.#tools)),
-      release: (host) => this.#release(host),
     });
   }
 
