@@ -202,6 +202,7 @@ export class Kernel {
       socketDir: () => this.#ports.socketDir(),
       log: (identity: string) => this.#logFor(identity),
       onSidecarExit: (identity, policy, reason, attached) => this.#supervisor.exited(identity, policy, reason, attached),
+      onWasmReboot: (identity) => this.registry.set('wasm', identity, { restarts: (this.registry.get('wasm', identity)?.restarts ?? 0) + 1 }),
     };
   }
 

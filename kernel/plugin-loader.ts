@@ -39,6 +39,8 @@ export interface LoaderDeps {
   socketDir(): string;
   log(identity: string): KernelLog;
   onSidecarExit(identity: string, policy: RestartPolicy, reason: string, attached: boolean): void;
+  /** A wasm module's instance was booted again after a timeout or a trap. */
+  onWasmReboot(identity: string): void;
 }
 
 /** A plugin ready to start; `files` (native plugins under `microcore dev`) are the project files its module graph holds. */
@@ -60,7 +62,7 @@ export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise
   }
   const manifest = readWasmManifest(deps.root, p.file, folderName);
   const needs = checkNeeds(p, manifest.needs.map((tool) => ({ tool, optional: false })), deps, 'remove it from "needs"');
-  const host = new WasmHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, gateway: deps.gateway, log: deps.log(p.identity) });
+  const host = new WasmHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, gateway: deps.gateway, log: deps.log(p.identity), onReboot: () => deps.onWasmReboot(p.identity) });
   return { host, needs };
 }
 

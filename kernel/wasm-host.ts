@@ -37,6 +37,8 @@ export interface WasmOptions {
   needs: readonly string[];
   gateway: Gateway;
   log: KernelLog;
+  /** An instance was booted again after a timeout or a trap (counted as a restart in the status). */
+  onReboot(): void;
 }
 
 // TypeScript declares WebAssembly only in its DOM lib, which this project leaves out.
@@ -93,6 +95,7 @@ export class WasmHost implements PluginHost {
       engine: { module, manifest: m, messageLimit: this.#o.gateway.messageLimit, log: { debug: log.debug, info: log.info, warn: log.warn, error: log.error } },
       mcCall: (request, trace, instance, replay) => this.#mcCall(request, trace, instance, replay),
       replay: (instance) => (this.#registrations.recorded ? this.#registrations.replay(instance) : undefined),
+      rebooted: () => this.#o.onReboot(),
     };
     const instances = Array.from({ length: this.size }, (_, i) => new WasmInstance(context, i));
     // The first engine starts now, so a module that cannot be instantiated fails

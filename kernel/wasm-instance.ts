@@ -28,6 +28,8 @@ export interface InstanceContext {
   mcCall(request: Uint8Array | number, trace: TraceContext, instance: number, replay: Replay | undefined): Promise<Uint8Array>;
   /** A replay of the module's registrations, or undefined for the first boot (which records them). */
   replay(instance: number): Replay | undefined;
+  /** An instance was booted again after a timeout or a trap ended it. */
+  rebooted(): void;
 }
 
 export class WasmInstance {
@@ -73,7 +75,10 @@ export class WasmInstance {
       this.#replay = undefined;
     }
     this.#booted = true;
-    if (this.#lostTo) c.log.warn(`${c.identity} booted again: ${this.#lostTo} had ended its instance`, { plugin: c.identity, instance: String(this.index) });
+    if (this.#lostTo) {
+      c.log.warn(`${c.identity} booted again: ${this.#lostTo} had ended its instance`, { plugin: c.identity, instance: String(this.index) });
+      c.rebooted();
+    }
     this.#lostTo = undefined;
   }
 

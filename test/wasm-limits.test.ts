@@ -62,8 +62,9 @@ describe('wasm limits', () => {
     const count = await fetch(`${project.url}/parity/rust/count`);
     expect(count.status, await count.clone().text()).toBe(200);
     expect(await count.json()).toEqual({ n: 0 });
-    // Booted again: its subscriptions are there once, not twice.
+    // Booted again: its subscriptions are there once, not twice, and the status counts the reboot.
     expect(subscriptions()).toEqual(['parity.broadcast', 'parity.rust.echo']);
+    expect(project.item('wasm/parity-rust')).toMatchObject({ status: 'ready', restarts: 1 });
   });
 
   // Issue item 6: calls queued behind the timed-out one ran on the fresh, unbooted

@@ -208,8 +208,9 @@ export declare type StatusItem = Message<"microcore.v1.StatusItem"> & {
   publishes: string[];
 
   /**
-   * How many times a sidecar was restarted (or an attached one reconnected)
-   * since the kernel booted; 0 for everything else.
+   * How many times a sidecar was restarted (or an attached one reconnected),
+   * or an instance of a wasm module booted again after a timeout or a trap,
+   * since the kernel booted or the plugin was last swapped in; 0 otherwise.
    *
    * @generated from field: int32 restarts = 13;
    */

@@ -241,8 +241,9 @@ type StatusItem struct {
 	// Topics the plugin published or requested lately (among the kept trace
 	// nodes), sorted.
 	Publishes []string `protobuf:"bytes,12,rep,name=publishes,proto3" json:"publishes,omitempty"`
-	// How many times a sidecar was restarted (or an attached one reconnected)
-	// since the kernel booted; 0 for everything else.
+	// How many times a sidecar was restarted (or an attached one reconnected),
+	// or an instance of a wasm module booted again after a timeout or a trap,
+	// since the kernel booted or the plugin was last swapped in; 0 otherwise.
 	Restarts      int32 `protobuf:"varint,13,opt,name=restarts,proto3" json:"restarts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
