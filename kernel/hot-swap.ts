@@ -128,7 +128,7 @@ export class HotSwap {
     subscriptions.commit(p.identity);
     hosts.set(p.identity, host);
     this.loaded(p.identity, loaded.files);
-    registry.add({ kind: p.kind, name: p.identity, source: p.file, status: 'ready', needs: loaded.needs, ms: ms(t0) });
+    registry.add({ kind: p.kind, name: p.identity, source: p.file, status: 'ready', needs: loaded.needs, language: loaded.language, ms: ms(t0) });
     if (old) await this.#retire(old);
     this.#d.log().info(`${p.identity} ${change} in ${ms(t0)} ms`, { plugin: p.identity });
     return { identity: p.identity, change, ok: true, ms: ms(t0) };

@@ -145,7 +145,7 @@ export class Kernel {
           const loaded = await loadPlugin(p, this.#loaderDeps(tools));
           host = loaded.host;
           this.#swap.loaded(p.identity, loaded.files);
-          this.registry.set(p.kind, p.identity, { needs: loaded.needs });
+          this.registry.set(p.kind, p.identity, { needs: loaded.needs, language: loaded.language });
           await withTimeout(this.#stepMs + (p.kind === 'sidecar' ? 15_000 : 0), `starting ${p.identity} (${p.file})`, () => host!.start());
           return host;
         } catch (err) {

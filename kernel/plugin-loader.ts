@@ -2,7 +2,7 @@
 // pattern of a native class, the manifest's `needs` otherwise), checks each need
 // against the loaded tools, and builds the host. Any problem fails that plugin
 // alone, with a message naming its file.
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTRACT, isContractName } from './contract.ts';
@@ -47,6 +47,8 @@ export interface LoaderDeps {
 export interface LoadedPlugin {
   host: PluginHost;
   needs: string[];
+  /** typescript, go, rust, or '' when its build command and folder do not say: for people (the status, the dashboard). */
+  language: string;
   files?: ReadonlySet<string>;
 }
 
@@ -57,16 +59,17 @@ export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise
   if (p.kind === 'sidecar') {
     const manifest = readSidecarManifest(deps.root, p.file, folderName);
     const needs = checkNeeds(p, manifest.needs.map((tool) => ({ tool, optional: false })), deps, 'remove it from "needs"');
+    const language = languageOf(join(deps.root, p.dir), manifest.build);
     const host = new SidecarHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, socketDir: deps.socketDir(), toolServer: await deps.toolServer(), attachPoint: deps.attachPoint, settings: deps.env, log: deps.log(p.identity), onExit: (reason) => deps.onSidecarExit(p.identity, manifest.restart, reason, manifest.address !== '') });
-    return { host, needs };
+    return { host, needs, language };
   }
   const manifest = readWasmManifest(deps.root, p.file, folderName);
   const needs = checkNeeds(p, manifest.needs.map((tool) => ({ tool, optional: false })), deps, 'remove it from "needs"');
   const host = new WasmHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, gateway: deps.gateway, log: deps.log(p.identity), onReboot: () => deps.onWasmReboot(p.identity) });
-  return { host, needs };
+  return { host, needs, language: languageOf(join(deps.root, p.dir), manifest.build) };
 }
 
-async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host: PluginHost; needs: string[]; files?: ReadonlySet<string> }> {
+async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<LoadedPlugin> {
   let mod: Record<string, unknown>;
   let files: ReadonlySet<string> | undefined;
   try {
@@ -93,7 +96,7 @@ async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<{ host
   } catch (err) {
     throw toMcError(err, 'MC_ERR_PLUGIN_BOOT', `${p.file} constructor threw`);
   }
-  return { host: new NativeHost(p.identity, needs, plugin, handlers, deps.log(p.identity)), needs, files };
+  return { host: new NativeHost(p.identity, needs, plugin, handlers, deps.log(p.identity)), needs, language: 'typescript', files };
 }
 
 /** The tools object a constructor gets: reading an undeclared tool is a capability error, as for a sidecar. */
@@ -135,4 +138,14 @@ function checkNeeds(p: DiscoveredPlugin, needs: Need[], deps: LoaderDeps, remove
     throw mcError('MC_ERR_PLUGIN_MISSING_TOOL', `${p.file} needs tool '${need.tool}', which ${why} (loaded: ${loaded})`, { plugin: p.identity, file: p.file, tool: need.tool }, undefined, `Add tools/${need.tool}, or ${removeHint.replace('it', `'${need.tool}'`)}.`);
   }
   return got;
+}
+
+/** What a sidecar or wasm module is written in, as its build command (a toolchain, the project's build scripts) or its folder (go.mod, Cargo.toml) says. */
+function languageOf(dir: string, build: readonly string[]): string {
+  const command = build.join(' ');
+  if (/(^|[\s/])(go|tinygo)\s|build-go-/.test(command)) return 'go';
+  if (/(^|[\s/])(cargo|rustc)\s|build-rust-/.test(command)) return 'rust';
+  if (existsSync(join(dir, 'go.mod'))) return 'go';
+  if (existsSync(join(dir, 'Cargo.toml'))) return 'rust';
+  return '';
 }

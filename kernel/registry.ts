@@ -24,6 +24,8 @@ export interface ReportItem {
   needs: string[];
   /** Times a sidecar was restarted (or reconnected to) since boot. */
   restarts?: number;
+  /** What a plugin is written in (typescript, go, rust), when its build or folder says. */
+  language?: string;
 }
 
 export class Registry {

@@ -99,8 +99,9 @@ it("shows the health of every hosting, an order's causal tree across TS and Go, 
   await page.click(`${testId('trace-row')}[data-trace="${traceId}"]`, { timeout: 5_000 });
   const tree = `${testId('trace-tree')}[data-trace="${traceId}"]`;
   await page.waitForSelector(`${tree} ${testId('trace-node')}[data-kind="http"][data-name="POST /orders"][data-source="orders/create-order"]`, { timeout: 5_000 });
-  // The Go step: the sidecar answered inventory.check and reserved stock on order.created.
-  await page.waitForSelector(`${tree} ${testId('trace-node')}[data-name="inventory.check"] ${testId('trace-reaction')}[data-identity="sidecar/inventory"][data-hosting="sidecar"]`, { timeout: 5_000 });
+  // The TS steps (the orders plugins) and the Go step: the sidecar answered inventory.check and reserved stock on order.created.
+  await page.waitForSelector(`${tree} ${testId('trace-node')}[data-name="order.created"] ${testId('trace-reaction')}[data-identity="orders/send-email"][data-hosting="native"][data-language="typescript"]`, { timeout: 5_000 });
+  await page.waitForSelector(`${tree} ${testId('trace-node')}[data-name="inventory.check"] ${testId('trace-reaction')}[data-identity="sidecar/inventory"][data-hosting="sidecar"][data-language="go"]`, { timeout: 5_000 });
   await page.waitForSelector(`${tree} ${testId('trace-node')}[data-name="order.created"] ${testId('trace-reaction')}[data-identity="sidecar/inventory"]`, { timeout: 5_000 });
   expect(await page.locator(`${tree} ${testId('trace-call')}[data-caller="sidecar/inventory"]`).count()).toBeGreaterThan(0);
   await shot('traces');

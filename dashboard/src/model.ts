@@ -20,8 +20,14 @@ export function hostingOf(identity: string, status: StatusItem[] = []): string {
   return 'native';
 }
 
+/** What an identity is written in, as the kernel says (go, rust, typescript), or ''. */
+export function languageOf(identity: string, status: StatusItem[] = []): string {
+  return status.find((i) => i.name === identity)?.language ?? '';
+}
+
 /** How a hosting reads to a person: native plugins are TypeScript in the kernel's process. */
 export const HOSTING_LABEL: Record<string, string> = { native: 'native · TS', sidecar: 'sidecar · gRPC', wasm: 'wasm · Extism', tool: 'tool' };
+export const LANGUAGE_LABEL: Record<string, string> = { typescript: 'TS', go: 'Go', rust: 'Rust' };
 export const HOSTING_COLORS: Record<string, string> = { native: 'blue', sidecar: 'grape', wasm: 'orange', tool: 'gray' };
 
 export interface PluginView extends StatusItem {

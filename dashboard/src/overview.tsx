@@ -3,7 +3,7 @@
 import { Alert, Card, Group, SimpleGrid, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { HostingBadge, OkBadge, StatusBadge } from './badges.tsx';
-import { clock, hostingOf, isBroken, isSystemTraffic, ms } from './model.ts';
+import { clock, hostingOf, isBroken, isSystemTraffic, languageOf, ms } from './model.ts';
 import type { Snapshot } from './store.ts';
 
 export function Overview({ snap, openPlugin, openTrace }: { snap: Snapshot; openPlugin(name: string): void; openTrace(traceId: string): void }) {
@@ -82,7 +82,7 @@ export function Overview({ snap, openPlugin, openTrace }: { snap: Snapshot; open
               {[...snap.status].sort((a, b) => Number(isBroken(b.status)) - Number(isBroken(a.status)) || kinds.indexOf(a.kind) - kinds.indexOf(b.kind)).map((i) => (
                 <Table.Tr key={i.name} data-testid="health-row" data-name={i.name} onClick={() => i.kind !== 'tool' && openPlugin(i.name)} style={{ cursor: i.kind === 'tool' ? 'default' : 'pointer' }}>
                   <Table.Td><Text size="sm" ff="monospace">{i.name}</Text>{i.reason && <Text size="xs" c="red" lineClamp={1}>{i.reason}</Text>}</Table.Td>
-                  <Table.Td style={{ whiteSpace: 'nowrap' }}><HostingBadge hosting={i.kind} /></Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}><HostingBadge hosting={i.kind} language={i.language} /></Table.Td>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}><StatusBadge status={i.status} name={i.name} /></Table.Td>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>{i.ms} ms</Table.Td>
                 </Table.Tr>
@@ -101,7 +101,7 @@ export function Overview({ snap, openPlugin, openTrace }: { snap: Snapshot; open
                 <Table.Tr key={n.id} data-testid="flow-row" onClick={() => openTrace(n.traceId)} style={{ cursor: 'pointer' }}>
                   <Table.Td><Text size="xs" c="dimmed">{clock(n.atUnixMs)}</Text></Table.Td>
                   <Table.Td><Text size="xs" tt="uppercase" c="dimmed">{n.kind}</Text></Table.Td>
-                  <Table.Td><Text size="sm" ff="monospace">{n.name}</Text><Text size="xs" c="dimmed">{n.source} <HostingBadge hosting={hostingOf(n.source, snap.status)} /></Text></Table.Td>
+                  <Table.Td><Text size="sm" ff="monospace">{n.name}</Text><Text size="xs" c="dimmed">{n.source} <HostingBadge hosting={hostingOf(n.source, snap.status)} language={languageOf(n.source, snap.status)} /></Text></Table.Td>
                   <Table.Td>{n.reactions.length ? `${n.reactions.length} reaction${n.reactions.length > 1 ? 's' : ''}` : n.kind === 'event' ? '' : ms(n.ms)}</Table.Td>
                   <Table.Td><OkBadge ok={n.ok && n.reactions.every((r) => r.ok)} code={n.code || n.reactions.find((r) => !r.ok)?.code || ''} /></Table.Td>
                 </Table.Tr>

@@ -19,7 +19,7 @@ export function PluginDetails({ snap, name, onClose }: { snap: Snapshot; name: s
         <Stack data-testid="plugin-details" data-name={name}>
           <Group>
             <StatusBadge status={plugin.status} />
-            <HostingBadge hosting={plugin.kind} />
+            <HostingBadge hosting={plugin.kind} language={plugin.language} />
             {plugin.restarts !== undefined && <Badge color="gray" variant="outline">{plugin.restarts} restarts</Badge>}
             <Text size="sm" c="dimmed">booted in {plugin.ms} ms</Text>
           </Group>

@@ -21,6 +21,8 @@ export interface StatusItem {
   answers: string[];
   publishes: string[];
   restarts?: number;
+  /** typescript, go, rust, or '' (a kernel that does not say). */
+  language: string;
 }
 
 export interface Member {
@@ -159,6 +161,7 @@ function statusItem(raw: Record<string, unknown>): StatusItem {
     answers: list(raw.answers),
     publishes: list(raw.publishes),
     restarts: raw.restarts === undefined ? undefined : num(raw.restarts),
+    language: String(raw.language ?? ''),
   };
 }
 

@@ -5,7 +5,7 @@
 import { Badge, Card, Code, Grid, Group, Progress, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { HostingBadge, OkBadge } from './badges.tsx';
-import { clock, hostingOf, isSystemTraffic, ms } from './model.ts';
+import { clock, hostingOf, isSystemTraffic, languageOf, ms } from './model.ts';
 import { loadTrace, type Snapshot, type StatusItem, type TreeNode } from './store.ts';
 
 export function Traces({ snap, traceId, openTrace }: { snap: Snapshot; traceId: string; openTrace(traceId: string): void }) {
@@ -76,7 +76,7 @@ function NodeView({ node, status, total, depth }: { node: TreeNode; status: Stat
         <Badge variant="light" color={node.kind === 'http' ? 'blue' : node.kind === 'request' ? 'violet' : 'teal'}>{node.kind}</Badge>
         <Text fw={600} ff="monospace" size="sm">{node.name}</Text>
         <Text size="xs" c="dimmed">by {node.source}</Text>
-        <HostingBadge hosting={hostingOf(node.source, status)} />
+        <HostingBadge hosting={hostingOf(node.source, status)} language={languageOf(node.source, status)} />
         {node.kind !== 'event' && <Text size="sm">{ms(node.ms)}</Text>}
         <OkBadge ok={node.ok} code={node.code} />
         {node.kernel && <Text size="xs" c="dimmed">kernel {node.kernel}</Text>}
@@ -86,9 +86,9 @@ function NodeView({ node, status, total, depth }: { node: TreeNode; status: Stat
         <Table withRowBorders={false} verticalSpacing={2} ml="md" w="auto">
           <Table.Tbody>
             {node.reactions.map((r, n) => (
-              <Table.Tr key={n} data-testid="trace-reaction" data-identity={r.identity} data-hosting={hostingOf(r.identity, status)}>
+              <Table.Tr key={n} data-testid="trace-reaction" data-identity={r.identity} data-hosting={hostingOf(r.identity, status)} data-language={languageOf(r.identity, status)}>
                 <Table.Td><Text size="sm">↳ {r.identity}</Text></Table.Td>
-                <Table.Td><HostingBadge hosting={hostingOf(r.identity, status)} /></Table.Td>
+                <Table.Td><HostingBadge hosting={hostingOf(r.identity, status)} language={languageOf(r.identity, status)} /></Table.Td>
                 <Table.Td><Text size="sm">{ms(r.ms)}</Text></Table.Td>
                 <Table.Td>{r.attempts > 1 && <Text size="xs">{r.attempts} attempts</Text>}</Table.Td>
                 <Table.Td><OkBadge ok={r.ok} code={r.code} /></Table.Td>

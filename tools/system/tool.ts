@@ -36,7 +36,7 @@ export default class KernelSystem implements ToolMethods<'system'> {
     const items = this.#ctx!.report().sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name));
     const wiring = wiringByIdentity(this.#ctx!);
     return {
-      items: items.map((i) => ({ kind: i.kind, name: i.name, source: i.source, status: i.status, reason: i.reason ?? '', code: i.code ?? '', ms: BigInt(i.ms ?? 0), needs: i.needs, ...wiring(i.name), restarts: i.restarts ?? 0 })),
+      items: items.map((i) => ({ kind: i.kind, name: i.name, source: i.source, status: i.status, reason: i.reason ?? '', code: i.code ?? '', ms: BigInt(i.ms ?? 0), needs: i.needs, ...wiring(i.name), restarts: i.restarts ?? 0, language: i.language ?? '' })),
       kernel: this.#ctx!.kernelId,
       members: await this.#members!.list(),
     };

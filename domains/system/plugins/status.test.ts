@@ -39,6 +39,7 @@ describe('GET /system/status, the plugin graph', () => {
         answers: ['t.asked'],
         publishes: ['t.asked', 't.burst'],
         restarts: 0,
+        language: 'typescript',
       });
       expect(body.plugins.find((p) => p.name === 'system/traces-stream')).toMatchObject({ routes: ['GET /system/traces/stream'], subscribes: [], answers: [], publishes: [] });
     } finally {

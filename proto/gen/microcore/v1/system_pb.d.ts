@@ -215,6 +215,15 @@ export declare type StatusItem = Message<"microcore.v1.StatusItem"> & {
    * @generated from field: int32 restarts = 13;
    */
   restarts: number;
+
+  /**
+   * What a plugin is written in: typescript for a native plugin; go or rust for
+   * a sidecar or wasm module, as its build command or folder (go.mod,
+   * Cargo.toml) says; empty when neither does, and for tools.
+   *
+   * @generated from field: string language = 14;
+   */
+  language: string;
 };
 
 /**

@@ -244,7 +244,11 @@ type StatusItem struct {
 	// How many times a sidecar was restarted (or an attached one reconnected),
 	// or an instance of a wasm module booted again after a timeout or a trap,
 	// since the kernel booted or the plugin was last swapped in; 0 otherwise.
-	Restarts      int32 `protobuf:"varint,13,opt,name=restarts,proto3" json:"restarts,omitempty"`
+	Restarts int32 `protobuf:"varint,13,opt,name=restarts,proto3" json:"restarts,omitempty"`
+	// What a plugin is written in: typescript for a native plugin; go or rust for
+	// a sidecar or wasm module, as its build command or folder (go.mod,
+	// Cargo.toml) says; empty when neither does, and for tools.
+	Language      string `protobuf:"bytes,14,opt,name=language,proto3" json:"language,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -368,6 +372,13 @@ func (x *StatusItem) GetRestarts() int32 {
 		return x.Restarts
 	}
 	return 0
+}
+
+func (x *StatusItem) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
 }
 
 // The arguments of System.Metrics.
@@ -1536,7 +1547,7 @@ const file_microcore_v1_system_proto_rawDesc = "" +
 	"\bhostname\x18\x02 \x01(\tR\bhostname\x12\x10\n" +
 	"\x03pid\x18\x03 \x01(\x03R\x03pid\x12+\n" +
 	"\x12started_at_unix_ms\x18\x04 \x01(\x03R\x0fstartedAtUnixMs\x12%\n" +
-	"\x0fseen_at_unix_ms\x18\x05 \x01(\x03R\fseenAtUnixMs\"\xc2\x02\n" +
+	"\x0fseen_at_unix_ms\x18\x05 \x01(\x03R\fseenAtUnixMs\"\xde\x02\n" +
 	"\n" +
 	"StatusItem\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
@@ -1554,7 +1565,8 @@ const file_microcore_v1_system_proto_rawDesc = "" +
 	"subscribes\x12\x18\n" +
 	"\aanswers\x18\v \x03(\tR\aanswers\x12\x1c\n" +
 	"\tpublishes\x18\f \x03(\tR\tpublishes\x12\x1a\n" +
-	"\brestarts\x18\r \x01(\x05R\brestarts\"C\n" +
+	"\brestarts\x18\r \x01(\x05R\brestarts\x12\x1a\n" +
+	"\blanguage\x18\x0e \x01(\tR\blanguage\"C\n" +
 	"\x0eMetricsRequest\x12\x14\n" +
 	"\x05limit\x18\x01 \x01(\x05R\x05limit\x12\x1b\n" +
 	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\"\xb7\x01\n" +
