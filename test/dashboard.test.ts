@@ -115,6 +115,8 @@ it("shows the health of every hosting, an order's causal tree across TS and Go, 
   expect(await page.textContent(`${details} ${testId('plugin-routes')}`)).toContain('GET /inventory/:sku');
   expect(await page.textContent(`${details} ${testId('plugin-consumes')}`)).toContain('order.created');
   await page.waitForSelector(`${details} ${testId('plugin-calls')} tbody tr`, { timeout: 5_000 });
+  // The drawer slides in: let it finish before the picture (nothing is asserted on time).
+  await page.waitForTimeout(400);
   await shot('plugin');
   await page.keyboard.press('Escape');
 

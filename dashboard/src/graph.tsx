@@ -1,9 +1,9 @@
 // Every plugin of every hosting between the tools it needs (left) and the topics
 // it publishes or consumes (right), drawn by React Flow. Clicking a plugin opens
 // its details.
-import { Badge, Card, Group, Text } from '@mantine/core';
+import { Badge, Card, Group, Switch, Text } from '@mantine/core';
 import { Background, Controls, MarkerType, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { HOSTING_COLORS, HOSTING_LABEL, HOSTINGS, pluginViews, STATUS_COLORS } from './model.ts';
 import type { Snapshot } from './store.ts';
 
@@ -22,9 +22,11 @@ function label(name: string, status: string, extra: string) {
 const box = (status: string, hosting: string) => ({ width: 220, border: `2px solid var(--mantine-color-${STATUS_COLORS[status] ?? 'gray'}-5)`, borderLeft: `8px solid var(--mantine-color-${HOSTING_COLORS[hosting] ?? 'gray'}-5)`, padding: 6, borderRadius: 6 });
 
 export function PluginGraph({ snap, openPlugin }: { snap: Snapshot; openPlugin(name: string): void }) {
-  const plugins = pluginViews(snap);
+  // The kernel's own system/* plugins (a dozen, each wired to http and system) hide the app's wiring: shown on request.
+  const [showSystem, setShowSystem] = useState(false);
+  const plugins = pluginViews(snap).filter((p) => showSystem || !p.name.startsWith('system/'));
   // Only the layout's inputs: a status poll that changes nothing keeps the graph as it is.
-  const shape = JSON.stringify([snap.status.map((i) => [i.name, i.status]), plugins.map((p) => [p.needs, p.publishes, p.consumes, p.routes.length])]);
+  const shape = JSON.stringify([snap.status.map((i) => [i.name, i.status]), plugins.map((p) => [p.name, p.needs, p.publishes, p.consumes, p.routes.length])]);
   const { nodes, edges } = useMemo(() => {
     const nodes: Node[] = [];
     const edges: Edge[] = [];
@@ -61,6 +63,7 @@ export function PluginGraph({ snap, openPlugin }: { snap: Snapshot; openPlugin(n
         <Badge color="gray" variant="light">needs</Badge>
         <Badge color="teal" variant="light">publishes →</Badge>
         <Badge color="violet" variant="light">← consumes</Badge>
+        <Switch size="xs" label="system/* plugins" checked={showSystem} onChange={(e) => setShowSystem(e.currentTarget.checked)} data-testid="graph-show-system" />
       </Group>
       <div style={{ height: '78vh' }} data-testid="plugin-graph">
         <ReactFlow nodes={nodes} edges={edges} fitView nodesConnectable={false} onNodeClick={(_e, node) => node.id.startsWith('plugin:') && openPlugin(node.id.slice('plugin:'.length))}>
