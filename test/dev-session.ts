@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { REPO, writeProject } from './project.ts';
+import { REAL_TOOLS, REPO, writeProject } from './project.ts';
 
 const CLI = join(REPO, 'cli/main.ts');
 
@@ -17,12 +17,17 @@ export interface Dev {
   stop(): Promise<number | null>;
 }
 
-/** Writes the project (`executables` among its files made so), runs `microcore dev` in it, and waits for its kernel to listen. */
-export async function startDev(files: Record<string, string | Uint8Array>, executables: string[] = []): Promise<Dev> {
+/**
+ * Writes the project (`executables` among its files made so; the repository's
+ * tools, the context tool with `AI_CONTEXT_PATH` set in `env`), runs
+ * `microcore dev` in it, and waits for its kernel to listen.
+ */
+export async function startDev(files: Record<string, string | Uint8Array>, options: { executables?: string[]; env?: Record<string, string> } = {}): Promise<Dev> {
   // The example's system domain, for /system/status.
-  const root = writeProject(files, undefined, { 'domains/system': join(REPO, 'domains/system') });
-  for (const file of executables) chmodSync(join(root, file), 0o755);
-  const env = { ...process.env, LOG_LEVEL: 'info', AI_CONTEXT_PATH: 'off', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', DATABASE_PATH: join(root, 'data/app.db'), DASHBOARD: 'off' };
+  const tools = options.env?.AI_CONTEXT_PATH ? [...REAL_TOOLS, 'context'] : REAL_TOOLS;
+  const root = writeProject(files, tools, { 'domains/system': join(REPO, 'domains/system') });
+  for (const file of options.executables ?? []) chmodSync(join(root, file), 0o755);
+  const env = { ...process.env, LOG_LEVEL: 'info', AI_CONTEXT_PATH: 'off', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', DATABASE_PATH: join(root, 'data/app.db'), DASHBOARD: 'off', ...options.env };
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'dev'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let port = 0;

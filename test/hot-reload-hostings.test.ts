@@ -41,7 +41,7 @@ function startTwin(twin: (typeof TWINS)[number]): Promise<Dev> {
     [twin.manifest]: manifest(twin, 'version 0'),
     [twin.built]: readFileSync(join(PARITY_FIXTURES, twin.built)),
   };
-  return startDev(files, [twin.built]);
+  return startDev(files, { executables: [twin.built] });
 }
 
 describe.each(TWINS)('microcore dev: hot reload of $identity', (twin) => {

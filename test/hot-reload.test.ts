@@ -4,7 +4,7 @@
 // count of 2xx answers, and every event published during the swaps is handled
 // exactly once. A broken new version leaves the old one serving.
 import Database from 'better-sqlite3';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reloads, startDev, steadyLoad, type Dev } from './dev-session.ts';
@@ -124,11 +124,15 @@ export class Greeter {
   async onBoot() { await this.http.addEndpoint({ method: 'GET', path: '/greet', handler: () => ({ word: WORD }) }); }
 }
 `;
-    dev = await startDev({ 'domains/shop/migrations/001_init.sql': MIGRATION, 'domains/shop/plugins/counter.ts': counter(1), 'domains/shop/lib/word.ts': helper('hello') });
+    dev = await startDev({ 'domains/shop/migrations/001_init.sql': MIGRATION, 'domains/shop/plugins/counter.ts': counter(1), 'domains/shop/lib/word.ts': helper('hello') }, { env: { AI_CONTEXT_PATH: 'AI_CONTEXT.md' } });
     const d = dev;
+    const context = () => readFileSync(join(d.root, 'AI_CONTEXT.md'), 'utf8');
+    expect(context()).not.toContain('/greet');
     writeFileSync(join(d.root, 'domains/shop/plugins/greeter.ts'), greeter);
     await d.until('the added plugin', () => d.lines.some((l) => l.includes('microcore dev: shop/greeter added in')));
     expect(await (await fetch(`${d.url}/greet`)).json()).toEqual({ word: 'hello' });
+    // AI_CONTEXT.md follows the running kernel: the new endpoint is in it.
+    await d.until('AI_CONTEXT.md written again', () => context().includes('GET /greet'));
 
     writeFileSync(join(d.root, 'domains/shop/lib/word.ts'), helper('bonjour'));
     await d.until('the importer reloaded', () => reloads(d.lines, 'shop/greeter') >= 1);
@@ -139,6 +143,7 @@ export class Greeter {
     rmSync(join(d.root, 'domains/shop/plugins/greeter.ts'));
     await d.until('the removed plugin', () => d.lines.some((l) => l.includes('microcore dev: shop/greeter removed')));
     expect((await fetch(`${d.url}/greet`)).status).toBe(404);
+    await d.until('AI_CONTEXT.md without it', () => !context().includes('GET /greet'));
     expect(((await (await fetch(`${d.url}/hit`, { method: 'POST' })).json()) as { version: number }).version).toBe(1);
     expect(d.lines.filter((l) => l.includes('restarting'))).toEqual([]);
   }, 60_000);

@@ -1,7 +1,8 @@
 // The context tool (kernel-facing: plugins cannot inject it) writes AI_CONTEXT.md
 // once every plugin has booted, from the live registry, route and subscription
-// tables plus what the sources and migrations say. AI_CONTEXT_PATH moves the file
-// (a path relative to the project root; "off" writes nothing).
+// tables plus what the sources and migrations say, and again when a plugin is
+// swapped in or out while the kernel runs (`microcore dev`). AI_CONTEXT_PATH
+// moves the file (a path relative to the project root; "off" writes nothing).
 import { writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { CONTRACT, type ToolContext } from '../../kernel/index.ts';
@@ -12,10 +13,13 @@ import { scanNativePlugin, scanPluginFolder, type TopicUse } from './source-scan
 import { readTables } from './tables.ts';
 
 const PROTO_DIR = join(import.meta.dirname, '..', '..', 'proto', 'microcore', 'v1');
+// Changes come in bursts (a swap removes and adds): one write once they settle.
+const SETTLE_MS = 300;
 
 export default class ContextWriter {
   static readonly contract = 'context';
   #ctx?: ToolContext;
+  #again?: NodeJS.Timeout;
 
   setup(ctx: ToolContext): void {
     this.#ctx = ctx;
@@ -26,8 +30,19 @@ export default class ContextWriter {
     const target = ctx.env.AI_CONTEXT_PATH || 'AI_CONTEXT.md';
     if (target === 'off') return;
     const path = isAbsolute(target) ? target : join(ctx.root, target);
-    writeFileSync(path, this.render());
-    ctx.log.info(`wrote ${target}`);
+    const write = () => {
+      writeFileSync(path, this.render());
+      ctx.log.info(`wrote ${target}`);
+    };
+    write();
+    ctx.routes.onChange(() => {
+      clearTimeout(this.#again);
+      this.#again = setTimeout(write, SETTLE_MS).unref();
+    });
+  }
+
+  shutdown(): void {
+    clearTimeout(this.#again);
   }
 
   /** The document for the kernel's current state. */
