@@ -80,7 +80,8 @@ export function dev(root: string, print: (line: string) => void): Promise<number
   const react = async () => {
     const files = [...changed];
     changed = new Set();
-    if (stopping) return;
+    // A turn whose changes an earlier build already took (its outputs) has nothing left to do.
+    if (stopping || (files.length === 0 && child)) return;
     const restart = !child || !swaps || files.some((f) => NEEDS_RESTART.test(f));
     const needsBuild = files.some((f) => NEEDS_BUILD.test(f) && !BUILD_OUTPUT.test(f));
     const built = needsBuild ? await build() : true;

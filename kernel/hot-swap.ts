@@ -6,11 +6,14 @@
 // one served — routes, subscriptions and the host the kernel invokes — so a
 // request or event is handled by the old version or the new, never both and
 // never neither. Calls the old version had already taken finish; then it stops.
+// Which native plugins a change touches: those whose module is, or imports, a
+// changed file (module-generations.ts).
 // A new version that fails to load or boot is dropped and the old one keeps
 // serving, its status saying why.
 import { getBuildFailure, markFailedBuilds } from './build-record.ts';
 import { discover, type DiscoveredPlugin } from './discovery.ts';
-import { toMcError } from './errors.ts';
+import { mcError, toMcError } from './errors.ts';
+import { bumpVersions, moduleGenerationsEnabled } from './module-generations.ts';
 import type { KernelLog } from './log.ts';
 import type { LoadedPlugin } from './plugin-loader.ts';
 import type { PluginHost } from './plugin-host.ts';
@@ -45,25 +48,32 @@ export interface SwapOutcome {
 
 export class HotSwap {
   #d: SwapDeps;
-  /** The project files each native plugin's module graph holds (absolute paths), by identity. */
-  #files = new Map<string, ReadonlySet<string>>();
   #turn: Promise<unknown> = Promise.resolve();
+  #swapping?: string;
+  #stopped = false;
 
   constructor(deps: SwapDeps) {
     this.#d = deps;
   }
 
-  /** Remembers the files a plugin's modules came from (at boot and at every swap). */
-  loaded(identity: string, files: ReadonlySet<string> | undefined): void {
-    if (files) this.#files.set(identity, files);
+  /** Whether a new version of `identity` is booting beside the old one now. */
+  swapping(identity: string): boolean {
+    return this.#swapping === identity;
+  }
+
+  /** No swap after this one: the kernel is shutting down. Resolves once the swap under way (if any) is done. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#turn;
   }
 
   /**
    * Swaps every plugin the changed files (relative to the root) touch: a plugin
-   * whose file, folder or module graph holds one is reloaded, a new one is
-   * added, one whose file is gone is removed. Changes take turns.
+   * whose file or folder holds one, or whose modules import one, is reloaded, a
+   * new one is added, one whose file is gone is removed. Changes take turns.
    */
   apply(changed: readonly string[]): Promise<SwapOutcome[]> {
+    if (!moduleGenerationsEnabled()) return Promise.reject(mcError('MC_ERR_INTERNAL', 'this kernel was not made reloadable (KernelOptions.reloadable): a native plugin would be imported from the module cache, unchanged', {}));
     const run = this.#turn.then(() => this.#apply(changed));
     this.#turn = run.catch(() => undefined);
     return run;
@@ -71,26 +81,26 @@ export class HotSwap {
 
   async #apply(changed: readonly string[]): Promise<SwapOutcome[]> {
     const { root, hosts, registry } = this.#d;
-    const paths = new Set(changed.map((f) => join(root, f)));
+    const paths = changed.map((f) => join(root, f));
+    // Every module that is, or imports, a changed file gets a new version.
+    const bumped = bumpVersions(paths.flatMap((path) => [path, realpath(path)]));
     const found = discover(root).plugins.filter((p) => !p.refused);
     const known = new Set(registry.list().filter((i) => i.kind !== 'tool').map((i) => i.name));
     const outcomes: SwapOutcome[] = [];
     for (const p of found) {
+      if (this.#stopped) break;
       if (!known.has(p.identity)) outcomes.push(await this.#swap(p, 'added'));
-      else if (this.#touches(p, paths)) outcomes.push(await this.#swap(p, 'reloaded'));
+      else if (this.#touches(p, paths, bumped)) outcomes.push(await this.#swap(p, 'reloaded'));
     }
     const present = new Set(found.map((p) => p.identity));
-    for (const identity of [...hosts.keys()].filter((id) => !present.has(id))) outcomes.push(await this.#remove(identity));
+    for (const identity of [...hosts.keys()].filter((id) => !present.has(id) && !this.#stopped)) outcomes.push(await this.#remove(identity));
     return outcomes;
   }
 
-  #touches(p: DiscoveredPlugin, paths: ReadonlySet<string>): boolean {
+  #touches(p: DiscoveredPlugin, paths: readonly string[], bumped: ReadonlySet<string>): boolean {
     const { root } = this.#d;
-    if (p.kind !== 'native') return [...paths].some((path) => path.startsWith(join(root, p.dir) + '/'));
-    const own = join(root, p.file);
-    if (paths.has(own)) return true;
-    const graph = this.#files.get(p.identity);
-    return [...paths].some((path) => graph?.has(path) || graph?.has(realpath(path)));
+    if (p.kind !== 'native') return paths.some((path) => path.startsWith(join(root, p.dir) + '/'));
+    return bumped.has(join(root, p.file)) || bumped.has(realpath(join(root, p.file)));
   }
 
   async #swap(p: DiscoveredPlugin, change: 'added' | 'reloaded'): Promise<SwapOutcome> {
@@ -103,8 +113,11 @@ export class HotSwap {
       markFailedBuilds(this.#d.root, registry, [p], (identity) => hosts.has(identity));
       return { identity: p.identity, change, ok: false, reason: registry.get(p.kind, p.identity)!.reason, ms: ms(t0) };
     }
+    this.#swapping = p.identity;
     routes.stage(p.identity);
     subscriptions.stage(p.identity);
+    // From now on what the old version registers would land in the new one's staging: it may add no handler.
+    old?.retire?.(true);
     let host: PluginHost | undefined;
     let loaded: LoadedPlugin;
     try {
@@ -112,10 +125,13 @@ export class HotSwap {
       host = loaded.host;
       await withTimeout(stepMs + (p.kind === 'sidecar' ? 15_000 : 0), `starting ${p.identity} (${p.file})`, () => host!.start());
       await runInTrace(newTrace(), () => withTimeout(stepMs, `${p.identity} onBoot`, () => host!.boot()));
+      if (this.#stopped) throw mcError('MC_ERR_PLUGIN_BOOT', `${p.identity}: the kernel is shutting down`, { plugin: p.identity });
     } catch (err) {
+      this.#swapping = undefined;
       routes.discard(p.identity);
       subscriptions.discard(p.identity);
-      if (host) await host.shutdown();
+      old?.retire?.(false);
+      if (host) await this.#stop(host, 'new version');
       const e = toMcError(err, 'MC_ERR_PLUGIN_BOOT', p.identity);
       const reason = old ? `a new version failed to boot; the previous one keeps serving: ${e.message}` : e.message;
       if (old) registry.set(p.kind, p.identity, { reason, code: e.code });
@@ -127,8 +143,10 @@ export class HotSwap {
     routes.commit(p.identity);
     subscriptions.commit(p.identity);
     hosts.set(p.identity, host);
-    this.loaded(p.identity, loaded.files);
+    this.#swapping = undefined;
     registry.add({ kind: p.kind, name: p.identity, source: p.file, status: 'ready', needs: loaded.needs, language: loaded.language, ms: ms(t0) });
+    // Reported once served: a route the new version added is in the router.
+    await routes.settled();
     if (old) await this.#retire(old);
     this.#d.log().info(`${p.identity} ${change} in ${ms(t0)} ms`, { plugin: p.identity });
     return { identity: p.identity, change, ok: true, ms: ms(t0) };
@@ -136,9 +154,12 @@ export class HotSwap {
 
   /** A version going away: calls it already took finish (within the step limit), then it stops. */
   async #retire(old: PluginHost): Promise<void> {
-    const { stepMs } = this.#d;
-    await withTimeout(stepMs, `${old.identity}'s previous version finishing its calls`, () => old.idle?.() ?? Promise.resolve()).catch((err) => this.#d.log().warn((err as Error).message, { plugin: old.identity }));
-    await withTimeout(stepMs, `${old.identity}'s previous version shutdown`, () => old.shutdown()).catch((err) => this.#d.log().error((err as Error).message, { plugin: old.identity }));
+    await withTimeout(this.#d.stepMs, `${old.identity}'s previous version finishing its calls`, () => old.idle?.() ?? Promise.resolve()).catch((err) => this.#d.log().warn((err as Error).message, { plugin: old.identity }));
+    await this.#stop(old, 'previous version');
+  }
+
+  async #stop(host: PluginHost, which: string): Promise<void> {
+    await withTimeout(this.#d.stepMs, `${host.identity}'s ${which} shutdown`, () => host.shutdown()).catch((err) => this.#d.log().error((err as Error).message, { plugin: host.identity }));
   }
 
   async #remove(identity: string): Promise<SwapOutcome> {
@@ -149,7 +170,6 @@ export class HotSwap {
     this.#d.routes.removeOwner(identity);
     this.#d.subscriptions.removeOwner(identity);
     await this.#retire(host);
-    this.#files.delete(identity);
     this.#d.registry.set(host.hosting, identity, { status: 'stopped', reason: 'its file was removed' });
     this.#d.log().info(`${identity} removed`, { plugin: identity });
     return { identity, change: 'removed', ok: true, ms: ms(t0) };

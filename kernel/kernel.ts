@@ -99,12 +99,12 @@ export class Kernel {
       log: { debug: (m, f) => this.#log.debug(m, f), info: (m, f) => this.#log.info(m, f), warn: (m, f) => this.#log.warn(m, f), error: (m, f) => this.#log.error(m, f) },
       stepMs: this.#stepMs,
       host: (identity) => this.#hosts.get(identity) as SidecarHost | undefined,
+      swapping: (identity) => this.#swap.swapping(identity),
     });
     if (options.reloadable) enableModuleGenerations(this.root);
     this.#swap = new HotSwap({
       root: this.root, registry: this.registry, routes: this.routes, subscriptions: this.subscriptions, hosts: this.#hosts, stepMs: this.#stepMs,
-      log: () => this.#log,
-      load: (p) => loadPlugin(p, this.#loaderDeps(this.#tools)),
+      log: () => this.#log, load: (p) => loadPlugin(p, this.#loaderDeps(this.#tools)),
     });
   }
 
@@ -144,7 +144,6 @@ export class Kernel {
         try {
           const loaded = await loadPlugin(p, this.#loaderDeps(tools));
           host = loaded.host;
-          this.#swap.loaded(p.identity, loaded.files);
           this.registry.set(p.kind, p.identity, { needs: loaded.needs, language: loaded.language });
           await withTimeout(this.#stepMs + (p.kind === 'sidecar' ? 15_000 : 0), `starting ${p.identity} (${p.file})`, () => host!.start());
           return host;
@@ -201,7 +200,7 @@ export class Kernel {
       attachPoint: () => this.#ports.attachPoint(),
       socketDir: () => this.#ports.socketDir(),
       log: (identity: string) => this.#logFor(identity),
-      onSidecarExit: (identity, policy, reason, attached) => this.#supervisor.exited(identity, policy, reason, attached),
+      onSidecarExit: (host, policy, reason, attached) => this.#supervisor.exited(host, policy, reason, attached),
       onWasmReboot: (identity) => this.registry.set('wasm', identity, { restarts: (this.registry.get('wasm', identity)?.restarts ?? 0) + 1 }),
     };
   }
@@ -227,6 +226,7 @@ export class Kernel {
 
   async #stopAll(): Promise<void> {
     this.#supervisor.stop();
+    await this.#swap.stop();
     const http = this.#tools.find((t) => t.contract === LAST_TO_COMPLETE);
     if (http) await this.#stopTool(http);
     for (const host of [...this.#hosts.values()].reverse()) {

@@ -22,8 +22,11 @@ function output(input: InvokeInput, result: unknown): InvokeOutput {
 
 export class NativeHandlers implements HandlerTable {
   #handlers = new Map<string, (input: unknown) => unknown>();
+  /** Set while a new version of the plugin boots or serves (hot-swap.ts): whatever this one registered now would be taken for the new one's. */
+  retiredBy?: string;
 
   addHandler(fn: (input: never) => unknown): string {
+    if (this.retiredBy) throw mcError('MC_ERR_PLUGIN_BOOT', `${this.retiredBy} is being replaced by a new version: its previous version can add no endpoint, subscription or validator`, { plugin: this.retiredBy }, undefined, 'Add handlers in onBoot; a handler that registers more must finish before the plugin is swapped.');
     const id = `n${this.#handlers.size + 1}`;
     this.#handlers.set(id, fn as (input: unknown) => unknown);
     return id;
@@ -86,6 +89,10 @@ export class NativeHost implements PluginHost {
 
   idle(): Promise<void> {
     return this.#inFlight.idle();
+  }
+
+  retire(retired: boolean): void {
+    this.#handlers.retiredBy = retired ? this.identity : undefined;
   }
 
   #failed(err: unknown) {

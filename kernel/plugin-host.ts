@@ -19,6 +19,8 @@ export interface PluginHost {
   invoke(handlerId: string, input: InvokeInput): Answer<InvokeOutput>;
   /** Resolves once no call of its handlers is running (a replaced version is stopped after that). */
   idle?(): Promise<void>;
+  /** While a new version of it boots (and after it took over): true, it may add no handler; false, it may again (the new one was refused). */
+  retire?(retired: boolean): void;
   /** Lets it release resources, then stops it. Never throws. */
   shutdown(): Promise<void>;
 }

@@ -17,7 +17,7 @@ import type { PluginHost } from './plugin-host.ts';
 import { SidecarHost } from './sidecar-host.ts';
 import type { ToolCaller, ToolSlot } from './tool-call.ts';
 import { createToolProxy } from './tool-proxy.ts';
-import { importGeneration, moduleGenerationsEnabled } from './module-generations.ts';
+import { importCurrent, moduleGenerationsEnabled } from './module-generations.ts';
 import type { SubscriptionTable } from './subscription-table.ts';
 import type { AttachPoint } from './sidecar-ports.ts';
 import type { ToolServer } from './tool-server.ts';
@@ -38,18 +38,17 @@ export interface LoaderDeps {
   attachPoint(): Promise<AttachPoint>;
   socketDir(): string;
   log(identity: string): KernelLog;
-  onSidecarExit(identity: string, policy: RestartPolicy, reason: string, attached: boolean): void;
+  onSidecarExit(host: SidecarHost, policy: RestartPolicy, reason: string, attached: boolean): void;
   /** A wasm module's instance was booted again after a timeout or a trap. */
   onWasmReboot(identity: string): void;
 }
 
-/** A plugin ready to start; `files` (native plugins under `microcore dev`) are the project files its module graph holds. */
+/** A plugin ready to start. */
 export interface LoadedPlugin {
   host: PluginHost;
   needs: string[];
   /** typescript, go, rust, or '' when its build command and folder do not say: for people (the status, the dashboard). */
   language: string;
-  files?: ReadonlySet<string>;
 }
 
 export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise<LoadedPlugin> {
@@ -60,7 +59,7 @@ export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise
     const manifest = readSidecarManifest(deps.root, p.file, folderName);
     const needs = checkNeeds(p, manifest.needs.map((tool) => ({ tool, optional: false })), deps, 'remove it from "needs"');
     const language = languageOf(join(deps.root, p.dir), manifest.build);
-    const host = new SidecarHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, socketDir: deps.socketDir(), toolServer: await deps.toolServer(), attachPoint: deps.attachPoint, settings: deps.env, log: deps.log(p.identity), onExit: (reason) => deps.onSidecarExit(p.identity, manifest.restart, reason, manifest.address !== '') });
+    const host = new SidecarHost({ identity: p.identity, dir: join(deps.root, p.dir), manifestFile: p.file, manifest, needs, socketDir: deps.socketDir(), toolServer: await deps.toolServer(), attachPoint: deps.attachPoint, settings: deps.env, log: deps.log(p.identity), onExit: (reason) => deps.onSidecarExit(host, manifest.restart, reason, manifest.address !== '') });
     return { host, needs, language };
   }
   const manifest = readWasmManifest(deps.root, p.file, folderName);
@@ -71,15 +70,13 @@ export async function loadPlugin(p: DiscoveredPlugin, deps: LoaderDeps): Promise
 
 async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<LoadedPlugin> {
   let mod: Record<string, unknown>;
-  let files: ReadonlySet<string> | undefined;
   try {
     // From where the file lives, as Node itself resolves a symlink: a plugin folder
     // linked into the project (discovery.ts) keeps its relative imports working
     // under loaders that keep the link's path (vitest).
     const file = realpathSync(join(deps.root, p.file));
-    // Under `microcore dev`, a copy of its own: it may be swapped for a newer one.
-    if (moduleGenerationsEnabled()) ({ module: mod, files } = await importGeneration(file));
-    else mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    // Under `microcore dev`, its current version: a changed file gets a new URL (module-generations.ts).
+    mod = moduleGenerationsEnabled() ? await importCurrent(file) : ((await import(pathToFileURL(file).href)) as Record<string, unknown>);
   } catch (err) {
     throw mcError('MC_ERR_PLUGIN_BOOT', `${p.file} failed to import: ${(err as Error).message}`, { plugin: p.identity, file: p.file }, err, 'Fix the module: a wrong import path or a syntax error is the usual cause.');
   }
@@ -96,7 +93,7 @@ async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<Loaded
   } catch (err) {
     throw toMcError(err, 'MC_ERR_PLUGIN_BOOT', `${p.file} constructor threw`);
   }
-  return { host: new NativeHost(p.identity, needs, plugin, handlers, deps.log(p.identity)), needs, language: 'typescript', files };
+  return { host: new NativeHost(p.identity, needs, plugin, handlers, deps.log(p.identity)), needs, language: 'typescript' };
 }
 
 /** The tools object a constructor gets: reading an undeclared tool is a capability error, as for a sidecar. */

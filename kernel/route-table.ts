@@ -52,7 +52,8 @@ export class RouteTable {
   #routes = new Map<string, Map<string, Route>>();
   #validators = new Map<string, AuthValidator>();
   #staged = new Map<string, Staged>();
-  #listeners: (() => void)[] = [];
+  #listeners: ((swapped?: string) => unknown)[] = [];
+  #settled: Promise<unknown> = Promise.resolve();
 
   add(route: Route): void {
     if (!HTTP_METHODS.includes(route.method)) throw mcError('MC_ERR_HTTP_ROUTE', `${route.owner} added an endpoint with method '${route.method}'`, { plugin: route.owner, method: route.method });
@@ -120,20 +121,26 @@ export class RouteTable {
     this.#remove(owner);
     for (const route of staged.routes.values()) this.#set(route);
     for (const v of staged.validators.values()) this.#validators.set(v.name, v);
-    this.#changed();
+    this.#changed(owner);
   }
 
   discard(owner: string): void {
     this.#staged.delete(owner);
   }
 
-  /** Called after every change of what is served: the http tool rebuilds its router. */
-  onChange(listener: () => void): void {
+  /** Called after every change of what is served, with the owner when a new version of it took over: the http tool rebuilds its router (and returns when it is in place). */
+  onChange(listener: (swapped?: string) => unknown): void {
     this.#listeners.push(listener);
   }
 
-  #changed(): void {
-    for (const listener of this.#listeners) listener();
+  /** Resolves once every listener is done with the last change: the routes it made are served. */
+  settled(): Promise<unknown> {
+    return this.#settled;
+  }
+
+  /** `swapped`: the owner a new version of which just took over (commit). */
+  #changed(swapped?: string): void {
+    this.#settled = Promise.all(this.#listeners.map((listener) => listener(swapped)));
   }
 
   list(): Route[] {

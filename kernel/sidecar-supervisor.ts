@@ -29,6 +29,8 @@ export interface SupervisorDeps {
   log: KernelLog;
   stepMs: number;
   host(identity: string): SidecarHost | undefined;
+  /** A new version of it is booting (hot-swap.ts): a restart now would register into it. */
+  swapping(identity: string): boolean;
 }
 
 export class SidecarSupervisor {
@@ -41,17 +43,24 @@ export class SidecarSupervisor {
     this.#deps = deps;
   }
 
-  /** A sidecar exited while it should run: after a grace, mark it dead, then restart it or give up. */
-  exited(identity: string, policy: RestartPolicy, reason: string, attached = false): void {
+  /**
+   * A sidecar exited while it should run: after a grace, mark it dead, then
+   * restart it or give up. Only while `host` is the one the kernel runs under its
+   * identity: a version replaced by a hot swap is not restarted.
+   */
+  exited(host: SidecarHost, policy: RestartPolicy, reason: string, attached = false): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      if (!this.#stopped) this.#judge(identity, policy, reason, attached);
+      if (!this.#stopped) this.#judge(host, policy, reason, attached);
     }, EXIT_GRACE_MS);
     this.#timers.add(timer);
   }
 
-  #judge(identity: string, policy: RestartPolicy, reason: string, attached: boolean): void {
+  #judge(host: SidecarHost, policy: RestartPolicy, reason: string, attached: boolean): void {
     const { registry, log } = this.#deps;
+    const identity = host.identity;
+    const current = this.#deps.host(identity);
+    if (current && current !== host) return;
     const down = mcError('MC_ERR_SIDECAR_DOWN', reason, { plugin: identity });
     registry.set('sidecar', identity, { status: 'dead', reason: down.message, code: down.code });
     log.error(reason, { plugin: identity });
@@ -68,16 +77,25 @@ export class SidecarSupervisor {
     const delay = Math.min(policy.backoffMs * 2 ** (recent.length - 1), MAX_BACKOFF_MS);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      void this.#restart(identity, policy, attached);
+      void this.#restart(host, policy, attached, delay);
     }, delay);
     this.#timers.add(timer);
     if (attached) log.warn(`reconnecting to ${identity} in ${delay} ms`, { plugin: identity });
     else log.warn(`restarting ${identity} in ${delay} ms (restart ${recent.length} of at most ${policy.maxRestarts} within ${policy.windowMs} ms)`, { plugin: identity });
   }
 
-  async #restart(identity: string, policy: RestartPolicy, attached: boolean): Promise<void> {
-    const host = this.#deps.host(identity);
-    if (!host || this.#stopped) return;
+  async #restart(host: SidecarHost, policy: RestartPolicy, attached: boolean, delay: number): Promise<void> {
+    const identity = host.identity;
+    if (this.#stopped || this.#deps.host(identity) !== host) return;
+    if (this.#deps.swapping(identity)) {
+      // Its new version may take over; if it is refused, this one is restarted after all.
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        void this.#restart(host, policy, attached, delay);
+      }, delay);
+      this.#timers.add(timer);
+      return;
+    }
     const { registry, subscriptions, log, stepMs } = this.#deps;
     try {
       // Its old handler ids die with the old process; onBoot subscribes afresh.
@@ -88,7 +106,7 @@ export class SidecarSupervisor {
       log.info(`${attached ? 'reconnected to' : 'restarted'} ${identity}`, { plugin: identity });
     } catch (err) {
       await host.shutdown();
-      this.#judge(identity, policy, `${identity} failed to ${attached ? 'reconnect' : 'restart'}: ${toMcError(err, 'MC_ERR_SIDECAR_HANDSHAKE', identity).message}`, attached);
+      this.#judge(host, policy, `${identity} failed to ${attached ? 'reconnect' : 'restart'}: ${toMcError(err, 'MC_ERR_SIDECAR_HANDSHAKE', identity).message}`, attached);
     }
   }
 

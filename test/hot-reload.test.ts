@@ -88,6 +88,56 @@ describe('microcore dev: hot reload of a native plugin', () => {
     expect(await d.stop()).toBe(0);
   }, 180_000);
 
+  it('delivers a subscription\'s events one at a time in publish order across swaps, the old version finishing the one in its hands', async () => {
+    // Each handler takes a while, so swaps land while an event is in the old version's
+    // hands; even versions take longer than odd ones, so a new version let loose
+    // beside its predecessor's event in flight would record the later events first.
+    const ordered = (version: number) => `const VERSION = ${version};
+export class Ordered {
+  constructor({ http, db, bus }) { this.http = http; this.db = db; this.bus = bus; }
+  async onBoot() {
+    await this.http.addEndpoint({ method: 'POST', path: '/emit/:n', handler: async (req) => {
+      await this.bus.publish({ topic: 'seq.made', payload: { n: Number(req.params.n) } });
+      return { version: VERSION };
+    } });
+    await this.bus.subscribe({ topic: 'seq.made', handler: async (event) => {
+      await new Promise((r) => setTimeout(r, VERSION % 2 ? 1 : 15));
+      await this.db.execute({ sql: 'INSERT INTO handled (event_id, version) VALUES (?, ?)', params: [String(event.payload.n), VERSION] });
+      return null;
+    } });
+  }
+}
+`;
+    dev = await startDev({ 'domains/shop/migrations/001_init.sql': MIGRATION, 'domains/shop/plugins/ordered.ts': ordered(0) });
+    const d = dev;
+    let sent = 0;
+    let running = true;
+    // One client, each publish after the last answered: publish order is n's order.
+    const client = (async () => {
+      while (running) {
+        if ((await fetch(`${d.url}/emit/${sent}`, { method: 'POST' })).ok) sent++;
+        // About the handlers' pace: a backlog to swap over, not one to wait out.
+        await new Promise((r) => setTimeout(r, 3));
+      }
+    })();
+    for (let v = 1; v <= 10; v++) {
+      const before = sent;
+      writeFileSync(join(d.root, 'domains/shop/plugins/ordered.ts'), ordered(v));
+      await d.until(`reload ${v}`, () => reloads(d.lines, 'shop/ordered') >= v);
+      await d.until('more events', () => sent >= before + 10);
+    }
+    running = false;
+    await client;
+    const db = new Database(join(d.root, 'data/app.db'), { readonly: true });
+    try {
+      await d.until('every event handled', () => (db.prepare('SELECT count(*) AS n FROM handled').get() as { n: number }).n >= sent, 60_000);
+      const handled = (db.prepare('SELECT event_id FROM handled ORDER BY rowid').all() as { event_id: string }[]).map((r) => Number(r.event_id));
+      expect(handled).toEqual(Array.from({ length: sent }, (_, n) => n));
+    } finally {
+      db.close();
+    }
+  }, 120_000);
+
   it('keeps the old version serving when the new one fails to import or to boot, and says why', async () => {
     dev = await startDev({ 'domains/shop/migrations/001_init.sql': MIGRATION, 'domains/shop/plugins/counter.ts': counter(1) });
     const d = dev;
@@ -107,6 +157,12 @@ describe('microcore dev: hot reload of a native plugin', () => {
     writeFileSync(file, counter(3).replace('async onBoot() {', 'async onBoot() { throw new Error("no boot today");'));
     await d.until('the refused boot', () => d.lines.filter((l) => l.includes('microcore dev: shop/counter not reloaded')).length >= 2);
     expect(d.lines.some((l) => l.includes('no boot today'))).toBe(true);
+    expect(await hit()).toBe(1);
+
+    // Boots, but one of its endpoints has a body schema no validator can be built from.
+    writeFileSync(file, counter(3).replace("path: '/hit',", `path: '/hit', bodySchemaJson: '{"type":"nope"}',`));
+    await d.until('the refused schema', () => d.lines.filter((l) => l.includes('microcore dev: shop/counter not reloaded')).length >= 3);
+    expect(d.lines.filter((l) => l.includes('microcore dev: shop/counter not reloaded')).at(-1)).toContain('bodySchemaJson');
     expect(await hit()).toBe(1);
 
     writeFileSync(file, counter(4));

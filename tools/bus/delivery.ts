@@ -41,6 +41,8 @@ type Attempt = typeof DELIVERED | typeof GONE | typeof FAILED;
 // A queue whose handlers answer at once is emptied in one go, but lets other
 // work in (the publisher's next step, other queues) this often.
 const YIELD_EVERY = 256;
+// How long a new version's subscription waits for its predecessor's event in flight.
+const HOLD_LIMIT_MS = 10_000;
 
 export interface DeliveryOptions {
   ctx: ToolContext;
@@ -58,6 +60,8 @@ export class Delivery {
   #closed = false;
   #turn = new Map<string, number>();
   #queues = new Map<string, Queue>();
+  /** Queues waiting for their predecessor's to end, by the predecessor's subscription id. */
+  #held = new Map<string, Queue>();
   #deadStreak = new Map<string, number>();
   #pumping = 0;
   #whenIdle: (() => void)[] = [];
@@ -120,7 +124,22 @@ export class Delivery {
     const fresh: Queue = { sub, items, head: 0 };
     this.#queues.set(sub.id, fresh);
     this.#pumping++;
-    this.#pump(fresh);
+    // The new version of a plugin (a hot swap) waits for its predecessor's queue:
+    // the event in its hands finishes and the rest moves here first, so events
+    // still go one at a time, in publish order.
+    if (sub.succeeds && this.#queues.has(sub.succeeds)) this.#hold(sub.succeeds, fresh);
+    else this.#pump(fresh);
+  }
+
+  #hold(predecessor: string, queue: Queue): void {
+    this.#held.set(predecessor, queue);
+    // A predecessor whose handler never answers must not hold its successor for ever.
+    setTimeout(() => {
+      if (this.#held.get(predecessor) !== queue) return;
+      this.#held.delete(predecessor);
+      this.#o.ctx.log.warn(`${queue.sub.owner}'s new version takes '${queue.sub.topic}' events before its previous version finished one (it has not answered for ${HOLD_LIMIT_MS} ms)`, { subscriber: queue.sub.owner, topic: queue.sub.topic });
+      this.#pump(queue);
+    }, HOLD_LIMIT_MS).unref();
   }
 
   // Runs at once, inside the publish that filled the queue, for as long as its
@@ -178,6 +197,11 @@ export class Delivery {
   /** A queue's pump has ended (each ends once): the bus is idle when none is left. */
   #drained(queue: Queue): void {
     if (this.#queues.get(queue.sub.id) === queue) this.#queues.delete(queue.sub.id);
+    const successor = this.#held.get(queue.sub.id);
+    if (successor) {
+      this.#held.delete(queue.sub.id);
+      this.#pump(successor);
+    }
     if (--this.#pumping === 0) for (const resolve of this.#whenIdle.splice(0)) resolve();
   }
 

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { bootProject, plugin, type TestProject } from '../../test/project.ts';
+import { bootProject, plugin, REPO, type TestProject } from '../../test/project.ts';
 
 let project: TestProject | undefined;
 afterEach(async () => {
@@ -73,9 +73,12 @@ describe('/dashboard', () => {
     }
   });
 
-  it('makes every page pass the validator DASHBOARD_AUTH names', async () => {
-    project = await bootProject({ 'domains/a/plugins/auth.ts': AUTH_PLUGIN }, { env: { DASHBOARD: 'on', DASHBOARD_DIR: bundle, DASHBOARD_AUTH: 'bearer' } });
-    for (const path of ['/dashboard', '/dashboard/assets/app-1.js']) {
+  it('makes every page, and the /system/* data it shows, pass the validator DASHBOARD_AUTH names', async () => {
+    const system = { 'domains/system': join(REPO, 'domains/system') };
+    project = await bootProject({ 'domains/a/plugins/auth.ts': AUTH_PLUGIN }, { env: { DASHBOARD: 'on', DASHBOARD_DIR: bundle, DASHBOARD_AUTH: 'bearer' }, links: system });
+    // /health stays open: load balancers ask it.
+    expect((await get('/health')).status).toBe(200);
+    for (const path of ['/dashboard', '/dashboard/assets/app-1.js', '/system/status', '/system/traces']) {
       const refused = await get(path);
       expect(refused.status, path).toBe(401);
       expect((await errorOf(refused)).code).toBe('MC_ERR_HTTP_UNAUTHORIZED');

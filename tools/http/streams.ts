@@ -58,6 +58,11 @@ export class Streams {
     for (const id of [...this.#open.keys()]) this.close(id);
   }
 
+  /** Ends the streams a plugin opened (its previous version, swapped out: nothing would send on them); clients reconnect to the new one. */
+  closeOwner(owner: string): void {
+    for (const [id, stream] of this.#open) if (stream.owner === owner) this.close(id);
+  }
+
   get size(): number {
     return this.#open.size;
   }

@@ -28,7 +28,7 @@ import type { AddAuthValidatorRequest, AddEndpointRequest, AddStreamRequest, Htt
 import { parseExactJson, renderJson } from './json.ts';
 import { addResponseHeaders } from './headers.ts';
 import { docsPage, openApiDocument } from './openapi.ts';
-import { checkParameterSchemas, parameters, routeOptions, stringMap } from './parameters.ts';
+import { checkSchemas, parameters, routeOptions, stringMap } from './parameters.ts';
 import { natsSettings } from '../bus-nats/settings.ts';
 import { StreamRelay } from './stream-relay.ts';
 import { Streams } from './streams.ts';
@@ -64,8 +64,16 @@ export default class FastifyHttp implements ToolMethods<'http'> {
     // schema changed: a plugin reloaded, a sidecar attached late, a plugin gone)
     // rebuilds it behind the socket. A new version with the same routes only has
     // new handler ids, which requests read from the table: nothing to rebuild.
-    ctx.routes.onChange(() => {
-      if (this.#listening && routerShape(ctx.routes.list()) !== this.#shape) this.#swapped = this.#live!.swap();
+    ctx.routes.onChange((swapped) => {
+      // The previous version's streams: nothing sends on them any more. EventSource reconnects, to the new one.
+      if (swapped) this.#streams.closeOwner(swapped);
+      if (!this.#listening || routerShape(ctx.routes.list()) === this.#shape) return this.#swapped;
+      this.#swapped = this.#live!.swap().catch((err: unknown) => {
+        // The previous router keeps serving; the next change tries again.
+        this.#shape = '';
+        ctx.log.error(`the HTTP router could not be rebuilt after a route change; the previous one keeps serving: ${(err as Error).message}`, { code: 'MC_ERR_HTTP_ROUTE' });
+      });
+      return this.#swapped;
     });
   }
 
@@ -165,8 +173,12 @@ export default class FastifyHttp implements ToolMethods<'http'> {
   #addRoute(call: CallContext, route: Omit<Route, 'owner' | 'tags'> & { tags: string[] }): void {
     // Default tag: the domain of a native plugin, the identity of any other.
     const tags = route.tags.length ? route.tags : [/^(sidecar|wasm)\//.test(call.caller) ? call.caller : call.caller.split('/')[0]!];
-    checkParameterSchemas({ ...route, owner: call.caller, tags });
-    this.#ctx!.routes.add({ ...route, owner: call.caller, tags });
+    // What the dashboard shows is guarded as the dashboard is: the /system/* data
+    // (logs, traces, failure reasons) passes DASHBOARD_AUTH's validator too.
+    const guard = this.#ctx!.env.DASHBOARD_AUTH;
+    const auth = route.auth || (guard && route.path.startsWith('/system/') ? guard : undefined);
+    checkSchemas({ ...route, owner: call.caller, tags });
+    this.#ctx!.routes.add({ ...route, auth, owner: call.caller, tags });
   }
 
   /** Before listen, at once; after, once the router serving the new route is in place. */
