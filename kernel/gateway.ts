@@ -13,6 +13,8 @@ import type { ToolCaller, ToolSlot } from './tool-call.ts';
 export interface GatewayCaller {
   identity: string;
   needs: readonly string[];
+  /** Set while a new version of it boots or serves (hot-swap.ts): it may register no handler, which would be taken for the new one's. */
+  retired?: boolean;
 }
 
 export class Gateway {
@@ -51,6 +53,10 @@ export class Gateway {
   /** Decodes the request, calls the tool, encodes the response. */
   async call(caller: GatewayCaller, toolName: string, methodName: string, request: Uint8Array): Promise<Uint8Array> {
     const { tool, method } = this.resolve(caller, toolName, methodName);
+    // Every registration (an endpoint, a stream, a validator, a subscription) names a handler.
+    if (caller.retired && method.input.fields.some((f) => f.name === 'handler_id')) {
+      throw mcError('MC_ERR_PLUGIN_BOOT', `${caller.identity} is being replaced by a new version: its previous version cannot call ${toolName}.${method.name}`, { plugin: caller.identity, tool: toolName }, undefined, 'Register handlers in onBoot; the new version registers its own.');
+    }
     withinLimit(request, this.messageLimit, `${caller.identity}'s ${toolName}.${method.name} request`, caller.identity);
     let message;
     try {

@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { OnBootRequestSchema, OnShutdownRequestSchema, Plugin, type InvokeResponse, type OnBootResponse } from '../proto/gen/microcore/v1/plugin_pb.js';
 import type { InvokeInput, InvokeOutput } from './contract.ts';
 import { McError, mcError } from './errors.ts';
+import type { GatewayCaller } from './gateway.ts';
 import { InFlight } from './in-flight.ts';
 import { decodeInvokeResponse, encodeInvoke, invokeOutput, invokeRequest } from './invoke-codec.ts';
 import type { KernelLog } from './log.ts';
@@ -71,11 +72,14 @@ export class SidecarHost implements PluginHost {
   /** Whether a start has succeeded: an attached sidecar is waited for at the first alone. */
   #started = false;
   #inFlight = new InFlight();
+  /** Who its tool calls come from, over either connection. */
+  #caller: GatewayCaller;
 
   constructor(o: SidecarOptions) {
     this.#o = o;
     this.identity = o.identity;
     this.needs = o.needs;
+    this.#caller = { identity: o.identity, needs: o.needs };
   }
 
   async start(): Promise<void> {
@@ -84,7 +88,7 @@ export class SidecarHost implements PluginHost {
     const peer = this.#o.manifest.address ? await this.#attach() : await this.#spawn();
     this.#forgetCert();
     this.#cert = peer.cert;
-    this.#o.toolServer.addCaller(peer.cert, { identity: this.identity, needs: this.needs });
+    this.#o.toolServer.addCaller(peer.cert, this.#caller);
     const credentials = this.#o.toolServer.channelTo(peer.cert, peer.own);
     const options = { ...this.#o.toolServer.channelOptions, ...peer.options };
     this.#plugin?.close();
@@ -94,7 +98,7 @@ export class SidecarHost implements PluginHost {
     this.#stream = undefined;
     if (peer.version >= 3) {
       const carrier = peer.frames ? await this.#dialFrames(peer.frames, peer.cert) : (this.#plugin as unknown as { connect(): FrameCarrier }).connect();
-      this.#stream = new CallStream(carrier, { caller: { identity: this.identity, needs: this.needs }, gateway: this.#o.toolServer.gateway });
+      this.#stream = new CallStream(carrier, { caller: this.#caller, gateway: this.#o.toolServer.gateway });
       if (this.#o.manifest.address) this.#watch(carrier, this.#stream);
     }
     const child = this.#child;
@@ -225,6 +229,10 @@ export class SidecarHost implements PluginHost {
 
   idle(): Promise<void> {
     return this.#inFlight.idle();
+  }
+
+  retire(retired: boolean): void {
+    this.#caller.retired = retired;
   }
 
   async #call<T>(method: string, request: unknown, timeoutMs: number): Promise<T> {

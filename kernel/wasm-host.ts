@@ -15,7 +15,7 @@ import { isAbsolute, join } from 'node:path';
 import { ToolCallSchema, ToolResultSchema } from '../proto/gen/microcore/v1/plugin_pb.js';
 import type { InvokeInput, InvokeOutput } from './contract.ts';
 import { mcError, toMcError } from './errors.ts';
-import type { Gateway } from './gateway.ts';
+import type { Gateway, GatewayCaller } from './gateway.ts';
 import { decodeInvokeResponse, encodeInvoke } from './invoke-codec.ts';
 import type { KernelLog } from './log.ts';
 import { tooLarge, withinLimit } from './message-limit.ts';
@@ -52,11 +52,13 @@ export class WasmHost implements PluginHost {
   #registrations: Registrations;
   #pool?: WasmPool;
   #inFlight = new InFlight();
+  #caller: GatewayCaller;
 
   constructor(o: WasmOptions) {
     this.#o = o;
     this.identity = o.identity;
     this.needs = o.needs;
+    this.#caller = { identity: o.identity, needs: o.needs };
     this.#registrations = new Registrations(o.identity);
   }
 
@@ -106,7 +108,7 @@ export class WasmHost implements PluginHost {
 
   // Must never throw (wasm-engine.ts McCall): every failure goes back as a ToolResult error.
   async #mcCall(request: Uint8Array | number, trace: TraceContext, instance: number, replay: Replay | undefined): Promise<Uint8Array> {
-    const caller = { identity: this.identity, needs: this.needs };
+    const caller = this.#caller;
     let result;
     let key: string | undefined;
     let call;
@@ -147,6 +149,10 @@ export class WasmHost implements PluginHost {
 
   idle(): Promise<void> {
     return this.#inFlight.idle();
+  }
+
+  retire(retired: boolean): void {
+    this.#caller.retired = retired;
   }
 
   async #invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {

@@ -138,6 +138,32 @@ export class Ordered {
     }
   }, 120_000);
 
+  it('refuses a registration from the version being replaced: a late endpoint of the old one is never the new one\'s', async () => {
+    const late = (version: number) => `export class Late {
+  constructor({ http }) { this.http = http; }
+  async onBoot() {
+    // Registers one more endpoint a while after it is called: by then a new version may have taken over.
+    await this.http.addEndpoint({ method: 'POST', path: '/later', handler: async () => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await this.http.addEndpoint({ method: 'GET', path: '/from-v${version}', handler: () => ({ v: ${version} }) });
+      return { added: true };
+    } });
+    await this.http.addEndpoint({ method: 'GET', path: '/v', handler: () => ({ v: ${version} }) });
+  }
+}
+`;
+    dev = await startDev({ 'domains/shop/plugins/late.ts': late(1) });
+    const d = dev;
+    const pending = fetch(`${d.url}/later`, { method: 'POST' });
+    await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(join(d.root, 'domains/shop/plugins/late.ts'), late(2));
+    await d.until('the swap', () => reloads(d.lines, 'shop/late') >= 1);
+    expect(await (await fetch(`${d.url}/v`)).json()).toEqual({ v: 2 });
+    const answer = await pending;
+    expect(answer.status).toBe(500);
+    expect((await fetch(`${d.url}/from-v1`)).status).toBe(404);
+  }, 60_000);
+
   it('keeps the old version serving when the new one fails to import or to boot, and says why', async () => {
     dev = await startDev({ 'domains/shop/migrations/001_init.sql': MIGRATION, 'domains/shop/plugins/counter.ts': counter(1) });
     const d = dev;
