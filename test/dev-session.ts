@@ -62,10 +62,13 @@ export function steadyLoad(url: string, paths: readonly string[] = ['/hit'], cli
   const failures: string[] = [];
   const events: string[] = [];
   const versions: number[] = [];
+  /** The versions each client saw, in its order: a client's next request is sent after its last answer. */
+  const byClient: number[][] = [];
   const byPath = new Map<string, number>();
   let sent = 0;
   let running = true;
-  const client = async () => {
+  const client = async (_: unknown, n: number) => {
+    const seen: number[] = (byClient[n] = []);
     while (running) {
       try {
         const path = paths[sent++ % paths.length]!;
@@ -76,6 +79,7 @@ export function steadyLoad(url: string, paths: readonly string[] = ['/hit'], cli
         if (res.ok) {
           events.push(body.event!);
           versions.push(body.version!);
+          seen.push(body.version!);
         } else failures.push(`${res.status} ${JSON.stringify(body)}`);
       } catch (err) {
         failures.push(String((err as Error).cause ?? err));
@@ -84,7 +88,7 @@ export function steadyLoad(url: string, paths: readonly string[] = ['/hit'], cli
   };
   const running_ = Array.from({ length: clients }, client);
   return {
-    statuses, failures, events, versions,
+    statuses, failures, events, versions, byClient,
     /** 2xx answers by path. */
     byPath,
     ok: () => [...statuses].filter(([s]) => s >= 200 && s < 300).reduce((n, [, c]) => n + c, 0),

@@ -70,8 +70,10 @@ describe('microcore dev: hot reload of a native plugin', () => {
     expect(d.lines.filter((l) => l.includes('restarting'))).toEqual([]);
     expect(load.failures).toEqual([]);
     expect([...load.statuses.keys()]).toEqual([200]);
-    // The versions a client saw only went up: no request went back to an old version after a swap.
+    // Every version answered, the last one last, and no client went back to an
+    // older version once a newer one answered it: a swap is one step.
     expect(load.versions.at(-1)).toBe(RELOADS);
+    for (const seen of load.byClient) expect(seen.every((v, i) => i === 0 || v >= seen[i - 1]!), seen.join(',')).toBe(true);
     expect(new Set(load.versions)).toEqual(new Set(Array.from({ length: RELOADS + 1 }, (_, v) => v)));
 
     const db = new Database(join(d.root, 'data/app.db'), { readonly: true });
