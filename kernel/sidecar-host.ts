@@ -209,22 +209,21 @@ export class SidecarHost implements PluginHost {
     if (res.error) throw new McError(res.error.code || 'MC_ERR_PLUGIN_BOOT', res.error.message, { plugin: this.identity, ...res.error.details });
   }
 
-  async invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
-    this.#inFlight.enter();
-    try {
-      if (this.#running && this.#stream && !this.#stream.ended) {
-        const span = currentTrace() && openSpan(currentTrace()!);
-        try {
-          return decodeInvokeResponse(this.identity, await this.#stream.invoke(encodeInvoke(handlerId, input), this.#o.manifest.callTimeoutMs, span?.traceparent));
-        } finally {
-          span?.close();
-        }
+  invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
+    return this.#inFlight.run(() => this.#invoke(handlerId, input));
+  }
+
+  async #invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
+    if (this.#running && this.#stream && !this.#stream.ended) {
+      const span = currentTrace() && openSpan(currentTrace()!);
+      try {
+        return decodeInvokeResponse(this.identity, await this.#stream.invoke(encodeInvoke(handlerId, input), this.#o.manifest.callTimeoutMs, span?.traceparent));
+      } finally {
+        span?.close();
       }
-      const res = await this.#call<InvokeResponse>('invoke', invokeRequest(handlerId, input), this.#o.manifest.callTimeoutMs);
-      return invokeOutput(this.identity, res);
-    } finally {
-      this.#inFlight.leave();
     }
+    const res = await this.#call<InvokeResponse>('invoke', invokeRequest(handlerId, input), this.#o.manifest.callTimeoutMs);
+    return invokeOutput(this.identity, res);
   }
 
   idle(): Promise<void> {

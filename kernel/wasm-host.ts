@@ -138,13 +138,8 @@ export class WasmHost implements PluginHost {
     this.#registrations.seal();
   }
 
-  async invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
-    this.#inFlight.enter();
-    try {
-      return await this.#invoke(handlerId, input);
-    } finally {
-      this.#inFlight.leave();
-    }
+  invoke(handlerId: string, input: InvokeInput): Promise<InvokeOutput> {
+    return this.#inFlight.run(() => this.#invoke(handlerId, input));
   }
 
   idle(): Promise<void> {
