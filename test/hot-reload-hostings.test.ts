@@ -77,6 +77,68 @@ describe.each(TWINS)('microcore dev: hot reload of $identity', (twin) => {
   }, 180_000);
 });
 
+// One identity, two languages: each swap replaces the running build with the
+// other one (the Go and Rust parity twins serve the same paths under a
+// `hosting` their config names). Their SDKs number handlers in different orders
+// and the Rust twin serves more endpoints, so a request or event reaching one
+// version with the other's handler ids, or a router not rebuilt, would show.
+const CROSS = [
+  {
+    what: 'a sidecar, between its Go and Rust builds',
+    identity: 'sidecar/parity-go',
+    manifest: 'sidecars/parity-go/sidecar.json',
+    hosting: 'go',
+    builds: ['sidecars/parity-go/bin/parity-go', 'sidecars/parity-rustsc/bin/parity-rustsc'],
+    version: (n: number) => ({ name: 'parity-go', command: n % 2 ? 'bin/parity-rustsc' : 'bin/parity-go', needs: ['http', 'db', 'logger', 'bus'], config: { hosting: 'go' }, description: `build ${n}` }),
+    folder: 'sidecars/parity-go',
+  },
+  {
+    what: 'a wasm module, between its Rust and Go builds',
+    identity: 'wasm/parity-rust',
+    manifest: 'wasm-plugins/parity-rust/plugin.json',
+    hosting: 'rust',
+    builds: ['wasm-plugins/parity-rust/parity_rust.wasm', 'wasm-plugins/parity-gowasm/parity_gowasm.wasm'],
+    version: (n: number) => ({ name: 'parity-rust', module: n % 2 ? 'parity_gowasm.wasm' : 'parity_rust.wasm', needs: ['http', 'db', 'logger', 'bus'], config: { hosting: 'rust' }, wasi: true, mode: 'worker', limits: { timeoutMs: 5000 }, description: `build ${n}` }),
+    folder: 'wasm-plugins/parity-rust',
+  },
+] as const;
+
+describe.each(CROSS)('microcore dev: swapping $what', (cross) => {
+  it('ten times under a steady stream of requests: every request answered once, every event recorded once', async () => {
+    const files: Record<string, string | Uint8Array> = {
+      'domains/parity/migrations/001_parity_items.sql': readFileSync(join(PARITY_FIXTURES, 'domains/parity/migrations/001_parity_items.sql'), 'utf8'),
+      [cross.manifest]: JSON.stringify(cross.version(0)),
+    };
+    // Both builds beside the manifest, under their own names.
+    const placed = cross.builds.map((b) => `${cross.folder}/${cross.identity.startsWith('sidecar/') ? 'bin/' : ''}${b.split('/').pop()}`);
+    cross.builds.forEach((b, i) => (files[placed[i]!] = readFileSync(join(PARITY_FIXTURES, b))));
+    dev = await startDev(files, { executables: placed });
+    const d = dev;
+    const execute = `/parity/${cross.hosting}/execute`;
+    const publish = `/parity/${cross.hosting}/publish`;
+    const load = steadyLoad(d.url, [execute, publish]);
+    await d.until('the first answers', () => load.ok() > 20);
+    for (let n = 1; n <= 10; n++) {
+      writeFileSync(join(d.root, cross.manifest), JSON.stringify(cross.version(n)));
+      await d.until(`swap ${n}`, () => reloads(d.lines, cross.identity) >= n);
+      const answered = load.ok();
+      await d.until(`answers after swap ${n}`, () => load.ok() >= answered + 5);
+    }
+    await load.stop();
+    expect(load.failures).toEqual([]);
+    expect([...load.statuses.keys()]).toEqual([200]);
+    const db = new Database(join(d.root, 'data/app.db'), { readonly: true });
+    try {
+      const count = (like: string) => (db.prepare(`SELECT count(*) AS n FROM parity_items WHERE hosting = ? AND text ${like}`).get(cross.hosting) as { n: number }).n;
+      expect(count("NOT LIKE 'event:%'")).toBe(load.byPath.get(execute));
+      await d.until('every event recorded', () => count("LIKE 'event:%'") >= load.byPath.get(publish)!, 10_000);
+      expect(count("LIKE 'event:%'")).toBe(load.byPath.get(publish));
+    } finally {
+      db.close();
+    }
+  }, 180_000);
+});
+
 describe('microcore dev: a sidecar whose new version will not start', () => {
   it('keeps the old process serving and says why', async () => {
     const twin = TWINS[0];
