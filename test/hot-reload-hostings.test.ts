@@ -48,31 +48,7 @@ describe.each(TWINS)('microcore dev: hot reload of $identity', (twin) => {
   it(`swaps it ${RELOADS} times under a steady stream of requests: every request answered once, every event recorded once`, async () => {
     dev = await startTwin(twin);
     const d = dev;
-    const execute = `/parity/${twin.hosting}/execute`;
-    const publish = `/parity/${twin.hosting}/publish`;
-    const load = steadyLoad(d.url, [execute, publish]);
-    await d.until('the first answers', () => load.ok() > 20);
-    for (let v = 1; v <= RELOADS; v++) {
-      writeFileSync(join(d.root, twin.manifest), manifest(twin, `version ${v}`));
-      await d.until(`reload ${v}`, () => reloads(d.lines, twin.identity) >= v);
-      const answered = load.ok();
-      await d.until(`answers after reload ${v}`, () => load.ok() >= answered + 5);
-    }
-    await load.stop();
-
-    expect(d.lines.filter((l) => l.includes('restarting') || l.includes('not reloaded'))).toEqual([]);
-    expect(load.failures).toEqual([]);
-    expect([...load.statuses.keys()]).toEqual([200]);
-    const db = new Database(join(d.root, 'data/app.db'), { readonly: true });
-    try {
-      const count = (like: string) => (db.prepare(`SELECT count(*) AS n FROM parity_items WHERE hosting = ? AND text ${like}`).get(twin.hosting) as { n: number }).n;
-      // POST /execute inserts one row; each published event is recorded by the twin's broadcast subscription.
-      expect(count("NOT LIKE 'event:%'")).toBe(load.byPath.get(execute));
-      await d.until('every event recorded', () => count("LIKE 'event:%'") >= load.byPath.get(publish)!, 10_000);
-      expect(count("LIKE 'event:%'")).toBe(load.byPath.get(publish));
-    } finally {
-      db.close();
-    }
+    await swapUnderLoad(d, twin.hosting, twin.identity, RELOADS, (v) => manifest(twin, `version ${v}`), twin.manifest);
     expect(await d.stop()).toBe(0);
   }, 180_000);
 });
@@ -114,28 +90,7 @@ describe.each(CROSS)('microcore dev: swapping $what', (cross) => {
     cross.builds.forEach((b, i) => (files[placed[i]!] = readFileSync(join(PARITY_FIXTURES, b))));
     dev = await startDev(files, { executables: placed });
     const d = dev;
-    const execute = `/parity/${cross.hosting}/execute`;
-    const publish = `/parity/${cross.hosting}/publish`;
-    const load = steadyLoad(d.url, [execute, publish]);
-    await d.until('the first answers', () => load.ok() > 20);
-    for (let n = 1; n <= 10; n++) {
-      writeFileSync(join(d.root, cross.manifest), JSON.stringify(cross.version(n)));
-      await d.until(`swap ${n}`, () => reloads(d.lines, cross.identity) >= n);
-      const answered = load.ok();
-      await d.until(`answers after swap ${n}`, () => load.ok() >= answered + 5);
-    }
-    await load.stop();
-    expect(load.failures).toEqual([]);
-    expect([...load.statuses.keys()]).toEqual([200]);
-    const db = new Database(join(d.root, 'data/app.db'), { readonly: true });
-    try {
-      const count = (like: string) => (db.prepare(`SELECT count(*) AS n FROM parity_items WHERE hosting = ? AND text ${like}`).get(cross.hosting) as { n: number }).n;
-      expect(count("NOT LIKE 'event:%'")).toBe(load.byPath.get(execute));
-      await d.until('every event recorded', () => count("LIKE 'event:%'") >= load.byPath.get(publish)!, 10_000);
-      expect(count("LIKE 'event:%'")).toBe(load.byPath.get(publish));
-    } finally {
-      db.close();
-    }
+    await swapUnderLoad(d, cross.hosting, cross.identity, 10, (n) => JSON.stringify(cross.version(n)), cross.manifest);
   }, 180_000);
 });
 
@@ -151,3 +106,35 @@ describe('microcore dev: a sidecar whose new version will not start', () => {
     expect((await fetch(`${d.url}/parity/go/execute`, { method: 'POST' })).status).toBe(200);
   }, 60_000);
 });
+
+/**
+ * Clients alternating POST /parity/<hosting>/execute and /publish while the
+ * manifest is rewritten `swaps` times (each a swap, waited for): then no request
+ * failed, the rows /execute wrote equal its 2xx answers, and each published
+ * event was recorded once by the twin's broadcast subscription.
+ */
+async function swapUnderLoad(d: Dev, hosting: string, identity: string, swaps: number, manifestAt: (n: number) => string, manifestFile: string): Promise<void> {
+  const execute = `/parity/${hosting}/execute`;
+  const publish = `/parity/${hosting}/publish`;
+  const load = steadyLoad(d.url, [execute, publish]);
+  await d.until('the first answers', () => load.ok() > 20);
+  for (let n = 1; n <= swaps; n++) {
+    writeFileSync(join(d.root, manifestFile), manifestAt(n));
+    await d.until(`swap ${n}`, () => reloads(d.lines, identity) >= n);
+    const answered = load.ok();
+    await d.until(`answers after swap ${n}`, () => load.ok() >= answered + 5);
+  }
+  await load.stop();
+  expect(d.lines.filter((l) => l.includes('restarting') || l.includes('not reloaded'))).toEqual([]);
+  expect(load.failures).toEqual([]);
+  expect([...load.statuses.keys()]).toEqual([200]);
+  const db = new Database(join(d.root, 'data/app.db'), { readonly: true });
+  try {
+    const count = (like: string) => (db.prepare(`SELECT count(*) AS n FROM parity_items WHERE hosting = ? AND text ${like}`).get(hosting) as { n: number }).n;
+    expect(count("NOT LIKE 'event:%'")).toBe(load.byPath.get(execute));
+    await d.until('every event recorded', () => count("LIKE 'event:%'") >= load.byPath.get(publish)!, 10_000);
+    expect(count("LIKE 'event:%'")).toBe(load.byPath.get(publish));
+  } finally {
+    db.close();
+  }
+}
