@@ -6,6 +6,9 @@ import pg from 'pg';
 import type { KernelLog } from '../../kernel/index.ts';
 
 /** A pool whose idle connections' failures are logged as `what` (without a listener pg's 'error' ends the process). */
+/** How long opening one connection may take: a fresh backend under load can take far longer than a lock wait worth failing for. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
 export function postgresPool(config: pg.PoolConfig, log: Pick<KernelLog, 'warn'>, what: string): pg.Pool {
   const pool = new pg.Pool(config);
   pool.on('error', (err) => log.warn(`${what}: an idle PostgreSQL connection failed (the next call opens another)`, { error: err.message }));

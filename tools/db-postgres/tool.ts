@@ -31,7 +31,7 @@ import pg from 'pg';
 import { durationMs, mcError, type CallContext, type JsRecord, type JsValue, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { DescribeSchemaRequest, ExecuteRequest, QueryOneRequest, QueryRequest, TransactionRequest } from '../../proto/gen/microcore/v1/db_pb.js';
 import { isPostgresUrl, poolSize, redactUrl } from '../db-common/database-url.ts';
-import { postgresPool } from '../db-common/postgres-pool.ts';
+import { CONNECT_TIMEOUT_MS, postgresPool } from '../db-common/postgres-pool.ts';
 import { classifyDbError, isDriverError } from './errors.ts';
 import { applyMigrations } from './migrations.ts';
 import { SqlTextError, toPositional } from './placeholders.ts';
@@ -60,8 +60,11 @@ export default class PostgresDb implements ToolMethods<'db'> {
     const url = ctx.env.DATABASE_URL!;
     const size = poolSize(ctx.env.DATABASE_POOL_SIZE, 'DATABASE_POOL_SIZE', 10);
     const busyTimeout = durationMs(ctx.env.DATABASE_BUSY_TIMEOUT_MS, 'DATABASE_BUSY_TIMEOUT_MS', 5_000, 'MC_ERR_TOOL_SETUP');
-    // A call waits for a free connection no longer than for a lock: then MC_ERR_DB_BUSY, not a hang.
-    const pool = postgresPool({ connectionString: url, max: size, options: `-c lock_timeout=${busyTimeout}`, connectionTimeoutMillis: busyTimeout || undefined }, ctx.log, 'db');
+    // A call waits for a pooled connection as long as for a lock, then MC_ERR_DB_BUSY rather than a hang;
+    // never less than opening a connection takes (pg's one timeout covers both), or a short busy timeout
+    // would fail a busy machine's new connections.
+    const connectWait = busyTimeout && Math.max(busyTimeout, CONNECT_TIMEOUT_MS);
+    const pool = postgresPool({ connectionString: url, max: size, options: `-c lock_timeout=${busyTimeout}`, connectionTimeoutMillis: connectWait || undefined }, ctx.log, 'db');
     try {
       await pool.query('SELECT 1').catch((err: Error) => {
         throw mcError('MC_ERR_TOOL_SETUP', `cannot reach PostgreSQL at DATABASE_URL=${redactUrl(url)}: ${err.message}`, { setting: 'DATABASE_URL' }, err, 'Start the server, or fix the host, port, database, user or password in DATABASE_URL.');

@@ -11,12 +11,11 @@ import { durationMs, jsToValue, mcError, valueToJs, type CallContext, type Plain
 import type { StateDeleteRequest, StateGetRequest, StateSetRequest } from '../../proto/gen/microcore/v1/state_pb.js';
 import { ValueSchema } from '../../proto/gen/microcore/v1/value_pb.js';
 import { isPostgresUrl, poolSize, redactUrl } from '../db-common/database-url.ts';
-import { createTableOnce, postgresPool } from '../db-common/postgres-pool.ts';
+import { CONNECT_TIMEOUT_MS, createTableOnce, postgresPool } from '../db-common/postgres-pool.ts';
 import { checkKey } from '../state/tool.ts';
 
 const TABLE = '_microcore_state';
 // How long a call waits for a connection (pool full, server unreachable) before failing.
-const CONNECT_TIMEOUT_MS = 5_000;
 const SWEEP_MS = 60_000;
 // Held while creating the table (createTableOnce).
 const CREATE_LOCK = 0x6d63_7374; // 'mcst'
