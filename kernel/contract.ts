@@ -7,6 +7,7 @@ import type { GenService } from '@bufbuild/protobuf/codegenv2';
 import { Bus, type Envelope } from '../proto/gen/microcore/v1/bus_pb.js';
 import { Config } from '../proto/gen/microcore/v1/config_pb.js';
 import { Db } from '../proto/gen/microcore/v1/db_pb.js';
+import { Fetch } from '../proto/gen/microcore/v1/fetch_pb.js';
 import { Http, type HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
 import { Logger } from '../proto/gen/microcore/v1/logger_pb.js';
 import { State } from '../proto/gen/microcore/v1/state_pb.js';
@@ -16,7 +17,7 @@ import type { TypedBus, TypedHttp } from './typed-tools.ts';
 import type { JsRecord, JsValue } from './values.ts';
 
 /** Tool name -> the service it serves. The names are the contract's vocabulary. */
-export const CONTRACT = { bus: Bus, config: Config, db: Db, http: Http, logger: Logger, state: State, system: System } as const;
+export const CONTRACT = { bus: Bus, config: Config, db: Db, fetch: Fetch, http: Http, logger: Logger, state: State, system: System } as const;
 
 export type ContractName = keyof typeof CONTRACT;
 export const CONTRACT_NAMES = Object.keys(CONTRACT) as ContractName[];
@@ -123,6 +124,12 @@ export interface CallContext {
   caller: string;
   /** The W3C trace id of the work in progress. */
   traceId: string;
+  /**
+   * The caller's settings for this tool: its manifest's `tools.<tool>`, or a
+   * native plugin's `static tools = { <tool>: … }` (kernel/tool-settings.ts).
+   * Undefined when it gave none. Checked for shape only: the tool checks its fields.
+   */
+  settings?: Readonly<Record<string, unknown>>;
 }
 
 /** What a tool implements for a contract name: each method gets a complete plain input. */

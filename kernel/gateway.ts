@@ -9,12 +9,15 @@ import type { KernelLog } from './log.ts';
 import { withinLimit } from './message-limit.ts';
 import { fromPlain, toPlain } from './plain.ts';
 import type { ToolCaller, ToolSlot } from './tool-call.ts';
+import type { ToolSettings } from './tool-settings.ts';
 
 export interface GatewayCaller {
   identity: string;
   needs: readonly string[];
   /** Set while a new version of it boots or serves (hot-swap.ts): it may register no handler, which would be taken for the new one's. */
   retired?: boolean;
+  /** Its manifest's per-tool settings (`tools`), handed to each tool it calls. */
+  settings?: ToolSettings;
 }
 
 export class Gateway {
@@ -64,7 +67,7 @@ export class Gateway {
     } catch (err) {
       throw mcError('MC_ERR_GATEWAY_BAD_MESSAGE', `${caller.identity} sent ${toolName}.${method.name} bytes that are not a ${method.input.typeName}`, { tool: toolName, method: method.name }, err);
     }
-    const output = await this.#toolCaller.call(caller.identity, tool, method, toPlain(method.input, message as never));
+    const output = await this.#toolCaller.call(caller.identity, tool, method, toPlain(method.input, message as never), caller.settings?.[toolName]);
     const result = toBinary(method.output, fromPlain(method.output, output, `${toolName}.${method.name} result`));
     return withinLimit(result, this.messageLimit, `the ${toolName}.${method.name} result for ${caller.identity}`, caller.identity);
   }

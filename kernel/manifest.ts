@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { durationMs } from './durations.ts';
 import { mcError } from './errors.ts';
+import { checkToolSettings, type ToolSettings } from './tool-settings.ts';
 
 export interface SidecarManifest {
   name: string;
@@ -21,6 +22,8 @@ export interface SidecarManifest {
   /** Command (run in the folder) that builds the program; `npm run build` runs it. */
   build: string[];
   needs: string[];
+  /** Per-tool settings, keyed by tools in `needs` (kernel/tool-settings.ts). */
+  tools: ToolSettings;
   env: Record<string, string>;
   /** Variables of the kernel's settings passed to the sidecar by name (kernel/sidecar-env.ts). */
   passEnv: string[];
@@ -58,6 +61,8 @@ export interface WasmManifest {
   sha256: string;
   build: string[];
   needs: string[];
+  /** Per-tool settings, keyed by tools in `needs` (kernel/tool-settings.ts). */
+  tools: ToolSettings;
   /** memoryMaxPages (64 KiB pages) caps the guest's linear memory, and Extism's buffers apart from it. */
   limits: { timeoutMs: number; memoryMaxPages: number };
   config: Record<string, string>;
@@ -89,6 +94,7 @@ export function readSidecarManifest(root: string, file: string, folderName: stri
     args: f.strings('args', []),
     build: f.strings('build', []),
     needs: f.strings('needs', []),
+    tools: toolSettings(f, raw, file),
     env: f.stringMap('env', {}),
     passEnv: f.strings('passEnv', []),
     config: f.stringMap('config', {}),
@@ -124,6 +130,7 @@ export function readWasmManifest(root: string, file: string, folderName: string)
     sha256: f.string('sha256', ''),
     build: f.strings('build', []),
     needs: f.strings('needs', []),
+    tools: toolSettings(f, raw, file),
     limits: { timeoutMs: limits.duration('timeoutMs', 5_000), memoryMaxPages: limits.integer('memoryMaxPages', 4096, 1, 65_536) },
     config: f.stringMap('config', {}),
     mode: f.oneOf('mode', WASM_MODES, 'worker'),
@@ -141,6 +148,12 @@ export function readWasmManifest(root: string, file: string, folderName: string)
   checkInside(root, file, 'module', m.module, false);
   if (m.build[0]) checkInside(root, file, 'build', m.build[0], true);
   return m;
+}
+
+// Read after `needs` (object literal order): settings may name only needed tools.
+function toolSettings(f: Fields, raw: Raw, file: string): ToolSettings {
+  f.object('tools', {});
+  return checkToolSettings(raw.tools, `${file} field 'tools'`, f.strings('needs', []), 'MC_ERR_MANIFEST_INVALID', { file, field: 'tools' });
 }
 
 function readJson(root: string, file: string): Raw {

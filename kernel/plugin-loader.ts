@@ -17,6 +17,7 @@ import type { PluginHost } from './plugin-host.ts';
 import { SidecarHost } from './sidecar-host.ts';
 import type { ToolCaller, ToolSlot } from './tool-call.ts';
 import { createToolProxy } from './tool-proxy.ts';
+import { checkToolSettings } from './tool-settings.ts';
 import { importCurrent, moduleGenerationsEnabled } from './module-generations.ts';
 import type { SubscriptionTable } from './subscription-table.ts';
 import type { AttachPoint } from './sidecar-ports.ts';
@@ -84,9 +85,11 @@ async function loadNative(p: DiscoveredPlugin, deps: LoaderDeps): Promise<Loaded
   const read = readConstructorNeeds(cls);
   if (typeof read === 'string') throw mcError('MC_ERR_PLUGIN_BOOT', `${p.file}: ${read}`, { plugin: p.identity, file: p.file });
   const needs = checkNeeds(p, read, deps, 'remove it from the constructor');
+  // Its settings for the tools it needs, as a manifest's `tools` (kernel/tool-settings.ts).
+  const settings = checkToolSettings((cls as { tools?: unknown }).tools, `${p.file} static tools`, read.map((n) => n.tool), 'MC_ERR_PLUGIN_BOOT', { plugin: p.identity, file: p.file });
   const handlers = new NativeHandlers();
   const tools: Record<string, unknown> = {};
-  for (const name of needs) tools[name] = createToolProxy(p.identity, CONTRACT[name as keyof typeof CONTRACT], deps.tools.get(name)!, deps.toolCaller, handlers);
+  for (const name of needs) tools[name] = createToolProxy(p.identity, CONTRACT[name as keyof typeof CONTRACT], deps.tools.get(name)!, deps.toolCaller, handlers, settings[name]);
   let plugin: NativePlugin;
   try {
     plugin = new (cls as new (tools: unknown) => NativePlugin)(capabilityGuard(p, tools, read.map((n) => n.tool)));

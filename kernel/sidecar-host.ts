@@ -79,7 +79,7 @@ export class SidecarHost implements PluginHost {
     this.#o = o;
     this.identity = o.identity;
     this.needs = o.needs;
-    this.#caller = { identity: o.identity, needs: o.needs };
+    this.#caller = { identity: o.identity, needs: o.needs, settings: o.manifest.tools };
   }
 
   async start(): Promise<void> {

@@ -30,6 +30,8 @@ export interface CallSite {
   where: string;
   output: Normalizer;
   totals: CallTotals;
+  /** The caller's settings for this tool (CallContext.settings). */
+  settings?: Readonly<Record<string, unknown>>;
 }
 
 // Codes that say the tool itself is failing, not the caller's input: five in a
@@ -51,16 +53,17 @@ export class ToolCaller {
     this.#registry = registry;
   }
 
-  site(caller: string, tool: ToolSlot, method: DescMethod): CallSite {
+  site(caller: string, tool: ToolSlot, method: DescMethod, settings?: Readonly<Record<string, unknown>>): CallSite {
     const where = `${tool.name}.${method.localName}`;
-    return { caller, tool, method, where, output: normalizer(method.output), totals: this.#metrics.totalsFor(caller, tool.name, method.localName) };
+    return { caller, tool, method, where, output: normalizer(method.output), totals: this.#metrics.totalsFor(caller, tool.name, method.localName), settings };
   }
 
   /** Calls the tool; returns its output checked against the contract, in complete plain form. */
-  call(caller: string, tool: ToolSlot, method: DescMethod, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  call(caller: string, tool: ToolSlot, method: DescMethod, input: Record<string, unknown>, settings?: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
     const key = `${caller}\u0000${tool.name}\u0000${method.localName}`;
     let site = this.#sites.get(key);
-    if (site?.tool !== tool) this.#sites.set(key, (site = this.site(caller, tool, method)));
+    // A new version of the caller (hot reload) may bring other settings.
+    if (site?.tool !== tool || site.settings !== settings) this.#sites.set(key, (site = this.site(caller, tool, method, settings)));
     return this.callAt(site, input);
   }
 
@@ -75,7 +78,7 @@ export class ToolCaller {
       const status = this.#registry.status('tool', site.tool.name);
       // A dead tool still gets calls: the next success is how it recovers.
       if (status !== 'ready' && status !== 'dead') throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${site.caller} called ${site.where}, but tool '${site.tool.name}' is ${status ?? 'not loaded'}`, { tool: site.tool.name });
-      out = site.tool.methods[site.method.localName]!(input, { caller: site.caller, traceId: trace.traceId });
+      out = site.tool.methods[site.method.localName]!(input, { caller: site.caller, traceId: trace.traceId, settings: site.settings });
     } catch (err) {
       return Promise.reject(this.#failed(site, started, trace, err));
     }

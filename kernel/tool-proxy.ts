@@ -17,10 +17,11 @@ export interface HandlerTable {
   addHandler(fn: (input: never) => unknown): string;
 }
 
-export function createToolProxy(caller: string, service: DescService, tool: ToolSlot, toolCaller: ToolCaller, handlers: HandlerTable): Record<string, (input?: unknown) => Promise<unknown>> {
+/** `settings`: the plugin's settings for this tool (its static `tools`), handed to the tool with each call. */
+export function createToolProxy(caller: string, service: DescService, tool: ToolSlot, toolCaller: ToolCaller, handlers: HandlerTable, settings?: Readonly<Record<string, unknown>>): Record<string, (input?: unknown) => Promise<unknown>> {
   const proxy: Record<string, (input?: unknown) => Promise<unknown>> = {};
   for (const method of service.methods) {
-    const site = toolCaller.site(caller, tool, method);
+    const site = toolCaller.site(caller, tool, method, settings);
     const where = site.where;
     const inputWhere = `${where} input`;
     const check = normalizer(method.input);

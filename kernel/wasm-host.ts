@@ -58,7 +58,7 @@ export class WasmHost implements PluginHost {
     this.#o = o;
     this.identity = o.identity;
     this.needs = o.needs;
-    this.#caller = { identity: o.identity, needs: o.needs };
+    this.#caller = { identity: o.identity, needs: o.needs, settings: o.manifest.tools };
     this.#registrations = new Registrations(o.identity);
   }
 
