@@ -10,7 +10,7 @@
 // test can call them; logger is silent; state and config are the real tools.
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CONTRACT, type ContractName, type Plain, type Tools } from './contract.ts';
+import { CONTRACT, CONTRACT_NAMES, type ContractName, type Plain, type Tools } from './contract.ts';
 import { fromPlugin } from './errors.ts';
 import { silentLog, stderrLog } from './log.ts';
 import { CallMetrics } from './metrics.ts';
@@ -28,8 +28,9 @@ import type { Tool, ToolClass, ToolContext } from './tool.ts';
 import type { HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-// The drivers of each contract, the first the settings choose (ToolClass.enabled) serving.
-const TOOL_FOLDERS: Record<ContractName, readonly string[]> = { bus: ['bus', 'bus-nats'], config: ['config'], db: ['db-sqlite', 'db-postgres'], http: ['http'], logger: ['logger'], state: ['state', 'state-postgres'], system: ['system'] };
+// The drivers of a contract with several, the first the settings choose (ToolClass.enabled)
+// serving; any other contract is served by the folder of its name (tools/fetch).
+const DRIVERS: Partial<Record<ContractName, readonly string[]>> = { bus: ['bus', 'bus-nats'], db: ['db-sqlite', 'db-postgres'], state: ['state', 'state-postgres'] };
 
 async function chosenDriver(folders: readonly string[], env: ToolContext['env']): Promise<{ cls: ToolClass; folder: string }> {
   for (const folder of folders) {
@@ -53,7 +54,8 @@ export interface TestTools {
   close(): Promise<void>;
 }
 
-export async function testTools(options: { identity?: string; migrations?: string[]; env?: Record<string, string> } = {}): Promise<TestTools> {
+/** `settings`: the plugin's per-tool settings, as its static `tools` would give them (kernel/tool-settings.ts). */
+export async function testTools(options: { identity?: string; migrations?: string[]; env?: Record<string, string>; settings?: Record<string, Record<string, unknown>> } = {}): Promise<TestTools> {
   const identity = options.identity ?? 'test/plugin';
   const registry = new Registry();
   const metrics = new CallMetrics();
@@ -82,15 +84,15 @@ export async function testTools(options: { identity?: string; migrations?: strin
     invoke: (_identity, handlerId, input) => fromPlugin(() => host.invoke(handlerId, input)),
     report: () => registry.list(),
   };
-  for (const [name, folders] of Object.entries(TOOL_FOLDERS)) {
-    const { cls, folder } = await chosenDriver(folders, ctx.env);
+  for (const name of CONTRACT_NAMES) {
+    const { cls, folder } = await chosenDriver(DRIVERS[name] ?? [name], ctx.env);
     const instance = new cls();
     await instance.setup?.(ctx);
     instances.push(instance);
     registry.add({ kind: 'tool', name, source: `tools/${folder}`, status: 'ready', needs: [] });
     const service = CONTRACT[name as ContractName];
     const slot = { name, methods: toolMethods(instance, service.methods.map((m) => m.localName)) };
-    tools[name] = createToolProxy(identity, service, slot, caller, handlers);
+    tools[name] = createToolProxy(identity, service, slot, caller, handlers, options.settings?.[name]);
   }
   return {
     tools: tools as Tools,
