@@ -87,11 +87,17 @@ export function readCaseFiles(): (CaseFile & { file: string })[] {
     });
 }
 
-/** Replaces {hosting} in every string of a case, so each probe uses its own paths, topics and keys. */
-export function forHosting<T>(value: T, hosting: string): T {
+/**
+ * Replaces {hosting} in every string of a case, so each probe uses its own
+ * paths, topics and keys; and each of `placeholders` (a fixture's, fixtures.ts:
+ * "{fetch.server}"), in calls the runner makes (not in atBoot calls, encoded
+ * before fixtures start).
+ */
+export function forHosting<T>(value: T, hosting: string, placeholders: Record<string, string> = {}): T {
+  const fills = Object.entries({ ...placeholders, hosting });
   // A walk, not a JSON round trip: JSON.stringify writes -0 as 0.
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return v.replaceAll('{hosting}', hosting);
+    if (typeof v === 'string') return fills.reduce((s, [name, value]) => s.replaceAll(`{${name}}`, value), v);
     if (Array.isArray(v)) return v.map(walk);
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { CONTRACT_NAMES } from '../../kernel/index.ts';
 import { REPO } from '../project.ts';
 
 export interface Hosting {
@@ -35,7 +36,8 @@ export const HOSTINGS: Hosting[] = [
 /** The probe that answers one case wrongly on purpose: its row must show ✗. */
 export const WRONG: Hosting = { name: 'wrong', identity: 'conformance/wrong', kind: 'native' };
 
-const NEEDS = ['http', 'db', 'bus', 'logger', 'state', 'config'];
+// Every contract tool but system (its case is the kernel's refusal of a tool not declared).
+const NEEDS = CONTRACT_NAMES.filter((n) => n !== 'system');
 
 /**
  * Builds the Go probe (sidecar binary, wasm module) and the Rust probe (wasm
@@ -59,8 +61,8 @@ export function buildProbes(): void {
   run('rust', ['bash', join(REPO, 'scripts/build-rust-sidecar.sh'), '.', 'conformance-probe-sidecar', BUILT.rustsc]);
 }
 
-/** The temp project's files for the hostings that run, and the links to the built probes. */
-export function projectFiles(hostings: Hosting[]): { files: Record<string, string>; links: Record<string, string> } {
+/** The temp project's files for the hostings that run, and the links to the built probes; `settings`: every probe's per-tool settings (fixtures.ts). */
+export function projectFiles(hostings: Hosting[], settings: Record<string, Record<string, unknown>> = {}): { files: Record<string, string>; links: Record<string, string> } {
   const files: Record<string, string> = {
     'tools/logger/tool.ts': `export { RecordingLogger as default } from '${REPO}/test/conformance/recorders.ts';\n`,
     'domains/conformance/plugins/recorder.ts': `export { EventRecorderPlugin as default } from '${REPO}/test/conformance/recorders.ts';\n`,
@@ -72,14 +74,15 @@ export function projectFiles(hostings: Hosting[]): { files: Record<string, strin
   const links: Record<string, string> = {};
   for (const h of hostings.filter((x) => !x.skip)) {
     const folder = h.identity.split('/')[1]!;
-    if (h.kind === 'native') files[`domains/conformance/plugins/${folder}.ts`] = `export { ConformanceProbePlugin as default } from '${PROBES}/ts/probe.ts';\n`;
+    // The class's static tools, set before the kernel reads them (the values are known only at run time).
+    if (h.kind === 'native') files[`domains/conformance/plugins/${folder}.ts`] = `import { ConformanceProbePlugin } from '${PROBES}/ts/probe.ts';\nConformanceProbePlugin.tools = ${JSON.stringify(settings)};\nexport default ConformanceProbePlugin;\n`;
     if (h.kind === 'sidecar') {
-      files[`sidecars/${folder}/sidecar.json`] = JSON.stringify({ name: folder, description: `Conformance probe (${h.name}).`, command: 'bin/probe', needs: NEEDS, config: { hosting: h.name }, startTimeoutMs: 20_000 });
+      files[`sidecars/${folder}/sidecar.json`] = JSON.stringify({ name: folder, description: `Conformance probe (${h.name}).`, command: 'bin/probe', needs: NEEDS, tools: settings, config: { hosting: h.name }, startTimeoutMs: 20_000 });
       links[`sidecars/${folder}/bin/probe`] = h.built!;
     }
     if (h.kind === 'wasm') {
       // The Go module needs WASI (its runtime); the config names the hosting for the Go source, which serves two.
-      files[`wasm-plugins/${folder}/plugin.json`] = JSON.stringify({ name: folder, description: `Conformance probe (${h.name}).`, module: 'probe.wasm', needs: NEEDS, limits: { timeoutMs: 10_000 }, config: { hosting: h.name }, wasi: h.name === 'gowasm' });
+      files[`wasm-plugins/${folder}/plugin.json`] = JSON.stringify({ name: folder, description: `Conformance probe (${h.name}).`, module: 'probe.wasm', needs: NEEDS, tools: settings, limits: { timeoutMs: 10_000 }, config: { hosting: h.name }, wasi: h.name === 'gowasm' });
       links[`wasm-plugins/${folder}/probe.wasm`] = h.built!;
     }
   }

@@ -17,6 +17,7 @@ import SqliteDb from '../../tools/db-sqlite/tool.ts';
 import { writeProject } from '../project.ts';
 import { natsPrefix, postgresDatabase, servicesFromEnv } from '../services.ts';
 import { forDrivers, forHosting, readCaseFiles, type Case, type Drivers } from './case-file.ts';
+import { startFixtures, type Fixture } from './fixtures.ts';
 import { buildProbes, HOSTINGS, link, projectFiles, WRONG, type Hosting } from './hostings.ts';
 import { encodeCall, runCase, type Target } from './run-case.ts';
 
@@ -47,10 +48,12 @@ export function defineMatrix(o: MatrixOptions): void {
   let target: Target;
   let root: string;
   let dataDir: string;
+  let fixtures: Required<Fixture> | undefined;
 
   beforeAll(async () => {
     if (o.hostings.some((h) => h.kind !== 'native')) buildProbes();
-    const { files, links } = projectFiles(o.hostings);
+    fixtures = await startFixtures();
+    const { files, links } = projectFiles(o.hostings, fixtures.settings);
     root = writeProject(files);
     link(root, links);
     dataDir = mkdtempSync(join(tmpdir(), 'mc-conf-'));
@@ -60,7 +63,7 @@ export function defineMatrix(o: MatrixOptions): void {
     const bus = o.drivers.bus === 'nats' ? { BUS_DRIVER: 'nats', NATS_URL: servicesFromEnv().natsUrl, NATS_PREFIX: natsPrefix() } : {};
     const kernel = new Kernel({
       root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, ...(dbUrl ? { DATABASE_URL: dbUrl } : {}), ...bus, AI_CONTEXT_PATH: 'off', CONF_GREETING: 'héllo 🚀', CONF_EMPTY: '', MC_MESSAGE_LIMIT_BYTES: String(MESSAGE_LIMIT), DATABASE_BUSY_TIMEOUT_MS: '50', HTTP_BODY_LIMIT: String(4 * MESSAGE_LIMIT), ...boot.env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_PATH: dbPath, ...(dbUrl ? { DATABASE_URL: dbUrl } : {}), ...bus, AI_CONTEXT_PATH: 'off', CONF_GREETING: 'héllo 🚀', CONF_EMPTY: '', MC_MESSAGE_LIMIT_BYTES: String(MESSAGE_LIMIT), DATABASE_BUSY_TIMEOUT_MS: '50', HTTP_BODY_LIMIT: String(4 * MESSAGE_LIMIT), ...fixtures.env, ...boot.env },
     });
     const report = await kernel.boot();
     const notReady = report.filter((i) => i.status !== 'ready');
@@ -73,6 +76,7 @@ export function defineMatrix(o: MatrixOptions): void {
 
   afterAll(async () => {
     await target?.kernel.shutdown();
+    await fixtures?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -81,7 +85,7 @@ export function defineMatrix(o: MatrixOptions): void {
     const { case: c, skip: driverSkip } = forDrivers(original, o.drivers);
     const skip = h.skip ?? c.skip?.[h.name] ?? driverSkip;
     if (skip) return { mark: '–', note: [`skipped: ${skip}`] };
-    const diffs = await runCase(target, h, tool, method, forHosting(c, h.name), boot.index.get(original));
+    const diffs = await runCase(target, h, tool, method, forHosting(c, h.name, fixtures?.placeholders), boot.index.get(original));
     return { mark: diffs.length ? '✗' : '✓', note: diffs };
   }
 

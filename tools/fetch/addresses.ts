@@ -8,15 +8,15 @@ import { isIP } from 'node:net';
 
 const V4: [string, number, string][] = [
   ['0.0.0.0', 8, 'unspecified'],
-  ['10.0.0.0', 8, 'private (RFC 1918)'],
-  ['100.64.0.0', 10, 'CGNAT (RFC 6598)'],
+  ['10.0.0.0', 8, 'RFC 1918 private'],
+  ['100.64.0.0', 10, 'RFC 6598 CGNAT'],
   ['127.0.0.0', 8, 'loopback'],
   ['169.254.0.0', 16, 'link-local'],
-  ['172.16.0.0', 12, 'private (RFC 1918)'],
+  ['172.16.0.0', 12, 'RFC 1918 private'],
   ['192.0.0.0', 24, 'IETF protocol assignments'],
   ['192.0.2.0', 24, 'documentation'],
   ['192.88.99.0', 24, '6to4 relay anycast'],
-  ['192.168.0.0', 16, 'private (RFC 1918)'],
+  ['192.168.0.0', 16, 'RFC 1918 private'],
   ['198.18.0.0', 15, 'benchmarking'],
   ['198.51.100.0', 24, 'documentation'],
   ['203.0.113.0', 24, 'documentation'],
@@ -38,7 +38,7 @@ const V6: [string, number, string][] = [
 const v4Ranges = V4.map(([base, bits, name]) => ({ base: v4Number(base), bits, name }));
 const v6Ranges = V6.map(([base, bits, name]) => ({ base: v6Number(base), bits, name }));
 
-/** The kind of non-public address `ip` is ('loopback', 'private (RFC 1918)' …), or undefined for a public one. */
+/** The kind of non-public address `ip` is ('loopback', 'RFC 1918 private' …), or undefined for a public one. */
 export function addressKind(ip: string): string | undefined {
   const family = isIP(ip);
   if (family === 4) return kind4(v4Number(ip));

@@ -188,18 +188,18 @@ describe('addresses', () => {
     const before = a.connections;
     const e = await fails(tool().request(req(`http://${A()}/echo`), caller(['*', `*:${a.port}`])));
     expect(e.code).toBe('MC_ERR_CAP_DENIED');
-    expect(e.message).toContain(`127.0.0.1 is a loopback address, and the allow entry "*:${a.port}" does not name it`);
-    expect(await fails(tool().request(req(`http://[::ffff:127.0.0.1]:${a.port}/echo`), caller([`*:${a.port}`])))).toMatchObject({ code: 'MC_ERR_CAP_DENIED', message: expect.stringContaining('IPv4-mapped loopback') });
+    expect(e.message).toContain(`127.0.0.1 is not a public address (loopback), and the allow entry "*:${a.port}" does not name it`);
+    expect(await fails(tool().request(req(`http://[::ffff:127.0.0.1]:${a.port}/echo`), caller([`*:${a.port}`])))).toMatchObject({ code: 'MC_ERR_CAP_DENIED', message: expect.stringContaining('(IPv4-mapped loopback)') });
     expect(a.connections).toBe(before);
   });
 
   it.each([
-    ['rebind.example.test', 'resolves to 127.0.0.1, which is a loopback address'],
-    ['private.example.test', 'resolves to 10.0.0.5, which is a private (RFC 1918) address'],
-    ['metadata.example.test', 'resolves to 169.254.169.254, which is a link-local address'],
-    ['mapped.example.test', 'resolves to ::ffff:127.0.0.1, which is a IPv4-mapped loopback address'],
-    ['ula.example.test', 'resolves to fd00::1, which is a unique-local address'],
-    ['cgnat.example.test', 'resolves to 100.64.1.1, which is a CGNAT (RFC 6598) address'],
+    ['rebind.example.test', 'resolves to 127.0.0.1, which is not a public address (loopback)'],
+    ['private.example.test', 'resolves to 10.0.0.5, which is not a public address (RFC 1918 private)'],
+    ['metadata.example.test', 'resolves to 169.254.169.254, which is not a public address (link-local)'],
+    ['mapped.example.test', 'resolves to ::ffff:127.0.0.1, which is not a public address (IPv4-mapped loopback)'],
+    ['ula.example.test', 'resolves to fd00::1, which is not a public address (unique-local)'],
+    ['cgnat.example.test', 'resolves to 100.64.1.1, which is not a public address (RFC 6598 CGNAT)'],
   ])('a name an entry allows but resolving to a non-public address (DNS rebinding): %s refused', async (host, why) => {
     const before = a.connections;
     for (const entry of ['*.example.test:' + a.port, `${host}:${a.port}`]) {
@@ -258,7 +258,7 @@ describe('redirects', () => {
   it('a redirect to loopback through an entry that does not name it ("*") is refused', async () => {
     const before = b.connections;
     const e = await fails(tool().request(req(to(`http://127.0.0.1:${b.port}/echo`)), caller([A(), `*:${b.port}`])));
-    expect(e).toMatchObject({ code: 'MC_ERR_CAP_DENIED', message: expect.stringContaining('is a loopback address') });
+    expect(e).toMatchObject({ code: 'MC_ERR_CAP_DENIED', message: expect.stringContaining('is not a public address (loopback)') });
     const rebind = await fails(tool().request(req(to(`http://rebind.example.test:${b.port}/`)), caller([A(), `*.example.test:${b.port}`])));
     expect(rebind).toMatchObject({ code: 'MC_ERR_CAP_DENIED', message: expect.stringContaining('rebind.example.test resolves to 127.0.0.1') });
     expect(await fails(tool().request(req(to('file:///etc/passwd')), caller([A()])))).toMatchObject({ code: 'MC_ERR_CAP_DENIED', message: expect.stringContaining('only http and https') });

@@ -122,7 +122,7 @@ export default class FetchTool implements ToolMethods<'fetch'> {
       if (kind === undefined || named) continue;
       const via = from ? ` (a redirect from ${from.href})` : '';
       const resolved = isIP(host) ? '' : ` resolves to ${a.address}, which`;
-      throw mcError('MC_ERR_CAP_DENIED', `${call.caller} may not fetch ${url.href}${via}: ${host}${resolved} is a ${kind} address, and the allow entry "${entry.text}" does not name it`, { plugin: call.caller, tool: 'fetch', host, address: a.address }, undefined, `Non-public addresses are reached only through an entry naming the address itself (e.g. "${isIP(a.address) === 6 ? `[${a.address}]` : a.address}:${url.port || DEFAULT_PORTS[url.protocol]}") in ${declarationOf(call.caller)}.`);
+      throw mcError('MC_ERR_CAP_DENIED', `${call.caller} may not fetch ${url.href}${via}: ${host}${resolved} is not a public address (${kind}), and the allow entry "${entry.text}" does not name it`, { plugin: call.caller, tool: 'fetch', host, address: a.address }, undefined, `Non-public addresses are reached only through an entry naming the address itself (e.g. "${isIP(a.address) === 6 ? `[${a.address}]` : a.address}:${url.port || DEFAULT_PORTS[url.protocol]}") in ${declarationOf(call.caller)}.`);
     }
     return { address: found[0]!.address, family: found[0]!.family === 6 ? 6 : 4 };
   }

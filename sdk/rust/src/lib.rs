@@ -46,6 +46,7 @@ mod value;
 pub mod bus;
 pub mod config;
 pub mod db;
+pub mod fetch;
 pub mod http;
 pub mod logger;
 pub mod state;

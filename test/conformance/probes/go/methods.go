@@ -183,8 +183,15 @@ func (p *probe) call(ctx context.Context, tool, method string, raw []byte) (prot
 			return map[string]any{"user": user}, nil
 		})
 	}
+	if m, ok := catalogMethods[tool+"."+method]; ok {
+		return m(p, ctx, raw)
+	}
 	return nil, microcore.Errorf(microcore.CodeInvalidArgument, "conformance probe (%s): no such tool method %s.%s", p.hosting, tool, method)
 }
+
+// catalogMethods are the methods of catalog tools (microcore add): each tool's
+// file registers its own in init().
+var catalogMethods = map[string]func(p *probe, ctx context.Context, raw []byte) (proto.Message, error){}
 
 // anys hands Values to the SDK as they are (V keeps a *Value unchanged).
 func anys(vs []*microcorev1.Value) []any {

@@ -16,12 +16,23 @@ import type { HttpRequest } from '../../../../proto/gen/microcore/v1/http_pb.js'
 type Plainish = Record<string, unknown>;
 
 export class ConformanceProbePlugin {
+  /** Per-tool settings (kernel/tool-settings.ts): the runner sets them, from its fixtures (test/conformance/fixtures.ts). */
+  static tools: Record<string, Record<string, unknown>> = {};
   #tools: Tools;
   /** The hosting name in the path; the deliberately wrong probe overrides it. */
   protected hosting = 'ts';
 
   // Every contract tool but system: the kernel grants a native plugin what its constructor destructures.
-  constructor({ http, db, bus, logger, state, config }: Tools) {
+  constructor({
+    http,
+    db,
+    bus,
+    logger,
+    state,
+    config,
+    // microcore add: probe tools
+    fetch,
+  }: Tools) {
     this.#tools = { http, db, bus, logger, state, config } as Tools;
     // Kept whole (the kernel's guarded object) so the system.Status case meets the refusal of a tool not declared.
     this.#granted = arguments[0] as Tools;
@@ -71,7 +82,8 @@ export class ConformanceProbePlugin {
   }
 
   private call(tool: string, method: string, request: Plainish): Promise<unknown> {
-    const t = (tool === 'system' ? this.#granted : this.#tools)[tool as keyof Tools] as unknown as Record<string, (input: unknown) => Promise<unknown>>;
+    // A catalog tool's (microcore add) is reached through the granted object: its name is one inserted line above.
+    const t = (tool in this.#tools ? this.#tools : this.#granted)[tool as keyof Tools] as unknown as Record<string, (input: unknown) => Promise<unknown>>;
     return t[method]!(request);
   }
 }
@@ -104,6 +116,8 @@ function withHandler(name: string, request: Plainish, tools: Tools): Plainish {
 /** Answers one case wrongly on purpose, so the runner's comparison is itself tested. */
 export class WrongProbePlugin extends ConformanceProbePlugin {
   protected override hosting = 'wrong';
+  // It takes only the tools below: none of the runner's settings are for it.
+  static override tools = {};
 
   // The kernel reads needs from this class's own constructor.
   constructor({ http, db, bus, logger, state, config }: Tools) {

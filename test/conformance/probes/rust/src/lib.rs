@@ -9,6 +9,7 @@
 //! outcomes answer { tool: "_boot", method: "<index>" }.
 
 mod base64;
+mod fetch;
 mod methods;
 
 use std::sync::{Mutex, OnceLock};

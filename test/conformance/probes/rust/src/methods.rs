@@ -160,10 +160,11 @@ pub fn call(tool: &str, method: &str, raw: &[u8]) -> Result<Vec<u8>, Error> {
             AddAuthValidatorResponse {}.encode_to_vec()
         }
         _ => {
-            return Err(Error::new(
-                codes::INVALID_ARGUMENT,
-                format!("conformance probe (rust): no such tool method {tool}.{method}"),
-            ))
+            // Catalog tools (microcore add): each module answers its own methods, None for others.
+            let catalog = None.or_else(|| crate::fetch::call(tool, method, raw));
+            return catalog.unwrap_or_else(|| {
+                Err(Error::new(codes::INVALID_ARGUMENT, format!("conformance probe (rust): no such tool method {tool}.{method}")))
+            });
         }
     };
     Ok(bytes)
