@@ -4,8 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CONTRACT_NAMES } from '../../kernel/index.ts';
 import { REPO } from '../project.ts';
+import { CONTRACT_NAMES } from '../../kernel/index.ts';
 
 export interface Hosting {
   name: string;
@@ -36,7 +36,7 @@ export const HOSTINGS: Hosting[] = [
 /** The probe that answers one case wrongly on purpose: its row must show ✗. */
 export const WRONG: Hosting = { name: 'wrong', identity: 'conformance/wrong', kind: 'native' };
 
-// Every contract tool but system (its case is the kernel's refusal of a tool not declared).
+// Every contract tool but system, catalog tools included: what the TS probe destructures too.
 const NEEDS = CONTRACT_NAMES.filter((n) => n !== 'system');
 
 /**

@@ -22,23 +22,15 @@ export class ConformanceProbePlugin {
   /** The hosting name in the path; the deliberately wrong probe overrides it. */
   protected hosting = 'ts';
 
-  // Every contract tool but system: the kernel grants a native plugin what its constructor destructures.
+  // Every contract tool but system: the kernel grants a native plugin what its constructor
+  // destructures. Kept whole (the kernel's guarded object), so the system.Status case meets
+  // the refusal of a tool not declared.
   constructor({
-    http,
-    db,
-    bus,
-    logger,
-    state,
-    config,
+    http, db, bus, logger, state, config,
     // microcore add: probe tools
-    fetch,
   }: Tools) {
-    this.#tools = { http, db, bus, logger, state, config } as Tools;
-    // Kept whole (the kernel's guarded object) so the system.Status case meets the refusal of a tool not declared.
-    this.#granted = arguments[0] as Tools;
+    this.#tools = arguments[0] as Tools;
   }
-
-  #granted: Tools;
 
   #boot: unknown[] = [];
 
@@ -82,8 +74,7 @@ export class ConformanceProbePlugin {
   }
 
   private call(tool: string, method: string, request: Plainish): Promise<unknown> {
-    // A catalog tool's (microcore add) is reached through the granted object: its name is one inserted line above.
-    const t = (tool in this.#tools ? this.#tools : this.#granted)[tool as keyof Tools] as unknown as Record<string, (input: unknown) => Promise<unknown>>;
+    const t = this.#tools[tool as keyof Tools] as unknown as Record<string, (input: unknown) => Promise<unknown>>;
     return t[method]!(request);
   }
 }

@@ -11,6 +11,7 @@
 mod base64;
 mod fetch;
 mod methods;
+// microcore add: probe modules
 
 use std::sync::{Mutex, OnceLock};
 
