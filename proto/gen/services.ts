@@ -3,7 +3,6 @@
 import { Bus } from './microcore/v1/bus_pb.js';
 import { Config } from './microcore/v1/config_pb.js';
 import { Db } from './microcore/v1/db_pb.js';
-import { Fetch } from './microcore/v1/fetch_pb.js';
 import { Http } from './microcore/v1/http_pb.js';
 import { Logger } from './microcore/v1/logger_pb.js';
 import { State } from './microcore/v1/state_pb.js';
@@ -13,7 +12,6 @@ export const SERVICES = {
   bus: Bus,
   config: Config,
   db: Db,
-  fetch: Fetch,
   http: Http,
   logger: Logger,
   state: State,

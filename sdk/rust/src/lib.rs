@@ -46,7 +46,6 @@ mod value;
 pub mod bus;
 pub mod config;
 pub mod db;
-pub mod fetch;
 pub mod http;
 pub mod logger;
 pub mod state;

@@ -9,7 +9,6 @@
 //! outcomes answer { tool: "_boot", method: "<index>" }.
 
 mod base64;
-mod fetch;
 mod methods;
 // microcore add: probe modules
 
