@@ -12,6 +12,21 @@ export const REPO = resolve(import.meta.dirname, '..');
 /** The repository's tool folders, by folder name. */
 export const REAL_TOOLS = ['bus', 'bus-nats', 'config', 'db-postgres', 'db-sqlite', 'http', 'logger', 'state', 'state-postgres', 'system'] as const;
 
+/**
+ * The tool folders `microcore add` put in (a catalog/<name>/files/tools/<folder>
+ * that is in tools/ now): not in REAL_TOOLS, so a test's expectations of the
+ * loaded tools stay the same with or without them; the conformance matrix adds them.
+ */
+export function addedCatalogTools(): string[] {
+  const catalog = join(REPO, 'catalog');
+  if (!existsSync(catalog)) return [];
+  const folders = readdirSync(catalog).flatMap((entry) => {
+    const tools = join(catalog, entry, 'files/tools');
+    return existsSync(tools) ? readdirSync(tools) : [];
+  });
+  return [...new Set(folders)].filter((f) => existsSync(join(REPO, 'tools', f, 'tool.ts'))).sort();
+}
+
 export interface TestProject {
   root: string;
   kernel: Kernel;

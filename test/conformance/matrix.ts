@@ -14,7 +14,7 @@ import InProcessBus from '../../tools/bus/tool.ts';
 import NatsBus from '../../tools/bus-nats/tool.ts';
 import PostgresDb from '../../tools/db-postgres/tool.ts';
 import SqliteDb from '../../tools/db-sqlite/tool.ts';
-import { writeProject } from '../project.ts';
+import { addedCatalogTools, REAL_TOOLS, writeProject } from '../project.ts';
 import { natsPrefix, postgresDatabase, servicesFromEnv } from '../services.ts';
 import { forDrivers, forHosting, readCaseFiles, type Case, type Drivers } from './case-file.ts';
 import { startFixtures, type Fixture } from './fixtures.ts';
@@ -54,7 +54,8 @@ export function defineMatrix(o: MatrixOptions): void {
     if (o.hostings.some((h) => h.kind !== 'native')) buildProbes();
     fixtures = await startFixtures();
     const { files, links } = projectFiles(o.hostings, fixtures.settings);
-    root = writeProject(files);
+    // The core tools and any added from the catalog (their cases are in cases/ while they are added).
+    root = writeProject(files, [...REAL_TOOLS, ...addedCatalogTools()]);
     link(root, links);
     dataDir = mkdtempSync(join(tmpdir(), 'mc-conf-'));
     const dbPath = join(dataDir, 'conf.db');

@@ -23,9 +23,9 @@ func (f *Fetch) Get(ctx context.Context, url string) (*microcorev1.FetchRequestR
 	return f.c.Request(ctx, &microcorev1.FetchRequestRequest{Method: "GET", Url: url})
 }
 
-// Do sends the request as given: method, URL, headers, body, and optionally
-// TimeoutMs, MaxResponseBytes (0 takes the kernel's FETCH_TIMEOUT_MS and
-// FETCH_MAX_BYTES, which also cap them) and ManualRedirects.
-func (f *Fetch) Do(ctx context.Context, req *microcorev1.FetchRequestRequest) (*microcorev1.FetchRequestResponse, error) {
+// Request sends the request as given (Fetch.Request): method, URL, headers,
+// body, and optionally TimeoutMs, MaxResponseBytes (0 takes the kernel's
+// FETCH_TIMEOUT_MS and FETCH_MAX_BYTES, which also cap them) and ManualRedirects.
+func (f *Fetch) Request(ctx context.Context, req *microcorev1.FetchRequestRequest) (*microcorev1.FetchRequestResponse, error) {
 	return f.c.Request(ctx, req)
 }

@@ -27,10 +27,10 @@ func ExampleFetch_Get() {
 	microcore.Serve(rates{})
 }
 
-// Do sends any method, headers and body, with a deadline and a size limit of its own.
-func ExampleFetch_Do() {
+// Request sends any method, headers and body, with a deadline and a size limit of its own.
+func ExampleFetch_Request() {
 	order := func(ctx context.Context, k *microcore.Kernel) (*microcorev1.FetchRequestResponse, error) {
-		return k.Fetch().Do(ctx, &microcorev1.FetchRequestRequest{
+		return k.Fetch().Request(ctx, &microcorev1.FetchRequestRequest{
 			Method:           "POST",
 			Url:              "https://api.example.org/orders",
 			Headers:          map[string]string{"content-type": "application/json"},

@@ -8,7 +8,7 @@ import (
 )
 
 // The fetch tool's cases: a request without headers or body goes through Get,
-// any other through Do, as a plugin author would write them.
+// any other through Request, as a plugin author would write them.
 func init() {
 	catalogMethods["fetch.Request"] = func(p *probe, ctx context.Context, raw []byte) (proto.Message, error) {
 		r := &microcorev1.FetchRequestRequest{}
@@ -19,6 +19,6 @@ func init() {
 		if plain {
 			return p.k.Fetch().Get(ctx, r.Url)
 		}
-		return p.k.Fetch().Do(ctx, r)
+		return p.k.Fetch().Request(ctx, r)
 	}
 }
