@@ -4,6 +4,7 @@
 // cannot exist in one hosting only.
 import type { DescMessage, DescMethod, DescService, MessageShape } from '@bufbuild/protobuf';
 import type { GenService } from '@bufbuild/protobuf/codegenv2';
+import { Blob } from '../proto/gen/microcore/v1/blob_pb.js';
 import { Bus, type Envelope } from '../proto/gen/microcore/v1/bus_pb.js';
 import { Config } from '../proto/gen/microcore/v1/config_pb.js';
 import { Db } from '../proto/gen/microcore/v1/db_pb.js';
@@ -16,7 +17,7 @@ import type { TypedBus, TypedHttp } from './typed-tools.ts';
 import type { JsRecord, JsValue } from './values.ts';
 
 /** Tool name -> the service it serves. The names are the contract's vocabulary. */
-export const CONTRACT = { bus: Bus, config: Config, db: Db, http: Http, logger: Logger, state: State, system: System } as const;
+export const CONTRACT = { blob: Blob, bus: Bus, config: Config, db: Db, http: Http, logger: Logger, state: State, system: System } as const;
 
 export type ContractName = keyof typeof CONTRACT;
 export const CONTRACT_NAMES = Object.keys(CONTRACT) as ContractName[];

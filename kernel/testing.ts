@@ -29,7 +29,7 @@ import type { HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 // The drivers of each contract, the first the settings choose (ToolClass.enabled) serving.
-const TOOL_FOLDERS: Record<ContractName, readonly string[]> = { bus: ['bus', 'bus-nats'], config: ['config'], db: ['db-sqlite', 'db-postgres'], http: ['http'], logger: ['logger'], state: ['state', 'state-postgres'], system: ['system'] };
+const TOOL_FOLDERS: Record<ContractName, readonly string[]> = { blob: ['blob', 'blob-postgres'], bus: ['bus', 'bus-nats'], config: ['config'], db: ['db-sqlite', 'db-postgres'], http: ['http'], logger: ['logger'], state: ['state', 'state-postgres'], system: ['system'] };
 
 async function chosenDriver(folders: readonly string[], env: ToolContext['env']): Promise<{ cls: ToolClass; folder: string }> {
   for (const folder of folders) {
