@@ -8,9 +8,10 @@
 //
 // db is SQLite in memory with the given migrations; http records endpoints so a
 // test can call them; logger is silent; state and config are the real tools.
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CONTRACT, type ContractName, type Plain, type Tools } from './contract.ts';
+import { CONTRACT, CONTRACT_NAMES, type ContractName, type Plain, type Tools } from './contract.ts';
 import { fromPlugin } from './errors.ts';
 import { silentLog, stderrLog } from './log.ts';
 import { CallMetrics } from './metrics.ts';
@@ -28,8 +29,13 @@ import type { Tool, ToolClass, ToolContext } from './tool.ts';
 import type { HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-// The drivers of each contract, the first the settings choose (ToolClass.enabled) serving.
-const TOOL_FOLDERS: Record<ContractName, readonly string[]> = { blob: ['blob', 'blob-postgres'], bus: ['bus', 'bus-nats'], config: ['config'], db: ['db-sqlite', 'db-postgres'], http: ['http'], logger: ['logger'], state: ['state', 'state-postgres'], system: ['system'] };
+// The drivers of each built-in contract, the first the settings choose (ToolClass.enabled) serving.
+const TOOL_FOLDERS: Partial<Record<ContractName, readonly string[]>> = { bus: ['bus', 'bus-nats'], config: ['config'], db: ['db-sqlite', 'db-postgres'], http: ['http'], logger: ['logger'], state: ['state', 'state-postgres'], system: ['system'] };
+
+/** A catalog tool's drivers (microcore add): tools/<name>, then tools/<name>-<driver>. */
+function driverFolders(name: ContractName): readonly string[] {
+  return TOOL_FOLDERS[name] ?? [name, ...readdirSync(join(REPO, 'tools')).filter((f) => f.startsWith(`${name}-`)).sort()];
+}
 
 async function chosenDriver(folders: readonly string[], env: ToolContext['env']): Promise<{ cls: ToolClass; folder: string }> {
   for (const folder of folders) {
@@ -82,8 +88,8 @@ export async function testTools(options: { identity?: string; migrations?: strin
     invoke: (_identity, handlerId, input) => fromPlugin(() => host.invoke(handlerId, input)),
     report: () => registry.list(),
   };
-  for (const [name, folders] of Object.entries(TOOL_FOLDERS)) {
-    const { cls, folder } = await chosenDriver(folders, ctx.env);
+  for (const name of CONTRACT_NAMES) {
+    const { cls, folder } = await chosenDriver(driverFolders(name), ctx.env);
     const instance = new cls();
     await instance.setup?.(ctx);
     instances.push(instance);

@@ -9,8 +9,14 @@ import { Kernel, type ReportItem } from '../kernel/index.ts';
 
 export const REPO = resolve(import.meta.dirname, '..');
 
-/** The repository's tool folders, by folder name. */
-export const REAL_TOOLS = ['bus', 'bus-nats', 'config', 'db-postgres', 'db-sqlite', 'http', 'logger', 'state', 'state-postgres', 'system'] as const;
+/**
+ * The repository's tool folders, by folder name: every tools/<folder>/tool.ts,
+ * catalog tools added with `microcore add` included, but the context writer
+ * (a test that wants AI_CONTEXT.md adds 'context').
+ */
+export const REAL_TOOLS: readonly string[] = readdirSync(join(REPO, 'tools'))
+  .filter((f) => f !== 'context' && existsSync(join(REPO, 'tools', f, 'tool.ts')))
+  .sort();
 
 export interface TestProject {
   root: string;

@@ -2,13 +2,19 @@
 // temp directory, tools/blob-postgres/tool.test.ts on the test PostgreSQL):
 // the same calls, the same answers, value for value.
 import { expect, it } from 'vitest';
-import type { CallContext, Plain, ToolMethods } from '../../kernel/index.ts';
-import type { BlobGetResponse } from '../../proto/gen/microcore/v1/blob_pb.js';
+import type { CallContext, Plain } from '../../kernel/index.ts';
+import type { BlobDeleteRequest, BlobDeleteResponse, BlobGetRequest, BlobGetResponse, BlobListRequest, BlobListResponse, BlobPutRequest, BlobPutResponse } from '../../proto/gen/microcore/v1/blob_pb.js';
 import { ANSWER_HEADROOM, sha256 } from './rules.ts';
 
 export const call: CallContext = { caller: 'files/upload', traceId: '0'.repeat(32) };
 
-export type Store = ToolMethods<'blob'>;
+/** A driver's methods with their answers complete (ToolMethods<'blob'> lets a driver leave fields out; ours answer every one). */
+export interface Store {
+  put(input: Plain<BlobPutRequest>, call: CallContext): Promise<Plain<BlobPutResponse>>;
+  get(input: Plain<BlobGetRequest>, call: CallContext): Promise<Plain<BlobGetResponse>>;
+  list(input: Plain<BlobListRequest>, call: CallContext): Promise<Plain<BlobListResponse>>;
+  delete(input: Plain<BlobDeleteRequest>, call: CallContext): Promise<Plain<BlobDeleteResponse>>;
+}
 
 /** A store set up with these settings; the suite passes a small message limit where it tests ranges. */
 export type MakeStore = (env?: Record<string, string>) => Promise<Store>;

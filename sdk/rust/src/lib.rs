@@ -49,6 +49,7 @@ pub mod db;
 pub mod http;
 pub mod logger;
 pub mod state;
+// microcore add: tool modules
 
 /// The generated contract: every message of proto/microcore/v1, by its proto name.
 #[allow(clippy::all, missing_docs)]
