@@ -26,6 +26,7 @@ export class ConformanceProbePlugin {
   constructor({
     http, db, bus, logger, state, config,
     // microcore add: probe tools
+    blob,
   }: Tools) {
     this.#tools = arguments[0] as Tools;
   }
