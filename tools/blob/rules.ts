@@ -3,8 +3,7 @@
 // settings, the size limits, the range arithmetic of a Get and the paging of
 // a List. A driver only stores and fetches.
 import { createHash } from 'node:crypto';
-import { messageLimit } from '../../kernel/message-limit.ts';
-import { mcError, type CallContext, type ToolContext } from '../../kernel/index.ts';
+import { mcError, messageLimit, type CallContext, type ToolContext } from '../../kernel/index.ts';
 import type { BlobGetRequest, BlobListRequest } from '../../proto/gen/microcore/v1/blob_pb.js';
 
 /** The longest key and prefix, in UTF-8 bytes (as the state tool's keys). */
