@@ -2,6 +2,7 @@
 // with a typo: each fails alone, with a reason a reader can act on; the rest boots.
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CONTRACT_NAMES } from '../kernel/index.ts';
 import { bootProject, plugin, type TestProject } from './project.ts';
 
 let project: TestProject | undefined;
@@ -46,7 +47,8 @@ describe('fault isolation', () => {
   it('refuses a sidecar needing a tool that is not loaded, naming the manifest', async () => {
     project = await bootProject({ ...healthy, 'sidecars/broken/sidecar.json': sidecar({ command: 'x', needs: ['mailer'] }) });
     expect(project.item('sidecar/broken')!.reason).toBe(
-      "MC_ERR_PLUGIN_MISSING_TOOL: sidecars/broken/sidecar.json needs tool 'mailer', which is not loaded (loaded: bus, config, db, http, logger, state, system). Add tools/mailer, or remove 'mailer' from \"needs\".",
+      // The loaded tools: the built-in ones and any catalog tool added (microcore add).
+      `MC_ERR_PLUGIN_MISSING_TOOL: sidecars/broken/sidecar.json needs tool 'mailer', which is not loaded (loaded: ${[...CONTRACT_NAMES].sort().join(', ')}). Add tools/mailer, or remove 'mailer' from "needs".`,
     );
   });
 

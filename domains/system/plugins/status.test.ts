@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CONTRACT_NAMES } from '../../../kernel/index.ts';
 import { testTools, type TestTools } from '../../../kernel/testing.ts';
 import { bootWithSystem } from '../../../test/sse.ts';
 import { SystemStatusPlugin } from './status.ts';
@@ -13,7 +14,9 @@ describe('GET /system/status', () => {
 
   it('lists the tools with their status, separately from plugins', async () => {
     const body = (await t.request('GET', '/system/status')) as { tools: { name: string; status: string; kind: string }[]; plugins: unknown[] };
-    expect(body.tools.map((i) => i.name)).toEqual(['bus', 'config', 'db', 'http', 'logger', 'state', 'system']);
+    // Every contract tool, catalog tools added with `microcore add` included.
+    expect(body.tools.map((i) => i.name)).toEqual([...CONTRACT_NAMES].sort());
+    expect(body.tools.map((i) => i.name)).toEqual(expect.arrayContaining(['bus', 'config', 'db', 'http', 'logger', 'state', 'system']));
     expect(body.tools.every((i) => i.status === 'ready' && i.kind === 'tool')).toBe(true);
     expect(body.plugins).toEqual([]);
   });
