@@ -11,7 +11,6 @@
 mod base64;
 mod methods;
 // microcore add: probe modules
-mod blob;
 
 use std::sync::{Mutex, OnceLock};
 
