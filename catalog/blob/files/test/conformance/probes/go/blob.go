@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 
 	"google.golang.org/protobuf/proto"
 	"microcore.dev/sdk/go/gen/microcorev1"
@@ -32,6 +35,25 @@ func init() {
 			return nil, err
 		}
 		return p.k.Blob().List(ctx, r.Prefix, r.After, r.Limit)
+	}
+	// Not a contract method: the SDK's reader (Blob.Open) over a whole blob, answered as the
+	// size and SHA-256 of what it read, so a blob larger than one message can be checked
+	// (tools/blob/reader-hostings.test.ts).
+	catalogMethods["blob.Open"] = func(p *probe, ctx context.Context, raw []byte) (proto.Message, error) {
+		r := &microcorev1.BlobGetRequest{}
+		if err := proto.Unmarshal(raw, r); err != nil {
+			return nil, err
+		}
+		reader, err := p.k.Blob().Open(ctx, r.Key)
+		if err != nil {
+			return nil, err
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, reader)
+		if err != nil {
+			return nil, err
+		}
+		return &microcorev1.BlobPutResponse{Size: n, Sha256: hex.EncodeToString(h.Sum(nil))}, nil
 	}
 	catalogMethods["blob.Delete"] = func(p *probe, ctx context.Context, raw []byte) (proto.Message, error) {
 		r := &microcorev1.BlobDeleteRequest{}

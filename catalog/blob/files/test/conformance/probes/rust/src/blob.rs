@@ -31,6 +31,15 @@ pub fn call(tool: &str, method: &str, raw: &[u8]) -> Option<Result<Vec<u8>, Erro
                 let r: BlobListRequest = decode(raw)?;
                 blob::list(&r.prefix, &r.after, r.limit)?.encode_to_vec()
             }
+            // Not a contract method: the SDK's reader (blob::open) over a whole blob, answered as
+            // the size it read and the SHA-256 the reader checked at its end
+            // (tools/blob/reader-hostings.test.ts).
+            "Open" => {
+                let r: BlobGetRequest = decode(raw)?;
+                let mut reader = blob::open(&r.key)?;
+                let size = std::io::copy(&mut reader, &mut std::io::sink()).map_err(blob::into_error)?;
+                BlobPutResponse { size: size as i64, sha256: reader.sha256().to_string() }.encode_to_vec()
+            }
             "Delete" => {
                 let r: BlobDeleteRequest = decode(raw)?;
                 blob::delete(&r.key)?.encode_to_vec()
