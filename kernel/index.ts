@@ -18,6 +18,7 @@ export { topic, type Topic, type Wire } from './schema-types.ts';
 export { reshapeBySchema } from './schema-inputs.ts';
 export type { EndpointInput, TopicRef, TypedEvent, TypedRequest } from './typed-tools.ts';
 export { durationMs, MAX_DURATION_MS } from './durations.ts';
+export { messageLimit } from './message-limit.ts';
 export { INT64_MAX, INT64_MIN, jsToValue, MAX_VALUE_DEPTH, valueToJs, type JsRecord, type JsValue } from './values.ts';
 export { checkValue } from './normalize.ts';
 export { LogLevel } from '../proto/gen/microcore/v1/logger_pb.js';

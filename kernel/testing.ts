@@ -8,6 +8,7 @@
 //
 // db is SQLite in memory with the given migrations; http records endpoints so a
 // test can call them; logger is silent; state and config are the real tools.
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONTRACT, CONTRACT_NAMES, type ContractName, type Plain, type Tools } from './contract.ts';
@@ -28,9 +29,13 @@ import type { Tool, ToolClass, ToolContext } from './tool.ts';
 import type { HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
 
 const REPO = resolve(import.meta.dirname, '..');
-// The drivers of a contract with several, the first the settings choose (ToolClass.enabled)
-// serving; any other contract is served by the folder of its name (tools/fetch).
-const DRIVERS: Partial<Record<ContractName, readonly string[]>> = { bus: ['bus', 'bus-nats'], db: ['db-sqlite', 'db-postgres'], state: ['state', 'state-postgres'] };
+// The drivers of each built-in contract, the first the settings choose (ToolClass.enabled) serving.
+const TOOL_FOLDERS: Partial<Record<ContractName, readonly string[]>> = { bus: ['bus', 'bus-nats'], config: ['config'], db: ['db-sqlite', 'db-postgres'], http: ['http'], logger: ['logger'], state: ['state', 'state-postgres'], system: ['system'] };
+
+/** A catalog tool's drivers (microcore add): tools/<name>, then tools/<name>-<driver>. */
+function driverFolders(name: ContractName): readonly string[] {
+  return TOOL_FOLDERS[name] ?? [name, ...readdirSync(join(REPO, 'tools')).filter((f) => f.startsWith(`${name}-`)).sort()];
+}
 
 async function chosenDriver(folders: readonly string[], env: ToolContext['env']): Promise<{ cls: ToolClass; folder: string }> {
   for (const folder of folders) {
@@ -85,7 +90,7 @@ export async function testTools(options: { identity?: string; migrations?: strin
     report: () => registry.list(),
   };
   for (const name of CONTRACT_NAMES) {
-    const { cls, folder } = await chosenDriver(DRIVERS[name] ?? [name], ctx.env);
+    const { cls, folder } = await chosenDriver(driverFolders(name), ctx.env);
     const instance = new cls();
     await instance.setup?.(ctx);
     instances.push(instance);
