@@ -9,6 +9,7 @@ import { Config } from '../proto/gen/microcore/v1/config_pb.js';
 import { Db } from '../proto/gen/microcore/v1/db_pb.js';
 import { Http, type HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
 import { Logger } from '../proto/gen/microcore/v1/logger_pb.js';
+import { Scheduler } from '../proto/gen/microcore/v1/scheduler_pb.js';
 import { State } from '../proto/gen/microcore/v1/state_pb.js';
 import { System } from '../proto/gen/microcore/v1/system_pb.js';
 import type { Value, ValueMap } from '../proto/gen/microcore/v1/value_pb.js';
@@ -16,7 +17,7 @@ import type { TypedBus, TypedHttp } from './typed-tools.ts';
 import type { JsRecord, JsValue } from './values.ts';
 
 /** Tool name -> the service it serves. The names are the contract's vocabulary. */
-export const CONTRACT = { bus: Bus, config: Config, db: Db, http: Http, logger: Logger, state: State, system: System } as const;
+export const CONTRACT = { bus: Bus, config: Config, db: Db, http: Http, logger: Logger, scheduler: Scheduler, state: State, system: System } as const;
 
 export type ContractName = keyof typeof CONTRACT;
 export const CONTRACT_NAMES = Object.keys(CONTRACT) as ContractName[];

@@ -10,7 +10,7 @@
 // test can call them; logger is silent; state and config are the real tools.
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CONTRACT, type ContractName, type Plain, type Tools } from './contract.ts';
+import { CONTRACT, CONTRACT_NAMES, type ContractName, type Plain, type Tools } from './contract.ts';
 import { fromPlugin } from './errors.ts';
 import { silentLog, stderrLog } from './log.ts';
 import { CallMetrics } from './metrics.ts';
@@ -20,7 +20,7 @@ import { Registry } from './registry.ts';
 import { RouteTable } from './route-table.ts';
 import { SubscriptionTable } from './subscription-table.ts';
 import { Tracer } from './tracer.ts';
-import { ToolCaller } from './tool-call.ts';
+import { ToolCaller, type ToolSlot } from './tool-call.ts';
 import { toolMethods } from './tool-loader.ts';
 import { newTrace, runInTrace } from './trace.ts';
 import { createToolProxy } from './tool-proxy.ts';
@@ -29,7 +29,8 @@ import type { HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
 
 const REPO = resolve(import.meta.dirname, '..');
 // The drivers of each contract, the first the settings choose (ToolClass.enabled) serving.
-const TOOL_FOLDERS: Record<ContractName, readonly string[]> = { bus: ['bus', 'bus-nats'], config: ['config'], db: ['db-sqlite', 'db-postgres'], http: ['http'], logger: ['logger'], state: ['state', 'state-postgres'], system: ['system'] };
+// A contract not listed (a catalog tool: `microcore add`) is served by tools/<its name>.
+const TOOL_FOLDERS: Partial<Record<ContractName, readonly string[]>> = { bus: ['bus', 'bus-nats'], config: ['config'], db: ['db-sqlite', 'db-postgres'], http: ['http'], logger: ['logger'], state: ['state', 'state-postgres'], system: ['system'] };
 
 async function chosenDriver(folders: readonly string[], env: ToolContext['env']): Promise<{ cls: ToolClass; folder: string }> {
   for (const folder of folders) {
@@ -81,15 +82,18 @@ export async function testTools(options: { identity?: string; migrations?: strin
     // Every handler belongs to the one plugin under test.
     invoke: (_identity, handlerId, input) => fromPlugin(() => host.invoke(handlerId, input)),
     report: () => registry.list(),
+    call: (tool, method, input) => caller.asTool('tool/test', slots)(tool, method, input),
   };
-  for (const [name, folders] of Object.entries(TOOL_FOLDERS)) {
-    const { cls, folder } = await chosenDriver(folders, ctx.env);
+  const slots = new Map<string, ToolSlot>();
+  for (const name of CONTRACT_NAMES) {
+    const { cls, folder } = await chosenDriver(TOOL_FOLDERS[name] ?? [name], ctx.env);
     const instance = new cls();
     await instance.setup?.(ctx);
     instances.push(instance);
     registry.add({ kind: 'tool', name, source: `tools/${folder}`, status: 'ready', needs: [] });
     const service = CONTRACT[name as ContractName];
     const slot = { name, methods: toolMethods(instance, service.methods.map((m) => m.localName)) };
+    slots.set(name, slot);
     tools[name] = createToolProxy(identity, service, slot, caller, handlers);
   }
   return {

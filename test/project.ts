@@ -9,8 +9,12 @@ import { Kernel, type ReportItem } from '../kernel/index.ts';
 
 export const REPO = resolve(import.meta.dirname, '..');
 
-/** The repository's tool folders, by folder name. */
-export const REAL_TOOLS = ['bus', 'bus-nats', 'config', 'db-postgres', 'db-sqlite', 'http', 'logger', 'state', 'state-postgres', 'system'] as const;
+const CORE_TOOLS = ['bus', 'bus-nats', 'config', 'db-postgres', 'db-sqlite', 'http', 'logger', 'state', 'state-postgres', 'system'];
+/** The repository's tool folders, by folder name: the core's, then those `microcore add` put there (context is asked for by name). */
+export const REAL_TOOLS: readonly string[] = [
+  ...CORE_TOOLS,
+  ...readdirSync(join(REPO, 'tools')).filter((f) => !CORE_TOOLS.includes(f) && f !== 'context' && existsSync(join(REPO, 'tools', f, 'tool.ts'))).sort(),
+];
 
 export interface TestProject {
   root: string;

@@ -35,7 +35,7 @@ export const HOSTINGS: Hosting[] = [
 /** The probe that answers one case wrongly on purpose: its row must show ✗. */
 export const WRONG: Hosting = { name: 'wrong', identity: 'conformance/wrong', kind: 'native' };
 
-const NEEDS = ['http', 'db', 'bus', 'logger', 'state', 'config'];
+const NEEDS = ['http', 'db', 'bus', 'logger', 'state', 'config', 'scheduler'];
 
 /**
  * Builds the Go probe (sidecar binary, wasm module) and the Rust probe (wasm

@@ -21,8 +21,8 @@ export class ConformanceProbePlugin {
   protected hosting = 'ts';
 
   // Every contract tool but system: the kernel grants a native plugin what its constructor destructures.
-  constructor({ http, db, bus, logger, state, config }: Tools) {
-    this.#tools = { http, db, bus, logger, state, config } as Tools;
+  constructor({ http, db, bus, logger, state, config, scheduler }: Tools) {
+    this.#tools = { http, db, bus, logger, state, config, scheduler } as Tools;
     // Kept whole (the kernel's guarded object) so the system.Status case meets the refusal of a tool not declared.
     this.#granted = arguments[0] as Tools;
   }
@@ -106,8 +106,8 @@ export class WrongProbePlugin extends ConformanceProbePlugin {
   protected override hosting = 'wrong';
 
   // The kernel reads needs from this class's own constructor.
-  constructor({ http, db, bus, logger, state, config }: Tools) {
-    super({ http, db, bus, logger, state, config } as Tools);
+  constructor({ http, db, bus, logger, state, config, scheduler }: Tools) {
+    super({ http, db, bus, logger, state, config, scheduler } as Tools);
   }
 
   protected override answer(tool: string, method: string, plain: Plainish): Plainish {
