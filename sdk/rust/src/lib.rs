@@ -48,6 +48,7 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod logger;
+pub mod scheduler;
 pub mod state;
 
 /// The generated contract: every message of proto/microcore/v1, by its proto name.
