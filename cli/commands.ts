@@ -2,6 +2,7 @@
 // project root). Exit codes: 0 done, 1 something failed (said on stderr),
 // 2 the command line was wrong.
 import { buildPlugins } from './build.ts';
+import { addTools, removeTools } from './catalog.ts';
 import { dev } from './dev.ts';
 import { runNew } from './new.ts';
 import { formatReport, formatSchema } from './report.ts';
@@ -20,6 +21,8 @@ commands:
   migrate                        apply pending migrations (the db tool alone), then stop
   schema                         print the database schema
   build                          build every sidecar and wasm plugin with a "build" command
+  add <tool> [<tool> …]          put a tool from the catalog (catalog/) into the tree: its folder, contract, SDK wrappers, cases, docs
+  remove <tool> [<tool> …]       take an added tool out again (the tree as before it was added)
   sidecar cert                   print the kernel's certificate for sidecars attached by address (made on first use)
   new plugin <domain> <name>     a native plugin and its test
   new sidecar <name> --lang go   a Go sidecar that boots as it is
@@ -47,6 +50,10 @@ async function main([command, ...args]: string[]): Promise<number> {
       return (await buildPlugins(process.cwd(), out)) ? 0 : 1;
     case 'new':
       return runNew(process.cwd(), args, out, err);
+    case 'add':
+      return addTools(process.cwd(), args, out, err);
+    case 'remove':
+      return removeTools(process.cwd(), args, out, err);
     case 'sidecar':
       return sidecarCert(args);
     case undefined:

@@ -4,20 +4,19 @@
 // cannot exist in one hosting only.
 import type { DescMessage, DescMethod, DescService, MessageShape } from '@bufbuild/protobuf';
 import type { GenService } from '@bufbuild/protobuf/codegenv2';
-import { Bus, type Envelope } from '../proto/gen/microcore/v1/bus_pb.js';
-import { Config } from '../proto/gen/microcore/v1/config_pb.js';
-import { Db } from '../proto/gen/microcore/v1/db_pb.js';
-import { Http, type HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
-import { Logger } from '../proto/gen/microcore/v1/logger_pb.js';
-import { Scheduler } from '../proto/gen/microcore/v1/scheduler_pb.js';
-import { State } from '../proto/gen/microcore/v1/state_pb.js';
-import { System } from '../proto/gen/microcore/v1/system_pb.js';
+import type { Envelope } from '../proto/gen/microcore/v1/bus_pb.js';
+import type { HttpRequest } from '../proto/gen/microcore/v1/http_pb.js';
+import { SERVICES } from '../proto/gen/services.ts';
 import type { Value, ValueMap } from '../proto/gen/microcore/v1/value_pb.js';
 import type { TypedBus, TypedHttp } from './typed-tools.ts';
 import type { JsRecord, JsValue } from './values.ts';
 
-/** Tool name -> the service it serves. The names are the contract's vocabulary. */
-export const CONTRACT = { bus: Bus, config: Config, db: Db, http: Http, logger: Logger, scheduler: Scheduler, state: State, system: System } as const;
+/**
+ * Tool name -> the service it serves. The names are the contract's vocabulary:
+ * every service in proto/microcore/v1 but Plugin, listed by `npm run gen`
+ * (scripts/gen-services.ts), so a catalog tool's .proto adds its name.
+ */
+export const CONTRACT = SERVICES;
 
 export type ContractName = keyof typeof CONTRACT;
 export const CONTRACT_NAMES = Object.keys(CONTRACT) as ContractName[];

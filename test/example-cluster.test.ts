@@ -33,5 +33,20 @@ describe('the example app on three kernels', () => {
     const together = await scenario(apps);
     expect(alone).toMatchObject({ createAda: { status: 201 }, order1: { status: 201 }, cancel: { status: 200 }, recommendations: { status: 200, body: { recommendations: [{ sku: 'gadget' }] } } });
     expect(together).toEqual(alone);
+
+    // One customer's two orders placed at the same moment on two kernels: each
+    // co-purchase counted (the recommendations sidecar holds the customer's row
+    // while it counts; without it both transactions counted before either's
+    // purchase committed and the pair was lost now and then).
+    const customers = ['c1', 'c2', 'c3', 'c4'].map((c) => `${c}@example.org`);
+    const order = (app: ExampleApp, sku: string, email: string) => fetch(`${app.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku, quantity: 1, email }) });
+    const placed = await Promise.all(customers.flatMap((email) => [order(apps[0]!, 'widget', email), order(apps[1]!, 'gadget', email)]));
+    expect(placed.map((r) => r.status)).toEqual(customers.flatMap(() => [201, 201]));
+    const count = async () => {
+      const body = (await (await fetch(`${apps[2]!.url}/catalog/widget/recommendations`)).json()) as { recommendations: { sku: string; count: number }[] };
+      return body.recommendations.find((r) => r.sku === 'gadget')?.count;
+    };
+    // Ada's pair from the scenario, then one per customer, once every event is handled on whichever kernel.
+    await expect.poll(count, { timeout: 15_000, interval: 200 }).toBe(1 + customers.length);
   });
 });

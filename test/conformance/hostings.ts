@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO } from '../project.ts';
+import { CONTRACT_NAMES } from '../../kernel/index.ts';
 
 export interface Hosting {
   name: string;
@@ -35,7 +36,8 @@ export const HOSTINGS: Hosting[] = [
 /** The probe that answers one case wrongly on purpose: its row must show ✗. */
 export const WRONG: Hosting = { name: 'wrong', identity: 'conformance/wrong', kind: 'native' };
 
-const NEEDS = ['http', 'db', 'bus', 'logger', 'state', 'config', 'scheduler'];
+// Every contract tool but system, catalog tools included: what the TS probe destructures too.
+const NEEDS = CONTRACT_NAMES.filter((n) => n !== 'system');
 
 /**
  * Builds the Go probe (sidecar binary, wasm module) and the Rust probe (wasm

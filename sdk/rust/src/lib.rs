@@ -48,8 +48,9 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod logger;
-pub mod scheduler;
 pub mod state;
+// microcore add: tool modules
+pub mod scheduler;
 
 /// The generated contract: every message of proto/microcore/v1, by its proto name.
 #[allow(clippy::all, missing_docs)]

@@ -3,14 +3,21 @@
 //! One Db.Transaction per event. Its first statement records the envelope id
 //! in recommendations_events: a redelivered event (same id) fails there with
 //! MC_ERR_DB_UNIQUE, the whole transaction rolls back, and the handler answers
-//! success, so the event counted exactly once. The counts and the purchase row
-//! commit together or not at all.
+//! success, so the event counted exactly once. Its second takes the customer's
+//! row in recommendations_customers, so one customer's orders are counted one
+//! after the other even on several kernels: each then sees the purchases the
+//! other committed. The counts and the purchase row commit together or not at all.
 
 use microcore::bus::Envelope;
 use microcore::db::{self, Statement};
 use microcore::{codes, logger, Error, Value};
 
 const RECORD_EVENT: &str = "INSERT INTO recommendations_events (event_id, order_id) VALUES (?, ?)";
+
+/// Holds the customer's row until the transaction ends (PostgreSQL's row lock;
+/// SQLite writes one transaction at a time). Param: customer.
+const LOCK_CUSTOMER: &str = "INSERT INTO recommendations_customers (customer) VALUES (?)
+  ON CONFLICT (customer) DO UPDATE SET customer = excluded.customer";
 
 /// Adds one customer to (sku, every other sku this customer bought), unless the
 /// customer had bought sku before (then they were counted then). The WHERE
@@ -49,6 +56,7 @@ pub fn on_order_created(event: Envelope) -> Result<Value, Error> {
     let pair_params = || [sku.clone(), customer.clone(), sku.clone(), customer.clone(), sku.clone()];
     let counted = db::transaction(vec![
         Statement::new(RECORD_EVENT, [event.id.as_str().into(), order.id.into()]),
+        Statement::new(LOCK_CUSTOMER, [customer.clone()]),
         Statement::new(COUNT_FORWARD, pair_params()),
         Statement::new(COUNT_BACKWARD, pair_params()),
         Statement::new(RECORD_PURCHASE, [customer.clone(), sku.clone()]),
@@ -159,7 +167,7 @@ mod tests {
     }
 
     #[test]
-    fn one_transaction_records_the_event_then_counts_then_records_the_purchase() {
+    fn one_transaction_records_the_event_then_holds_the_customer_then_counts_then_records_the_purchase() {
         let calls = kernel(|_| respond(&TransactionResponse::default()));
         assert_eq!(on_order_created(order(payload(7, "widget", " Ada@Example.org "))), Ok(Value::null()));
         let calls = calls.borrow();
@@ -167,13 +175,14 @@ mod tests {
         assert_eq!((calls[0].tool.as_str(), calls[0].method.as_str()), ("db", "Transaction"));
         let tx = TransactionRequest::decode(calls[0].request.as_slice()).unwrap();
         let sql: Vec<&str> = tx.statements.iter().map(|s| s.sql.as_str()).collect();
-        assert_eq!(sql, [RECORD_EVENT, COUNT_FORWARD, COUNT_BACKWARD, RECORD_PURCHASE]);
+        assert_eq!(sql, [RECORD_EVENT, LOCK_CUSTOMER, COUNT_FORWARD, COUNT_BACKWARD, RECORD_PURCHASE]);
         assert_eq!(tx.statements[0].params, [Value::from("ev-1"), Value::from(7i64)]);
         let (sku, customer) = (Value::from("widget"), Value::from("ada@example.org"));
+        assert_eq!(tx.statements[1].params, [customer.clone()]);
         let pairs = [sku.clone(), customer.clone(), sku.clone(), customer.clone(), sku.clone()];
-        assert_eq!(tx.statements[1].params, pairs);
         assert_eq!(tx.statements[2].params, pairs);
-        assert_eq!(tx.statements[3].params, [customer, sku]);
+        assert_eq!(tx.statements[3].params, pairs);
+        assert_eq!(tx.statements[4].params, [customer, sku]);
     }
 
     #[test]

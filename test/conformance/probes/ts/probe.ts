@@ -20,14 +20,16 @@ export class ConformanceProbePlugin {
   /** The hosting name in the path; the deliberately wrong probe overrides it. */
   protected hosting = 'ts';
 
-  // Every contract tool but system: the kernel grants a native plugin what its constructor destructures.
-  constructor({ http, db, bus, logger, state, config, scheduler }: Tools) {
-    this.#tools = { http, db, bus, logger, state, config, scheduler } as Tools;
-    // Kept whole (the kernel's guarded object) so the system.Status case meets the refusal of a tool not declared.
-    this.#granted = arguments[0] as Tools;
+  // Every contract tool but system: the kernel grants a native plugin what its constructor
+  // destructures. Kept whole (the kernel's guarded object), so the system.Status case meets
+  // the refusal of a tool not declared.
+  constructor({
+    http, db, bus, logger, state, config,
+    // microcore add: probe tools
+    scheduler,
+  }: Tools) {
+    this.#tools = arguments[0] as Tools;
   }
-
-  #granted: Tools;
 
   #boot: unknown[] = [];
 
@@ -71,7 +73,7 @@ export class ConformanceProbePlugin {
   }
 
   private call(tool: string, method: string, request: Plainish): Promise<unknown> {
-    const t = (tool === 'system' ? this.#granted : this.#tools)[tool as keyof Tools] as unknown as Record<string, (input: unknown) => Promise<unknown>>;
+    const t = this.#tools[tool as keyof Tools] as unknown as Record<string, (input: unknown) => Promise<unknown>>;
     return t[method]!(request);
   }
 }
@@ -106,8 +108,8 @@ export class WrongProbePlugin extends ConformanceProbePlugin {
   protected override hosting = 'wrong';
 
   // The kernel reads needs from this class's own constructor.
-  constructor({ http, db, bus, logger, state, config, scheduler }: Tools) {
-    super({ http, db, bus, logger, state, config, scheduler } as Tools);
+  constructor({ http, db, bus, logger, state, config }: Tools) {
+    super({ http, db, bus, logger, state, config } as Tools);
   }
 
   protected override answer(tool: string, method: string, plain: Plainish): Plainish {

@@ -10,6 +10,7 @@
 
 mod base64;
 mod methods;
+// microcore add: probe modules
 
 use std::sync::{Mutex, OnceLock};
 
