@@ -2,10 +2,16 @@
 // state tool: tools/state-postgres) on PostgreSQL (a fresh
 // database on the test server), in every hosting, each case's `postgres`
 // override applied (case-file.ts: the same question in PostgreSQL's SQL, or a
-// named skip). It builds the probes as conformance.test.ts does (a second when
-// they are up to date); both files may do so at once: cargo waits on its lock,
-// and each build script replaces its output by a rename.
+// named skip). Catalog tools (`microcore add`) run here too: a tool that keeps
+// anything keeps it in PostgreSQL when DATABASE_URL names one. It builds the
+// probes as conformance.test.ts does (a second when they are up to date); both
+// files may do so at once: cargo waits on its lock, and each build script
+// replaces its output by a rename.
+import { CONTRACT_NAMES } from '../../kernel/index.ts';
 import { HOSTINGS } from './hostings.ts';
 import { defineMatrix } from './matrix.ts';
 
-defineMatrix({ drivers: { db: 'postgres', bus: 'memory' }, hostings: HOSTINGS, tools: ['db', 'state'], wrongProbe: false });
+// The core tools whose cases do not depend on the db driver.
+const NOT_STORED = ['bus', 'config', 'http', 'logger', 'system'];
+
+defineMatrix({ drivers: { db: 'postgres', bus: 'memory' }, hostings: HOSTINGS, tools: CONTRACT_NAMES.filter((n) => !NOT_STORED.includes(n)), wrongProbe: false });

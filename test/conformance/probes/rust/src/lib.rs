@@ -11,6 +11,7 @@
 mod base64;
 mod methods;
 // microcore add: probe modules
+mod scheduler;
 
 use std::sync::{Mutex, OnceLock};
 
