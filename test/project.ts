@@ -9,12 +9,10 @@ import { Kernel, type ReportItem } from '../kernel/index.ts';
 
 export const REPO = resolve(import.meta.dirname, '..');
 
-const CORE_TOOLS = ['bus', 'bus-nats', 'config', 'db-postgres', 'db-sqlite', 'http', 'logger', 'state', 'state-postgres', 'system'];
-/** The repository's tool folders, by folder name: the core's, then those `microcore add` put there (context is asked for by name). */
-export const REAL_TOOLS: readonly string[] = [
-  ...CORE_TOOLS,
-  ...readdirSync(join(REPO, 'tools')).filter((f) => !CORE_TOOLS.includes(f) && f !== 'context' && existsSync(join(REPO, 'tools', f, 'tool.ts'))).sort(),
-];
+/** The repository's tool folders, by folder name. */
+export const REAL_TOOLS = ['bus', 'bus-nats', 'config', 'db-postgres', 'db-sqlite', 'http', 'logger', 'state', 'state-postgres', 'system'] as const;
+/** The tool folders `microcore add` put in the tree (catalog/): the conformance matrix runs them too. */
+export const ADDED_TOOLS: readonly string[] = readdirSync(join(REPO, 'tools')).filter((f) => !(REAL_TOOLS as readonly string[]).includes(f) && !['context', 'db-common'].includes(f) && existsSync(join(REPO, 'tools', f, 'tool.ts')));
 
 export interface TestProject {
   root: string;

@@ -14,7 +14,7 @@ import InProcessBus from '../../tools/bus/tool.ts';
 import NatsBus from '../../tools/bus-nats/tool.ts';
 import PostgresDb from '../../tools/db-postgres/tool.ts';
 import SqliteDb from '../../tools/db-sqlite/tool.ts';
-import { writeProject } from '../project.ts';
+import { ADDED_TOOLS, REAL_TOOLS, writeProject } from '../project.ts';
 import { natsPrefix, postgresDatabase, servicesFromEnv } from '../services.ts';
 import { forDrivers, forHosting, readCaseFiles, type Case, type Drivers } from './case-file.ts';
 import { buildProbes, HOSTINGS, link, projectFiles, WRONG, type Hosting } from './hostings.ts';
@@ -51,7 +51,7 @@ export function defineMatrix(o: MatrixOptions): void {
   beforeAll(async () => {
     if (o.hostings.some((h) => h.kind !== 'native')) buildProbes();
     const { files, links } = projectFiles(o.hostings);
-    root = writeProject(files);
+    root = writeProject(files, [...REAL_TOOLS, ...ADDED_TOOLS]);
     link(root, links);
     dataDir = mkdtempSync(join(tmpdir(), 'mc-conf-'));
     const dbPath = join(dataDir, 'conf.db');

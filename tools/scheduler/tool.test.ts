@@ -38,7 +38,7 @@ export class ClockPlugin {
   }
 }`),
     },
-    REAL_TOOLS.filter((t) => !t.startsWith('bus-')),
+    [...REAL_TOOLS.filter((t) => t !== 'bus-nats'), 'scheduler'],
   );
   const kernel = new Kernel({ root, env: { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'silent', AI_CONTEXT_PATH: 'off', SCHEDULER_POLL_MS: '50', ...env } });
   const report = await kernel.boot();

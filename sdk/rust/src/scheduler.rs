@@ -5,11 +5,18 @@
 //! schedule the plugin's jobs on every boot:
 //!
 //! ```no_run
-//! # fn main() -> Result<(), microcore::Error> {
-//! use microcore::{scheduler, ValueMap};
-//! let next = scheduler::every("nightly-report", "0 3 * * *", "report.run", ValueMap::from_iter([("kind", "daily")]))?;
-//! println!("fires at {} ms", next.next_run_ms);
-//! # Ok(()) }
+//! // The example in docs/tools/scheduler.md.
+//! use microcore::{scheduler, Error, OnBootRequest, Value, ValueMap};
+//!
+//! fn on_boot(_: OnBootRequest) -> Result<(), Error> {
+//!     scheduler::every("nightly", "0 3 * * *", "report.nightly", ValueMap::from_iter([("kind", "daily")]))?;
+//!     let once = scheduler::after("warm-up", 600_000, "report.warm", Value::null())?;
+//!     let _fires_at_ms = once.next_run_ms;
+//!     let _jobs = scheduler::list()?; // Vec<ScheduledJob>, by name
+//!     let _was_there = scheduler::cancel("warm-up")?;
+//!     Ok(())
+//! }
+//! # fn main() { let _ = on_boot; }
 //! ```
 
 use crate::call::call;
