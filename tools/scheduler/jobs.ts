@@ -15,6 +15,9 @@ export interface Job {
   payload: Uint8Array;
   key: string;
   nextRunMs: number;
+  /** A delayed job's run belongs to the trace that scheduled it (and is caused by the event then handled); empty for cron jobs, whose ticks each start a trace. */
+  traceId: string;
+  parentId: string;
 }
 
 export interface JobStore {

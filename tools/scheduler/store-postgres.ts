@@ -12,7 +12,7 @@ import { TABLE, type Job, type JobStore } from './jobs.ts';
 
 // Held while creating the table (createTableOnce).
 const CREATE_LOCK = 0x6d63_7363; // 'mcsc'
-const COLUMNS = 'owner, name, cron, topic, payload, key, next_run_ms';
+const COLUMNS = 'owner, name, cron, topic, payload, key, next_run_ms, trace_id, parent_id';
 
 interface Row {
   owner: string;
@@ -22,6 +22,8 @@ interface Row {
   payload: Buffer;
   key: string;
   next_run_ms: string;
+  trace_id: string;
+  parent_id: string;
 }
 
 export class PostgresJobs implements JobStore {
@@ -34,7 +36,7 @@ export class PostgresJobs implements JobStore {
   static async open(url: string, env: Readonly<Record<string, string | undefined>>, log: Pick<KernelLog, 'warn'>): Promise<PostgresJobs> {
     const pool = postgresPool({ connectionString: url, max: poolSize(env.SCHEDULER_POOL_SIZE, 'SCHEDULER_POOL_SIZE', 2), connectionTimeoutMillis: CONNECT_TIMEOUT_MS }, log, 'scheduler');
     try {
-      await createTableOnce(pool, CREATE_LOCK, `CREATE TABLE IF NOT EXISTS ${TABLE} (owner text NOT NULL, name text NOT NULL, cron text NOT NULL, topic text NOT NULL, payload bytea NOT NULL, key text NOT NULL, next_run_ms bigint NOT NULL, PRIMARY KEY (owner, name));
+      await createTableOnce(pool, CREATE_LOCK, `CREATE TABLE IF NOT EXISTS ${TABLE} (owner text NOT NULL, name text NOT NULL, cron text NOT NULL, topic text NOT NULL, payload bytea NOT NULL, key text NOT NULL, next_run_ms bigint NOT NULL, trace_id text NOT NULL, parent_id text NOT NULL, PRIMARY KEY (owner, name));
         CREATE INDEX IF NOT EXISTS ${TABLE}_next_run ON ${TABLE} (next_run_ms)`);
     } catch (err) {
       await pool.end().catch(() => {});
@@ -45,11 +47,11 @@ export class PostgresJobs implements JobStore {
 
   async put(job: Job): Promise<number> {
     const { rows } = await this.#pool.query<{ next_run_ms: string }>(
-      `INSERT INTO ${TABLE} AS t (owner, name, cron, topic, payload, key, next_run_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (owner, name) DO UPDATE SET topic = excluded.topic, payload = excluded.payload, key = excluded.key,
+      `INSERT INTO ${TABLE} AS t (owner, name, cron, topic, payload, key, next_run_ms, trace_id, parent_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (owner, name) DO UPDATE SET topic = excluded.topic, payload = excluded.payload, key = excluded.key, trace_id = excluded.trace_id, parent_id = excluded.parent_id,
          next_run_ms = CASE WHEN t.cron = excluded.cron AND excluded.cron <> '' THEN t.next_run_ms ELSE excluded.next_run_ms END, cron = excluded.cron
        RETURNING next_run_ms`,
-      [job.owner, job.name, job.cron, job.topic, Buffer.from(job.payload), job.key, String(job.nextRunMs)],
+      [job.owner, job.name, job.cron, job.topic, Buffer.from(job.payload), job.key, String(job.nextRunMs), job.traceId, job.parentId],
     );
     return Number(rows[0]!.next_run_ms);
   }
@@ -90,5 +92,5 @@ export class PostgresJobs implements JobStore {
 
 function job(r: Row): Job {
   const b = r.payload;
-  return { owner: r.owner, name: r.name, cron: r.cron, topic: r.topic, payload: new Uint8Array(b.buffer, b.byteOffset, b.byteLength), key: r.key, nextRunMs: Number(r.next_run_ms) };
+  return { owner: r.owner, name: r.name, cron: r.cron, topic: r.topic, payload: new Uint8Array(b.buffer, b.byteOffset, b.byteLength), key: r.key, nextRunMs: Number(r.next_run_ms), traceId: r.trace_id, parentId: r.parent_id };
 }

@@ -10,7 +10,7 @@ import { TABLE, type Job, type JobStore } from './jobs.ts';
 
 // The scheduler's statements are tiny: wait out another writer rather than fail a tick.
 const BUSY_TIMEOUT_MS = 5_000;
-const COLUMNS = 'owner, name, cron, topic, payload, key, next_run_ms AS nextRunMs';
+const COLUMNS = 'owner, name, cron, topic, payload, key, next_run_ms AS nextRunMs, trace_id AS traceId, parent_id AS parentId';
 
 export class SqliteJobs implements JobStore {
   #db: Database.Database;
@@ -23,7 +23,7 @@ export class SqliteJobs implements JobStore {
     try {
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       db.pragma('journal_mode = WAL');
-      db.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (owner TEXT NOT NULL, name TEXT NOT NULL, cron TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL, key TEXT NOT NULL, next_run_ms INTEGER NOT NULL, PRIMARY KEY (owner, name)) WITHOUT ROWID;
+      db.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (owner TEXT NOT NULL, name TEXT NOT NULL, cron TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL, key TEXT NOT NULL, next_run_ms INTEGER NOT NULL, trace_id TEXT NOT NULL, parent_id TEXT NOT NULL, PRIMARY KEY (owner, name)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS ${TABLE}_next_run ON ${TABLE} (next_run_ms)`);
     } catch (err) {
       db.close();
@@ -35,12 +35,12 @@ export class SqliteJobs implements JobStore {
   async put(job: Job): Promise<number> {
     const row = this.#db
       .prepare(
-        `INSERT INTO ${TABLE} (owner, name, cron, topic, payload, key, next_run_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (owner, name) DO UPDATE SET topic = excluded.topic, payload = excluded.payload, key = excluded.key,
+        `INSERT INTO ${TABLE} (owner, name, cron, topic, payload, key, next_run_ms, trace_id, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (owner, name) DO UPDATE SET topic = excluded.topic, payload = excluded.payload, key = excluded.key, trace_id = excluded.trace_id, parent_id = excluded.parent_id,
            next_run_ms = CASE WHEN cron = excluded.cron AND excluded.cron <> '' THEN next_run_ms ELSE excluded.next_run_ms END, cron = excluded.cron
          RETURNING next_run_ms AS nextRunMs`,
       )
-      .get(job.owner, job.name, job.cron, job.topic, job.payload, job.key, job.nextRunMs) as { nextRunMs: number };
+      .get(job.owner, job.name, job.cron, job.topic, job.payload, job.key, job.nextRunMs, job.traceId, job.parentId) as { nextRunMs: number };
     return row.nextRunMs;
   }
 

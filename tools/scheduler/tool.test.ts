@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Kernel, McError, type Plain, type Tools } from '../../kernel/index.ts';
+import { Kernel, McError, runInTrace, type Plain, type Tools } from '../../kernel/index.ts';
 import type { Envelope } from '../../proto/gen/microcore/v1/bus_pb.js';
 import { plugin, REAL_TOOLS, writeProject } from '../../test/project.ts';
 import { postgresDatabase } from '../../test/services.ts';
@@ -100,6 +100,15 @@ describe.each(['SQLite', 'PostgreSQL'])('the scheduler on %s', (driver) => {
     await sleep(200);
     expect(clock.events).toHaveLength(1);
     expect((await clock.scheduler.list()).jobs).toEqual([]);
+  });
+
+  it("runs a delayed job scheduled while handling something in that work's trace, caused by it", async () => {
+    const { kernel, clock } = await bootClock(env);
+    const traceId = 'ab'.repeat(16);
+    await runInTrace({ traceId, eventId: 'request-1' }, () => clock.scheduler.schedule({ name: 'follow-up', delayMs: 30, topic: 'job.tick' }));
+    await until('the delayed run', () => clock.events.length === 1);
+    expect(clock.events[0]).toMatchObject({ traceId, parentId: 'request-1', source: 'tool/scheduler' });
+    expect(kernel.tracer.list().find((n) => n.id === clock.events[0]!.id)).toMatchObject({ traceId, parentId: 'request-1' });
   });
 
   it('fires a cron job on each tick, lists it, and stops when cancelled', async () => {
@@ -199,7 +208,7 @@ describe.each(['SQLite', 'PostgreSQL'])('the scheduler on %s', (driver) => {
 });
 
 describe('a due run claimed by many at once', () => {
-  const job = (nextRunMs: number): Job => ({ owner: 'jobs/clock', name: 'race', cron: '* * * * *', topic: 'job.tick', payload: new Uint8Array([0x0a, 0x00]), key: '', nextRunMs });
+  const job = (nextRunMs: number): Job => ({ owner: 'jobs/clock', name: 'race', cron: '* * * * *', topic: 'job.tick', payload: new Uint8Array([0x0a, 0x00]), key: '', nextRunMs, traceId: '', parentId: '' });
 
   async function race(stores: JobStore[]): Promise<void> {
     // N ticks: each claimed by eight concurrent claimers; exactly one wins each.

@@ -1,6 +1,8 @@
 // The scheduler tool: named cron and delayed jobs, each run published as a bus
 // event through the bus tool (ctx.call, as `tool/scheduler`: counted, checked and
-// traced like any publish; each run is the root of a trace of its own).
+// traced like any publish). A delayed job's run joins the trace that scheduled
+// it, caused by the event or request handled then (kept with the job, so across
+// a restart too); each cron tick is the root of a trace of its own.
 // Jobs are namespaced by caller and stored (store-sqlite.ts in the app's SQLite
 // database, store-postgres.ts with DATABASE_URL=postgres://…), so they survive a
 // restart; with several kernels on one store each run is claimed by one (jobs.ts).
@@ -12,7 +14,7 @@
 // by then, and has re-scheduled its jobs (a cron job of the same expression
 // keeps its due run, so a tick missed while down still fires, once).
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { checkTopic, durationMs, jsToValue, mcError, newTrace, runInTrace, valueToJs, type CallContext, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
+import { checkTopic, currentTrace, durationMs, jsToValue, mcError, newTrace, runInTrace, valueToJs, type CallContext, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { ScheduleRequest, SchedulerCancelRequest, SchedulerListRequest } from '../../proto/gen/microcore/v1/scheduler_pb.js';
 import { ValueSchema } from '../../proto/gen/microcore/v1/value_pb.js';
 import { isPostgresUrl, redactUrl } from '../db-common/database-url.ts';
@@ -73,7 +75,9 @@ export default class SchedulerTool implements ToolMethods<'scheduler'> {
     const now = Date.now();
     const nextRunMs = input.cron ? nextRun(parseCron(input.cron, `${where} '${input.name}' cron`), now)! : now + delay;
     const payload = toBinary(ValueSchema, jsToValue(input.payload ?? null, `${where} payload`));
-    const job: Job = { owner: call.caller, name: input.name, cron: input.cron.trim(), topic: input.topic, payload, key: input.key, nextRunMs };
+    // A delayed run belongs to the work that asked for it; a cron tick starts a trace of its own.
+    const trace = input.cron ? undefined : currentTrace();
+    const job: Job = { owner: call.caller, name: input.name, cron: input.cron.trim(), topic: input.topic, payload, key: input.key, nextRunMs, traceId: input.cron ? '' : call.traceId, parentId: trace?.eventId ?? '' };
     const stored = await this.#use(call, 'schedule', (s) => s.put(job));
     this.#arm(stored);
     return { name: input.name, nextRunMs: BigInt(stored) };
@@ -151,7 +155,8 @@ export default class SchedulerTool implements ToolMethods<'scheduler'> {
     const claimed = await store.claim(job, next);
     if (!claimed || (job.cron && next === undefined)) return;
     try {
-      await runInTrace(newTrace(), () => this.#ctx!.call('bus', 'publish', { topic: claimed.topic, payload: payloadOf(claimed), key: claimed.key }));
+      const trace = claimed.traceId ? { traceId: claimed.traceId, ...(claimed.parentId ? { eventId: claimed.parentId } : {}) } : newTrace();
+      await runInTrace(trace, () => this.#ctx!.call('bus', 'publish', { topic: claimed.topic, payload: payloadOf(claimed), key: claimed.key }));
     } catch (err) {
       // Claimed, so no other kernel fires it: the run is lost, and said so (at most once per tick).
       log.warn(`scheduler: ${claimed.owner}'s job '${claimed.name}' could not publish on '${claimed.topic}': ${(err as Error).message}`, { owner: claimed.owner, job: claimed.name, code: (err as { code?: string }).code });

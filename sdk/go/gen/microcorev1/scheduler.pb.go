@@ -6,8 +6,10 @@
 
 // The scheduler tool: cron and delayed jobs, each delivered as a bus event.
 // At each due time the tool publishes the job's payload on its topic through the
-// bus (envelope source `tool/scheduler`, key the job's key, a trace of its own),
-// so every subscriber in every hosting gets it, as from any publisher.
+// bus (envelope source `tool/scheduler`, key the job's key), so every subscriber
+// in every hosting gets it, as from any publisher. A delayed job's event joins
+// the trace that scheduled it (caused by the event or request handled then); each
+// cron tick starts a trace of its own.
 //
 // Jobs are named per caller: two plugins may each have a job "nightly" and never
 // see each other's. Jobs persist (on SQLite in the app's database, table
