@@ -6,6 +6,8 @@
 // numbered in the order it was recorded (`seq`, from 1), so a live view can ask
 // for what is newer than the last node it saw.
 
+import { SeqRing } from './seq-ring.ts';
+
 export const TRACE_KINDS = ['http', 'event', 'request'] as const;
 export type TraceKind = (typeof TRACE_KINDS)[number];
 
@@ -41,29 +43,24 @@ export interface TraceNode {
 const KEEP = 1000;
 
 export class Tracer {
-  // The last KEEP nodes in a ring, nothing else: whoever adds to a node (its
-  // reactions, its outcome) holds the node itself, so no index by id is needed —
-  // and none has to be kept up to date a hundred thousand times a second.
-  #ring: (TraceNode | undefined)[] = new Array(KEEP);
-  #next = 0;
-  #seq = 0;
+  // The last KEEP nodes, nothing else: whoever adds to a node (its reactions,
+  // its outcome) holds the node itself, so no index by id is needed — and none
+  // has to be kept up to date a hundred thousand times a second.
+  #nodes = new SeqRing<TraceNode>(KEEP);
 
   /** The seq of the newest node; 0 before the first. */
   get lastSeq(): number {
-    return this.#seq;
+    return this.#nodes.lastSeq;
   }
 
   /** The seq of the oldest node still kept (1 until the ring wraps). */
   get oldestSeq(): number {
-    return this.#seq > KEEP ? this.#seq - KEEP + 1 : 1;
+    return this.#nodes.oldestSeq;
   }
 
   /** Records a node that has no duration of its own (an event: see its reactions); `at` defaults to now. */
   record(node: Omit<TraceNode, 'seq' | 'at' | 'ms' | 'ok' | 'reactions'>, at = Date.now()): TraceNode {
-    const entry: TraceNode = { seq: ++this.#seq, id: node.id, parentId: node.parentId, traceId: node.traceId, kind: node.kind, name: node.name, source: node.source, payloadKeys: node.payloadKeys, at, ms: 0, ok: true, reactions: [] };
-    this.#ring[this.#next] = entry;
-    this.#next = (this.#next + 1) % KEEP;
-    return entry;
+    return this.#nodes.add({ seq: 0, id: node.id, parentId: node.parentId, traceId: node.traceId, kind: node.kind, name: node.name, source: node.source, payloadKeys: node.payloadKeys, at, ms: 0, ok: true, reactions: [] });
   }
 
   /** Records a node; `end` closes it with its outcome and returns its duration in ms. */
@@ -90,12 +87,6 @@ export class Tracer {
 
   /** Nodes newest first: only one trace's when traceId is given, only those after `afterSeq`, at most `limit` (0: all kept). Copies. */
   list(traceId?: string, afterSeq = 0, limit = 0): TraceNode[] {
-    const out: TraceNode[] = [];
-    for (let i = 1; i <= KEEP && (limit <= 0 || out.length < limit); i++) {
-      const n = this.#ring[(this.#next - i + KEEP) % KEEP];
-      if (!n || n.seq <= afterSeq) break;
-      if (!traceId || n.traceId === traceId) out.push({ ...n, reactions: n.reactions.map((r) => ({ ...r })), payloadKeys: [...n.payloadKeys] });
-    }
-    return out;
+    return this.#nodes.list(afterSeq, limit, traceId ? (n) => n.traceId === traceId : undefined).map((n) => ({ ...n, reactions: n.reactions.map((r) => ({ ...r })), payloadKeys: [...n.payloadKeys] }));
   }
 }

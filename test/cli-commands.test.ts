@@ -186,13 +186,14 @@ describe('microcore new', () => {
     root = writeProject({});
     const res = microcore(['new', 'wasm', 'hello-rust', '--lang', 'rust']);
     expect(res.status, res.stderr).toBe(0);
-    const build = microcore(['build']);
+    // A new crate builds Rust's std for wasm32 from source on the Debian route: minutes on a busy machine.
+    const build = microcore(['build'], {}, 540_000);
     expect(build.status, build.stdout + build.stderr).toBe(0);
     const { status, body, report } = await bootAndGet('/hello-rust/hello');
     expect(report.find((i) => i.name === 'wasm/hello-rust')).toMatchObject({ status: 'ready' });
     expect(status).toBe(200);
     expect(body).toEqual({ hello: 'hello-rust' });
-  }, 240_000);
+  }, 600_000);
 
   it('lays out a Go wasm plugin that builds, boots and answers', async () => {
     root = writeProject({});

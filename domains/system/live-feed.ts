@@ -33,9 +33,10 @@ export interface FeedOptions<T> {
   event: string;
   /** Reads the ring: entries after `afterSeq`, the newest `limit` of them (0: all). */
   read(afterSeq: number, limit: number): Promise<Batch<T>>;
-  seqOf(entry: T): number;
-  /** The entry as sent (JSON). */
-  data(entry: T): JsValue;
+  /** The entry's seq; default: its `seq` field. */
+  seqOf?(entry: T): number;
+  /** The entry as sent (JSON); default: the entry itself. */
+  data?(entry: T): JsValue;
   pollMs?: number;
   keepAliveMs?: number;
   /** false: events carry no id and Last-Event-ID is ignored (a feed whose every entry is a whole state, such as the status). */
@@ -52,7 +53,7 @@ interface Viewer<T> {
 export class LiveFeed<T> {
   #http: Tools['http'];
   #logger: Tools['logger'];
-  #o: FeedOptions<T>;
+  #o: Required<Pick<FeedOptions<T>, 'seqOf' | 'data'>> & FeedOptions<T>;
   #viewers = new Map<string, Viewer<T>>();
   #timer?: NodeJS.Timeout;
   #running = false;
@@ -65,7 +66,7 @@ export class LiveFeed<T> {
   constructor({ http, logger }: Pick<Tools, 'http' | 'logger'>, options: FeedOptions<T>) {
     this.#http = http;
     this.#logger = logger;
-    this.#o = options;
+    this.#o = { seqOf: (e) => Number((e as { seq?: unknown }).seq), data: (e) => e as unknown as JsValue, ...options };
   }
 
   /** A client opened the stream: it joins the loop (starting it if it was idle). `keep` filters what it is sent. */

@@ -3,7 +3,7 @@
 // trace node: kind event or request, the topic as name, the publisher as
 // source, its reactions and tool calls so far). The trace stream's feed,
 // without HTTP requests; Last-Event-ID resumes (see ../live-feed.ts).
-import type { JsValue, Plain, Tools } from '../../../kernel/index.ts';
+import type { Plain, Tools } from '../../../kernel/index.ts';
 import type { TraceNode } from '../../../proto/gen/microcore/v1/system_pb.js';
 import { LiveFeed } from '../live-feed.ts';
 import { traceBatch } from './traces-stream.ts';
@@ -16,7 +16,7 @@ export class SystemEventsStreamPlugin {
 
   constructor({ http, system, logger }: Tools) {
     this.#http = http;
-    this.feed = new LiveFeed({ http, logger }, { event: 'event', read: traceBatch(system), seqOf: (n) => Number(n.seq), data: (n) => n as unknown as JsValue });
+    this.feed = new LiveFeed({ http, logger }, { event: 'event', read: traceBatch(system) });
   }
 
   async onBoot(): Promise<void> {

@@ -4,7 +4,7 @@
 // ?level=warn sends only warn and error lines (debug, info, warn, error).
 // Only what LOG_LEVEL lets through is written, hence kept. Last-Event-ID
 // resumes (see ../live-feed.ts).
-import { LOG_LEVELS, mcError, type JsValue, type LogLevelName, type Plain, type Tools } from '../../../kernel/index.ts';
+import { LOG_LEVELS, mcError, type LogLevelName, type Plain, type Tools } from '../../../kernel/index.ts';
 import type { LogLine } from '../../../proto/gen/microcore/v1/system_pb.js';
 import { LiveFeed } from '../live-feed.ts';
 
@@ -24,8 +24,6 @@ export class SystemLogsStreamPlugin {
           const r = await system.logs({ afterSeq: BigInt(afterSeq), limit, level: '' });
           return { entries: r.lines.reverse(), oldestSeq: Number(r.oldestSeq), lastSeq: Number(r.lastSeq) };
         },
-        seqOf: (l) => Number(l.seq),
-        data: (l) => l as unknown as JsValue,
       },
     );
   }

@@ -4,7 +4,7 @@
 // plugins are left out: the feeds' reads and sends would otherwise be most of
 // what it shows, and each send to a viewer would be a new call to send it.
 // Last-Event-ID resumes (see ../live-feed.ts).
-import type { JsValue, Plain, Tools } from '../../../kernel/index.ts';
+import type { Plain, Tools } from '../../../kernel/index.ts';
 import type { ToolCallRecord } from '../../../proto/gen/microcore/v1/system_pb.js';
 import { LiveFeed } from '../live-feed.ts';
 
@@ -24,8 +24,6 @@ export class SystemMetricsStreamPlugin {
           const r = await system.metrics({ afterSeq: BigInt(afterSeq), limit });
           return { entries: r.recent.reverse(), oldestSeq: Number(r.oldestSeq), lastSeq: Number(r.lastSeq) };
         },
-        seqOf: (c) => Number(c.seq),
-        data: (c) => c as unknown as JsValue,
       },
     );
   }

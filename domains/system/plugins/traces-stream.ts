@@ -4,7 +4,7 @@
 // A node is sent once, as it stands when the feed reads it (every 250 ms):
 // reactions and an outcome that come later are in /system/traces, not sent
 // again. Last-Event-ID resumes (see ../live-feed.ts).
-import type { JsValue, Plain, Tools } from '../../../kernel/index.ts';
+import type { Plain, Tools } from '../../../kernel/index.ts';
 import type { TraceNode } from '../../../proto/gen/microcore/v1/system_pb.js';
 import { LiveFeed, type Batch } from '../live-feed.ts';
 
@@ -16,7 +16,7 @@ export class SystemTracesStreamPlugin {
 
   constructor({ http, system, logger }: Tools) {
     this.#http = http;
-    this.feed = new LiveFeed({ http, logger }, { event: 'trace', read: traceBatch(system), seqOf: (n) => Number(n.seq), data: (n) => n as unknown as JsValue });
+    this.feed = new LiveFeed({ http, logger }, { event: 'trace', read: traceBatch(system) });
   }
 
   async onBoot(): Promise<void> {
