@@ -5,7 +5,6 @@ import { Config } from './microcore/v1/config_pb.js';
 import { Db } from './microcore/v1/db_pb.js';
 import { Http } from './microcore/v1/http_pb.js';
 import { Logger } from './microcore/v1/logger_pb.js';
-import { Scheduler } from './microcore/v1/scheduler_pb.js';
 import { State } from './microcore/v1/state_pb.js';
 import { System } from './microcore/v1/system_pb.js';
 
@@ -15,7 +14,6 @@ export const SERVICES = {
   db: Db,
   http: Http,
   logger: Logger,
-  scheduler: Scheduler,
   state: State,
   system: System,
 } as const;

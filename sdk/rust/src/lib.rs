@@ -50,7 +50,6 @@ pub mod http;
 pub mod logger;
 pub mod state;
 // microcore add: tool modules
-pub mod scheduler;
 
 /// The generated contract: every message of proto/microcore/v1, by its proto name.
 #[allow(clippy::all, missing_docs)]

@@ -26,7 +26,6 @@ export class ConformanceProbePlugin {
   constructor({
     http, db, bus, logger, state, config,
     // microcore add: probe tools
-    scheduler,
   }: Tools) {
     this.#tools = arguments[0] as Tools;
   }

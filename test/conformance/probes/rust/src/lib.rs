@@ -11,7 +11,6 @@
 mod base64;
 mod methods;
 // microcore add: probe modules
-mod scheduler;
 
 use std::sync::{Mutex, OnceLock};
 

@@ -174,5 +174,4 @@ pub fn call(tool: &str, method: &str, raw: &[u8]) -> Result<Vec<u8>, Error> {
 fn catalog(tool: &str, method: &str, raw: &[u8]) -> Option<Result<Vec<u8>, Error>> {
     None
     // microcore add: probe calls
-    .or_else(|| crate::scheduler::call(tool, method, raw))
 }
