@@ -116,16 +116,22 @@ export default class SchedulerTool implements ToolMethods<'scheduler'> {
     this.#timer = undefined;
     this.#armedAt = Infinity;
     // A tick still running re-arms when it ends.
-    this.#tick ??= this.#runDue()
-      .catch((err: Error) => this.#ctx!.log.error(`scheduler: reading the due jobs failed: ${err.message}`, { code: (err as { code?: string }).code }))
-      .then(() => this.#store?.earliest())
-      .catch(() => undefined)
-      .then((earliest) => {
+    this.#tick ??= this.#runDue().then(
+      () => this.#rearm(),
+      (err: Error) => {
+        // The store failed (PostgreSQL unreachable, SQLite busy past its timeout): try again after a poll, not at once.
+        this.#ctx!.log.error(`scheduler: running the due jobs failed; trying again in ${this.#pollMs} ms: ${err.message}`, { code: (err as { code?: string }).code });
         this.#tick = undefined;
-        this.#arm(earliest ?? Infinity);
-        // Nothing due ever: still poll, for jobs another kernel stores.
-        if (this.#armedAt === Infinity) this.#arm(Date.now() + this.#pollMs);
-      });
+        this.#arm(Date.now() + this.#pollMs);
+      },
+    );
+  }
+
+  /** After a tick: the timer to the earliest next run, or a poll away (for jobs another kernel stores). */
+  async #rearm(): Promise<void> {
+    const earliest = await this.#store?.earliest().catch(() => undefined);
+    this.#tick = undefined;
+    this.#arm(earliest ?? Date.now() + this.#pollMs);
   }
 
   /** Claims and publishes every run due now. */
