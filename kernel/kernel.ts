@@ -266,8 +266,8 @@ export class Kernel {
       const ctx: ToolContext = {
         root: this.root, env: this.env, kernelId: this.id,
         log: this.#logFor(`tool/${tool.contract}`),
-        routes: this.routes, subscriptions: this.subscriptions, tracer: this.tracer, metrics: this.metrics, logs: this.logs,
-        migrations,
+        routes: this.routes, subscriptions: this.subscriptions, tracer: this.tracer, metrics: this.metrics, logs: this.logs, migrations,
+        call: this.#toolCaller.asTool(`tool/${tool.contract}`, this.#slots),
         invoke: (identity, handlerId, input) => this.invoke(identity, handlerId, input),
         report: () => this.registry.list(),
       };

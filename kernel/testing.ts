@@ -21,7 +21,7 @@ import { Registry } from './registry.ts';
 import { RouteTable } from './route-table.ts';
 import { SubscriptionTable } from './subscription-table.ts';
 import { Tracer } from './tracer.ts';
-import { ToolCaller } from './tool-call.ts';
+import { ToolCaller, type ToolSlot } from './tool-call.ts';
 import { toolMethods } from './tool-loader.ts';
 import { newTrace, runInTrace } from './trace.ts';
 import { createToolProxy } from './tool-proxy.ts';
@@ -88,7 +88,9 @@ export async function testTools(options: { identity?: string; migrations?: strin
     // Every handler belongs to the one plugin under test.
     invoke: (_identity, handlerId, input) => fromPlugin(() => host.invoke(handlerId, input)),
     report: () => registry.list(),
+    call: (tool, method, input) => caller.asTool('tool/test', slots)(tool, method, input),
   };
+  const slots = new Map<string, ToolSlot>();
   for (const name of CONTRACT_NAMES) {
     const { cls, folder } = await chosenDriver(driverFolders(name), ctx.env);
     const instance = new cls();
@@ -97,6 +99,7 @@ export async function testTools(options: { identity?: string; migrations?: strin
     registry.add({ kind: 'tool', name, source: `tools/${folder}`, status: 'ready', needs: [] });
     const service = CONTRACT[name as ContractName];
     const slot = { name, methods: toolMethods(instance, service.methods.map((m) => m.localName)) };
+    slots.set(name, slot);
     tools[name] = createToolProxy(identity, service, slot, caller, handlers, options.settings?.[name]);
   }
   return {

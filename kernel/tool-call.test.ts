@@ -165,3 +165,28 @@ describe('ToolCaller tool health', () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe('ToolCaller.asTool: a tool calling another (ToolContext.call)', () => {
+  it('calls as tool/<name>, the input completed against the contract, counted and traced like any call', async () => {
+    const call = caller.asTool('tool/scheduler', new Map([['state', slot]]));
+    const trace = newTrace();
+    const out = await runInTrace(trace, () => call('state', 'get', { key: 'k' }));
+    expect(out).toEqual({ found: true, value: 'v' });
+    expect(calls).toEqual([{ method: 'get', input: { key: 'k' }, caller: 'tool/scheduler', traceId: trace.traceId }]);
+    expect(metrics.recent()[0]).toMatchObject({ caller: 'tool/scheduler', tool: 'state', method: 'get', ok: true, traceId: trace.traceId });
+    // Set's input completed as a plugin's would be: the missing fields at their defaults.
+    behaviour = () => ({});
+    await call('state', 'set', { key: 'k' });
+    expect(calls[1]!.input).toEqual({ key: 'k', value: null, ttlMs: 0n });
+  });
+
+  it('refuses an input the contract does not take, a method it does not have and a tool not loaded', async () => {
+    const call = caller.asTool('tool/scheduler', new Map([['state', slot]]));
+    expect((await settle(call('state', 'get', { key: 7 })))?.code).toBe('MC_ERR_INVALID_ARGUMENT');
+    const unknown = await settle(call('state', 'nope', {}));
+    expect(unknown?.code).toBe('MC_ERR_TOOL_UNAVAILABLE');
+    expect(unknown?.message).toContain('tool/scheduler called state.nope, but the contract has no such method');
+    expect((await settle(call('db', 'query', { sql: 'SELECT 1' })))?.message).toContain("tool/scheduler called db.query, but tool 'db' is not loaded");
+    expect(calls).toEqual([]);
+  });
+});

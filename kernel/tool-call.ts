@@ -8,10 +8,10 @@
 // one settled promise instead of a chain of awaits, which was most of what a
 // proxy call cost.
 import type { DescMethod } from '@bufbuild/protobuf';
-import type { CallContext } from './contract.ts';
+import { methodOf, serviceOf, type CallContext } from './contract.ts';
 import { isFromPlugin, McError, mcError, toMcError } from './errors.ts';
 import type { CallMetrics, CallTotals } from './metrics.ts';
-import { normalizer, type Normalizer } from './normalize.ts';
+import { normalize, normalizer, type Normalizer } from './normalize.ts';
 import type { Registry } from './registry.ts';
 import { currentTrace, type TraceContext } from './trace.ts';
 
@@ -95,6 +95,26 @@ export class ToolCaller {
     } catch (err) {
       return Promise.reject(err as Error);
     }
+  }
+
+  /**
+   * How a tool calls another loaded tool (ToolContext.call): as `caller`
+   * (`tool/scheduler`), its input checked against the contract as a plugin's
+   * is, then counted and traced like any call. No capability check: tools are
+   * the kernel's own code.
+   */
+  asTool(caller: string, slots: ReadonlyMap<string, ToolSlot>): (tool: string, method: string, input: Record<string, unknown>) => Promise<Record<string, unknown>> {
+    return (tool, method, input) => {
+      const service = serviceOf(tool);
+      const m = service && methodOf(service, method);
+      const slot = slots.get(tool);
+      try {
+        if (!m || !slot) throw mcError('MC_ERR_TOOL_UNAVAILABLE', `${caller} called ${tool}.${method}, but ${m ? `tool '${tool}' is not loaded` : 'the contract has no such method'}`, { tool, method });
+        return this.call(caller, slot, m, normalize(m.input, input, `${tool}.${m.localName} input`));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    };
   }
 
   /** Counts a call refused before it reached the tool (a capability denial), like any failed call. */

@@ -2,7 +2,8 @@
 // class exported from tools/<folder>/tool.ts with a static `contract` naming
 // what it serves (a name from kernel/contract.ts, or a kernel-facing name that
 // plugins cannot inject). Tools are stateless drivers: they never import
-// domains, and never call other tools.
+// domains, and reach another tool only through `call` (the scheduler
+// publishing on the bus), never its instance.
 import type { Answer, InvokeInput, InvokeOutput } from './contract.ts';
 import type { KernelLog } from './log.ts';
 import type { LogRing } from './log-ring.ts';
@@ -39,6 +40,13 @@ export interface ToolContext {
    * pay for a promise only when there is something to wait for; `await` takes both.
    */
   invoke(identity: string, handlerId: string, input: InvokeInput): Answer<InvokeOutput>;
+  /**
+   * Calls a method of another loaded tool (`call('bus', 'publish', {…})`) as
+   * `tool/<this tool's name>`: checked against the contract, counted and traced
+   * like a plugin's call (kernel/tool-call.ts). Rejects with
+   * MC_ERR_TOOL_UNAVAILABLE while that tool is not loaded or not ready.
+   */
+  call(tool: string, method: string, input: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** The boot report so far (copies). */
   report(): ReportItem[];
 }

@@ -1,17 +1,18 @@
-// The conformance matrix's cases of every tool with a PostgreSQL driver
-// (tools/<tool>-postgres: db, state, and catalog tools such as blob) with the db
-// tool (and with it those drivers) on PostgreSQL (a fresh
-// database on the test server), in every hosting, each case's `postgres`
-// override applied (case-file.ts: the same question in PostgreSQL's SQL, or a
-// named skip). It builds the probes as conformance.test.ts does (a second when
-// they are up to date); both files may do so at once: cargo waits on its lock,
-// and each build script replaces its output by a rename.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO } from '../project.ts';
+// The conformance matrix on PostgreSQL (a fresh database on the test server):
+// the cases of every tool that keeps anything — db and state (tools/state-postgres
+// comes with the db tool on PostgreSQL), and catalog tools added with `microcore
+// add` (blob's tools/blob-postgres, the scheduler's jobs table) — in every
+// hosting, each case's `postgres` override applied (case-file.ts: the same
+// question in PostgreSQL's SQL, or a named skip). A catalog tool that keeps
+// nothing (fetch) runs its cases here too: the same answers on either database.
+// It builds the probes as conformance.test.ts does (a second when they are up
+// to date); both files may do so at once: cargo waits on its lock, and each
+// build script replaces its output by a rename.
+import { CONTRACT_NAMES } from '../../kernel/index.ts';
 import { HOSTINGS } from './hostings.ts';
 import { defineMatrix } from './matrix.ts';
 
-const ON_POSTGRES = readdirSync(join(REPO, 'tools')).filter((f) => f.endsWith('-postgres')).map((f) => f.slice(0, -'-postgres'.length));
+// The core tools whose cases do not depend on the db driver.
+const NOT_STORED = ['bus', 'config', 'http', 'logger', 'system'];
 
-defineMatrix({ drivers: { db: 'postgres', bus: 'memory' }, hostings: HOSTINGS, tools: ON_POSTGRES, wrongProbe: false });
+defineMatrix({ drivers: { db: 'postgres', bus: 'memory' }, hostings: HOSTINGS, tools: CONTRACT_NAMES.filter((n) => !NOT_STORED.includes(n)), wrongProbe: false });
