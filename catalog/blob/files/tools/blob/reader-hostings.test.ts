@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Kernel } from '../../kernel/index.ts';
 import { BlobGetRequestSchema, BlobPutResponseSchema } from '../../proto/gen/microcore/v1/blob_pb.js';
 import { buildProbes, HOSTINGS, link, projectFiles } from '../../test/conformance/hostings.ts';
-import { writeProject } from '../../test/project.ts';
+import { addedCatalogTools, REAL_TOOLS, writeProject } from '../../test/project.ts';
 import { ANSWER_HEADROOM } from './rules.ts';
 
 const LIMIT = 64 * 1024;
@@ -27,7 +27,8 @@ let url: string;
 beforeAll(async () => {
   buildProbes();
   const { files, links } = projectFiles(READERS);
-  root = writeProject(files);
+  // The probes need every contract tool: the core ones and those added from the catalog.
+  root = writeProject(files, [...REAL_TOOLS, ...addedCatalogTools()]);
   link(root, links);
   dataDir = mkdtempSync(join(tmpdir(), 'mc-blob-read-'));
   kernel = new Kernel({
