@@ -150,7 +150,7 @@ export function readWasmManifest(root: string, file: string, folderName: string)
   return m;
 }
 
-// Read after `needs` (object literal order): settings may name only needed tools.
+// Settings may name only tools the manifest needs (read again here: field order does not matter).
 function toolSettings(f: Fields, raw: Raw, file: string): ToolSettings {
   f.object('tools', {});
   return checkToolSettings(raw.tools, `${file} field 'tools'`, f.strings('needs', []), 'MC_ERR_MANIFEST_INVALID', { file, field: 'tools' });

@@ -297,6 +297,8 @@ describe('limits', () => {
     const e = await fails(tool({ FETCH_TIMEOUT_MS: '300' }).request(req(`http://${A()}/slow`, { timeoutMs: 60_000n }), caller([A()])));
     expect(e).toMatchObject({ code: 'MC_ERR_HTTP_TIMEOUT', message: expect.stringContaining('within 300 ms') });
     expect(() => tool({ FETCH_TIMEOUT_MS: 'soon' })).toThrow(expect.objectContaining({ code: 'MC_ERR_TOOL_SETUP' }));
+    // Past what a Node timer holds (it would fire at once): refused like every duration.
+    expect(() => tool({ FETCH_TIMEOUT_MS: '3000000000' })).toThrow(expect.objectContaining({ code: 'MC_ERR_TOOL_SETUP' }));
   });
 
   it('a body past max_response_bytes is cut while it streams in: the server sees the client leave', async () => {

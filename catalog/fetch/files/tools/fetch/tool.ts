@@ -7,7 +7,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
-import { markFromPlugin, mcError, McError, type CallContext, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
+import { durationMs, markFromPlugin, mcError, McError, messageLimit, type CallContext, type Plain, type ToolContext, type ToolMethods } from '../../kernel/index.ts';
 import type { FetchRequestRequest } from '../../proto/gen/microcore/v1/fetch_pb.js';
 import { addressKind, canonicalAddress } from './addresses.ts';
 import { allowList, DEFAULT_PORTS, declarationOf, matchEntry, type AllowEntry } from './allow.ts';
@@ -33,17 +33,17 @@ export default class FetchTool implements ToolMethods<'fetch'> {
   #resolve: Resolve;
   #timeoutMs = DEFAULT_TIMEOUT_MS;
   #maxBytes = DEFAULT_MAX_BYTES;
-  #messageLimit = 8 * 1024 * 1024;
+  #messageLimit = messageLimit({});
 
   constructor(o: { resolve?: Resolve } = {}) {
     this.#resolve = o.resolve ?? ((host) => dnsLookup(host, { all: true, verbatim: true }));
   }
 
   setup(ctx: Pick<ToolContext, 'env'>): void {
-    this.#timeoutMs = setting('FETCH_TIMEOUT_MS', ctx.env.FETCH_TIMEOUT_MS, DEFAULT_TIMEOUT_MS);
+    // Every duration passes the kernel's check (a timer past 2^31 − 1 ms would fire at once); 0 is the default.
+    this.#timeoutMs = durationMs(ctx.env.FETCH_TIMEOUT_MS, 'FETCH_TIMEOUT_MS', DEFAULT_TIMEOUT_MS, 'MC_ERR_TOOL_SETUP') || DEFAULT_TIMEOUT_MS;
     this.#maxBytes = setting('FETCH_MAX_BYTES', ctx.env.FETCH_MAX_BYTES, DEFAULT_MAX_BYTES);
-    // The kernel checks this setting itself (kernel/message-limit.ts); here it only sizes the cut.
-    this.#messageLimit = setting('MC_MESSAGE_LIMIT_BYTES', ctx.env.MC_MESSAGE_LIMIT_BYTES, this.#messageLimit);
+    this.#messageLimit = messageLimit(ctx.env);
   }
 
   async request(input: Plain<FetchRequestRequest>, call: CallContext) {
